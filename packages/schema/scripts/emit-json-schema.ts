@@ -1,0 +1,46 @@
+/**
+ * Writes the JSON Schema (2020-12) of every published record and input shape, and every code
+ * list as JSON, into dist/ so that vendors in any language can validate offline.
+ * Run by `npm run build -w @celr/schema`; the output is generated, never edited.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { codeLists, rewriteRefs, SCHEMA_VERSION, schemaCatalogue, schemaFileName } from '../src/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const schemaDir = join(root, 'json-schema');
+const listDir = join(root, 'code-lists');
+rmSync(schemaDir, { recursive: true, force: true });
+rmSync(listDir, { recursive: true, force: true });
+mkdirSync(schemaDir, { recursive: true });
+mkdirSync(listDir, { recursive: true });
+
+const base = `https://schema.celr.dev/${SCHEMA_VERSION}/`;
+const index: { name: string; file: string; title?: string }[] = [];
+for (const { name, schema } of schemaCatalogue()) {
+  const file = schemaFileName(name);
+  const body = rewriteRefs(schema, (ref) => `./${schemaFileName(ref)}`);
+  const document = {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `${base}${file}`,
+    ...body,
+  };
+  writeFileSync(join(schemaDir, file), `${JSON.stringify(document, null, 2)}\n`);
+  index.push({ name, file, title: (schema as { description?: string }).description });
+}
+writeFileSync(
+  join(schemaDir, 'index.json'),
+  `${JSON.stringify({ version: SCHEMA_VERSION, schemas: index }, null, 2)}\n`,
+);
+
+for (const list of Object.values(codeLists)) {
+  writeFileSync(join(listDir, `${list.id}.json`), `${JSON.stringify(list, null, 2)}\n`);
+}
+writeFileSync(
+  join(listDir, 'index.json'),
+  `${JSON.stringify({ version: SCHEMA_VERSION, lists: Object.values(codeLists).map(({ id, title, jurisdiction }) => ({ id, title, jurisdiction, file: `${id}.json` })) }, null, 2)}\n`,
+);
+console.log(
+  `@celr/schema: wrote ${index.length} JSON Schema files and ${Object.keys(codeLists).length} code lists to dist/`,
+);

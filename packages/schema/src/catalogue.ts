@@ -1,0 +1,71 @@
+import type { TSchema } from 'typebox';
+import { JURISDICTIONS } from './common/primitives.js';
+import { Problem, ValidationIssueSchema } from './common/problem.js';
+import { records } from './records/index.js';
+
+/**
+ * Every named schema CELR publishes, in one list: the JSON Schema files, the OpenAPI components
+ * and the record reference are all made from it. Schemas refer to each other by name
+ * (`{ $ref: 'LearnerInputEngland' }`); each emitter turns names into its own kind of reference.
+ */
+export interface NamedSchema {
+  name: string;
+  schema: TSchema;
+}
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** A union by jurisdiction that refers to its variants by name instead of inlining them. */
+function unionOf(base: TSchema, variantName: (j: string) => string): TSchema {
+  const { anyOf: _inline, discriminator: _d, ...rest } = base as Record<string, unknown>;
+  return {
+    ...rest,
+    anyOf: JURISDICTIONS.map((j) => ({ $ref: variantName(j) })),
+    discriminator: {
+      propertyName: 'jurisdiction',
+      mapping: Object.fromEntries(JURISDICTIONS.map((j) => [j, variantName(j)])),
+    },
+  } as TSchema;
+}
+
+export function schemaCatalogue(): NamedSchema[] {
+  const named: NamedSchema[] = [];
+  for (const def of Object.values(records)) {
+    for (const j of JURISDICTIONS) {
+      named.push({ name: `${def.name}Input${cap(j)}`, schema: def.input[j] });
+      named.push({ name: `${def.name}${cap(j)}`, schema: def.record[j] });
+    }
+    named.push({ name: `${def.name}Input`, schema: unionOf(def.Input, (j) => `${def.name}Input${cap(j)}`) });
+    named.push({ name: def.name, schema: unionOf(def.Record, (j) => `${def.name}${cap(j)}`) });
+    named.push({ name: `${def.name}Patch`, schema: def.Patch });
+  }
+  named.push(
+    { name: 'Problem', schema: Problem },
+    { name: 'ValidationIssue', schema: ValidationIssueSchema },
+  );
+  return named;
+}
+
+/** Rewrite every by-name reference (`$ref` and discriminator mappings) with `to(name)`. */
+export function rewriteRefs<T>(schema: T, to: (name: string) => string): T {
+  if (Array.isArray(schema)) return schema.map((s) => rewriteRefs(s, to)) as T;
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === '$ref' && typeof value === 'string' && !value.includes('/')) out[key] = to(value);
+    else if (key === 'discriminator' && typeof value === 'object' && value !== null) {
+      const d = value as { propertyName: string; mapping?: Record<string, string> };
+      out[key] = {
+        ...d,
+        ...(d.mapping
+          ? { mapping: Object.fromEntries(Object.entries(d.mapping).map(([k, v]) => [k, to(v)])) }
+          : {}),
+      };
+    } else out[key] = rewriteRefs(value, to);
+  }
+  return out as T;
+}
+
+/** File name of a schema in the JSON Schema bundle: `LearnerInputEngland` -> `learner-input-england.schema.json`. */
+export const schemaFileName = (name: string) =>
+  `${name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.schema.json`;

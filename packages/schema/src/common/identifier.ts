@@ -1,0 +1,47 @@
+import Type, { type Static } from 'typebox';
+import { IDENTIFIER_SYSTEM_PATTERN, LA_CODE_PATTERN, SCN_PATTERN } from '../identifiers/formats.js';
+import { ULN_PATTERN } from '../identifiers/uln.js';
+import { UPN_PATTERN } from '../identifiers/upn.js';
+
+/** Patterns that JSON Schema can check for the well-known systems; check letters are checked in code. */
+const valueRules = [
+  { system: 'upn', pattern: UPN_PATTERN },
+  { system: 'uln', pattern: ULN_PATTERN },
+  { system: 'scn', pattern: SCN_PATTERN },
+];
+
+export const Identifier = Type.Object(
+  {
+    system: Type.String({
+      pattern: IDENTIFIER_SYSTEM_PATTERN,
+      maxLength: 100,
+      description:
+        "Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.",
+      examples: ['upn', 'scn', 'la-child-id:202', 'mis:example-mis'],
+    }),
+    value: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'The identifier as the issuing system writes it.',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'An identifier issued by another system, as a `{ system, value }` pair. UPNs are checked against the DfE check letter and ULNs against their check digit.',
+    allOf: valueRules.map(({ system, pattern }) => ({
+      if: { properties: { system: { const: system } }, required: ['system'] },
+      // biome-ignore lint/suspicious/noThenProperty: JSON Schema keyword
+      then: { properties: { value: { pattern } } },
+    })),
+  },
+);
+export type Identifier = Static<typeof Identifier>;
+
+export const Identifiers = Type.Array(Identifier, {
+  maxItems: 20,
+  description: 'Identifiers held by other systems. At most one value per system.',
+});
+
+export const LA_CHILD_ID_SYSTEM = /^la-child-id:(.+)$/;
+export const LA_CHILD_ID_AUTHORITY_PATTERN = new RegExp(`${LA_CODE_PATTERN}|^S12[0-9]{6}$`);

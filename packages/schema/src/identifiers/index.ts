@@ -1,0 +1,3 @@
+export * from './formats.js';
+export * from './uln.js';
+export * from './upn.js';

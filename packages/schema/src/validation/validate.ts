@@ -1,0 +1,198 @@
+import type { TSchema } from 'typebox';
+import { Compile, type Validator } from 'typebox/compile';
+import { type CodeListId, codeLists, findDescriptor, jurisdictionListIds } from '../code-lists/index.js';
+import { JURISDICTIONS, type Jurisdiction } from '../common/primitives.js';
+import { type RecordInputs, type RecordKind, type Records, records } from '../records/index.js';
+import { pointerToken, type ValidationIssue, type ValidationResult } from './issue.js';
+import { checkRules } from './rules.js';
+
+export type Shape = 'input' | 'record';
+
+export interface ValidateOptions {
+  /** `input` (default) for what a client sends; `record` for what the API returns. */
+  shape?: Shape;
+  /** ISO date used as "today" by rules about the future. Defaults to the current UTC date. */
+  today?: string;
+}
+
+const compiled = new Map<string, Validator>();
+
+/** The compiled validator of one kind, shape and jurisdiction; compiled once, on first use. */
+export function compiledValidator(kind: RecordKind, shape: Shape, jurisdiction: Jurisdiction): Validator {
+  const key = `${kind}:${shape}:${jurisdiction}`;
+  let v = compiled.get(key);
+  if (!v) {
+    const def = records[kind];
+    v = Compile((shape === 'input' ? def.input : def.record)[jurisdiction] as TSchema);
+    compiled.set(key, v);
+  }
+  return v;
+}
+
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * Validate a record against its schema and every CELR rule. Returns all issues, each with a JSON
+ * pointer to the field and the rule it breaks; never throws on bad input.
+ */
+export function validate<K extends RecordKind>(
+  kind: K,
+  value: unknown,
+  options: ValidateOptions = {},
+): ValidationResult<K extends keyof RecordInputs ? RecordInputs[K] | Records[K] : never> {
+  const shape = options.shape ?? 'input';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return {
+      ok: false,
+      issues: [{ pointer: '', rule: 'type', message: `A ${kind} must be a JSON object.` }],
+    };
+  }
+  const jurisdiction = (value as { jurisdiction?: unknown }).jurisdiction;
+  if (!JURISDICTIONS.includes(jurisdiction as Jurisdiction)) {
+    return {
+      ok: false,
+      issues: [
+        jurisdiction === undefined
+          ? {
+              pointer: '/jurisdiction',
+              rule: 'required',
+              message: "'jurisdiction' is required: `england` or `scotland`.",
+            }
+          : {
+              pointer: '/jurisdiction',
+              rule: 'enum',
+              message: `'jurisdiction' must be \`england\` or \`scotland\`.`,
+            },
+      ],
+    };
+  }
+  const j = jurisdiction as Jurisdiction;
+  const validator = compiledValidator(kind, shape, j);
+  // The rules run even when the schema fails, so one response lists every problem at once.
+  const ruleIssues = checkRules(kind, value, { today: options.today ?? todayUtc() });
+  if (validator.Check(value) && ruleIssues.length === 0) {
+    return { ok: true, value: value as never, issues: [] };
+  }
+  const issues = [...schemaIssues(validator, value, j), ...ruleIssues];
+  return { ok: false, issues: dedupe(issues) };
+}
+
+interface SchemaError {
+  keyword: string;
+  schemaPath: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message: string;
+}
+
+const branchValidators = new WeakMap<object, Validator>();
+
+function schemaIssues(validator: Validator, value: unknown, j: Jurisdiction, prefix = ''): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const error of validator.Errors(value) as Iterable<SchemaError>) {
+    const pointer = prefix + error.instancePath;
+    switch (error.keyword) {
+      // TypeBox reports a failed if/then as one error on the object; the field-level reasons come
+      // from validating the `then` branch on its own.
+      case 'if': {
+        const branch = schemaAt(validator.Type() as TSchema, error.schemaPath)?.then as TSchema | undefined;
+        if (!branch || typeof branch !== 'object') break;
+        let v = branchValidators.get(branch);
+        if (!v) {
+          v = Compile(branch);
+          branchValidators.set(branch, v);
+        }
+        issues.push(...schemaIssues(v, valueAt(value, error.instancePath), j, pointer));
+        break;
+      }
+      // Reported through the property itself ('boolean' below).
+      case 'additionalProperties':
+        break;
+      case 'boolean': {
+        const property = pointer.slice(pointer.lastIndexOf('/') + 1);
+        issues.push({
+          pointer,
+          rule: 'unknown-property',
+          message: `'${unescape(property)}' is not a property of this object.`,
+        });
+        break;
+      }
+      case 'required':
+        for (const name of (error.params.requiredProperties as string[]) ?? []) {
+          issues.push({
+            pointer: `${pointer}/${pointerToken(name)}`,
+            rule: 'required',
+            message: `'${name}' is required.`,
+          });
+        }
+        break;
+      case 'enum': {
+        const node = schemaAt(validator.Type() as TSchema, error.schemaPath);
+        const listId = node?.['x-code-list'] as CodeListId | undefined;
+        const code = valueAt(value, error.instancePath);
+        if (listId) {
+          issues.push({ pointer, rule: 'code-list', message: codeListMessage(listId, code, j) });
+        } else {
+          const allowed = (error.params.allowedValues as unknown[]) ?? [];
+          const message = allowed.length
+            ? `Must be one of: ${allowed.map((a) => `'${a}'`).join(', ')}.`
+            : 'No value is allowed here in this jurisdiction.';
+          issues.push({ pointer, rule: 'enum', message });
+        }
+        break;
+      }
+      default:
+        issues.push({ pointer, rule: error.keyword, message: sentence(error.message) });
+    }
+  }
+  return issues;
+}
+
+function codeListMessage(listId: CodeListId, code: unknown, j: Jurisdiction): string {
+  const list = codeLists[listId];
+  const base = `'${String(code)}' is not a ${j} code in \`${listId}\` (${list.title}).`;
+  if (typeof code !== 'string') return base;
+  const own = findDescriptor(listId, code);
+  if (own) return `${base} '${code}' (${own.label}) applies in ${own.jurisdiction} only.`;
+  for (const lists of Object.values(jurisdictionListIds) as Record<Jurisdiction, CodeListId | null>[]) {
+    if (lists[j] !== listId) continue;
+    for (const other of JURISDICTIONS) {
+      const otherList = lists[other];
+      const found = other !== j && otherList ? findDescriptor(otherList, code) : undefined;
+      if (found) return `${base} It is a ${other} code (\`${otherList}\`: ${found.label}).`;
+    }
+  }
+  return base;
+}
+
+const unescape = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
+const sentence = (m: string) => `${m.charAt(0).toUpperCase()}${m.slice(1)}.`;
+
+function schemaAt(root: TSchema, schemaPath: string): Record<string, unknown> | undefined {
+  let node: unknown = root;
+  for (const token of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) {
+    node = (node as Record<string, unknown> | undefined)?.[unescape(token)];
+  }
+  return node as Record<string, unknown> | undefined;
+}
+
+function valueAt(value: unknown, pointer: string): unknown {
+  let node = value;
+  for (const token of pointer.split('/').slice(1))
+    node = (node as Record<string, unknown> | undefined)?.[unescape(token)];
+  return node;
+}
+
+function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.pointer}\u0000${i.rule}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export function isRecordKind(value: string): value is RecordKind {
+  return value in records;
+}

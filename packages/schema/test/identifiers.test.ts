@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { checkUln, checkUpn, isTemporaryUpn, upnCheckLetter } from '../src/index.js';
+
+describe('UPN check letter (DfE algorithm)', () => {
+  // python-stdnum's documentation gives B801200005001 as valid and A801200005001 as invalid. A
+  // widely copied MIS help page corrects B207000016049 to Q207000016049, but its own sum is off by
+  // one: 2x2 + 4x7 + 9x1 + 10x6 + 12x4 + 13x9 = 266, 266 mod 23 = 13, which is P.
+  it.each([
+    'P207000016049',
+    'B801200005001',
+    'C990123424001',
+    'R990123424002',
+    'L990123425017',
+    'H990456721003',
+  ])('accepts %s', (upn) => expect(checkUpn(upn)).toBeUndefined());
+  it.each(['B207000016049', 'Q207000016049', 'A801200005001', 'A990123424001', 'Z990123424002'])(
+    'rejects the wrong letter in %s',
+    (upn) => expect(checkUpn(upn)).toBe('check-letter'),
+  );
+  it('computes the letter from the other twelve characters', () => {
+    expect(upnCheckLetter('?207000016049')).toBe('P');
+    expect(upnCheckLetter('?801200005001')).toBe('B');
+  });
+  it('handles temporary UPNs, whose last character is a letter valued like the check letters', () => {
+    expect(checkUpn('Q99045672100A')).toBeUndefined();
+    expect(isTemporaryUpn('Q99045672100A')).toBe(true);
+    expect(isTemporaryUpn('P207000016049')).toBe(false);
+  });
+  it.each([
+    '',
+    'P20700001604',
+    'P2070000160491',
+    'I207000016049',
+    'O207000016049',
+    'S207000016049',
+    'p207000016049',
+    'P2070X0016049',
+    'P20700001604I',
+  ])('rejects the format of %j', (upn) => expect(checkUpn(upn)).toBe('format'));
+  it('every single-character change of a valid UPN is caught', () => {
+    const upn = 'P207000016049';
+    for (let i = 1; i < 12; i++) {
+      for (const d of '0123456789') {
+        if (d === upn[i]) continue;
+        const changed = upn.slice(0, i) + d + upn.slice(i + 1);
+        expect(checkUpn(changed), changed).toBe('check-letter');
+      }
+    }
+  });
+});
+
+describe('ULN check digit', () => {
+  it.each(['1234567899', '5123456782', '7000123450'])('accepts %s', (uln) =>
+    expect(checkUln(uln)).toBeUndefined(),
+  );
+  it.each(['1234567890', '5123456781'])('rejects %s', (uln) => expect(checkUln(uln)).toBe('check-digit'));
+  it('rejects the ILR placeholder and bad formats', () => {
+    expect(checkUln('9999999999')).toBe('placeholder');
+    expect(checkUln('0123456789')).toBe('format');
+    expect(checkUln('12345')).toBe('format');
+  });
+});
