@@ -54,7 +54,7 @@ const notBefore = (
 /** Every `{ start, end }` date pair anywhere in the record: a period cannot end before it starts. */
 function periods(value: unknown, path: (string | number)[], issues: ValidationIssue[]): void {
   if (Array.isArray(value)) {
-    value.forEach((item, i) => periods(item, [...path, i], issues));
+    for (const [i, item] of value.entries()) periods(item, [...path, i], issues);
     return;
   }
   if (!isObject(value)) return;

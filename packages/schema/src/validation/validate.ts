@@ -113,7 +113,7 @@ function schemaIssues(validator: Validator, value: unknown, j: Jurisdiction, pre
         issues.push({
           pointer,
           rule: 'unknown-property',
-          message: `'${unescape(property)}' is not a property of this object.`,
+          message: `'${unescapeToken(property)}' is not a property of this object.`,
         });
         break;
       }
@@ -165,13 +165,13 @@ function codeListMessage(listId: CodeListId, code: unknown, j: Jurisdiction): st
   return base;
 }
 
-const unescape = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
+const unescapeToken = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
 const sentence = (m: string) => `${m.charAt(0).toUpperCase()}${m.slice(1)}.`;
 
 function schemaAt(root: TSchema, schemaPath: string): Record<string, unknown> | undefined {
   let node: unknown = root;
   for (const token of schemaPath.replace(/^#\/?/, '').split('/').filter(Boolean)) {
-    node = (node as Record<string, unknown> | undefined)?.[unescape(token)];
+    node = (node as Record<string, unknown> | undefined)?.[unescapeToken(token)];
   }
   return node as Record<string, unknown> | undefined;
 }
@@ -179,7 +179,7 @@ function schemaAt(root: TSchema, schemaPath: string): Record<string, unknown> | 
 function valueAt(value: unknown, pointer: string): unknown {
   let node = value;
   for (const token of pointer.split('/').slice(1))
-    node = (node as Record<string, unknown> | undefined)?.[unescape(token)];
+    node = (node as Record<string, unknown> | undefined)?.[unescapeToken(token)];
   return node;
 }
 
