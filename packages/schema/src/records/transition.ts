@@ -20,16 +20,17 @@ const Place = (j: Jurisdiction, description: string) =>
   );
 
 /**
- * SSDA903 codes the reason for a placement change; CLAS has no such list, so in Scotland the
- * reason is free text only and `reasonCode` accepts nothing.
+ * SSDA903 codes the reason for a placement change; CLAS publishes no such list, so Scottish
+ * transitions give the reason as free text only and have no `reasonCode`.
  */
 function reasonCode(j: Jurisdiction) {
   const listId = jurisdictionListIds.reasonPlacementChange[j];
-  const description =
-    "Reason for a placement change, from the jurisdiction's list (England only: SSDA903 REASON_PLACE_CHANGE).";
-  return listId
-    ? CodeField(listId, j, description)
-    : Type.Enum([] as string[], { type: 'string', description });
+  if (!listId) return {} as Record<never, never>;
+  return {
+    reasonCode: Type.Optional(
+      CodeField(listId, j, 'Reason for a placement change (England: SSDA903 REASON_PLACE_CHANGE).'),
+    ),
+  };
 }
 
 export const transitionFields = (j: Jurisdiction) => ({
@@ -49,7 +50,7 @@ export const transitionFields = (j: Jurisdiction) => ({
   plannedDate: Type.Optional(IsoDate('When the move is planned.')),
   actualDate: Type.Optional(IsoDate('When the move happened. Required once completed; never in the future.')),
   reason: Type.Optional(Text('Why the child moves.', 2000)),
-  reasonCode: Type.Optional(reasonCode(j)),
+  ...reasonCode(j),
   continuity: Type.Optional(
     Type.Object(
       {

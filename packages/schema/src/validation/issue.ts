@@ -7,6 +7,8 @@ export interface ValidationIssue {
   pointer: string;
   rule: string;
   message: string;
+  /** Where the field is, when not in the body (API query, path and header parameters). */
+  in?: 'body' | 'query' | 'path' | 'header';
 }
 
 export type ValidationResult<T> =

@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import { Compile, type Validator } from 'typebox/compile';
+import { Settings } from 'typebox/system';
 import { type CodeListId, codeLists, findDescriptor, jurisdictionListIds } from '../code-lists/index.js';
 import { JURISDICTIONS, type Jurisdiction } from '../common/primitives.js';
 import { type RecordInputs, type RecordKind, type Records, records } from '../records/index.js';
@@ -87,9 +88,26 @@ interface SchemaError {
 
 const branchValidators = new WeakMap<object, Validator>();
 
+/**
+ * TypeBox stops collecting errors at its `maxErrors` setting (8 by default, a guard against
+ * unbounded work), which would hide all but the first few problems of a record. CELR reports
+ * every issue, up to this bound; the setting is raised for the call only and then restored.
+ */
+const MAX_SCHEMA_ERRORS = 1000;
+
+function errorsOf(validator: Validator, value: unknown): SchemaError[] {
+  const previous = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: MAX_SCHEMA_ERRORS });
+  try {
+    return [...(validator.Errors(value) as Iterable<SchemaError>)];
+  } finally {
+    Settings.Set({ maxErrors: previous });
+  }
+}
+
 function schemaIssues(validator: Validator, value: unknown, j: Jurisdiction, prefix = ''): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  for (const error of validator.Errors(value) as Iterable<SchemaError>) {
+  for (const error of errorsOf(validator, value)) {
     const pointer = prefix + error.instancePath;
     switch (error.keyword) {
       // TypeBox reports a failed if/then as one error on the object; the field-level reasons come
@@ -150,7 +168,7 @@ function schemaIssues(validator: Validator, value: unknown, j: Jurisdiction, pre
 
 function codeListMessage(listId: CodeListId, code: unknown, j: Jurisdiction): string {
   const list = codeLists[listId];
-  const base = `'${String(code)}' is not a ${j} code in \`${listId}\` (${list.title}).`;
+  const base = `'${shown(code)}' is not a ${j} code in \`${listId}\` (${list.title}).`;
   if (typeof code !== 'string') return base;
   const own = findDescriptor(listId, code);
   if (own) return `${base} '${code}' (${own.label}) applies in ${own.jurisdiction} only.`;
@@ -163,6 +181,19 @@ function codeListMessage(listId: CodeListId, code: unknown, j: Jurisdiction): st
     }
   }
   return base;
+}
+
+/**
+ * A rejected value as text. Not String(value): JSON such as `{ "toString": 1 }` makes String()
+ * throw, and the validator must never throw on bad input.
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
 }
 
 const unescapeToken = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -191,6 +222,21 @@ function dedupe(issues: ValidationIssue[]): ValidationIssue[] {
     seen.add(key);
     return true;
   });
+}
+
+const adHoc = new WeakMap<object, Validator>();
+
+/**
+ * Validate a value against any schema built from this package's parts (for example a request body
+ * that is not a record), with issues in the same form as `validate`.
+ */
+export function checkSchema(schema: TSchema, value: unknown): ValidationIssue[] {
+  let v = adHoc.get(schema);
+  if (!v) {
+    v = Compile(schema);
+    adHoc.set(schema, v);
+  }
+  return v.Check(value) ? [] : dedupe(schemaIssues(v, value, 'england'));
 }
 
 export function isRecordKind(value: string): value is RecordKind {

@@ -1,0 +1,121 @@
+import { rewriteRefs, schemaCatalogue } from '@celr/schema';
+import AjvCompiler from '@fastify/ajv-compiler';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { AuditTrail } from './audit/audit-trail.js';
+import { registerAuthentication } from './auth/authenticate.js';
+import { SCOPES } from './auth/caller.js';
+import { registerTokenRoute } from './auth/token-route.js';
+import { TokenIssuer } from './auth/tokens.js';
+import type { AppConfig } from './config.js';
+import type { Database } from './db/database.js';
+import { registerHealthRoutes } from './health/routes.js';
+import { bodyValidatorCompiler } from './http/body-validation.js';
+import { registerErrorHandling } from './http/errors.js';
+import { newRequestId } from './http/request-id.js';
+import { registerLearnerRoutes } from './learners/routes.js';
+import { RecordService } from './records/record-service.js';
+import { registerRecordRoutes } from './records/routes.js';
+
+export interface BuildOptions {
+  /** The database; omit only to emit the OpenAPI document (no request can then be served). */
+  db?: Database;
+  config: AppConfig;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export const API_VERSION = '0.1.0';
+
+/**
+ * The CELR API as a Fastify instance. Tests, the OpenAPI emitter and the server all build it
+ * here, so what is tested is what runs.
+ */
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: newRequestId,
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    schemaController: {
+      compilersFactory: {
+        // Query, path and header parameters arrive as strings, so Ajv (with coercion) checks them;
+        // bodies are JSON and are checked by @celr/schema without coercion or stripping.
+        buildValidator: ((externalSchemas: never, ajvOptions: never) => {
+          const ajv = AjvCompiler()(externalSchemas, ajvOptions);
+          return (context: { httpPart?: string }) =>
+            context.httpPart === 'body' ? bodyValidatorCompiler(context as never) : ajv(context as never);
+        }) as never,
+      },
+    },
+    return503OnClosing: true,
+  });
+
+  // Responses are built from validated records; the schemas document them but do not filter them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, jsonParser);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  for (const { name, schema } of schemaCatalogue()) {
+    app.addSchema({ $id: name, ...rewriteRefs(schema, (n) => `${n}#`) });
+  }
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'CELR API',
+        version: API_VERSION,
+        description:
+          'The reference API of CELR, the open standard for the education records of care-experienced learners: learners, plans, meetings and transitions, exchanged between local authorities, schools and vendors.',
+        license: { name: 'MIT', identifier: 'MIT' },
+      },
+      servers: [{ url: config.publicUrl }],
+      tags: [
+        { name: 'Authentication', description: 'OAuth 2.0 client credentials.' },
+        { name: 'Learners', description: 'Care-experienced learners.' },
+        { name: 'Plans', description: "PEPs, child's plans, CSPs, EHC plans and pathway plans." },
+        { name: 'Meetings', description: 'PEP meetings, reviews and other meetings.' },
+        { name: 'Transitions', description: 'School, placement and authority moves.' },
+        { name: 'Health', description: 'Liveness and readiness.' },
+      ],
+      components: {
+        securitySchemes: {
+          oauth2: {
+            type: 'oauth2',
+            description: 'Client credentials; the access token is a short-lived JWT.',
+            flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { ...SCOPES } } },
+          },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+
+  registerErrorHandling(app);
+
+  const db = options.db;
+  const prisma = db?.prisma;
+  // Without a database (the OpenAPI emitter) routes are registered for their schemas only.
+  const tokens = prisma
+    ? await TokenIssuer.load(prisma, config.tokens, config.tokenSecret)
+    : (undefined as unknown as TokenIssuer);
+  registerAuthentication(app, prisma as never, tokens);
+  registerTokenRoute(app, prisma as never, tokens);
+  registerHealthRoutes(app, db);
+
+  const records = new RecordService(prisma as never, new AuditTrail(prisma as never));
+  for (const kind of ['learner', 'plan', 'meeting', 'transition'] as const) registerRecordRoutes(app, kind, records);
+  registerLearnerRoutes(app, records);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  return app;
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { ProblemError } from '../http/problem.js';
+import type { Caller, OrganisationKind, Scope } from './caller.js';
+import type { TokenIssuer } from './tokens.js';
+
+/** How a route is protected. Every route must say, or the app refuses to start. */
+export type RouteAccess = { scope: Scope } | { public: true };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+export const ON_BEHALF_OF = 'celr-on-behalf-of';
+
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new ProblemError('unauthorised', 'Authentication is required.');
+  return request.caller;
+}
+
+/**
+ * Bearer-token authentication and scope checks, on every route that declares a scope. The
+ * client is looked up on each request so that revoking it takes effect at once, on every process.
+ */
+export function registerAuthentication(app: FastifyInstance, prisma: PrismaClient, tokens: TokenIssuer) {
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    if (!access && !route.url.startsWith('/docs') && route.method !== 'HEAD') {
+      throw new Error(`Route ${route.method} ${route.url} declares no access rule (config.access).`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config?.access;
+    if (!access || 'public' in access) return;
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!token) {
+      throw new ProblemError('unauthorised', 'Send an access token: Authorization: Bearer <token> (from POST /oauth/token).', {
+        headers: { 'www-authenticate': 'Bearer realm="celr"' },
+      });
+    }
+    const claims = await tokens.verify(token);
+    const client = await prisma.apiClient.findUnique({
+      where: { clientId: claims.clientId },
+      select: { revokedAt: true, organisation: { select: { id: true, kind: true } } },
+    });
+    if (!client || client.revokedAt || client.organisation.id !== claims.organisationId) {
+      throw new ProblemError('unauthorised', 'The client behind this token has been revoked.', {
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      });
+    }
+    const scopes = new Set(claims.scopes);
+    if (!scopes.has(access.scope)) {
+      throw new ProblemError('forbidden', `This operation needs the '${access.scope}' scope; the token has: ${claims.scopes.join(' ') || 'none'}.`, {
+        headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${access.scope}"` },
+      });
+    }
+    const kind = client.organisation.kind as OrganisationKind;
+    let actingForId = client.organisation.id;
+    let actingForKind = kind;
+    const onBehalfOf = request.headers[ON_BEHALF_OF];
+    if (typeof onBehalfOf === 'string') {
+      if (kind !== 'vendor') throw new ProblemError('forbidden', `Only vendor clients act on behalf of another organisation (${ON_BEHALF_OF}).`);
+      const delegation = await prisma.delegation.findFirst({
+        where: { vendorId: client.organisation.id, organisationId: onBehalfOf, revokedAt: null },
+        select: { organisation: { select: { id: true, kind: true } } },
+      });
+      if (!delegation) throw new ProblemError('forbidden', `The organisation ${onBehalfOf} has not delegated to this vendor.`);
+      actingForId = delegation.organisation.id;
+      actingForKind = delegation.organisation.kind as OrganisationKind;
+    }
+    request.caller = {
+      clientId: claims.clientId,
+      organisationId: client.organisation.id,
+      organisationKind: kind,
+      actingForId,
+      actingForKind,
+      scopes,
+      requestId: request.id,
+    };
+  });
+}

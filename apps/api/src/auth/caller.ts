@@ -1,0 +1,38 @@
+/**
+ * Who is calling: the API client and the organisation it acts for. Set by authentication on every
+ * /v1 request; everything that decides access reads it from here.
+ */
+export type OrganisationKind = 'local-authority' | 'school' | 'vendor';
+
+export interface Caller {
+  /** The OAuth `client_id`. */
+  clientId: string;
+  /** The organisation the client belongs to. */
+  organisationId: string;
+  organisationKind: OrganisationKind;
+  /**
+   * The organisation whose data the request is about: the client's own, or, for a vendor, the
+   * organisation that delegated to it and is named in `CELR-On-Behalf-Of`.
+   */
+  actingForId: string;
+  actingForKind: OrganisationKind;
+  scopes: ReadonlySet<string>;
+  /** The request's id, carried into audit events. */
+  requestId: string;
+}
+
+export const SCOPES = {
+  'learners:read': 'Read learners the organisation may see',
+  'learners:write': 'Create, change and delete learners',
+  'plans:read': 'Read plans',
+  'plans:write': 'Write plans',
+  'meetings:read': 'Read meetings',
+  'meetings:write': 'Write meetings',
+  'transitions:read': 'Read transitions',
+  'transitions:write': 'Write transitions',
+  'transfers:send': 'Send transfers to other organisations',
+  'transfers:receive': 'Accept or reject transfers',
+  'audit:read': "Read the audit trail of the organisation's learners",
+  admin: 'Manage organisations and clients',
+} as const;
+export type Scope = keyof typeof SCOPES;

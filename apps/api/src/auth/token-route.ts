@@ -1,0 +1,74 @@
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { ProblemError } from '../http/problem.js';
+import { SCOPES } from './caller.js';
+import { verifySecret } from './secrets.js';
+import type { TokenIssuer } from './tokens.js';
+
+const TokenRequest = Type.Object(
+  {
+    grant_type: Type.Literal('client_credentials', { description: 'Always `client_credentials` (RFC 6749 section 4.4).' }),
+    client_id: Type.Optional(Type.String({ description: 'The client id, unless sent with HTTP Basic authentication.' })),
+    client_secret: Type.Optional(Type.String({ description: 'The client secret, unless sent with HTTP Basic authentication.' })),
+    scope: Type.Optional(Type.String({ description: 'Space-separated scopes to ask for; defaults to all the client has.' })),
+  },
+  { additionalProperties: false },
+);
+
+const TokenResponse = Type.Object({
+  access_token: Type.String({ description: 'A signed JWT to send as `Authorization: Bearer <token>`.' }),
+  token_type: Type.Literal('Bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the token expires.' }),
+  scope: Type.String({ description: 'The scopes granted, space-separated.' }),
+});
+
+/** OAuth errors keep RFC 6749's `error` member inside the problem document, so both kinds of client understand them. */
+const oauthError = (status: 'invalid_client' | 'invalid_scope' | 'invalid_request', detail: string) =>
+  new ProblemError(status === 'invalid_client' ? 'unauthorised' : 'bad-request', detail, {
+    error: status,
+    error_description: detail,
+    ...(status === 'invalid_client' ? { headers: { 'www-authenticate': 'Basic realm="celr"' } } : {}),
+  });
+
+export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, tokens: TokenIssuer) {
+  app.post(
+    '/oauth/token',
+    {
+      config: { access: { public: true } },
+      schema: {
+        operationId: 'requestToken',
+        summary: 'Get an access token (OAuth 2.0 client credentials)',
+        description: `Exchange a client id and secret for a short-lived access token (RFC 6749 section 4.4). Send them in the body or with HTTP Basic authentication. Scopes: ${Object.keys(SCOPES).map((s) => `\`${s}\``).join(', ')}.`,
+        tags: ['Authentication'],
+        security: [],
+        body: TokenRequest,
+        response: { 200: TokenResponse, 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' } },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { client_id?: string; client_secret?: string; scope?: string };
+      let clientId = body.client_id;
+      let secret = body.client_secret;
+      const basic = request.headers.authorization;
+      if (basic?.startsWith('Basic ')) {
+        const decoded = Buffer.from(basic.slice(6), 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        clientId = decodeURIComponent(decoded.slice(0, colon));
+        secret = decodeURIComponent(decoded.slice(colon + 1));
+      }
+      if (!clientId || !secret) throw oauthError('invalid_request', 'Send client_id and client_secret, in the body or with HTTP Basic.');
+      const client = await prisma.apiClient.findUnique({ where: { clientId } });
+      // The same answer for an unknown client and a wrong secret, so client ids cannot be probed.
+      if (!client || client.revokedAt || !(await verifySecret(secret, client.secretHash))) {
+        throw oauthError('invalid_client', 'Unknown client, wrong secret, or revoked client.');
+      }
+      const asked = body.scope?.split(' ').filter(Boolean) ?? client.scopes;
+      const refused = asked.filter((s) => !client.scopes.includes(s));
+      if (refused.length) throw oauthError('invalid_scope', `This client may not have: ${refused.join(' ')}.`);
+      const { token, expiresIn } = await tokens.issue({ clientId, organisationId: client.organisationId, scopes: asked });
+      reply.header('cache-control', 'no-store');
+      return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: asked.join(' ') };
+    },
+  );
+}

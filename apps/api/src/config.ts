@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import type { TokenSettings } from './auth/tokens.js';
+
+export interface AppConfig {
+  /** Where clients reach the API, for links in the OpenAPI document and the console. */
+  publicUrl: string;
+  port: number;
+  host: string;
+  /** PostgreSQL when set; otherwise the embedded PGlite database in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  bodyLimitBytes: number;
+  tokens: TokenSettings;
+  /** Shared signing secret for access tokens; by default one is created in the database. */
+  tokenSecret?: string;
+  /** Load the demo organisations, clients and learners into an empty database. */
+  demo: boolean;
+}
+
+/** Configuration from the environment, with defaults that make `npm start` work on a new machine. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+  const port = Number(env.PORT ?? 3000);
+  const host = env.HOST ?? '127.0.0.1';
+  return {
+    publicUrl: env.CELR_PUBLIC_URL ?? `http://localhost:${port}`,
+    port,
+    host,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.CELR_DATA_DIR ?? join(cwd, '.data', 'pglite'),
+    bodyLimitBytes: Number(env.CELR_BODY_LIMIT_BYTES ?? 1024 * 1024),
+    tokens: {
+      issuer: env.CELR_TOKEN_ISSUER ?? 'urn:celr:api',
+      audience: env.CELR_TOKEN_AUDIENCE ?? 'celr-api',
+      ttlSeconds: Number(env.CELR_TOKEN_TTL_SECONDS ?? 900),
+    },
+    tokenSecret: env.CELR_TOKEN_SECRET || undefined,
+    demo: env.CELR_DEMO !== 'false',
+  };
+}

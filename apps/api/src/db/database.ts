@@ -1,0 +1,123 @@
+/**
+ * Opens the API database: PostgreSQL (node-postgres pool) when a URL is given, otherwise embedded PGlite,
+ * on disk or in memory. Both go through Prisma driver adapters, and the same adapters drive the
+ * WebAssembly migration engine, so `migrate()` needs no Prisma CLI and no native engine binary.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { MIGRATIONS_DIR } from './paths.js';
+import { PGliteAdapterFactory } from './pglite-adapter.js';
+import { applyMigrations } from './schema-engine.js';
+
+export { MIGRATIONS_DIR, SCHEMA_PATH } from './paths.js';
+
+export type DatabaseKind = 'postgresql' | 'pglite';
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string. When set, the database is PostgreSQL; otherwise PGlite. */
+  url?: string;
+  /** PGlite only: the data folder (created if missing). Default `.data/pglite` in the working directory. */
+  dataDir?: string;
+  /** PGlite only: keep the database in memory; nothing is written to disk. */
+  memory?: boolean;
+  /** PostgreSQL only: the connection pool size. Default 10. */
+  poolSize?: number;
+  /** Prisma Client logging, e.g. `['warn', 'error']` or `[{ level: 'query', emit: 'event' }]`. */
+  log?: Array<Prisma.LogLevel | Prisma.LogDefinition>;
+  /** The migrations folder `migrate()` applies. Default: the API's `prisma/migrations`. */
+  migrationsDir?: string;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: DatabaseKind;
+  /** Applies the migrations the database has not seen yet; returns their names (empty when up to date). */
+  migrate(): Promise<string[]>;
+  /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
+  const log = options.log ?? [];
+
+  if (options.url) {
+    const url = options.url;
+    const pool = newPool(url, options.poolSize ?? 10);
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log }) as PrismaClient;
+    return {
+      prisma,
+      kind: 'postgresql',
+      migrate: async () => {
+        // The engine takes a session-level advisory lock (pg_advisory_lock) and never unlocks it explicitly;
+        // on the shared pool the lock would stay with whichever idle connection ran it. A one-connection
+        // pool, closed afterwards, releases it and still serialises concurrent deploys.
+        const migrationPool = newPool(url, 1);
+        try {
+          return await applyMigrations(new PrismaPg(migrationPool), migrationsDir);
+        } finally {
+          await endPool(migrationPool);
+        }
+      },
+      close: once(async () => {
+        await prisma.$disconnect();
+        await endPool(pool);
+      }),
+    };
+  }
+
+  let pglite: PGlite;
+  if (options.memory) {
+    pglite = await PGlite.create();
+  } else {
+    const dataDir = path.resolve(options.dataDir ?? '.data/pglite');
+    await mkdir(dataDir, { recursive: true });
+    pglite = await PGlite.create(dataDir);
+  }
+  const adapterFactory = new PGliteAdapterFactory(pglite);
+  const prisma = new PrismaClient({ adapter: adapterFactory, log }) as PrismaClient;
+  return {
+    prisma,
+    kind: 'pglite',
+    migrate: () => applyMigrations(adapterFactory, migrationsDir),
+    close: once(async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    }),
+  };
+}
+
+function newPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  // An idle connection that dies (server restart, DROP DATABASE ... WITH (FORCE)) is an 'error' event on the
+  // pool, which crashes the process when nobody listens. The pool has already discarded the connection,
+  // and the next query opens a new one, so there is nothing else to do.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Ends the pool and waits until every connection is closed (`pool.end()` resolves before that). */
+async function endPool(pool: pg.Pool): Promise<void> {
+  const open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    let count = 0;
+    if (open === 0) resolve();
+    pool.on('remove', () => {
+      if (++count === open) resolve();
+    });
+  });
+  await pool.end();
+  await closed;
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () => {
+    done ??= fn();
+    return done;
+  };
+}

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { Database } from '../db/database.js';
+import { ProblemError } from '../http/problem.js';
+
+export function registerHealthRoutes(app: FastifyInstance, db: Database | undefined) {
+  app.get(
+    '/health/live',
+    {
+      config: { access: { public: true } },
+      schema: { operationId: 'live', summary: 'Liveness: the process is up', tags: ['Health'], security: [] },
+    },
+    async () => ({ status: 'ok' }),
+  );
+  app.get(
+    '/health/ready',
+    {
+      config: { access: { public: true } },
+      schema: { operationId: 'ready', summary: 'Readiness: the database answers', tags: ['Health'], security: [] },
+    },
+    async () => {
+      try {
+        if (db) await db.prisma.$queryRaw`SELECT 1`;
+      } catch {
+        throw new ProblemError('unavailable', 'The database does not answer.');
+      }
+      return { status: 'ok', database: db?.kind };
+    },
+  );
+}

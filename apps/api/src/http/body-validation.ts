@@ -1,0 +1,34 @@
+import { checkSchema, isRecordKind, validate } from '@celr/schema';
+import type { FastifySchemaCompiler } from 'fastify';
+import type { TSchema } from 'typebox';
+import { ProblemError, validationProblem } from './problem.js';
+
+/**
+ * Request bodies are validated by @celr/schema, never by Fastify's Ajv, whose defaults strip
+ * unknown properties and coerce types: a vendor's typo must be an error, not silently dropped.
+ * A body that refers to a record input (`LearnerInput#`) gets the full record validation,
+ * cross-field rules included; a merge patch is checked to be an object here and validated
+ * after it is applied; any other body schema is checked as JSON Schema.
+ */
+export const bodyValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema }) => {
+  const name = /^([A-Z][a-z]+)(Input|Patch)#$/.exec(String((schema as { $ref?: string }).$ref ?? ''));
+  const kind = name?.[1]?.toLowerCase();
+  if (name && kind && isRecordKind(kind)) {
+    if (name[2] === 'Patch') {
+      return (body: unknown) =>
+        typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length > 0
+          ? { value: body }
+          : { error: validationProblem([{ pointer: '', rule: 'type', message: 'A merge patch is a non-empty JSON object.' }]) as never };
+    }
+    return (body: unknown) => {
+      const result = validate(kind, body);
+      return result.ok ? { value: body } : { error: validationProblem(result.issues) as never };
+    };
+  }
+  return (body: unknown) => {
+    const issues = checkSchema(schema, body);
+    return issues.length === 0 ? { value: body } : { error: validationProblem(issues) as never };
+  };
+};
+
+export const isProblem = (e: unknown): e is ProblemError => e instanceof ProblemError;

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import type { Prisma } from '../generated/prisma/client.js';
+import { ProblemError } from './problem.js';
+
+/**
+ * Idempotency-Key on POST. The stored response is written in the same transaction as the change
+ * it describes, so a key is never recorded for a change that did not commit, and a change never
+ * commits without its key: a retry after any failure either replays the response or redoes the work.
+ */
+export interface IdempotencyRequest {
+  clientId: string;
+  key: string;
+  method: string;
+  path: string;
+  requestHash: string;
+}
+
+export interface StoredResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export function idempotencyRequest(
+  header: string | string[] | undefined,
+  clientId: string,
+  method: string,
+  path: string,
+  body: unknown,
+): IdempotencyRequest | undefined {
+  if (header === undefined) return undefined;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined || !KEY_PATTERN.test(key)) {
+    throw new ProblemError('bad-request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
+      errors: [{ pointer: '/Idempotency-Key', rule: 'format', message: 'Use a UUID or another unique string.', in: 'header' }],
+    });
+  }
+  const requestHash = createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  return { clientId, key, method, path, requestHash };
+}
+
+type Tx = Pick<Prisma.TransactionClient, 'idempotencyKey'>;
+
+/** The earlier response for this key, or undefined when the key is new. 422 when reused for another request. */
+export async function replayFor(db: Tx, req: IdempotencyRequest): Promise<StoredResponse | undefined> {
+  const row = await db.idempotencyKey.findUnique({ where: { clientId_key: { clientId: req.clientId, key: req.key } } });
+  if (!row) return undefined;
+  if (row.requestHash !== req.requestHash) {
+    throw new ProblemError(
+      'idempotency-key-reuse',
+      `Idempotency-Key '${req.key}' was first used for another request (${row.method} ${row.path} with a different body). Use a new key for a new request.`,
+    );
+  }
+  return {
+    statusCode: row.statusCode,
+    headers: row.headers as Record<string, string>,
+    body: row.body === null ? undefined : JSON.parse(row.body),
+  };
+}
+
+export async function remember(db: Tx, req: IdempotencyRequest, response: StoredResponse): Promise<void> {
+  await db.idempotencyKey.create({
+    data: {
+      clientId: req.clientId,
+      key: req.key,
+      method: req.method,
+      path: req.path,
+      requestHash: req.requestHash,
+      statusCode: response.statusCode,
+      headers: response.headers,
+      body: JSON.stringify(response.body),
+    },
+  });
+}

@@ -1,0 +1,82 @@
+import { IDENTIFIER_SYSTEM_PATTERN, type RecordKind, validExamples } from '@celr/schema';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { callerOf } from '../auth/authenticate.js';
+import type { Scope } from '../auth/caller.js';
+import { requiredIfMatch } from '../http/etag.js';
+import type { RecordService } from '../records/record-service.js';
+import { COLLECTION, present } from '../records/representation.js';
+import { IdParams, filtersFrom, listQuery, nextLink, pageOf, problemResponses, sendWrite } from '../records/routes.js';
+
+const IdentifierParams = Type.Object(
+  {
+    system: Type.String({ pattern: IDENTIFIER_SYSTEM_PATTERN, description: 'Identifier system, e.g. `upn` or `mis:example-mis`.' }),
+    value: Type.String({ minLength: 1, maxLength: 64, description: 'The identifier.' }),
+  },
+  { additionalProperties: false },
+);
+
+/** What only learners have: sync by identifier, and the lists of a learner's own records. */
+export function registerLearnerRoutes(app: FastifyInstance, service: RecordService) {
+  app.put(
+    '/v1/learners/by-identifier/:system/:value',
+    {
+      config: { access: { scope: 'learners:write' } },
+      schema: {
+        operationId: 'upsertLearnerByIdentifier',
+        summary: 'Create or replace a learner by identifier',
+        description:
+          'For MIS and ePEP sync: finds the learner your organisation holds with this identifier and replaces it (200), or creates it (201) when there is none. The body must carry the same identifier. `If-Match` is optional here; send it to refuse a stale overwrite, or `If-None-Match: *` to only create.',
+        tags: ['Learners'],
+        security: [{ oauth2: ['learners:write'] }],
+        params: IdentifierParams,
+        headers: Type.Object({
+          'if-match': Type.Optional(Type.String({ description: 'The ETag you read.' })),
+          'if-none-match': Type.Optional(Type.Literal('*', { description: '`*` to create only.' })),
+        }),
+        body: {
+          $ref: 'LearnerInput#',
+          'x-examples': Object.fromEntries(validExamples.filter((e) => e.kind === 'learner').map((e) => [e.name, { summary: e.summary, value: e.value }])),
+        },
+        response: { 200: { $ref: 'Learner#' }, 201: { $ref: 'Learner#' }, ...problemResponses(400, 401, 403, 409, 412, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { system, value } = request.params as { system: string; value: string };
+      const ifMatch = requiredIfMatch(request.headers['if-match'], false);
+      const createOnly = request.headers['if-none-match'] === '*';
+      const result = await service.upsertLearner(callerOf(request), system, value, request.body as Record<string, unknown>, ifMatch, createOnly);
+      return sendWrite(reply, result);
+    },
+  );
+
+  for (const kind of ['plan', 'meeting', 'transition'] as const satisfies RecordKind[]) {
+    const plural = COLLECTION[kind];
+    const Name = kind.charAt(0).toUpperCase() + kind.slice(1);
+    app.get(
+      `/v1/learners/:id/${plural}`,
+      {
+        config: { access: { scope: `${plural}:read` as Scope } },
+        schema: {
+          operationId: `listLearner${Name}s`,
+          summary: `List a learner's ${plural}`,
+          description: `The same as \`GET /v1/${plural}?learner={id}\`, with 404 when the learner is not one you may see.`,
+          tags: ['Learners'],
+          security: [{ oauth2: [`${plural}:read`] }],
+          params: IdParams,
+          querystring: listQuery(kind, false),
+          response: { 200: pageOf(Name), ...problemResponses(400, 401, 403, 404, 410, 429) },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const { id } = request.params as { id: string };
+        await service.read('learner', caller, id);
+        const page = await service.list(kind, caller, filtersFrom(request.query as never, id));
+        const next = nextLink(request, page.nextCursor);
+        if (next) reply.header('link', `<${next}>; rel="next"`);
+        return { items: page.items.map(present), ...(next ? { next } : {}) };
+      },
+    );
+  }
+}

@@ -1,0 +1,393 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  type RecordKind,
+  type ValidationIssue,
+  applyMergePatch,
+  pointerOf,
+  validate,
+} from '@celr/schema';
+import { RESPONSIBLE_GRANTS, assertMayWrite, grantFor, visibleTo } from '../auth/access.js';
+import type { Caller } from '../auth/caller.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { type ListPosition, encodeCursor } from '../http/cursor.js';
+import { etagOf } from '../http/etag.js';
+import { type IdempotencyRequest, type StoredResponse, remember, replayFor } from '../http/idempotency.js';
+import { ProblemError, notFound, validationProblem } from '../http/problem.js';
+import { type StoredRecord, indexedColumns, locationOf, present } from './representation.js';
+
+type Tx = Prisma.TransactionClient;
+type Data = Record<string, unknown>;
+
+export interface ListFilters {
+  limit: number;
+  after?: ListPosition;
+  learnerId?: string;
+  type?: string;
+  status?: string;
+  updatedSince?: Date;
+  identifier?: { system: string; value: string };
+}
+
+export interface WriteResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: unknown;
+  replayed?: boolean;
+}
+
+const ownFields = (kind: RecordKind): Partial<Record<string, RecordKind>> => (kind === 'learner' ? {} : { learnerId: 'learner' });
+
+/**
+ * Create, read, replace, patch, delete, list and history of the four record kinds. Every change
+ * writes a new version row in the same transaction as the record, so history is never behind the
+ * record, and every write is conditional on the version the caller read, so no update is lost.
+ */
+export class RecordService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  async create(kind: RecordKind, caller: Caller, input: Data, idempotency?: IdempotencyRequest): Promise<WriteResult> {
+    if (idempotency) {
+      const earlier = await replayFor(this.prisma, idempotency);
+      if (earlier) return { ...earlier, replayed: true };
+    }
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const learnerId = kind === 'learner' ? randomUUID() : await this.writableLearner(tx, caller, kind, input);
+        const id = kind === 'learner' ? learnerId : randomUUID();
+        if (kind === 'learner') this.assertResponsible(caller, input);
+        const row = await tx.record.create({
+          data: {
+            id,
+            kind,
+            learnerId,
+            ...indexedColumns(kind, input),
+            ownerId: caller.actingForId,
+            writtenById: caller.actingForId,
+            version: 1,
+            data: input as Prisma.InputJsonValue,
+          },
+        });
+        await this.writeVersion(tx, caller, row, 'created');
+        if (kind === 'learner') {
+          await tx.learnerAccess.create({
+            data: { learnerId: id, organisationId: caller.actingForId, basis: 'responsible', grants: RESPONSIBLE_GRANTS },
+          });
+          await this.saveIdentifiers(tx, caller.actingForId, id, input);
+        }
+        await this.audit.write(tx, caller, { action: 'create', recordKind: kind, recordId: id, recordVersion: 1, learnerId });
+        const response: StoredResponse = {
+          statusCode: 201,
+          headers: { location: locationOf(kind, id), etag: etagOf(1) },
+          body: present(row),
+        };
+        if (idempotency) await remember(tx, idempotency, response);
+        return response;
+      });
+    } catch (error) {
+      // A concurrent request with the same key committed first: answer as it did.
+      if (idempotency && isUniqueViolation(error, 'idempotency_key')) {
+        const earlier = await replayFor(this.prisma, idempotency);
+        if (earlier) return { ...earlier, replayed: true };
+      }
+      throw this.translate(error, input);
+    }
+  }
+
+  async read(kind: RecordKind, caller: Caller, id: string) {
+    const row = await this.visibleRecord(this.prisma, kind, caller, id);
+    await this.audit.read(caller, { action: 'read', recordKind: kind, recordId: id, recordVersion: row.version, learnerId: row.learnerId });
+    return row;
+  }
+
+  async replace(kind: RecordKind, caller: Caller, id: string, input: Data, ifMatch: number | '*'): Promise<WriteResult> {
+    return this.change(kind, caller, id, ifMatch, 'replaced', () => input);
+  }
+
+  async patch(kind: RecordKind, caller: Caller, id: string, patch: Data, ifMatch: number | '*'): Promise<WriteResult> {
+    return this.change(kind, caller, id, ifMatch, 'patched', (current) => {
+      const merged = applyMergePatch(current, patch) as Data;
+      const result = validate(kind, merged);
+      if (!result.ok) throw validationProblem(result.issues, 'The record after applying the merge patch is not valid.');
+      return merged;
+    });
+  }
+
+  async remove(kind: RecordKind, caller: Caller, id: string, ifMatch: number | '*' | undefined): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const current = await this.visibleRecord(tx, kind, caller, id);
+      const grant = await grantFor(tx, caller, current.learnerId);
+      if (!grant) throw notFound(`The ${kind}`);
+      assertMayWrite(grant, kind);
+      if (kind === 'learner') {
+        const dependants = await tx.record.count({ where: { learnerId: id, kind: { not: 'learner' }, deletedAt: null } });
+        if (dependants > 0) {
+          throw new ProblemError('conflict', `The learner still has ${dependants} plan, meeting or transition records; delete those first.`);
+        }
+      }
+      const version = current.version + 1;
+      const updated = await tx.record.updateMany({
+        where: { id, version: ifMatch === undefined || ifMatch === '*' ? current.version : ifMatch, deletedAt: null },
+        data: { version, deletedAt: new Date(), writtenById: caller.actingForId },
+      });
+      if (updated.count === 0) throw stale(id);
+      const row = await tx.record.findUniqueOrThrow({ where: { id } });
+      await this.writeVersion(tx, caller, row, 'deleted');
+      if (kind === 'learner') await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
+      await this.audit.write(tx, caller, { action: 'delete', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
+    });
+  }
+
+  async list(kind: RecordKind, caller: Caller, filters: ListFilters) {
+    const after = filters.after;
+    const where: Prisma.RecordWhereInput = {
+      kind,
+      deletedAt: null,
+      ...visibleTo(caller),
+      ...(filters.learnerId ? { learnerId: filters.learnerId } : {}),
+      ...(filters.type ? { type: filters.type } : {}),
+      ...(filters.status ? { status: filters.status } : {}),
+      ...(filters.identifier ? { identifiers: { some: filters.identifier } } : {}),
+      AND: [
+        filters.updatedSince ? { updatedAt: { gte: filters.updatedSince } } : {},
+        after ? { OR: [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] } : {},
+      ],
+    };
+    const rows = await this.prisma.record.findMany({
+      where,
+      orderBy: [{ updatedAt: 'asc' }, { id: 'asc' }],
+      take: filters.limit + 1,
+    });
+    const page = rows.slice(0, filters.limit);
+    const last = page.at(-1);
+    await this.audit.read(
+      caller,
+      ...page.map((r) => ({ action: 'list', recordKind: kind, recordId: r.id, recordVersion: r.version, learnerId: r.learnerId })),
+    );
+    return {
+      items: page,
+      nextCursor: rows.length > filters.limit && last ? encodeCursor({ updatedAt: last.updatedAt, id: last.id }) : undefined,
+    };
+  }
+
+  async versions(kind: RecordKind, caller: Caller, id: string) {
+    const current = await this.visibleRecord(this.prisma, kind, caller, id, { includeDeleted: true });
+    const rows = await this.prisma.recordVersion.findMany({
+      where: { recordId: id },
+      orderBy: { version: 'asc' },
+      select: { version: true, change: true, changedAt: true, organisationId: true },
+    });
+    await this.audit.read(caller, { action: 'history', recordKind: kind, recordId: id, recordVersion: current.version, learnerId: current.learnerId });
+    return rows.map((r) => ({
+      version: r.version,
+      change: r.change,
+      changedAt: r.changedAt.toISOString(),
+      recordedBy: { organisationId: r.organisationId },
+    }));
+  }
+
+  async version(kind: RecordKind, caller: Caller, id: string, version: number) {
+    const current = await this.visibleRecord(this.prisma, kind, caller, id, { includeDeleted: true });
+    const row = await this.prisma.recordVersion.findUnique({ where: { recordId_version: { recordId: id, version } } });
+    if (!row) throw notFound(`Version ${version} of the ${kind}`);
+    await this.audit.read(caller, { action: 'read-version', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
+    if (row.data === null) throw new ProblemError('gone', `Version ${version} is the deletion of the ${kind}.`);
+    const first = await this.prisma.recordVersion.findUniqueOrThrow({
+      where: { recordId_version: { recordId: id, version: 1 } },
+      select: { changedAt: true },
+    });
+    return present({
+      id,
+      version,
+      createdAt: first.changedAt,
+      updatedAt: row.changedAt,
+      writtenById: row.organisationId,
+      data: row.data,
+    });
+  }
+
+  /**
+   * Create or replace the learner the caller holds under an identifier, so an MIS can sync by UPN
+   * or its own id without storing ours. Without If-Match the caller's copy wins; with it, the
+   * usual precondition applies.
+   */
+  async upsertLearner(caller: Caller, system: string, value: string, input: Data, ifMatch: number | '*' | undefined, ifNoneMatch: boolean): Promise<WriteResult> {
+    const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
+    if (!identifiers.some((i) => i.system === system && i.value === value)) {
+      throw validationProblem([
+        { pointer: '/identifiers', rule: 'identifier-in-path', message: `The body must include the identifier in the path ({ system: '${system}', value: '${value}' }).` },
+      ]);
+    }
+    const matches = await this.prisma.record.findMany({
+      where: { kind: 'learner', deletedAt: null, ...visibleTo(caller), identifiers: { some: { system, value } } },
+      select: { id: true, version: true },
+      take: 2,
+    });
+    if (matches.length > 1) {
+      throw new ProblemError('conflict', `More than one learner you can see has ${system} '${value}'; update them by id.`);
+    }
+    const match = matches[0];
+    if (!match) {
+      if (ifMatch !== undefined && ifMatch !== '*') throw stale('(none)');
+      return this.create('learner', caller, input);
+    }
+    if (ifNoneMatch) throw new ProblemError('precondition-failed', `A learner with ${system} '${value}' already exists (${locationOf('learner', match.id)}).`);
+    return this.replace('learner', caller, match.id, input, ifMatch ?? '*');
+  }
+
+  private async change(
+    kind: RecordKind,
+    caller: Caller,
+    id: string,
+    ifMatch: number | '*',
+    change: 'replaced' | 'patched',
+    next: (current: Data) => Data,
+  ): Promise<WriteResult> {
+    let input: Data | undefined;
+    try {
+      return await this.prisma.$transaction(async (tx) => {
+        const current = await this.visibleRecord(tx, kind, caller, id);
+        const grant = await grantFor(tx, caller, current.learnerId);
+        if (!grant) throw notFound(`The ${kind}`);
+        assertMayWrite(grant, kind);
+        const expected = ifMatch === '*' ? current.version : ifMatch;
+        if (expected !== current.version) throw stale(id);
+        input = next(current.data as Data);
+        this.assertUnchanged(kind, current.data as Data, input);
+        const version = current.version + 1;
+        const updated = await tx.record.updateMany({
+          where: { id, version: expected, deletedAt: null },
+          data: { ...indexedColumns(kind, input), version, data: input as Prisma.InputJsonValue, writtenById: caller.actingForId },
+        });
+        // Another writer committed between our read and our write: their change stands, ours is refused.
+        if (updated.count === 0) throw stale(id);
+        const row = await tx.record.findUniqueOrThrow({ where: { id } });
+        await this.writeVersion(tx, caller, row, change);
+        if (kind === 'learner') {
+          await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
+          await this.saveIdentifiers(tx, current.ownerId, id, input);
+        }
+        await this.audit.write(tx, caller, { action: change === 'replaced' ? 'replace' : 'patch', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
+        return { statusCode: 200, headers: { etag: etagOf(version) }, body: present(row) };
+      });
+    } catch (error) {
+      throw this.translate(error, input);
+    }
+  }
+
+  /** Fields that say whose record it is cannot change by an ordinary write; transfers move them. */
+  private assertUnchanged(kind: RecordKind, current: Data, next: Data) {
+    const fixed = ['jurisdiction', ...Object.keys(ownFields(kind)), ...(kind === 'learner' ? ['responsibleAuthority'] : [])];
+    const issues: ValidationIssue[] = fixed
+      .filter((f) => !isDeepStrictEqual(current[f], next[f]))
+      .map((f) => ({
+        pointer: pointerOf(f),
+        rule: 'immutable',
+        message: f === 'responsibleAuthority'
+          ? 'The responsible authority changes only through a transfer (POST /v1/transfers).'
+          : `'${f}' cannot change once the record exists.`,
+      }));
+    if (issues.length) throw validationProblem(issues);
+  }
+
+  private assertResponsible(caller: Caller, input: Data) {
+    if (caller.actingForKind !== 'local-authority') {
+      throw new ProblemError('forbidden', 'Only a local authority creates learners: the responsible authority is the corporate parent.');
+    }
+  }
+
+  private async writableLearner(tx: Tx, caller: Caller, kind: RecordKind, input: Data): Promise<string> {
+    const learnerId = String(input.learnerId);
+    const learner = await tx.record.findFirst({
+      where: { id: learnerId, kind: 'learner', deletedAt: null, ...visibleTo(caller) },
+      select: { jurisdiction: true },
+    });
+    if (!learner) {
+      throw validationProblem([{ pointer: '/learnerId', rule: 'learner-exists', message: 'No learner with this id that your organisation can see.' }]);
+    }
+    if (learner.jurisdiction !== input.jurisdiction) {
+      throw validationProblem([
+        { pointer: '/jurisdiction', rule: 'jurisdiction-mismatch', message: `The learner's records are in ${learner.jurisdiction}; a ${kind} for them is too.` },
+      ]);
+    }
+    const grant = await grantFor(tx, caller, learnerId);
+    if (!grant) throw notFound('The learner');
+    assertMayWrite(grant, kind);
+    return learnerId;
+  }
+
+  private async visibleRecord(db: Tx | PrismaClient, kind: RecordKind, caller: Caller, id: string, options: { includeDeleted?: boolean } = {}) {
+    const row = await db.record.findFirst({ where: { id, kind, ...visibleTo(caller) } });
+    if (!row) throw notFound(`The ${kind}`);
+    if (row.deletedAt && !options.includeDeleted) {
+      throw new ProblemError('gone', `The ${kind} was deleted at ${row.deletedAt.toISOString()}; its history is at ${locationOf(kind, id)}/versions.`);
+    }
+    return row;
+  }
+
+  private async writeVersion(tx: Tx, caller: Caller, row: StoredRecord & { ownerId: string }, change: string) {
+    await tx.recordVersion.create({
+      data: {
+        recordId: row.id,
+        version: row.version,
+        kind: row.kind,
+        learnerId: row.learnerId,
+        data: change === 'deleted' ? Prisma.DbNull : (row.data as Prisma.InputJsonValue),
+        changedAt: row.updatedAt,
+        clientId: caller.clientId,
+        organisationId: caller.actingForId,
+        change,
+      },
+    });
+  }
+
+  private async saveIdentifiers(tx: Tx, ownerId: string, learnerId: string, input: Data) {
+    const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
+    if (identifiers.length === 0) return;
+    const taken = await tx.learnerIdentifier.findMany({
+      where: { ownerId, learnerId: { not: learnerId }, OR: identifiers.map(({ system, value }) => ({ system, value })) },
+      select: { system: true, value: true, learnerId: true },
+    });
+    if (taken.length) throw identifierConflict(identifiers, taken);
+    await tx.learnerIdentifier.createMany({ data: identifiers.map(({ system, value }) => ({ learnerId, ownerId, system, value })) });
+  }
+
+  private translate(error: unknown, input: Data | undefined): unknown {
+    if (isUniqueViolation(error, 'learner_identifier') && input) {
+      const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
+      return identifierConflict(identifiers, []);
+    }
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') {
+      return new ProblemError('conflict', 'The change conflicted with a concurrent one; retry it.');
+    }
+    return error;
+  }
+}
+
+function identifierConflict(identifiers: { system: string; value: string }[], taken: { system: string; value: string; learnerId: string }[]) {
+  const errors: ValidationIssue[] = identifiers.flatMap((id, i) => {
+    const clash = taken.find((t) => t.system === id.system && t.value === id.value);
+    if (taken.length && !clash) return [];
+    return [{
+      pointer: pointerOf('identifiers', i, 'value'),
+      rule: 'identifier-unique',
+      message: clash
+        ? `Your organisation already holds ${id.system} '${id.value}' for learner ${clash.learnerId}.`
+        : `Your organisation may already hold ${id.system} '${id.value}' for another learner.`,
+    }];
+  });
+  return new ProblemError('identifier-conflict', 'An identifier in the record already belongs to another of your learners.', { errors });
+}
+
+const stale = (id: string) =>
+  new ProblemError('precondition-failed', `The record ${id} has changed since the version in If-Match; read it again and reapply your change.`);
+
+function isUniqueViolation(error: unknown, table: string): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
+  const meta = JSON.stringify(error.meta ?? {});
+  return meta.includes(table) || meta.includes(table.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()));
+}

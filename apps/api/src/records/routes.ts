@@ -1,0 +1,326 @@
+import { type RecordKind, codeLists, validExamples } from '@celr/schema';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ON_BEHALF_OF, callerOf } from '../auth/authenticate.js';
+import type { Scope } from '../auth/caller.js';
+import { decodeCursor } from '../http/cursor.js';
+import { etagOf, matchesIfNoneMatch, requiredIfMatch } from '../http/etag.js';
+import { idempotencyRequest } from '../http/idempotency.js';
+import { ProblemError } from '../http/problem.js';
+import type { RecordService, WriteResult } from './record-service.js';
+import { COLLECTION, present } from './representation.js';
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const ref = (name: string) => ({ $ref: `${name}#` });
+
+export const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { ...ref('Problem'), description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem' }]));
+
+const PROBLEM_DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed request or query parameter',
+  401: 'Missing, expired or invalid access token',
+  403: 'The token lacks the scope, or the organisation may not do this',
+  404: 'No such record, or not one the caller may see',
+  406: 'Not acceptable',
+  409: 'Conflicts with the current state',
+  410: 'The record was deleted',
+  412: 'If-Match does not match the current version',
+  413: 'Body too large',
+  415: 'Unsupported Content-Type',
+  422: 'The body is not valid; `errors` lists each field',
+  428: 'If-Match is required',
+  429: 'Rate limited; see Retry-After',
+};
+
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'The record id.' }) }, { additionalProperties: false });
+const VersionParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }), version: Type.Integer({ minimum: 1, description: 'Version number.' }) },
+  { additionalProperties: false },
+);
+
+const typeFilter: Partial<Record<RecordKind, string>> = { plan: 'plan-type', meeting: 'meeting-type', transition: 'transition-type' };
+const statusFilter: Record<RecordKind, readonly string[]> = {
+  learner: codeLists['care-status'].codes.map((c) => c.code),
+  plan: ['draft', 'active', 'under-review', 'completed', 'superseded'],
+  meeting: ['scheduled', 'held', 'cancelled', 'postponed'],
+  transition: ['planned', 'in-progress', 'completed', 'cancelled'],
+};
+
+export function listQuery(kind: RecordKind, withLearner: boolean) {
+  const listId = typeFilter[kind];
+  return Type.Object(
+    {
+      limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Items per page (1-200).' }),
+      cursor: Type.Optional(Type.String({ description: 'Opaque position from a `next` link.' })),
+      updatedSince: Type.Optional(Type.String({ format: 'date-time', description: 'Only records changed at or after this time.' })),
+      status: Type.Optional(Type.Enum(statusFilter[kind], { type: 'string', description: kind === 'learner' ? 'Care status.' : 'Status.' })),
+      ...(listId
+        ? { type: Type.Optional(Type.Enum(codeLists[listId as 'plan-type'].codes.map((c) => c.code), { type: 'string', description: 'Type.' })) }
+        : {}),
+      ...(withLearner ? { learner: Type.Optional(Type.String({ format: 'uuid', description: 'Only records about this learner.' })) } : {}),
+      ...(kind === 'learner'
+        ? { identifier: Type.Optional(Type.String({ pattern: '^[^|]+\\|.+$', description: 'Only learners with this identifier, as `system|value` (e.g. `upn|C990123424001`).' })) }
+        : {}),
+    },
+    { additionalProperties: false },
+  );
+}
+
+export const pageOf = (name: string) =>
+  Type.Object({
+    items: Type.Array(ref(name) as never),
+    next: Type.Optional(Type.String({ description: 'Link to the next page; absent on the last page.' })),
+  });
+
+const VersionList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      version: Type.Integer(),
+      change: Type.String({ description: '`created`, `replaced`, `patched`, `deleted` or `imported`.' }),
+      changedAt: Type.String({ format: 'date-time' }),
+      recordedBy: Type.Object({ organisationId: Type.String({ format: 'uuid' }) }),
+    }),
+  ),
+});
+
+const headerDoc = {
+  ifMatch: Type.String({ description: 'The ETag you read. Required: the change is refused (412) if the record changed since.' }),
+  idempotencyKey: Type.String({ description: 'A unique key (e.g. a UUID). A retry with the same key and body returns the first response instead of creating twice.' }),
+  onBehalfOf: Type.String({ format: 'uuid', description: 'Vendors only: the organisation the vendor acts for (it must have delegated to the vendor).' }),
+};
+
+export function sendWrite(reply: FastifyReply, result: WriteResult) {
+  for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+  if (result.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(result.statusCode).send(result.body);
+}
+
+export function nextLink(request: FastifyRequest, cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const url = new URL(request.url, 'http://x');
+  url.searchParams.set('cursor', cursor);
+  return `${url.pathname}${url.search}`;
+}
+
+type Query = { limit: number; cursor?: string; updatedSince?: string; status?: string; type?: string; learner?: string; identifier?: string };
+
+export function filtersFrom(query: Query, learnerId?: string) {
+  const [system, ...rest] = query.identifier?.split('|') ?? [];
+  return {
+    limit: query.limit,
+    after: query.cursor ? decodeCursor(query.cursor) : undefined,
+    learnerId: learnerId ?? query.learner,
+    type: query.type,
+    status: query.status,
+    updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
+    identifier: system ? { system, value: rest.join('|') } : undefined,
+  };
+}
+
+function examplesOf(kind: RecordKind) {
+  return Object.fromEntries(
+    validExamples.filter((e) => e.kind === kind).map((e) => [e.name, { summary: e.summary, value: e.value }]),
+  );
+}
+
+/** The create, read, replace, patch, delete, list and history operations of one record kind. */
+export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, service: RecordService) {
+  const Name = cap(kind);
+  const plural = COLLECTION[kind];
+  const base = `/v1/${plural}`;
+  const read = { access: { scope: `${plural}:read` as Scope } };
+  const write = { access: { scope: `${plural}:write` as Scope } };
+  const tags = [`${cap(plural)}`];
+  const security = [{ oauth2: [`${plural}:read`] }];
+  const writeSecurity = [{ oauth2: [`${plural}:write`] }];
+  const body = { ...ref(`${Name}Input`), 'x-examples': examplesOf(kind) };
+
+  app.post(
+    base,
+    {
+      config: write,
+      schema: {
+        operationId: `create${Name}`,
+        summary: `Create a ${kind}`,
+        description: `Validates the ${kind} against @celr/schema and stores version 1. Send \`Idempotency-Key\` so that a retry never creates it twice.`,
+        tags,
+        security: writeSecurity,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(headerDoc.idempotencyKey), [ON_BEHALF_OF]: Type.Optional(headerDoc.onBehalfOf) }),
+        body,
+        response: { 201: { ...ref(Name), description: `The ${kind} as stored, with \`Location\` and \`ETag\` headers.` }, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const idem = idempotencyRequest(request.headers['idempotency-key'], caller.clientId, 'POST', base, request.body);
+      return sendWrite(reply, await service.create(kind, caller, request.body as Record<string, unknown>, idem));
+    },
+  );
+
+  app.get(
+    base,
+    {
+      config: read,
+      schema: {
+        operationId: `list${cap(plural)}`,
+        summary: `List ${plural}`,
+        description: `The ${plural} your organisation may see, oldest change first, so that \`updatedSince\` and the \`next\` link never skip a change. Deleted records are left out.`,
+        tags,
+        security,
+        querystring: listQuery(kind, kind !== 'learner'),
+        response: { 200: pageOf(Name), ...problemResponses(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const page = await service.list(kind, caller, filtersFrom(request.query as Query));
+      const next = nextLink(request, page.nextCursor);
+      if (next) reply.header('link', `<${next}>; rel="next"`);
+      return { items: page.items.map(present), ...(next ? { next } : {}) };
+    },
+  );
+
+  app.get(
+    `${base}/:id`,
+    {
+      config: read,
+      schema: {
+        operationId: `get${Name}`,
+        summary: `Read a ${kind}`,
+        description: 'Returns the current version with its `ETag`. With `If-None-Match` set to that ETag, 304 when unchanged.',
+        tags,
+        security,
+        params: IdParams,
+        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'An ETag you hold.' })) }),
+        response: { 200: ref(Name), 304: { type: 'null', description: 'Not modified' }, ...problemResponses(401, 403, 404, 410, 429) },
+      },
+    },
+    async (request, reply) => {
+      const row = await service.read(kind, callerOf(request), (request.params as { id: string }).id);
+      reply.header('etag', etagOf(row.version));
+      if (matchesIfNoneMatch(request.headers['if-none-match'], row.version)) return reply.code(304).send();
+      return present(row);
+    },
+  );
+
+  app.put(
+    `${base}/:id`,
+    {
+      config: write,
+      schema: {
+        operationId: `replace${Name}`,
+        summary: `Replace a ${kind}`,
+        description: 'Replaces the whole record. `If-Match` is required (428 without it, 412 when the record has changed).',
+        tags,
+        security: writeSecurity,
+        params: IdParams,
+        headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
+        body,
+        response: { 200: ref(Name), ...problemResponses(400, 401, 403, 404, 410, 412, 415, 422, 428, 429) },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = requiredIfMatch(request.headers['if-match']) as number | '*';
+      const id = (request.params as { id: string }).id;
+      return sendWrite(reply, await service.replace(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch));
+    },
+  );
+
+  app.patch(
+    `${base}/:id`,
+    {
+      config: write,
+      preValidation: requireMergePatchType,
+      schema: {
+        operationId: `patch${Name}`,
+        summary: `Change part of a ${kind} (JSON merge patch)`,
+        description: 'An RFC 7396 merge patch (`Content-Type: application/merge-patch+json`): members replace, `null` removes. The result must be a valid record. `If-Match` is required.',
+        tags,
+        security: writeSecurity,
+        params: IdParams,
+        headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
+        body: { content: { 'application/merge-patch+json': { schema: ref(`${Name}Patch`) } } },
+        response: { 200: ref(Name), ...problemResponses(400, 401, 403, 404, 410, 412, 415, 422, 428, 429) },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = requiredIfMatch(request.headers['if-match']) as number | '*';
+      const id = (request.params as { id: string }).id;
+      return sendWrite(reply, await service.patch(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch));
+    },
+  );
+
+  app.delete(
+    `${base}/:id`,
+    {
+      config: write,
+      schema: {
+        operationId: `delete${Name}`,
+        summary: `Delete a ${kind}`,
+        description: 'Leaves a tombstone: later reads give 410 and the history stays readable. `If-Match` is honoured when sent.',
+        tags,
+        security: writeSecurity,
+        params: IdParams,
+        headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
+        response: { 204: { type: 'null', description: 'Deleted' }, ...problemResponses(401, 403, 404, 409, 410, 412, 429) },
+      },
+    },
+    async (request, reply) => {
+      const ifMatch = requiredIfMatch(request.headers['if-match'], false);
+      await service.remove(kind, callerOf(request), (request.params as { id: string }).id, ifMatch);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    `${base}/:id/versions`,
+    {
+      config: read,
+      schema: {
+        operationId: `list${Name}Versions`,
+        summary: `History of a ${kind}`,
+        description: 'Every version, oldest first, including the deletion if there was one.',
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: VersionList, ...problemResponses(401, 403, 404, 429) },
+      },
+    },
+    async (request) => ({ items: await service.versions(kind, callerOf(request), (request.params as { id: string }).id) }),
+  );
+
+  app.get(
+    `${base}/:id/versions/:version`,
+    {
+      config: read,
+      schema: {
+        operationId: `get${Name}Version`,
+        summary: `Read one version of a ${kind}`,
+        tags,
+        security,
+        params: VersionParams,
+        response: { 200: ref(Name), ...problemResponses(401, 403, 404, 410, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { id, version } = request.params as { id: string; version: number };
+      const record = await service.version(kind, callerOf(request), id, version);
+      reply.header('etag', etagOf(version));
+      return record;
+    },
+  );
+}
+
+/** RFC 7396 names its media type; a plain JSON body may be meant as a whole record, so it is refused. */
+async function requireMergePatchType(request: FastifyRequest) {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/merge-patch+json') {
+    throw new ProblemError('unsupported-media-type', 'PATCH takes a JSON merge patch: send Content-Type: application/merge-patch+json.');
+  }
+}
+
+export function assertJsonBody(body: unknown) {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ProblemError('validation', 'The body must be a JSON object.', { errors: [{ pointer: '', rule: 'type', message: 'Must be an object.' }] });
+  }
+}

@@ -1,0 +1,81 @@
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { createClient, createOrganisation } from '../../src/admin/organisations.js';
+import type { Scope } from '../../src/auth/caller.js';
+import { type AppConfig, configFromEnv } from '../../src/config.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
+import { createTestDatabase } from '../../src/db/test-database.js';
+
+/**
+ * An API on its own database (in-memory PGlite, or a fresh PostgreSQL database when DATABASE_URL
+ * is set), with organisations of every kind and one client each.
+ */
+export async function startTestApi(overrides: Partial<AppConfig> = {}) {
+  const testDb = await createTestDatabase();
+  const db = await openDatabase({ url: testDb.url, memory: true, poolSize: 5 });
+  await db.migrate();
+  const config = { ...configFromEnv({}), tokenSecret: 'test-secret-of-at-least-32-bytes-long!', ...overrides };
+  const app = await buildApp({ db, config });
+  await app.ready();
+  const orgs = await createOrganisations(db);
+  const clients = new Map<string, { clientId: string; secret: string }>();
+  const tokens = new Map<string, string>();
+
+  const api = {
+    app,
+    db,
+    config,
+    orgs,
+    /** Creates another app instance on the same database: a second API process. */
+    async secondProcess() {
+      // PGlite is embedded in one process, so there the second app shares the first one's database.
+      const otherDb = testDb.url ? await openDatabase({ url: testDb.url, poolSize: 5 }) : db;
+      const other = await buildApp({ db: otherDb, config });
+      if (otherDb !== db) other.addHook('onClose', () => otherDb.close());
+      await other.ready();
+      return other;
+    },
+    async client(org: keyof typeof orgs, scopes?: Scope[]) {
+      const key = `${org}:${scopes?.join(' ') ?? '*'}`;
+      let client = clients.get(key);
+      if (!client) {
+        client = await createClient(db.prisma, { organisationId: orgs[org].id, name: `${org} test client`, scopes });
+        clients.set(key, client);
+      }
+      return client;
+    },
+    async token(org: keyof typeof orgs, scopes?: Scope[]): Promise<string> {
+      const key = `${org}:${scopes?.join(' ') ?? '*'}`;
+      const cached = tokens.get(key);
+      if (cached) return cached;
+      const { clientId, secret } = await api.client(org, scopes);
+      const res = await app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret } });
+      if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
+      const token = res.json().access_token as string;
+      tokens.set(key, token);
+      return token;
+    },
+    /** A request as an organisation's client. */
+    async as(org: keyof typeof orgs, options: InjectOptions & { scopes?: Scope[] }, target: FastifyInstance = app): Promise<LightMyRequestResponse> {
+      const { scopes, headers, ...rest } = options;
+      return target.inject({ ...rest, headers: { authorization: `Bearer ${await api.token(org, scopes)}`, ...headers } });
+    },
+    async close() {
+      await app.close();
+      await db.close();
+      await testDb.drop();
+    },
+  };
+  return api;
+}
+export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
+
+async function createOrganisations(db: Database) {
+  const { prisma } = db;
+  const northbridge = await createOrganisation(prisma, { kind: 'local-authority', name: 'Northbridge Borough Council', jurisdiction: 'england', laCode: '990' });
+  const eastmere = await createOrganisation(prisma, { kind: 'local-authority', name: 'Eastmere County Council', jurisdiction: 'england', laCode: '991' });
+  const glenmoray = await createOrganisation(prisma, { kind: 'local-authority', name: 'Glenmoray Council', jurisdiction: 'scotland', laCode: 'S12000099' });
+  const school = await createOrganisation(prisma, { kind: 'school', name: 'Eastmere Park Academy', jurisdiction: 'england', urn: '990001', authorityId: eastmere.id });
+  const vendor = await createOrganisation(prisma, { kind: 'vendor', name: 'Example ePEP Ltd' });
+  return { northbridge, eastmere, glenmoray, school, vendor };
+}
