@@ -12,6 +12,7 @@ import type { Database } from './db/database.js';
 import { registerHealthRoutes } from './health/routes.js';
 import { bodyValidatorCompiler } from './http/body-validation.js';
 import { registerErrorHandling } from './http/errors.js';
+import { finishOpenApiDocument } from './http/openapi-document.js';
 import { newRequestId } from './http/request-id.js';
 import { registerLearnerRoutes } from './learners/routes.js';
 import { RecordService } from './records/record-service.js';
@@ -95,6 +96,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (documentObject) => finishOpenApiDocument((documentObject as { openapiObject: object }).openapiObject as never) as never,
   });
 
   registerErrorHandling(app);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
+import { problemResponses } from '../records/routes.js';
 import { SCOPES } from './caller.js';
 import { verifySecret } from './secrets.js';
 import type { TokenIssuer } from './tokens.js';
@@ -43,7 +44,7 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
         tags: ['Authentication'],
         security: [],
         body: TokenRequest,
-        response: { 200: TokenResponse, 400: { $ref: 'Problem#' }, 401: { $ref: 'Problem#' } },
+        response: { 200: TokenResponse, ...problemResponses(400, 401, 429) },
       },
     },
     async (request, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.js';
 import { ProblemError } from '../http/problem.js';
+import { problemResponses } from '../records/routes.js';
 
 export function registerHealthRoutes(app: FastifyInstance, db: Database | undefined) {
   app.get(
@@ -15,7 +16,7 @@ export function registerHealthRoutes(app: FastifyInstance, db: Database | undefi
     '/health/ready',
     {
       config: { access: { public: true } },
-      schema: { operationId: 'ready', summary: 'Readiness: the database answers', tags: ['Health'], security: [] },
+      schema: { operationId: 'ready', summary: 'Readiness: the database answers', tags: ['Health'], security: [], response: { 200: { type: 'object' }, ...problemResponses(503) } },
     },
     async () => {
       try {

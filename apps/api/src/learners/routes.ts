@@ -1,4 +1,4 @@
-import { IDENTIFIER_SYSTEM_PATTERN, type RecordKind, validExamples } from '@celr/schema';
+import { IDENTIFIER_SYSTEM_PATTERN, type RecordKind } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -19,7 +19,7 @@ const IdentifierParams = Type.Object(
 /** What only learners have: sync by identifier, and the lists of a learner's own records. */
 export function registerLearnerRoutes(app: FastifyInstance, service: RecordService) {
   app.put(
-    '/v1/learners/by-identifier/:system/:value',
+    '/v1/learners-by-identifier/:system/:value',
     {
       config: { access: { scope: 'learners:write' } },
       schema: {
@@ -34,10 +34,7 @@ export function registerLearnerRoutes(app: FastifyInstance, service: RecordServi
           'if-match': Type.Optional(Type.String({ description: 'The ETag you read.' })),
           'if-none-match': Type.Optional(Type.Literal('*', { description: '`*` to create only.' })),
         }),
-        body: {
-          $ref: 'LearnerInput#',
-          'x-examples': Object.fromEntries(validExamples.filter((e) => e.kind === 'learner').map((e) => [e.name, { summary: e.summary, value: e.value }])),
-        },
+        body: { $ref: 'LearnerInput#' },
         response: { 200: { $ref: 'Learner#' }, 201: { $ref: 'Learner#' }, ...problemResponses(400, 401, 403, 409, 412, 415, 422, 429) },
       },
     },

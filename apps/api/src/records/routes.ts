@@ -1,4 +1,4 @@
-import { type RecordKind, codeLists, validExamples } from '@celr/schema';
+import { type RecordKind, codeLists } from '@celr/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ON_BEHALF_OF, callerOf } from '../auth/authenticate.js';
@@ -13,8 +13,14 @@ import { COLLECTION, present } from './representation.js';
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const ref = (name: string) => ({ $ref: `${name}#` });
 
+/** Error responses as RFC 9457 problem documents, with the media type they are sent with. */
 export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { ...ref('Problem'), description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem' }]));
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem', content: { 'application/problem+json': { schema: ref('Problem') } } },
+    ]),
+  );
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed request or query parameter',
@@ -30,6 +36,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   422: 'The body is not valid; `errors` lists each field',
   428: 'If-Match is required',
   429: 'Rate limited; see Retry-After',
+  503: 'Not available (for example, the database does not answer)',
 };
 
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'The record id.' }) }, { additionalProperties: false });
@@ -50,7 +57,7 @@ export function listQuery(kind: RecordKind, withLearner: boolean) {
   const listId = typeFilter[kind];
   return Type.Object(
     {
-      limit: Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Items per page (1-200).' }),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Items per page (1-200, default 50).' })),
       cursor: Type.Optional(Type.String({ description: 'Opaque position from a `next` link.' })),
       updatedSince: Type.Optional(Type.String({ format: 'date-time', description: 'Only records changed at or after this time.' })),
       status: Type.Optional(Type.Enum(statusFilter[kind], { type: 'string', description: kind === 'learner' ? 'Care status.' : 'Status.' })),
@@ -117,12 +124,6 @@ export function filtersFrom(query: Query, learnerId?: string) {
   };
 }
 
-function examplesOf(kind: RecordKind) {
-  return Object.fromEntries(
-    validExamples.filter((e) => e.kind === kind).map((e) => [e.name, { summary: e.summary, value: e.value }]),
-  );
-}
-
 /** The create, read, replace, patch, delete, list and history operations of one record kind. */
 export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, service: RecordService) {
   const Name = cap(kind);
@@ -133,7 +134,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   const tags = [`${cap(plural)}`];
   const security = [{ oauth2: [`${plural}:read`] }];
   const writeSecurity = [{ oauth2: [`${plural}:write`] }];
-  const body = { ...ref(`${Name}Input`), 'x-examples': examplesOf(kind) };
+  const body = ref(`${Name}Input`);
 
   app.post(
     base,

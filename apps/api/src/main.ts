@@ -1,0 +1,72 @@
+/**
+ * Starts the CELR API: `npm start` from the repository root runs this after the build.
+ * Embedded PGlite in ./.data unless DATABASE_URL names a PostgreSQL database.
+ */
+import { buildApp } from './app.js';
+import { configFromEnv } from './config.js';
+import { openDatabase } from './db/database.js';
+import { loadDemo } from './demo/seed.js';
+import { serveDocs } from './docs/serve-docs.js';
+
+const config = configFromEnv();
+const logger = {
+  level: process.env.LOG_LEVEL ?? 'info',
+  // Paths only: query strings can hold identifiers (?identifier=upn|...), which are personal data.
+  serializers: {
+    req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }),
+  },
+  redact: ['req.headers.authorization'],
+};
+
+const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+const applied = await db.migrate();
+const app = await buildApp({ db, config, logger });
+await serveDocs(app);
+app.log.info({ applied, database: db.kind }, 'database ready');
+const demo = config.demo ? await loadDemo(db.prisma, { log: (m) => app.log.info(m) }) : undefined;
+await app.listen({ port: config.port, host: config.host });
+
+const lines = [
+  '',
+  `  CELR API      ${config.publicUrl}  (${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})`,
+  `  Docs          ${config.publicUrl}/docs/`,
+  `  OpenAPI       ${config.publicUrl}/openapi.json`,
+];
+if (demo) {
+  lines.push('', '  Demo clients (secrets are printed once per fresh database; they are stored only as hashes):');
+  for (const c of demo.clients) lines.push(`    ${c.organisation.padEnd(34)} client_id=${c.clientId}${c.secret ? `  client_secret=${c.secret}` : ''}`);
+  const first = demo.clients.find((c) => c.secret);
+  if (first) {
+    lines.push(
+      '',
+      '  Get a token and list learners:',
+      `    TOKEN=$(curl -s -d grant_type=client_credentials -d client_id=${first.clientId} -d client_secret=${first.secret} ${config.publicUrl}/oauth/token | node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')`,
+      `    curl -H "Authorization: Bearer $TOKEN" ${config.publicUrl}/v1/learners?limit=5`,
+    );
+  }
+}
+console.log(lines.join('\n'));
+
+// On SIGTERM stop accepting connections, let in-flight requests (and their audit events) finish,
+// then close the database: nothing accepted is lost.
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'draining');
+    const timer = setTimeout(() => {
+      app.log.error('drain timed out; exiting');
+      process.exit(1);
+    }, 25_000);
+    try {
+      await app.close();
+      await db.close();
+      clearTimeout(timer);
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  });
+}

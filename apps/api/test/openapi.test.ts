@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { OPENAPI_PATH, openApiDocument } from '../src/openapi.js';
+
+const run = promisify(execFile);
+const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+describe('the committed OpenAPI document', () => {
+  it('is what the app emits now (run `npm run openapi -w @celr/api` when this fails)', async () => {
+    const emitted = `${JSON.stringify(await openApiDocument(), null, 2)}\n`;
+    expect(readFileSync(OPENAPI_PATH, 'utf8') === emitted, 'apps/api/openapi.json is stale').toBe(true);
+  });
+
+  it('passes `redocly lint` with no errors', async () => {
+    const result = await run('npx', ['redocly', 'lint', 'openapi.json', '--format=json'], { cwd: apiDir }).catch((e) => e);
+    const report = JSON.parse(String(result.stdout).slice(String(result.stdout).indexOf('{')));
+    const errors = report.problems.filter((p: { severity: string }) => p.severity === 'error');
+    expect(errors).toEqual([]);
+  });
+
+  it('gives every operation an operationId, a summary, error responses and examples', async () => {
+    const document = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'));
+    expect(document.openapi).toBe('3.1.0');
+    const ids = new Set<string>();
+    for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
+      for (const [method, op] of Object.entries<any>(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
+        expect(ids.has(op.operationId), `${where}: duplicate operationId`).toBe(false);
+        ids.add(op.operationId);
+        expect(op.summary, where).toBeTruthy();
+        if (path.startsWith('/v1/') || path === '/oauth/token') {
+          const errors = Object.keys(op.responses).filter((s) => /^[45]/.test(s));
+          expect(errors.length, `${where} documents no error responses`).toBeGreaterThan(0);
+          for (const status of errors) {
+            expect(op.responses[status].content['application/problem+json'].schema.$ref, `${where} ${status}`).toBe('#/components/schemas/Problem');
+          }
+        }
+        for (const media of Object.values<any>(op.requestBody?.content ?? {})) {
+          if (media.schema?.$ref?.startsWith('#/components/schemas/')) {
+            expect(media.examples ?? media.example, `${where} request body has no example`).toBeTruthy();
+          }
+        }
+      }
+    }
+    expect(ids.size).toBeGreaterThan(30);
+  });
+});
