@@ -53,7 +53,7 @@ describe('lists', () => {
     const rest: string[] = [];
     let url: string | undefined = first.next;
     while (url) {
-      const page = (await get(url)).json();
+      const page: { items: { id: string }[]; next?: string } = (await get(url)).json();
       rest.push(...page.items.map((l: { id: string }) => l.id));
       url = page.next;
     }
@@ -110,7 +110,7 @@ describe('lists', () => {
     const all: string[] = [];
     let url: string | undefined = '/v1/learners?limit=200';
     while (url) {
-      const page = (await get(url)).json();
+      const page: { items: { id: string }[]; next?: string } = (await get(url)).json();
       all.push(...page.items.map((l: { id: string }) => l.id));
       url = page.next;
     }
