@@ -2,7 +2,9 @@ import { rewriteRefs, schemaCatalogue } from '@celr/schema';
 import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { registerAdminRoutes } from './admin/routes.js';
 import { AuditTrail } from './audit/audit-trail.js';
+import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { SCOPES } from './auth/caller.js';
 import { registerTokenRoute } from './auth/token-route.js';
@@ -83,6 +85,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'Plans', description: "PEPs, child's plans, CSPs, EHC plans and pathway plans." },
         { name: 'Meetings', description: 'PEP meetings, reviews and other meetings.' },
         { name: 'Transitions', description: 'School, placement and authority moves.' },
+        { name: 'Audit', description: "Who read and wrote a learner's records." },
+        { name: 'Administration', description: 'Organisations, clients and delegations (platform operator).' },
         { name: 'Health', description: 'Liveness and readiness.' },
       ],
       components: {
@@ -111,9 +115,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerTokenRoute(app, prisma as never, tokens);
   registerHealthRoutes(app, db);
 
-  const records = new RecordService(prisma as never, new AuditTrail(prisma as never));
+  const audit = new AuditTrail(prisma as never);
+  const records = new RecordService(prisma as never, audit);
   for (const kind of ['learner', 'plan', 'meeting', 'transition'] as const) registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
+  registerAuditRoutes(app, prisma as never, audit);
+  registerAdminRoutes(app, prisma as never);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

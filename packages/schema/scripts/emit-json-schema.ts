@@ -16,11 +16,22 @@ rmSync(listDir, { recursive: true, force: true });
 mkdirSync(schemaDir, { recursive: true });
 mkdirSync(listDir, { recursive: true });
 
+/**
+ * OpenAPI's `discriminator` is not JSON Schema. In the files, a union by jurisdiction is a plain
+ * `oneOf` (its variants exclude each other through their `jurisdiction` const), which every
+ * JSON Schema validator understands, Ajv's discriminator support included.
+ */
+function plainJsonSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  if (!schema.discriminator) return schema;
+  const { discriminator: _, anyOf, ...rest } = schema;
+  return { ...rest, oneOf: anyOf };
+}
+
 const base = `https://schema.celr.dev/${SCHEMA_VERSION}/`;
 const index: { name: string; file: string; title?: string }[] = [];
 for (const { name, schema } of schemaCatalogue()) {
   const file = schemaFileName(name);
-  const body = rewriteRefs(schema, (ref) => `./${schemaFileName(ref)}`);
+  const body = plainJsonSchema(rewriteRefs(schema, (ref) => `./${schemaFileName(ref)}`) as Record<string, unknown>);
   const document = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: `${base}${file}`,

@@ -39,8 +39,11 @@ export function schemaCatalogue(): NamedSchema[] {
     named.push({ name: def.name, schema: unionOf(def.Record, (j) => `${def.name}${cap(j)}`) });
     named.push({ name: `${def.name}Patch`, schema: def.Patch });
   }
+  // Problem refers to ValidationIssue by name, so generated clients get one type for both.
+  const problem = JSON.parse(JSON.stringify(Problem)) as { properties: { errors: { items: unknown } } };
+  problem.properties.errors.items = { $ref: 'ValidationIssue' };
   named.push(
-    { name: 'Problem', schema: Problem },
+    { name: 'Problem', schema: problem as unknown as TSchema },
     { name: 'ValidationIssue', schema: ValidationIssueSchema },
   );
   return named;

@@ -46,9 +46,9 @@ describe('example records', () => {
   });
 
   it('says when a rejected code belongs to the other jurisdiction', () => {
-    const english = json(
-      validExamples.find((e) => e.kind === 'learner' && e.name === 'england')!.value,
-    ) as { careStatus: { legalStatus: string } };
+    const english = json(validExamples.find((e) => e.kind === 'learner' && e.name === 'england')!.value) as {
+      careStatus: { legalStatus: string };
+    };
     english.careStatus.legalStatus = 'permanence-order';
     const [issue] = validate('learner', english).issues;
     expect(issue?.message).toMatch(/scotland code/);

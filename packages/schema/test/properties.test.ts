@@ -20,7 +20,7 @@ type Json = Record<string, unknown>;
 const cases = RECORD_KINDS.flatMap((kind) => JURISDICTIONS.map((jurisdiction) => ({ kind, jurisdiction })));
 
 describe.each(cases)('$kind records in $jurisdiction', ({ kind, jurisdiction }) => {
-  const schema = records[kind].input[jurisdiction] as Schema;
+  const schema: object = records[kind].input[jurisdiction];
   const valid = validRecord(kind, jurisdiction);
 
   it('generated records are valid, and still are after a JSON round trip', () => {
@@ -105,7 +105,9 @@ describe.each(cases)('$kind records in $jurisdiction', ({ kind, jurisdiction }) 
 
   it('a leaf of the wrong JSON type is rejected, with an issue at or around it', () => {
     const mutated = valid.chain((value) => {
-      const leaves = pathsIn(value).filter((p) => jsonType(at(value, p)) !== 'object' && jsonType(at(value, p)) !== 'array');
+      const leaves = pathsIn(value).filter(
+        (p) => jsonType(at(value, p)) !== 'object' && jsonType(at(value, p)) !== 'array',
+      );
       return fc.constantFrom(...leaves).chain((path) =>
         fc.record({
           value: fc.constant(value),
@@ -120,7 +122,8 @@ describe.each(cases)('$kind records in $jurisdiction', ({ kind, jurisdiction }) 
         const result = validate(kind, copy);
         expect(result.ok).toBe(false);
         const changed = pointer(path);
-        const related = (p: string) => p === changed || changed.startsWith(`${p}/`) || p.startsWith(`${changed}/`);
+        const related = (p: string) =>
+          p === changed || changed.startsWith(`${p}/`) || p.startsWith(`${changed}/`);
         expect(result.issues.map((i) => i.pointer).filter((p) => related(p) && p !== '')).not.toEqual([]);
       }),
       { numRuns: RUNS },
@@ -212,18 +215,24 @@ function setAt(value: unknown, path: Path, replacement: unknown): unknown {
 }
 
 /** The schema of the value at `path`, following `properties` and `items`. */
-function schemaAt(schema: Schema, path: Path): Schema | undefined {
-  let node: Schema | undefined = schema;
+function schemaAt(schema: object, path: Path): Schema | undefined {
+  let node = schema as Schema | undefined;
   for (const key of path) {
-    node = typeof key === 'number' ? (node?.items as Schema) : (node?.properties as Json)?.[key] as Schema;
+    node = typeof key === 'number' ? (node?.items as Schema) : ((node?.properties as Json)?.[key] as Schema);
   }
   return node;
 }
 
 /** RFC 6901: `~` is written `~0` and `/` is written `~1`. */
-const pointer = (path: Path) => path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+const pointer = (path: Path) =>
+  path.map((k) => `/${String(k).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
 const parsePointer = (p: string): string[] =>
-  p === '' ? [] : p.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  p === ''
+    ? []
+    : p
+        .slice(1)
+        .split('/')
+        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 
 function resolves(value: unknown, tokens: string[]): boolean {
   let node = value;

@@ -21,6 +21,7 @@ export function createOrganisation(prisma: PrismaClient, org: NewOrganisation) {
 export const DEFAULT_SCOPES: Record<OrganisationKind, Scope[]> = {
   'local-authority': (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'admin'),
   school: ['learners:read', 'learners:write', 'plans:read', 'plans:write', 'meetings:read', 'meetings:write', 'transitions:read'],
+  operator: ['admin'],
   vendor: ['learners:read', 'learners:write', 'plans:read', 'plans:write', 'meetings:read', 'meetings:write', 'transitions:read', 'transitions:write'],
 };
 

@@ -1,14 +1,33 @@
-import type { RecordKind } from '@celr/schema';
+import { isDeepStrictEqual } from 'node:util';
+import { type RecordKind, type ValidationIssue, pointerOf } from '@celr/schema';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from './caller.js';
 
 /**
- * The one place that decides which learners an organisation may see and which records it may
- * write. A learner is visible to an organisation while it holds an open access grant for them
- * (as responsible authority, host authority or school); plans, meetings and transitions follow
- * their learner. Everything that reads or writes records asks here.
+ * The one place that decides which learners an organisation may see and what it may write.
+ *
+ * An organisation sees a learner while it holds an open access grant for them:
+ * - `responsible`: the local authority that is the corporate parent; reads and writes everything
+ *   and alone may delete;
+ * - `host`: an authority the learner's records were shared with (a transfer for an out-of-authority
+ *   placement); reads everything, writes the kinds the share grants;
+ * - `school`: the school the learner is on roll at (from the learner's enrolment); reads everything,
+ *   writes plans and meetings and the learner fields a school owns; the grant ends when the
+ *   enrolment names another school.
+ * Plans, meetings and transitions follow their learner. A vendor acts with the grants of the
+ * organisation it acts for (CELR-On-Behalf-Of), never beyond them.
  */
+export type Grant = RecordKind | 'learner:school-fields' | 'delete';
+
+export const GRANTS: Record<'responsible' | 'school', Grant[]> = {
+  responsible: ['learner', 'plan', 'meeting', 'transition', 'delete'],
+  school: ['learner:school-fields', 'plan', 'meeting'],
+};
+
+/** Learner fields the school records in its MIS and may write. */
+export const SCHOOL_OWNED_FIELDS = ['attendance', 'attainment', 'exclusions', 'additionalNeeds'] as const;
+
 export function visibleTo(caller: Caller): Prisma.RecordWhereInput {
   return { learner: { access: { some: { organisationId: caller.actingForId, endedAt: null } } } };
 }
@@ -20,24 +39,83 @@ export interface AccessGrant {
 
 type Tx = Pick<Prisma.TransactionClient, 'learnerAccess'>;
 
-/** The caller's open grant for a learner, or undefined when the learner is not theirs to see. */
+/** The caller's open grants for a learner, merged, or undefined when the learner is not theirs to see. */
 export async function grantFor(db: Tx, caller: Caller, learnerId: string): Promise<AccessGrant | undefined> {
-  const row = await db.learnerAccess.findFirst({
+  const rows = await db.learnerAccess.findMany({
     where: { learnerId, organisationId: caller.actingForId, endedAt: null },
     select: { basis: true, grants: true },
-    orderBy: { startedAt: 'asc' },
   });
-  return row ?? undefined;
+  if (rows.length === 0) return undefined;
+  return { basis: rows.map((r) => r.basis).join('+'), grants: [...new Set(rows.flatMap((r) => r.grants))] };
 }
 
-export function assertMayWrite(grant: AccessGrant, kind: RecordKind): void {
-  if (!grant.grants.includes(kind)) {
+export function assertMayWrite(grant: AccessGrant, kind: RecordKind, action: 'write' | 'delete' = 'write'): void {
+  const allowed =
+    action === 'delete'
+      ? grant.grants.includes('delete')
+      : grant.grants.includes(kind) || (kind === 'learner' && grant.grants.includes('learner:school-fields'));
+  if (!allowed) {
     throw new ProblemError(
       'forbidden',
-      `Your organisation's access to this learner (${grant.basis}) does not include writing ${kind} records.`,
+      action === 'delete'
+        ? `Only the learner's responsible authority deletes ${kind} records.`
+        : `Your organisation's access to this learner (${grant.basis}) does not include writing ${kind} records.`,
     );
   }
 }
 
-/** What the responsible authority may write: everything about the child. */
-export const RESPONSIBLE_GRANTS: RecordKind[] = ['learner', 'plan', 'meeting', 'transition'];
+/** A school may change only the fields it owns; anything else in its write is refused, by pointer. */
+export function assertSchoolFieldsOnly(grant: AccessGrant, current: Record<string, unknown>, next: Record<string, unknown>) {
+  if (grant.grants.includes('learner')) return;
+  const owned = new Set<string>(SCHOOL_OWNED_FIELDS);
+  const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
+  const issues: ValidationIssue[] = [...keys]
+    .filter((k) => !owned.has(k) && !isDeepStrictEqual(current[k], next[k]))
+    .map((k) => ({ pointer: pointerOf(k), rule: 'not-school-owned', message: `A school may change ${SCHOOL_OWNED_FIELDS.join(', ')}; '${k}' belongs to the responsible authority.` }));
+  if (issues.length) throw new ProblemError('forbidden', 'The write changes fields a school does not own.', { errors: issues });
+}
+
+/** The caller's own organisation must be the learner's responsible authority to create them. */
+export async function assertIsResponsibleAuthority(
+  db: Pick<Prisma.TransactionClient, 'organisation'>,
+  caller: Caller,
+  input: Record<string, unknown>,
+): Promise<void> {
+  const org = await db.organisation.findUnique({ where: { id: caller.actingForId }, select: { kind: true, laCode: true, name: true } });
+  const named = input.responsibleAuthority as { scheme?: string; code?: string } | undefined;
+  if (org?.kind !== 'local-authority') {
+    throw new ProblemError('forbidden', 'Only a local authority creates learners: the responsible authority is the corporate parent.');
+  }
+  if (named?.code !== org.laCode) {
+    throw new ProblemError('forbidden', `${org.name} may create learners it is responsible for; this one names ${named?.code ?? 'no authority'}. Records move between authorities by transfer.`, {
+      errors: [{ pointer: '/responsibleAuthority/code', rule: 'responsible-authority-is-caller', message: `Must be ${org.laCode}.` }],
+    });
+  }
+}
+
+type AccessTx = Pick<Prisma.TransactionClient, 'learnerAccess' | 'organisation'>;
+
+/**
+ * Keep the school grant in step with the learner's enrolment: the school on roll gets access,
+ * a school the learner has left loses it. Returns the organisations whose access changed.
+ */
+export async function syncSchoolAccess(tx: AccessTx, learnerId: string, data: Record<string, unknown>) {
+  const school = (data.enrolment as { school?: { scheme?: string; code?: string } } | undefined)?.school;
+  const where =
+    school?.scheme === 'urn'
+      ? { urn: school.code }
+      : school?.scheme === 'seed-code'
+        ? { seedCode: school.code }
+        : undefined;
+  const org = where ? await tx.organisation.findFirst({ where: { ...where, kind: 'school' }, select: { id: true } }) : null;
+  const open = await tx.learnerAccess.findMany({ where: { learnerId, basis: 'school', endedAt: null }, select: { id: true, organisationId: true } });
+  const ended = open.filter((g) => g.organisationId !== org?.id);
+  if (ended.length) {
+    await tx.learnerAccess.updateMany({ where: { id: { in: ended.map((g) => g.id) } }, data: { endedAt: new Date() } });
+  }
+  const started = org && !open.some((g) => g.organisationId === org.id) ? [org.id] : [];
+  if (org && started.length) {
+    await tx.learnerAccess.create({ data: { learnerId, organisationId: org.id, basis: 'school', grants: GRANTS.school } });
+  }
+  return { started, ended: ended.map((g) => g.organisationId) };
+}

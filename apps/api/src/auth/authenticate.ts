@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller, OrganisationKind, Scope } from './caller.js';
+import { accessOf } from './policy.js';
 import type { TokenIssuer } from './tokens.js';
 
 /** How a route is protected. Every route must say, or the app refuses to start. */
@@ -28,11 +29,22 @@ export function callerOf(request: FastifyRequest): Caller {
  * client is looked up on each request so that revoking it takes effect at once, on every process.
  */
 export function registerAuthentication(app: FastifyInstance, prisma: PrismaClient, tokens: TokenIssuer) {
+  // Every documented operation takes its access rule from the policy table by operationId; an
+  // operation missing from the table stops the app at start-up, so no route is ever unprotected
+  // by oversight. Hidden routes (the docs site and the OpenAPI document) must declare themselves public.
   app.addHook('onRoute', (route) => {
-    const access = route.config?.access;
-    if (!access && !route.url.startsWith('/docs') && route.method !== 'HEAD') {
-      throw new Error(`Route ${route.method} ${route.url} declares no access rule (config.access).`);
+    const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
+    const rule = accessOf(operationId);
+    if (rule) {
+      route.config = { ...route.config, access: rule.public ? { public: true } : { scope: rule.scope! } };
+      return;
     }
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide ?? route.url.startsWith('/docs/');
+    if (hidden && (route.config?.access || route.url.startsWith('/docs/'))) {
+      route.config = { ...route.config, access: { public: true } };
+      return;
+    }
+    throw new Error(`${route.method} ${route.url} has no access rule: add its operationId (${operationId ?? 'none'}) to OPERATIONS in src/auth/policy.ts.`);
   });
 
   app.addHook('onRequest', async (request) => {

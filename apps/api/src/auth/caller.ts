@@ -2,7 +2,7 @@
  * Who is calling: the API client and the organisation it acts for. Set by authentication on every
  * /v1 request; everything that decides access reads it from here.
  */
-export type OrganisationKind = 'local-authority' | 'school' | 'vendor';
+export type OrganisationKind = 'local-authority' | 'school' | 'vendor' | 'operator';
 
 export interface Caller {
   /** The OAuth `client_id`. */

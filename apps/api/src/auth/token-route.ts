@@ -36,7 +36,6 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
   app.post(
     '/oauth/token',
     {
-      config: { access: { public: true } },
       schema: {
         operationId: 'requestToken',
         summary: 'Get an access token (OAuth 2.0 client credentials)',

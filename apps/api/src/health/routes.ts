@@ -7,7 +7,6 @@ export function registerHealthRoutes(app: FastifyInstance, db: Database | undefi
   app.get(
     '/health/live',
     {
-      config: { access: { public: true } },
       schema: { operationId: 'live', summary: 'Liveness: the process is up', tags: ['Health'], security: [] },
     },
     async () => ({ status: 'ok' }),
@@ -15,7 +14,6 @@ export function registerHealthRoutes(app: FastifyInstance, db: Database | undefi
   app.get(
     '/health/ready',
     {
-      config: { access: { public: true } },
       schema: { operationId: 'ready', summary: 'Readiness: the database answers', tags: ['Health'], security: [], response: { 200: { type: 'object' }, ...problemResponses(503) } },
     },
     async () => {

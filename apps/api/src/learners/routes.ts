@@ -2,7 +2,6 @@ import { IDENTIFIER_SYSTEM_PATTERN, type RecordKind } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
-import type { Scope } from '../auth/caller.js';
 import { requiredIfMatch } from '../http/etag.js';
 import type { RecordService } from '../records/record-service.js';
 import { COLLECTION, present } from '../records/representation.js';
@@ -21,7 +20,6 @@ export function registerLearnerRoutes(app: FastifyInstance, service: RecordServi
   app.put(
     '/v1/learners-by-identifier/:system/:value',
     {
-      config: { access: { scope: 'learners:write' } },
       schema: {
         operationId: 'upsertLearnerByIdentifier',
         summary: 'Create or replace a learner by identifier',
@@ -53,7 +51,6 @@ export function registerLearnerRoutes(app: FastifyInstance, service: RecordServi
     app.get(
       `/v1/learners/:id/${plural}`,
       {
-        config: { access: { scope: `${plural}:read` as Scope } },
         schema: {
           operationId: `listLearner${Name}s`,
           summary: `List a learner's ${plural}`,

@@ -7,7 +7,15 @@ import {
   pointerOf,
   validate,
 } from '@celr/schema';
-import { RESPONSIBLE_GRANTS, assertMayWrite, grantFor, visibleTo } from '../auth/access.js';
+import {
+  GRANTS,
+  assertIsResponsibleAuthority,
+  assertMayWrite,
+  assertSchoolFieldsOnly,
+  grantFor,
+  syncSchoolAccess,
+  visibleTo,
+} from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
@@ -57,9 +65,9 @@ export class RecordService {
     }
     try {
       return await this.prisma.$transaction(async (tx) => {
+        if (kind === 'learner') await assertIsResponsibleAuthority(tx, caller, input);
         const learnerId = kind === 'learner' ? randomUUID() : await this.writableLearner(tx, caller, kind, input);
         const id = kind === 'learner' ? learnerId : randomUUID();
-        if (kind === 'learner') this.assertResponsible(caller, input);
         const row = await tx.record.create({
           data: {
             id,
@@ -75,9 +83,10 @@ export class RecordService {
         await this.writeVersion(tx, caller, row, 'created');
         if (kind === 'learner') {
           await tx.learnerAccess.create({
-            data: { learnerId: id, organisationId: caller.actingForId, basis: 'responsible', grants: RESPONSIBLE_GRANTS },
+            data: { learnerId: id, organisationId: caller.actingForId, basis: 'responsible', grants: GRANTS.responsible },
           });
           await this.saveIdentifiers(tx, caller.actingForId, id, input);
+          await syncSchoolAccess(tx, id, input);
         }
         await this.audit.write(tx, caller, { action: 'create', recordKind: kind, recordId: id, recordVersion: 1, learnerId });
         const response: StoredResponse = {
@@ -99,30 +108,30 @@ export class RecordService {
   }
 
   async read(kind: RecordKind, caller: Caller, id: string) {
-    const row = await this.visibleRecord(this.prisma, kind, caller, id);
+    const row = await this.auditDenied(caller, kind, id, 'read', () => this.visibleRecord(this.prisma, kind, caller, id));
     await this.audit.read(caller, { action: 'read', recordKind: kind, recordId: id, recordVersion: row.version, learnerId: row.learnerId });
     return row;
   }
 
   async replace(kind: RecordKind, caller: Caller, id: string, input: Data, ifMatch: number | '*'): Promise<WriteResult> {
-    return this.change(kind, caller, id, ifMatch, 'replaced', () => input);
+    return this.auditDenied(caller, kind, id, 'replace', () => this.change(kind, caller, id, ifMatch, 'replaced', () => input));
   }
 
   async patch(kind: RecordKind, caller: Caller, id: string, patch: Data, ifMatch: number | '*'): Promise<WriteResult> {
-    return this.change(kind, caller, id, ifMatch, 'patched', (current) => {
+    return this.auditDenied(caller, kind, id, 'patch', () => this.change(kind, caller, id, ifMatch, 'patched', (current) => {
       const merged = applyMergePatch(current, patch) as Data;
       const result = validate(kind, merged);
       if (!result.ok) throw validationProblem(result.issues, 'The record after applying the merge patch is not valid.');
       return merged;
-    });
+    }));
   }
 
   async remove(kind: RecordKind, caller: Caller, id: string, ifMatch: number | '*' | undefined): Promise<void> {
-    await this.prisma.$transaction(async (tx) => {
+    await this.auditDenied(caller, kind, id, 'delete', () => this.prisma.$transaction(async (tx) => {
       const current = await this.visibleRecord(tx, kind, caller, id);
       const grant = await grantFor(tx, caller, current.learnerId);
       if (!grant) throw notFound(`The ${kind}`);
-      assertMayWrite(grant, kind);
+      assertMayWrite(grant, kind, 'delete');
       if (kind === 'learner') {
         const dependants = await tx.record.count({ where: { learnerId: id, kind: { not: 'learner' }, deletedAt: null } });
         if (dependants > 0) {
@@ -139,7 +148,7 @@ export class RecordService {
       await this.writeVersion(tx, caller, row, 'deleted');
       if (kind === 'learner') await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
       await this.audit.write(tx, caller, { action: 'delete', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
-    });
+    }));
   }
 
   async list(kind: RecordKind, caller: Caller, filters: ListFilters) {
@@ -175,7 +184,9 @@ export class RecordService {
   }
 
   async versions(kind: RecordKind, caller: Caller, id: string) {
-    const current = await this.visibleRecord(this.prisma, kind, caller, id, { includeDeleted: true });
+    const current = await this.auditDenied(caller, kind, id, 'history', () =>
+      this.visibleRecord(this.prisma, kind, caller, id, { includeDeleted: true }),
+    );
     const rows = await this.prisma.recordVersion.findMany({
       where: { recordId: id },
       orderBy: { version: 'asc' },
@@ -191,7 +202,9 @@ export class RecordService {
   }
 
   async version(kind: RecordKind, caller: Caller, id: string, version: number) {
-    const current = await this.visibleRecord(this.prisma, kind, caller, id, { includeDeleted: true });
+    const current = await this.auditDenied(caller, kind, id, 'read-version', () =>
+      this.visibleRecord(this.prisma, kind, caller, id, { includeDeleted: true }),
+    );
     const row = await this.prisma.recordVersion.findUnique({ where: { recordId_version: { recordId: id, version } } });
     if (!row) throw notFound(`Version ${version} of the ${kind}`);
     await this.audit.read(caller, { action: 'read-version', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
@@ -258,6 +271,7 @@ export class RecordService {
         if (expected !== current.version) throw stale(id);
         input = next(current.data as Data);
         this.assertUnchanged(kind, current.data as Data, input);
+        if (kind === 'learner') assertSchoolFieldsOnly(grant, current.data as Data, input);
         const version = current.version + 1;
         const updated = await tx.record.updateMany({
           where: { id, version: expected, deletedAt: null },
@@ -270,6 +284,7 @@ export class RecordService {
         if (kind === 'learner') {
           await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
           await this.saveIdentifiers(tx, current.ownerId, id, input);
+          await syncSchoolAccess(tx, id, input);
         }
         await this.audit.write(tx, caller, { action: change === 'replaced' ? 'replace' : 'patch', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
         return { statusCode: 200, headers: { etag: etagOf(version) }, body: present(row) };
@@ -294,9 +309,21 @@ export class RecordService {
     if (issues.length) throw validationProblem(issues);
   }
 
-  private assertResponsible(caller: Caller, input: Data) {
-    if (caller.actingForKind !== 'local-authority') {
-      throw new ProblemError('forbidden', 'Only a local authority creates learners: the responsible authority is the corporate parent.');
+  /**
+   * A request for a record the caller may not see is answered 404, as if it did not exist; the
+   * learner's own audit trail still shows the attempt, so their authority can see who tried.
+   */
+  private async auditDenied<T>(caller: Caller, kind: RecordKind, id: string, action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof ProblemError && (error.type === 'not-found' || error.type === 'forbidden')) {
+        const target = await this.prisma.record.findUnique({ where: { id }, select: { learnerId: true, kind: true } });
+        if (target?.kind === kind) {
+          await this.audit.read(caller, { action, recordKind: kind, recordId: id, learnerId: target.learnerId, outcome: 'denied' });
+        }
+      }
+      throw error;
     }
   }
 

@@ -2,7 +2,6 @@ import { type RecordKind, codeLists } from '@celr/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ON_BEHALF_OF, callerOf } from '../auth/authenticate.js';
-import type { Scope } from '../auth/caller.js';
 import { decodeCursor } from '../http/cursor.js';
 import { etagOf, matchesIfNoneMatch, requiredIfMatch } from '../http/etag.js';
 import { idempotencyRequest } from '../http/idempotency.js';
@@ -129,8 +128,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   const Name = cap(kind);
   const plural = COLLECTION[kind];
   const base = `/v1/${plural}`;
-  const read = { access: { scope: `${plural}:read` as Scope } };
-  const write = { access: { scope: `${plural}:write` as Scope } };
   const tags = [`${cap(plural)}`];
   const security = [{ oauth2: [`${plural}:read`] }];
   const writeSecurity = [{ oauth2: [`${plural}:write`] }];
@@ -139,7 +136,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.post(
     base,
     {
-      config: write,
       schema: {
         operationId: `create${Name}`,
         summary: `Create a ${kind}`,
@@ -161,7 +157,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.get(
     base,
     {
-      config: read,
       schema: {
         operationId: `list${cap(plural)}`,
         summary: `List ${plural}`,
@@ -184,7 +179,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.get(
     `${base}/:id`,
     {
-      config: read,
       schema: {
         operationId: `get${Name}`,
         summary: `Read a ${kind}`,
@@ -207,7 +201,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.put(
     `${base}/:id`,
     {
-      config: write,
       schema: {
         operationId: `replace${Name}`,
         summary: `Replace a ${kind}`,
@@ -230,7 +223,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.patch(
     `${base}/:id`,
     {
-      config: write,
       preValidation: requireMergePatchType,
       schema: {
         operationId: `patch${Name}`,
@@ -254,7 +246,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.delete(
     `${base}/:id`,
     {
-      config: write,
       schema: {
         operationId: `delete${Name}`,
         summary: `Delete a ${kind}`,
@@ -276,7 +267,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.get(
     `${base}/:id/versions`,
     {
-      config: read,
       schema: {
         operationId: `list${Name}Versions`,
         summary: `History of a ${kind}`,
@@ -293,7 +283,6 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
   app.get(
     `${base}/:id/versions/:version`,
     {
-      config: read,
       schema: {
         operationId: `get${Name}Version`,
         summary: `Read one version of a ${kind}`,

@@ -13,7 +13,17 @@ export const RecordId = Type.String({
 });
 
 export const IsoDate = (description: string) => Type.String({ format: 'date', description });
-export const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
+/**
+ * An RFC 3339 date-time with a UTC offset. The pattern rules out RFC 9557 suffixes such as
+ * `[Europe/London]`, which some validators accept and others refuse, so that every validator of the
+ * JSON Schema files agrees with this package.
+ */
+export const Timestamp = (description: string) =>
+  Type.String({
+    format: 'date-time',
+    pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$',
+    description,
+  });
 
 /** Free text with a bound, so that no field can carry an unbounded payload. */
 export const Text = (description: string, maxLength = 4000) =>

@@ -168,7 +168,7 @@ function schemaIssues(validator: Validator, value: unknown, j: Jurisdiction, pre
 
 function codeListMessage(listId: CodeListId, code: unknown, j: Jurisdiction): string {
   const list = codeLists[listId];
-  const base = `'${shown(code)}' is not a ${j} code in \`${listId}\` (${list.title}).`;
+  const base = `'${shown(code)}' is not a code for ${j} in \`${listId}\` (${list.title}).`;
   if (typeof code !== 'string') return base;
   const own = findDescriptor(listId, code);
   if (own) return `${base} '${code}' (${own.label}) applies in ${own.jurisdiction} only.`;

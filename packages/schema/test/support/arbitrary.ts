@@ -10,9 +10,9 @@
  * satisfy the rules in src/validation/rules.ts as well.
  */
 import fc from 'fast-check';
-import { upnCheckLetter } from '../../src/identifiers/upn.js';
 import { LA_CHILD_ID_AUTHORITY_PATTERN, LA_CHILD_ID_SYSTEM } from '../../src/common/identifier.js';
 import type { Jurisdiction } from '../../src/common/primitives.js';
+import { upnCheckLetter } from '../../src/identifiers/upn.js';
 import { type RecordKind, records } from '../../src/records/index.js';
 
 /** A schema as a plain object: TypeBox schemas are JSON Schema objects. */
@@ -49,10 +49,11 @@ const unsupported = (path: string, what: string): never => {
  * An arbitrary of values the schema accepts, or `undefined` when no value does (e.g. `enum: []`).
  */
 export function arbitraryOf(
-  schema: Schema,
+  schemaObject: object,
   options: Partial<DeriveOptions> = {},
   path = '',
 ): fc.Arbitrary<unknown> | undefined {
+  const schema = schemaObject as Schema;
   const opts = { ...defaultOptions, ...options };
   const override = opts.overrides[path];
   if (override) return override;
@@ -93,7 +94,8 @@ export function arbitraryOf(
 interface Conditional {
   property: string;
   value: unknown;
-  then: Record<string, Schema>;
+  /** The `then` branch's property schemas, which add to the object's own. */
+  constraints: Record<string, Schema>;
 }
 
 function conditionalOf(schema: Schema, path: string): Conditional {
@@ -106,7 +108,7 @@ function conditionalOf(schema: Schema, path: string): Conditional {
   }
   const test = condition?.properties?.[property] as Schema;
   if (!('const' in test)) return unsupported(path, 'if on a property without const');
-  return { property, value: test.const, then: then.properties };
+  return { property, value: test.const, constraints: then.properties };
 }
 
 function objectArbitrary(schema: Schema, opts: DeriveOptions, path: string) {
@@ -120,24 +122,25 @@ function objectArbitrary(schema: Schema, opts: DeriveOptions, path: string) {
   if (discriminator === undefined) return recordOf(properties, required, opts, path);
 
   // One branch per `if` value, with its `then` constraints added to the base property schemas...
-  const branches = conditionals.map(({ value, then }) => {
+  const branches = conditionals.map(({ value, constraints }) => {
     const narrowed: Record<string, Schema> = { ...properties, [discriminator]: { const: value } };
-    for (const [key, extra] of Object.entries(then)) narrowed[key] = { ...properties[key], ...extra };
+    for (const [key, extra] of Object.entries(constraints)) narrowed[key] = { ...properties[key], ...extra };
     return recordOf(narrowed, new Set([...required, discriminator]), opts, path);
   });
   // ...and one where no `if` holds: the discriminating property takes any other value.
   const values = conditionals.map((c) => c.value);
   const base = properties[discriminator] ?? {};
-  const otherwise = Array.isArray(base.enum)
-    ? { ...properties, [discriminator]: { ...base, enum: base.enum.filter((v) => !values.includes(v)) } }
-    : properties;
-  const rest = recordOf(otherwise, required, opts, path);
-  const satisfiable = [...branches, Array.isArray(base.enum) ? rest : rest?.filter(notOneOf(discriminator, values))];
-  const arbitraries = satisfiable.filter((a): a is fc.Arbitrary<Json> => a !== undefined);
+  const rest = Array.isArray(base.enum)
+    ? recordOf(
+        { ...properties, [discriminator]: { ...base, enum: base.enum.filter((v) => !values.includes(v)) } },
+        required,
+        opts,
+        path,
+      )
+    : recordOf(properties, required, opts, path)?.filter((o) => !values.includes(o[discriminator]));
+  const arbitraries = [...branches, rest].filter((a): a is fc.Arbitrary<Json> => a !== undefined);
   return arbitraries.length ? fc.oneof(...arbitraries) : undefined;
 }
-
-const notOneOf = (key: string, values: unknown[]) => (o: Json) => !values.includes(o[key]);
 
 function recordOf(
   properties: Record<string, Schema>,
@@ -162,7 +165,8 @@ function recordOf(
 // ---------------------------------------------------------------------------------------------
 
 function arrayArbitrary(schema: Schema, opts: DeriveOptions, path: string) {
-  if (typeof schema.items !== 'object' || schema.items === null) return unsupported(path, 'array without items');
+  if (typeof schema.items !== 'object' || schema.items === null)
+    return unsupported(path, 'array without items');
   const items = arbitraryOf(schema.items as Schema, opts, `${path}/*`);
   const minLength = (schema.minItems as number | undefined) ?? 0;
   if (!items) return minLength === 0 ? fc.constant([]) : undefined;
@@ -179,12 +183,18 @@ function stringArbitrary(schema: Schema, opts: DeriveOptions, path: string): fc.
   const fits = (s: string) => codePoints(s) >= minLength && codePoints(s) <= maxLength;
 
   if (typeof schema.format === 'string') {
-    if (schema.pattern !== undefined) return unsupported(path, 'format with pattern');
-    return formatArbitrary(schema.format, opts, path).filter(fits);
+    // A pattern beside a format narrows it (e.g. date-times without RFC 9557 suffixes): generate
+    // from the format and keep what the pattern accepts.
+    const pattern = typeof schema.pattern === 'string' ? new RegExp(schema.pattern) : undefined;
+    return formatArbitrary(schema.format, opts, path).filter((s) => fits(s) && (!pattern || pattern.test(s)));
   }
   if (typeof schema.pattern === 'string') return fc.stringMatching(new RegExp(schema.pattern)).filter(fits);
   return fc
-    .string({ unit: 'grapheme', minLength, maxLength: Math.max(minLength, Math.min(maxLength, opts.maxTextLength)) })
+    .string({
+      unit: 'grapheme',
+      minLength,
+      maxLength: Math.max(minLength, Math.min(maxLength, opts.maxTextLength)),
+    })
     .filter(fits);
 }
 
@@ -230,11 +240,7 @@ export function dateArbitrary(min: string, max: string): fc.Arbitrary<string> {
 export function dateTimeArbitrary(min: string, max: string): fc.Arbitrary<string> {
   const offsets = [0, 0, 60, -300, 330]; // minutes east of UTC
   return fc
-    .tuple(
-      fc.integer({ min: utc(min), max: utc(max) + DAY - 1 }),
-      fc.constantFrom(...offsets),
-      fc.boolean(),
-    )
+    .tuple(fc.integer({ min: utc(min), max: utc(max) + DAY - 1 }), fc.constantFrom(...offsets), fc.boolean())
     .map(([ms, offset, millis]) => {
       // Write the local time for that offset; the date part is kept in range by clamping.
       const local = Math.min(Math.max(ms + offset * 60_000, utc(min)), utc(max) + DAY - 1);
@@ -256,10 +262,9 @@ export const DATE_OF_BIRTH_RANGE = { min: '1985-01-01', max: '1999-12-31' };
 
 /** Valid input records of one kind and jurisdiction, as a client would send them. */
 export function validRecord(kind: RecordKind, jurisdiction: Jurisdiction): fc.Arbitrary<Json> {
-  const overrides: Record<string, fc.Arbitrary<unknown>> =
-    kind === 'learner'
-      ? { '/dateOfBirth': dateArbitrary(DATE_OF_BIRTH_RANGE.min, DATE_OF_BIRTH_RANGE.max) }
-      : {};
+  const overrides: Record<string, fc.Arbitrary<unknown>> = kind === 'learner'
+    ? { '/dateOfBirth': dateArbitrary(DATE_OF_BIRTH_RANGE.min, DATE_OF_BIRTH_RANGE.max) }
+    : {};
   const arbitrary = arbitraryOf(records[kind].input[jurisdiction], { overrides });
   if (!arbitrary) throw new Error(`No ${kind} in ${jurisdiction} satisfies the schema`);
   return arbitrary.map((value) => {
@@ -279,7 +284,8 @@ export function validRecord(kind: RecordKind, jurisdiction: Jurisdiction): fc.Ar
 const fixUps: Record<RecordKind, (record: Json) => void> = {
   learner(record) {
     const jurisdiction = record.jurisdiction as Jurisdiction;
-    if (Array.isArray(record.identifiers)) record.identifiers = fixIdentifiers(record.identifiers, jurisdiction);
+    if (Array.isArray(record.identifiers))
+      record.identifiers = fixIdentifiers(record.identifiers, jurisdiction);
     // `jurisdiction-mismatch`: the responsible authority is named by the nation's own scheme.
     const authority = record.responsibleAuthority as Json;
     const code = String(authority.code);

@@ -1,0 +1,167 @@
+/**
+ * The server side of `npm run bench -w @celr/api` (scripts/bench.ts), run as its own Node process so
+ * that the load generator and the server do not share an event loop and the server's memory can be
+ * measured on its own. Not meant to be run by hand:
+ *
+ *   node --conditions=@celr/source --import tsx scripts/bench-server.ts api    # the CELR API (buildApp)
+ *   node --conditions=@celr/source --import tsx scripts/bench-server.ts bare   # one route, one SQL query
+ *
+ * Environment (set by bench.ts):
+ *   DATABASE_URL         the PostgreSQL database to serve (required)
+ *   BENCH_POOL_SIZE      connection pool size (default 10, as the API's default)
+ *   BENCH_NO_AUDIT=1     api only: read audit events are not written (AuditTrail.prototype.read is a
+ *                        no-op), to measure what the audit insert costs. Only this file reads the flag.
+ *   BENCH_LOG_LEVEL      api only: log as src/main.ts does, at this level, to /dev/null (default: no logger)
+ *   BENCH_ORG_ID         bare only: the organisation whose access grants the query checks
+ *
+ * It listens on 127.0.0.1 on a free port and talks to its parent over the IPC channel:
+ *   -> { type: 'ready', port }                          once listening
+ *   <- { type: 'stats' }  -> { type: 'stats', ... }     memory: sampled peak RSS (every 100 ms), RSS, heap
+ *   <- { type: 'reset-peak' }                           start a new sampled peak
+ *   <- { type: 'profile-start' } -> { type: 'profile-started' }        start the V8 CPU profiler
+ *   <- { type: 'profile-stop', file } -> { type: 'profile-written' }   stop it, write a .cpuprofile
+ * On SIGTERM it closes the server and the pool and exits 0 (so `--cpu-prof` gets written).
+ */
+import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
+import Fastify from 'fastify';
+import pg from 'pg';
+
+const mode = process.argv[2];
+const databaseUrl = process.env.DATABASE_URL;
+const poolSize = Number(process.env.BENCH_POOL_SIZE ?? 10);
+if (!databaseUrl) throw new Error('bench-server: DATABASE_URL is required.');
+if (mode !== 'api' && mode !== 'bare') throw new Error(`bench-server: mode must be 'api' or 'bare', not '${mode}'.`);
+
+// Peak resident set size, sampled (the parent also reads the exact VmHWM from /proc where it can).
+let peakRss = process.memoryUsage.rss();
+setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 100).unref();
+
+const send = (message: object) => process.send?.(message);
+// The CPU profiler, started and stopped by the parent around a measured run (not start-up or warm-up).
+let profiler: Session | undefined;
+async function profileCommand(message: { type?: string; file?: string }) {
+  try {
+    if (message.type === 'profile-start') {
+      profiler = new Session();
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+      send({ type: 'profile-started' });
+    } else if (message.type === 'profile-stop' && profiler && message.file) {
+      const { profile } = await profiler.post('Profiler.stop');
+      profiler.disconnect();
+      profiler = undefined;
+      await writeFile(message.file, JSON.stringify(profile));
+      send({ type: 'profile-written' });
+    }
+  } catch (error) {
+    send({ type: message.type === 'profile-start' ? 'profile-started' : 'profile-written', error: String(error) });
+  }
+}
+process.on('message', (message: { type?: string; file?: string }) => {
+  if (message.type === 'profile-start' || message.type === 'profile-stop') void profileCommand(message);
+  if (message.type === 'reset-peak') peakRss = process.memoryUsage.rss();
+  if (message.type === 'stats') {
+    const memory = process.memoryUsage();
+    peakRss = Math.max(peakRss, memory.rss);
+    send({ type: 'stats', peakRss, ...memory });
+  }
+});
+// The parent going away (crash, Ctrl-C) must not leave a server behind.
+process.on('disconnect', () => void stop());
+
+let close: () => Promise<void> = async () => {};
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  try {
+    await close();
+  } finally {
+    process.exit(0);
+  }
+}
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+
+if (mode === 'api') {
+  // Imported here, not at the top, so that the bare server's memory holds none of the API's modules.
+  const [{ buildApp }, { AuditTrail }, { configFromEnv }, { openDatabase }] = await Promise.all([
+    import('../src/app.js'),
+    import('../src/audit/audit-trail.js'),
+    import('../src/config.js'),
+    import('../src/db/database.js'),
+  ]);
+  if (process.env.BENCH_NO_AUDIT === '1') {
+    // Measurement only: skip the read audit insert. Writes are still audited (AuditTrail.write).
+    AuditTrail.prototype.read = async () => {};
+  }
+  const config = { ...configFromEnv(), databaseUrl, host: '127.0.0.1', port: 0, demo: false };
+  const level = process.env.BENCH_LOG_LEVEL;
+  const logger = level
+    ? {
+        level,
+        stream: createWriteStream('/dev/null'),
+        serializers: {
+          req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }),
+        },
+        redact: ['req.headers.authorization'],
+      }
+    : false;
+  const db = await openDatabase({ url: databaseUrl, poolSize });
+  const app = await buildApp({ db, config, logger });
+  close = async () => {
+    await app.close();
+    await db.close();
+  };
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
+} else {
+  const orgId = process.env.BENCH_ORG_ID;
+  if (!orgId) throw new Error('bench-server: BENCH_ORG_ID is required in bare mode.');
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  pool.on('error', () => {});
+  // The statement Prisma sends for RecordService.read (visibleRecord: findFirst with the access check),
+  // copied from its query log, unnamed (parsed on every call) as the Prisma pg adapter sends it.
+  const text =
+    'SELECT "public"."record"."id", "public"."record"."kind", "public"."record"."learner_id", "public"."record"."jurisdiction", ' +
+    '"public"."record"."type", "public"."record"."status", "public"."record"."owner_id", "public"."record"."written_by_id", ' +
+    '"public"."record"."version", "public"."record"."created_at", "public"."record"."updated_at", "public"."record"."deleted_at", ' +
+    '"public"."record"."data" FROM "public"."record" LEFT JOIN "public"."record" AS "j0" ON ("j0"."id") = ("public"."record"."learner_id") ' +
+    'WHERE ("public"."record"."id" = $1 AND "public"."record"."kind" = $2 AND (EXISTS(SELECT "t1"."learner_id" FROM "public"."learner_access" AS "t1" ' +
+    'WHERE ("t1"."organisation_id" = $3 AND "t1"."ended_at" IS NULL AND ("j0"."id") = ("t1"."learner_id") AND "t1"."learner_id" IS NOT NULL)) ' +
+    'AND ("j0"."id" IS NOT NULL))) LIMIT $4 OFFSET $5';
+  type Row = { id: string; version: number; created_at: Date; updated_at: Date; deleted_at: Date | null; written_by_id: string; data: Record<string, unknown> };
+
+  const app = Fastify({ logger: false });
+  app.get('/learners/:id', async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const { rows } = await pool.query<Row>(text, [id, 'learner', orgId, 1, 0]);
+    const row = rows[0];
+    if (!row || row.deleted_at) return reply.code(404).send({ status: 404, title: 'Not found' });
+    reply.header('etag', `"v${row.version}"`);
+    // The API's representation (src/records/representation.ts present()), so both send the same bytes.
+    return {
+      id: row.id,
+      meta: {
+        version: row.version,
+        createdAt: row.created_at.toISOString(),
+        updatedAt: row.updated_at.toISOString(),
+        recordedBy: { organisationId: row.written_by_id },
+      },
+      ...row.data,
+    };
+  });
+  close = async () => {
+    await app.close();
+    await pool.end();
+  };
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
+}

@@ -1,0 +1,718 @@
+/**
+ * How fast the CELR API serves, and how much memory it takes, on PostgreSQL: `npm run bench -w @celr/api`.
+ * Not a test; run it by hand on a quiet machine and put the figures in the release note.
+ *
+ * One run:
+ *   1. creates a fresh PostgreSQL database (createTestDatabase), migrates it, creates an English local
+ *      authority with an API client, and loads the learners through the service layer (RecordService);
+ *   2. starts a bare Fastify server (scripts/bench-server.ts bare) whose one route runs the same SQL
+ *      statement the API's read sends (the record with its access check) with `pg`: the ceiling for reads;
+ *   3. starts the API (scripts/bench-server.ts api: buildApp on the database), each server a separate
+ *      Node process, so the load generator does not share their event loop and their memory is their own;
+ *   4. runs autocannon against each: the bare read; the API's GET /v1/learners/{id} (rotating over the
+ *      learners), GET /v1/learners?limit=50 and POST /v1/learners (unique bodies, Idempotency-Key); then
+ *      again the two reads on a second API process with read auditing switched off (BENCH_NO_AUDIT=1,
+ *      set for that process only), to show what the audit insert on every read costs;
+ *   5. prints the table and the aims, stops the servers, drops the database.
+ *
+ * Options (flags, or the BENCH_* environment variable in brackets):
+ *   --duration <s>     measured seconds per run (BENCH_DURATION, default 10)
+ *   --warmup <s>       unmeasured seconds before each run (BENCH_WARMUP, default 2)
+ *   --connections <n>  concurrent connections (BENCH_CONNECTIONS, default 10)
+ *   --learners <n>     learners loaded before the runs (BENCH_LEARNERS, default 2000)
+ *   --runs <list>      which runs, comma-separated, of: bare,read,list,create,read-no-audit,list-no-audit
+ *                      (BENCH_RUNS, default all)
+ *   --no-idempotency   POST without Idempotency-Key (BENCH_IDEMPOTENCY=0)
+ *   --log-level <lvl>  the API logs as src/main.ts does, at this level, to /dev/null (BENCH_LOG_LEVEL;
+ *                      default: no logger, as buildApp's default)
+ *   --profile          CPU-profile each API run (measured part only) and print where the time goes;
+ *                      the .cpuprofile files are kept (open them in Chrome DevTools). Lowers the figures.
+ *   --json <file>      also write the results as JSON
+ *   --quick            --duration 3 --warmup 1 --learners 300, unless given
+ *   BENCH_DATABASE_URL the PostgreSQL server to create the database on
+ *                      (default postgresql://postgres@127.0.0.1:5432/postgres)
+ *
+ * Exits 0 when the runs complete, whether or not the aims are met; non-zero only on errors.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
+import { englandLearner, upnCheckLetter, validate } from '@celr/schema';
+import { createClient, createOrganisation } from '../src/admin/organisations.js';
+import { AuditTrail } from '../src/audit/audit-trail.js';
+import type { Caller } from '../src/auth/caller.js';
+import { type Database, openDatabase } from '../src/db/database.js';
+import { type TestDatabase, createTestDatabase } from '../src/db/test-database.js';
+import { RecordService } from '../src/records/record-service.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Options
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    learners: { type: 'string' },
+    runs: { type: 'string' },
+    'no-idempotency': { type: 'boolean' },
+    'log-level': { type: 'string' },
+    profile: { type: 'boolean' },
+    json: { type: 'string' },
+    quick: { type: 'boolean' },
+  },
+});
+const env = process.env;
+const quick = flags.quick ?? env.BENCH_QUICK === '1';
+const numberOption = (flag: string | undefined, variable: string | undefined, normal: number, quickValue: number) => {
+  const value = Number(flag ?? variable ?? (quick ? quickValue : normal));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`Not a number: ${flag ?? variable}`);
+  return value;
+};
+const DURATION = numberOption(flags.duration, env.BENCH_DURATION, 10, 3);
+const WARMUP = numberOption(flags.warmup, env.BENCH_WARMUP, 2, 1);
+const CONNECTIONS = numberOption(flags.connections, env.BENCH_CONNECTIONS, 10, 10);
+const LEARNERS = Math.max(numberOption(flags.learners, env.BENCH_LEARNERS, 2000, 300), CONNECTIONS);
+const IDEMPOTENCY = !(flags['no-idempotency'] ?? env.BENCH_IDEMPOTENCY === '0');
+const LOG_LEVEL = flags['log-level'] ?? env.BENCH_LOG_LEVEL;
+const PROFILE = flags.profile ?? env.BENCH_PROFILE === '1';
+const JSON_FILE = flags.json ?? env.BENCH_JSON;
+const SERVER_URL = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ALL_RUNS = ['bare', 'read', 'list', 'create', 'read-no-audit', 'list-no-audit'] as const;
+type RunKey = (typeof ALL_RUNS)[number];
+const RUNS = new Set((flags.runs ?? env.BENCH_RUNS ?? ALL_RUNS.join(',')).split(',').map((r) => r.trim()).filter(Boolean));
+for (const r of RUNS) if (!(ALL_RUNS as readonly string[]).includes(r)) throw new Error(`Unknown run '${r}'; the runs are ${ALL_RUNS.join(', ')}.`);
+
+/** The aims the release note states next to the figures. Missing them is reported, not an error. */
+const AIMS = { readRatio: 0.5, peakRssMb: 300 };
+
+const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const serverEntry = join(apiDir, 'scripts', 'bench-server.ts');
+const startedAt = performance.now();
+const log = (message: string) => console.log(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+
+// ---------------------------------------------------------------------------------------------------
+// autocannon (no type declarations are installed; these are the parts used here)
+
+interface Histogram {
+  average: number;
+  mean: number;
+  stddev: number;
+  min: number;
+  max: number;
+  total: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+interface AutocannonResult {
+  requests: Histogram;
+  latency: Histogram;
+  throughput: Histogram;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+interface RawRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+interface AutocannonOptions {
+  url: string;
+  connections: number;
+  duration: number;
+  timeout?: number;
+  headers?: Record<string, string>;
+  method?: string;
+  requests?: { method?: string; path?: string; setupRequest?: (request: RawRequest) => RawRequest }[];
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => Promise<AutocannonResult>;
+
+// ---------------------------------------------------------------------------------------------------
+// Servers, each its own Node process (scripts/bench-server.ts)
+
+interface ServerStats {
+  peakRss: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
+interface Server {
+  label: string;
+  url: string;
+  pid: number;
+  /** Peak RSS in bytes since the last resetPeak(): VmHWM where /proc has it, else sampled every 100 ms. */
+  peakRss(): Promise<number>;
+  resetPeak(): void;
+  stats(): Promise<ServerStats>;
+  profile(file: string): Promise<() => Promise<void>>;
+  stop(): Promise<void>;
+}
+
+const running = new Set<Server>();
+
+async function startServer(label: string, mode: 'api' | 'bare', extraEnv: Record<string, string>): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@celr/source', '--import', 'tsx', serverEntry, mode], {
+    cwd: apiDir,
+    env: { ...process.env, CELR_TOKEN_TTL_SECONDS: '86400', ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${label}: could not start a Node process.`);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => {
+    exited = true;
+  });
+
+  const reply = <T>(type: string, request: object, timeoutMs = 30_000) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`${label}: no '${type}' message within ${timeoutMs / 1000} s.`)), timeoutMs);
+      const onMessage = (message: { type?: string; error?: string }) => {
+        if (message.type !== type) return;
+        done(message.error ? new Error(`${label}: ${message.error}`) : undefined, message as T);
+      };
+      const onExit = (code: number | null) => done(new Error(`${label} exited (code ${code}) before answering '${type}'.`));
+      function done(error?: Error, value?: T) {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (error) reject(error);
+        else resolve(value as T);
+      }
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      if (Object.keys(request).length) child.send(request);
+    });
+
+  let port: number;
+  try {
+    ({ port } = await reply<{ port: number }>('ready', {}, 120_000));
+  } catch (error) {
+    if (!exited) child.kill('SIGKILL');
+    throw error;
+  }
+
+  const stats = () => reply<ServerStats>('stats', { type: 'stats' });
+  const server: Server = {
+    label,
+    url: `http://127.0.0.1:${port}`,
+    pid,
+    stats,
+    async peakRss() {
+      const hwm = readVmHwm(pid);
+      return hwm ?? (await stats()).peakRss;
+    },
+    resetPeak() {
+      try {
+        // Resets VmHWM to the current RSS (Linux, own processes).
+        writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      } catch {
+        // Not Linux: the sampled peak (reset below) is what there is.
+      }
+      child.send({ type: 'reset-peak' });
+    },
+    async profile(file: string) {
+      await reply('profile-started', { type: 'profile-start' });
+      return async () => {
+        await reply('profile-written', { type: 'profile-stop', file }, 60_000);
+      };
+    },
+    async stop() {
+      running.delete(server);
+      if (exited) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  running.add(server);
+  return server;
+}
+
+function readVmHwm(pid: number): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the tsx loader itself adds to a process's peak RSS: an idle process started as the servers are,
+ * less a plain `node` one. The servers run TypeScript through tsx; production runs `node dist/main.js`.
+ */
+async function loaderOverhead(): Promise<number | undefined> {
+  const idlePeak = async (args: string[]) => {
+    const child = spawn(process.execPath, [...args, '-e', 'setTimeout(() => {}, 5000)'], { cwd: apiDir, stdio: 'ignore' });
+    const exit = new Promise((resolve) => child.once('exit', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const peak = child.pid === undefined ? undefined : readVmHwm(child.pid);
+    child.kill();
+    await exit;
+    return peak;
+  };
+  const [withTsx, plain] = [await idlePeak(['--conditions=@celr/source', '--import', 'tsx']), await idlePeak([])];
+  return withTsx !== undefined && plain !== undefined ? withTsx - plain : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Learners: the example learner with the name, date of birth and identifiers varied
+
+const GIVEN = ['Amara', 'Callum', 'Priya', 'Tomasz', 'Aisha', 'Kieran', 'Ffion', 'Oluwaseun', 'Mei', 'Jack', 'Leila', 'Dylan', 'Zainab', 'Ellis', 'Niamh', 'Reuben', 'Sofia', 'Kai', 'Hannah', 'Yusuf'];
+const FAMILY = ['Okafor-Lees', 'MacLeod', 'Natarajan', 'Kowalski', 'Begum', 'Doherty', 'Price', 'Adeyemi', 'Chen', 'Smith', 'Haddad', 'Evans', 'Hussain', 'Walsh', 'Byrne', 'Cohen', 'Rossi', 'Nguyen', 'Taylor', 'Ali', 'Whitcombe', 'Reeve', 'Mensah'];
+
+function learnerBody(n: number): Record<string, unknown> {
+  // UPN: check letter + LA code 990 + nine digits unique to this learner.
+  const digits = `990${String(n).padStart(9, '0')}`;
+  const upn = `${upnCheckLetter(`A${digits}`)}${digits}`;
+  const day = n % 2000; // dates of birth over about five and a half years
+  const dateOfBirth = new Date(Date.UTC(2009, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
+  return {
+    ...englandLearner,
+    name: { given: GIVEN[n % GIVEN.length], family: FAMILY[Math.floor(n / GIVEN.length) % FAMILY.length] },
+    dateOfBirth,
+    identifiers: [
+      { system: 'upn', value: upn },
+      { system: 'la-child-id:990', value: `NB-${String(n).padStart(6, '0')}` },
+      { system: 'mis:example-mis', value: `STU-${n}` },
+    ],
+  };
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CPU profiles: where the time goes
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function areaOf(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame;
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  if (url.startsWith('node:')) return 'node: internals';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg) return pkg;
+  const path = url.replace(/^file:\/\//, '');
+  const inApi = /\/apps\/api\/(src\/.*)$/.exec(path)?.[1];
+  if (inApi) return `api ${inApi.replace(/\.ts$/, '')}`;
+  if (/\/packages\/schema\//.test(path)) return '@celr/schema';
+  return relative(apiDir, path);
+}
+
+function summariseProfile(file: string, top = 20): string {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const selfByNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    selfByNode.set(id, (selfByNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+
+  const selfByFunction = new Map<string, number>();
+  const selfByArea = new Map<string, number>();
+  const onStackByArea = new Map<string, number>();
+  let busy = 0;
+  for (const [id, micros] of selfByNode) {
+    const node = byId.get(id);
+    if (!node || node.callFrame.functionName === '(idle)') continue;
+    busy += micros;
+    const frame = node.callFrame;
+    const where = frame.url ? `${areaOf(frame)}:${frame.lineNumber + 1}` : '';
+    const name = `${frame.functionName || '(anonymous)'}${where ? `  ${where}` : ''}`;
+    selfByFunction.set(name, (selfByFunction.get(name) ?? 0) + micros);
+    selfByArea.set(areaOf(frame), (selfByArea.get(areaOf(frame)) ?? 0) + micros);
+    // Time with each area anywhere on the stack (its own code and what it calls).
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const n = byId.get(at);
+      if (n && n.callFrame.functionName !== '(root)') seen.add(areaOf(n.callFrame));
+    }
+    for (const area of seen) onStackByArea.set(area, (onStackByArea.get(area) ?? 0) + micros);
+  }
+  const pct = (micros: number) => `${((100 * micros) / busy).toFixed(1).padStart(5)} %`;
+  const ranked = (map: Map<string, number>, n: number) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, micros]) => `    ${pct(micros)}  ${name}`);
+  return [
+    `  CPU busy ${(busy / 1e6).toFixed(1)} s in the measured run. Self time by function (top ${top}):`,
+    ...ranked(selfByFunction, top),
+    '  Self time by package or file:',
+    ...ranked(selfByArea, 15),
+    '  Time on the stack (the code and everything it calls, synchronously):',
+    ...ranked(onStackByArea, 15),
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The run
+
+interface RunResult {
+  key: RunKey;
+  label: string;
+  server: string;
+  requestsPerSecond: number;
+  requests: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  peakRssMb: number;
+  auditEvents?: number;
+  profile?: string;
+}
+
+const LABELS: Record<RunKey, string> = {
+  bare: 'bare  GET /learners/{id}  (pg, same SQL)',
+  read: 'API   GET /v1/learners/{id}',
+  list: 'API   GET /v1/learners?limit=50',
+  create: `API   POST /v1/learners${IDEMPOTENCY ? ' (Idempotency-Key)' : ''}`,
+  'read-no-audit': 'API   GET /v1/learners/{id}       no read audit',
+  'list-no-audit': 'API   GET /v1/learners?limit=50   no read audit',
+};
+
+const MB = 1024 * 1024;
+const results: RunResult[] = [];
+const serverPeaks: { label: string; peakRssMb: number; idleRssMb: number; heapUsedMb: number }[] = [];
+let testDb: TestDatabase | undefined;
+let db: Database | undefined;
+const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'celr-bench-profile-')) : undefined;
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await Promise.allSettled([...running].map((s) => s.stop()));
+    await db?.close().catch(() => {});
+    await testDb?.drop();
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the servers and dropping the database.`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main() {
+  const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  console.log(
+    `CELR API benchmark: ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, ${LEARNERS} learners; ` +
+      `Node ${process.version}, ${availableParallelism()} CPUs (${cpuModel}); load generator, servers and PostgreSQL share them.`,
+  );
+
+  // 1. Database, organisation, client, learners.
+  testDb = await createTestDatabase(SERVER_URL);
+  const url = testDb.url as string;
+  log(`database ${new URL(url).pathname.slice(1)} created`);
+  db = await openDatabase({ url, poolSize: 10 });
+  await db.migrate();
+  const { prisma } = db;
+  const pgVersion = (await prisma.$queryRawUnsafe<{ server_version: string }[]>('SHOW server_version'))[0]?.server_version ?? '?';
+  const org = await createOrganisation(prisma, { kind: 'local-authority', name: 'Northbridge Borough Council', jurisdiction: 'england', laCode: '990' });
+  const client = await createClient(prisma, { organisationId: org.id, name: 'bench client' });
+  const caller: Caller = {
+    clientId: client.clientId,
+    organisationId: org.id,
+    organisationKind: 'local-authority',
+    actingForId: org.id,
+    actingForKind: 'local-authority',
+    scopes: new Set(client.scopes),
+    requestId: 'bench-seed',
+  };
+
+  const invalid = validate('learner', learnerBody(0));
+  if (!invalid.ok) throw new Error(`The generated learner is not valid: ${JSON.stringify(invalid.issues)}`);
+  const service = new RecordService(prisma, new AuditTrail(prisma));
+  const ids: string[] = [];
+  const seedStarted = performance.now();
+  await mapLimit(
+    Array.from({ length: LEARNERS }, (_, n) => n),
+    8,
+    async (n) => {
+      const body = learnerBody(n);
+      const check = validate('learner', body);
+      if (!check.ok) throw new Error(`Learner ${n} is not valid: ${JSON.stringify(check.issues)}`);
+      const result = await service.create('learner', { ...caller, requestId: `bench-seed-${n}` }, body);
+      ids.push((result.body as { id: string }).id);
+    },
+  );
+  await prisma.$executeRawUnsafe('VACUUM ANALYZE');
+  log(`${LEARNERS} learners loaded through RecordService in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s (PostgreSQL ${pgVersion})`);
+  shuffle(ids);
+  let nextLearner = LEARNERS;
+
+  const auditCount = async () => Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>('SELECT count(*) AS n FROM audit_event'))[0]?.n ?? 0);
+
+  // 2-4. The servers and the runs.
+  let bareBody: unknown;
+  const plan: { server: 'bare' | 'api' | 'api-no-audit'; runs: RunKey[] }[] = [
+    { server: 'bare', runs: ['bare'] },
+    { server: 'api', runs: ['read', 'list', 'create'] },
+    { server: 'api-no-audit', runs: ['read-no-audit', 'list-no-audit'] },
+  ];
+  for (const step of plan) {
+    const runs = step.runs.filter((r) => RUNS.has(r));
+    if (runs.length === 0) continue;
+    const label = step.server === 'bare' ? 'bare server' : step.server === 'api' ? 'API' : 'API (no read audit)';
+    const extraEnv: Record<string, string> = { DATABASE_URL: url };
+    if (step.server === 'bare') extraEnv.BENCH_ORG_ID = org.id;
+    if (step.server === 'api-no-audit') extraEnv.BENCH_NO_AUDIT = '1';
+    if (step.server !== 'bare' && LOG_LEVEL) extraEnv.BENCH_LOG_LEVEL = LOG_LEVEL;
+    const server = await startServer(label, step.server === 'bare' ? 'bare' : 'api', extraEnv);
+    const startupPeak = await server.peakRss();
+    log(`${label} listening on ${server.url} (pid ${server.pid}, ${(startupPeak / MB).toFixed(0)} MB peak RSS at start)`);
+    let peak = startupPeak;
+
+    let headers: Record<string, string> = {};
+    if (step.server !== 'bare') {
+      const res = await fetch(`${server.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret }),
+      });
+      if (res.status !== 200) throw new Error(`POST /oauth/token: ${res.status} ${await res.text()}`);
+      headers = { authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}` };
+    }
+
+    // Each run's request, checked once before any load: a run of errors would measure nothing.
+    let readIndex = 0;
+    const readPath = (prefix: string) => `${prefix}/${ids[readIndex++ % ids.length]}`;
+    const requestFor = (key: RunKey): AutocannonOptions['requests'] => {
+      switch (key) {
+        case 'bare':
+          return [{ method: 'GET', setupRequest: (r) => ({ ...r, path: readPath('/learners') }) }];
+        case 'read':
+        case 'read-no-audit':
+          return [{ method: 'GET', setupRequest: (r) => ({ ...r, path: readPath('/v1/learners') }) }];
+        case 'list':
+        case 'list-no-audit':
+          return [{ method: 'GET', path: '/v1/learners?limit=50' }];
+        case 'create':
+          return [
+            {
+              method: 'POST',
+              path: '/v1/learners',
+              setupRequest: (r) => ({
+                ...r,
+                headers: { ...r.headers, 'content-type': 'application/json', ...(IDEMPOTENCY ? { 'idempotency-key': randomUUID() } : {}) },
+                body: JSON.stringify(learnerBody(nextLearner++)),
+              }),
+            },
+          ];
+      }
+    };
+    const probe = ids[0] as string;
+    if (step.server === 'bare') {
+      const res = await fetch(`${server.url}/learners/${probe}`);
+      if (res.status !== 200) throw new Error(`bare GET /learners/{id}: ${res.status} ${await res.text()}`);
+      bareBody = await res.json();
+    } else {
+      const res = await fetch(`${server.url}/v1/learners/${probe}`, { headers });
+      if (res.status !== 200) throw new Error(`API GET /v1/learners/{id}: ${res.status} ${await res.text()}`);
+      const body = await res.json();
+      if (bareBody !== undefined && !isDeepStrictEqual(body, bareBody)) {
+        throw new Error('The bare route and the API return different representations of the same learner; the comparison would be unfair.');
+      }
+      const list = await fetch(`${server.url}/v1/learners?limit=50`, { headers });
+      const items = list.status === 200 ? ((await list.json()) as { items: unknown[] }).items.length : 0;
+      if (list.status !== 200 || items !== Math.min(50, LEARNERS)) throw new Error(`API GET /v1/learners?limit=50: ${list.status}, ${items} items`);
+      if (runs.includes('create')) {
+        const created = await fetch(`${server.url}/v1/learners`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+          body: JSON.stringify(learnerBody(nextLearner++)),
+        });
+        if (created.status !== 201) throw new Error(`API POST /v1/learners: ${created.status} ${await created.text()}`);
+      }
+    }
+
+    for (const key of runs) {
+      const options: AutocannonOptions = { url: server.url, connections: CONNECTIONS, duration: DURATION, timeout: 10, headers, requests: requestFor(key) };
+      if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+      server.resetPeak();
+      const auditBefore = await auditCount();
+      const profileFile = profileDir && step.server !== 'bare' ? join(profileDir, `${key}.cpuprofile`) : undefined;
+      const stopProfile = profileFile ? await server.profile(profileFile) : undefined;
+      const r = await autocannon(options);
+      await stopProfile?.();
+      const phasePeak = await server.peakRss();
+      peak = Math.max(peak, phasePeak);
+      const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]));
+      const result: RunResult = {
+        key,
+        label: LABELS[key],
+        server: label,
+        requestsPerSecond: r.requests.average,
+        requests: r.requests.total,
+        latencyP50Ms: r.latency.p50,
+        latencyP99Ms: r.latency.p99,
+        non2xx: r.non2xx,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        statusCodes,
+        peakRssMb: phasePeak / MB,
+        auditEvents: (await auditCount()) - auditBefore,
+        ...(profileFile ? { profile: profileFile } : {}),
+      };
+      results.push(result);
+      log(
+        `${LABELS[key].trim()}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms} ms, ` +
+          `${result.non2xx} non-2xx, ${result.errors} errors, ${result.auditEvents} audit events, ${(phasePeak / MB).toFixed(0)} MB peak RSS`,
+      );
+    }
+    const stats = await server.stats();
+    serverPeaks.push({ label, peakRssMb: peak / MB, idleRssMb: stats.rss / MB, heapUsedMb: stats.heapUsed / MB });
+    await server.stop();
+  }
+
+  const tsxOverhead = await loaderOverhead();
+
+  // 5. The report.
+  const byKey = new Map(results.map((r) => [r.key, r]));
+  const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const widths = [48, 12, 8, 8, 8, 8, 12, 12];
+  const lines = [
+    '',
+    `Results (${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up, ${LEARNERS} learners, PostgreSQL ${pgVersion}, ` +
+      `Node ${process.version}, ${availableParallelism()} CPUs${LOG_LEVEL ? `, API logging at ${LOG_LEVEL}` : ''}${PROFILE ? ', CPU-profiled' : ''})`,
+    '',
+    row(['run', 'req/s mean', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'audit rows', 'peak RSS MB'], widths),
+    row(widths.map((w) => '-'.repeat(w)), widths),
+    ...results.map((r) =>
+      row(
+        [
+          r.label,
+          r.requestsPerSecond.toFixed(0),
+          String(r.latencyP50Ms),
+          String(r.latencyP99Ms),
+          String(r.non2xx),
+          String(r.errors + r.timeouts),
+          r.key === 'bare' ? '-' : String(r.auditEvents),
+          r.peakRssMb.toFixed(0),
+        ],
+        widths,
+      ),
+    ),
+    '',
+  ];
+  const bare = byKey.get('bare');
+  const read = byKey.get('read');
+  const readNoAudit = byKey.get('read-no-audit');
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  if (bare && read) {
+    const ratio = read.requestsPerSecond / bare.requestsPerSecond;
+    lines.push(`API read / bare read:                  ${ratio.toFixed(2)}   (aim >= ${AIMS.readRatio}: ${verdict(ratio >= AIMS.readRatio)})`);
+  }
+  if (bare && readNoAudit) {
+    const ratio = readNoAudit.requestsPerSecond / bare.requestsPerSecond;
+    lines.push(`API read without read audit / bare:    ${ratio.toFixed(2)}`);
+  }
+  if (read && readNoAudit) {
+    lines.push(`Read audit insert costs:               ${(100 * (1 - read.requestsPerSecond / readNoAudit.requestsPerSecond)).toFixed(0)} % of API read throughput`);
+  }
+  const apiPeaks = serverPeaks.filter((s) => s.label !== 'bare server');
+  for (const s of serverPeaks) {
+    const aim = s.label === 'API' ? `   (aim < ${AIMS.peakRssMb} MB: ${verdict(s.peakRssMb < AIMS.peakRssMb)})` : '';
+    lines.push(`${`Peak RSS, ${s.label}:`.padEnd(39)}${s.peakRssMb.toFixed(0)} MB${aim}   (idle at the end: RSS ${s.idleRssMb.toFixed(0)} MB, heap ${s.heapUsedMb.toFixed(0)} MB)`);
+  }
+  if (tsxOverhead !== undefined) {
+    lines.push(`${'Of which the tsx loader:'.padEnd(39)}about ${(tsxOverhead / MB).toFixed(0)} MB in each server (an idle tsx process less plain node; production runs node dist/main.js)`);
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  lines.push(`Run time:                              ${seconds.toFixed(0)} s`);
+  console.log(lines.join('\n'));
+
+  if (profileDir) {
+    for (const r of results.filter((x) => x.profile)) {
+      console.log(`\nCPU profile of the API, ${r.label.trim()} (${r.profile}):`);
+      console.log(summariseProfile(r.profile as string));
+    }
+    const left = readdirSync(profileDir).length;
+    if (left) console.log(`\n${left} profile(s) kept in ${profileDir}`);
+  }
+
+  if (JSON_FILE) {
+    writeFileSync(
+      JSON_FILE,
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          node: process.version,
+          cpus: availableParallelism(),
+          cpuModel,
+          postgres: pgVersion,
+          options: { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, learners: LEARNERS, idempotency: IDEMPOTENCY, logLevel: LOG_LEVEL ?? null, profile: PROFILE },
+          aims: AIMS,
+          results,
+          servers: serverPeaks,
+          ratios: {
+            apiReadOverBare: bare && read ? read.requestsPerSecond / bare.requestsPerSecond : null,
+            apiReadNoAuditOverBare: bare && readNoAudit ? readNoAudit.requestsPerSecond / bare.requestsPerSecond : null,
+          },
+          apiPeakRssMb: apiPeaks.length ? Math.max(...apiPeaks.map((s) => s.peakRssMb)) : null,
+          tsxLoaderRssMb: tsxOverhead === undefined ? null : tsxOverhead / MB,
+          runSeconds: seconds,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\nResults written to ${JSON_FILE}`);
+  }
+}
+
+let failed = false;
+try {
+  await main();
+} catch (error) {
+  failed = true;
+  console.error('\nThe benchmark failed:', error);
+} finally {
+  await cleanup();
+  if (testDb) log('servers stopped, database dropped');
+}
+process.exit(failed ? 1 : 0);

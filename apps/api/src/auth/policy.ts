@@ -1,0 +1,57 @@
+import type { Scope } from './caller.js';
+
+/**
+ * Who may call each operation, in one table keyed by operationId. Routes take their scope from
+ * here, the app refuses to start with a route that is missing, the access matrix test walks it,
+ * and the docs print it. What a caller may see inside an operation is decided by the learner's
+ * access grants (src/auth/access.ts).
+ */
+export interface OperationAccess {
+  scope?: Scope;
+  public?: true;
+  /** Who may do it, in words; printed in the docs. */
+  who: string;
+}
+
+const seeOnly = (what: string): OperationAccess['who'] =>
+  `Any organisation that can see the learner: their responsible authority, a host authority they were shared with, the school they are on roll at, or a vendor acting for one of these. ${what}`;
+
+const recordOperations = (plural: 'learners' | 'plans' | 'meetings' | 'transitions', Name: string, writers: string) => ({
+  [`list${Name}s`]: { scope: `${plural}:read`, who: seeOnly('Others get an empty list, never an error that would reveal the record exists.') },
+  [`get${Name}`]: { scope: `${plural}:read`, who: seeOnly('Anyone else gets 404.') },
+  [`list${Name}Versions`]: { scope: `${plural}:read`, who: seeOnly('Anyone else gets 404.') },
+  [`get${Name}Version`]: { scope: `${plural}:read`, who: seeOnly('Anyone else gets 404.') },
+  [`create${Name}`]: { scope: `${plural}:write`, who: writers },
+  [`replace${Name}`]: { scope: `${plural}:write`, who: writers },
+  [`patch${Name}`]: { scope: `${plural}:write`, who: writers },
+  [`delete${Name}`]: { scope: `${plural}:write`, who: 'The responsible authority only.' },
+});
+
+export const OPERATIONS: Record<string, OperationAccess> = {
+  requestToken: { public: true, who: 'Any API client, with its client id and secret.' },
+  live: { public: true, who: 'Anyone (no data).' },
+  ready: { public: true, who: 'Anyone (no data).' },
+  ...recordOperations(
+    'learners',
+    'Learner',
+    'Create: a local authority, naming itself as the responsible authority. Change: the responsible authority; the school the learner is on roll at, for the fields a school owns (attendance, attainment, exclusions, additional needs).',
+  ),
+  ...recordOperations('plans', 'Plan', 'The responsible authority; a host authority whose share includes plans; the school the learner is on roll at.'),
+  ...recordOperations('meetings', 'Meeting', 'The responsible authority; a host authority whose share includes meetings; the school the learner is on roll at.'),
+  ...recordOperations('transitions', 'Transition', 'The responsible authority; a host authority whose share includes transitions.'),
+  upsertLearnerByIdentifier: { scope: 'learners:write', who: 'As createLearner when no learner has the identifier, as replaceLearner when one does.' },
+  listLearnerPlans: { scope: 'plans:read', who: seeOnly('Anyone else gets 404.') },
+  listLearnerMeetings: { scope: 'meetings:read', who: seeOnly('Anyone else gets 404.') },
+  listLearnerTransitions: { scope: 'transitions:read', who: seeOnly('Anyone else gets 404.') },
+  listAuditEvents: { scope: 'audit:read', who: "The learner's responsible authority, for that learner; anyone else gets 404." },
+  listOrganisations: { scope: 'admin', who: 'The platform operator.' },
+  createOrganisation: { scope: 'admin', who: 'The platform operator.' },
+  createApiClient: { scope: 'admin', who: 'The platform operator.' },
+  rotateClientSecret: { scope: 'admin', who: 'The platform operator.' },
+  revokeApiClient: { scope: 'admin', who: 'The platform operator.' },
+  createDelegation: { scope: 'admin', who: 'The platform operator, when an organisation asks for a vendor to act for it.' },
+};
+
+export function accessOf(operationId: string | undefined): OperationAccess | undefined {
+  return operationId ? OPERATIONS[operationId] : undefined;
+}
