@@ -14,6 +14,7 @@ import type { Database } from './db/database.js';
 import { registerHealthRoutes } from './health/routes.js';
 import { bodyValidatorCompiler } from './http/body-validation.js';
 import { registerErrorHandling } from './http/errors.js';
+import { registerHardening } from './http/hardening.js';
 import { finishOpenApiDocument } from './http/openapi-document.js';
 import { newRequestId } from './http/request-id.js';
 import { registerLearnerRoutes } from './learners/routes.js';
@@ -40,7 +41,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: config.bodyLimitBytes,
     genReqId: newRequestId,
     requestIdHeader: 'x-request-id',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+    },
     schemaController: {
       compilersFactory: {
         // Query, path and header parameters arrive as strings, so Ajv (with coercion) checks them;
@@ -78,7 +81,15 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           'The reference API of CELR, the open standard for the education records of care-experienced learners: learners, plans, meetings and transitions, exchanged between local authorities, schools and vendors.',
         license: { name: 'MIT', identifier: 'MIT' },
       },
-      servers: [{ url: config.publicUrl }],
+      // Relative, so the document is right wherever the API is served; clients set their base URL.
+      servers: [
+        {
+          url: '/',
+          description:
+            'The environment serving this document: local for npm start, or the staging or production deployment it came from.',
+          'x-internal': false,
+        } as never,
+      ],
       tags: [
         { name: 'Authentication', description: 'OAuth 2.0 client credentials.' },
         { name: 'Learners', description: 'Care-experienced learners.' },
@@ -86,24 +97,30 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'Meetings', description: 'PEP meetings, reviews and other meetings.' },
         { name: 'Transitions', description: 'School, placement and authority moves.' },
         { name: 'Audit', description: "Who read and wrote a learner's records." },
-        { name: 'Administration', description: 'Organisations, clients and delegations (platform operator).' },
+        {
+          name: 'Administration',
+          description: 'Organisations, clients and delegations (platform operator).',
+        },
         { name: 'Health', description: 'Liveness and readiness.' },
       ],
       components: {
         securitySchemes: {
           oauth2: {
             type: 'oauth2',
-            description: 'Client credentials; the access token is a short-lived JWT.',
+            description:
+              'OAuth 2.0 client credentials (RFC 6749 section 4.4). The access token is a short-lived JWT (15 minutes by default), signed with HS256, with typ `at+jwt`, issuer, audience, expiry and a unique id, as RFC8725 (JWT best current practices) and RFC 9068 recommend. Client credentials get no refresh token (RFC 6749 section 4.4.3): ask for a new access token instead.',
             flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { ...SCOPES } } },
           },
         },
       },
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
-    transformObject: (documentObject) => finishOpenApiDocument((documentObject as { openapiObject: object }).openapiObject as never) as never,
+    transformObject: (documentObject) =>
+      finishOpenApiDocument((documentObject as { openapiObject: object }).openapiObject as never) as never,
   });
 
   registerErrorHandling(app);
+  await registerHardening(app, config);
 
   const db = options.db;
   const prisma = db?.prisma;
@@ -117,13 +134,21 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const audit = new AuditTrail(prisma as never);
   const records = new RecordService(prisma as never, audit);
-  for (const kind of ['learner', 'plan', 'meeting', 'transition'] as const) registerRecordRoutes(app, kind, records);
+  for (const kind of ['learner', 'plan', 'meeting', 'transition'] as const)
+    registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
   registerAdminRoutes(app, prisma as never);
 
+  // While draining, responses ask clients to close their connection, so keep-alive sockets end
+  // with the last in-flight response instead of holding the shutdown open.
+  let draining = false;
+  app.addHook('preClose', async () => {
+    draining = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (draining) reply.header('connection', 'close');
   });
 
   return app;

@@ -15,6 +15,11 @@ export interface AppConfig {
   tokenSecret?: string;
   /** Load the demo organisations, clients and learners into an empty database. */
   demo: boolean;
+  /** Origins allowed to call the API from a browser (CORS). */
+  corsOrigins: string[];
+  rateLimit: { max: number; windowMs: number };
+  /** Redis for rate-limit counters shared by several API processes. */
+  redisUrl?: string;
 }
 
 /** Configuration from the environment, with defaults that make `npm start` work on a new machine. */
@@ -35,5 +40,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
     },
     tokenSecret: env.CELR_TOKEN_SECRET || undefined,
     demo: env.CELR_DEMO !== 'false',
+    corsOrigins: (env.CELR_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    rateLimit: {
+      max: Number(env.CELR_RATE_LIMIT_MAX ?? 1200),
+      windowMs: Number(env.CELR_RATE_LIMIT_WINDOW_MS ?? 60_000),
+    },
+    redisUrl: env.CELR_REDIS_URL || undefined,
   };
 }

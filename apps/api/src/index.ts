@@ -1,5 +1,5 @@
-export { API_VERSION, buildApp, type BuildOptions } from './app.js';
-export { configFromEnv, type AppConfig } from './config.js';
-export { openDatabase, type Database, type DatabaseOptions } from './db/database.js';
-export { createTestDatabase, type TestDatabase } from './db/test-database.js';
 export { createClient, createOrganisation, revokeClient, rotateSecret } from './admin/organisations.js';
+export { API_VERSION, type BuildOptions, buildApp } from './app.js';
+export { type AppConfig, configFromEnv } from './config.js';
+export { type Database, type DatabaseOptions, openDatabase } from './db/database.js';
+export { createTestDatabase, type TestDatabase } from './db/test-database.js';

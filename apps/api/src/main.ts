@@ -13,7 +13,11 @@ const logger = {
   level: process.env.LOG_LEVEL ?? 'info',
   // Paths only: query strings can hold identifiers (?identifier=upn|...), which are personal data.
   serializers: {
-    req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }),
+    req: (req: { method: string; url: string; id: string }) => ({
+      method: req.method,
+      path: req.url.split('?')[0],
+      id: req.id,
+    }),
   },
   redact: ['req.headers.authorization'],
 };
@@ -33,9 +37,13 @@ const lines = [
   `  OpenAPI       ${config.publicUrl}/openapi.json`,
 ];
 if (demo) {
-  lines.push('', '  Demo clients (secrets are printed once per fresh database; they are stored only as hashes):');
-  for (const c of demo.clients) lines.push(`    ${c.organisation.padEnd(34)} client_id=${c.clientId}${c.secret ? `  client_secret=${c.secret}` : ''}`);
-  const first = demo.clients.find((c) => c.secret);
+  lines.push(
+    '',
+    '  Demo clients (fixed, documented demo credentials; stored, like all secrets, only as hashes):',
+  );
+  for (const c of demo.clients)
+    lines.push(`    ${c.organisation.padEnd(34)} client_id=${c.clientId}  client_secret=${c.secret}`);
+  const first = demo.clients[0];
   if (first) {
     lines.push(
       '',

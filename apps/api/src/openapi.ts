@@ -11,6 +11,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   await app.ready();
   const document = app.swagger() as Record<string, unknown> & { info: Record<string, unknown> };
   await app.close();
-  document.info['x-generated-by'] = 'apps/api/scripts/emit-openapi.ts (npm run openapi -w @celr/api); do not edit by hand';
+  document.info['x-generated-by'] =
+    'apps/api/scripts/emit-openapi.ts (npm run openapi -w @celr/api); do not edit by hand';
   return document;
 }

@@ -222,6 +222,19 @@ describe('loadDemo into an empty database', () => {
       expect(learnerOfPlan.get((m.data as { planId: string }).planId)).toBe(m.learnerId);
   });
 
+  it('stores exactly the generated learners', async () => {
+    const localId = (data: unknown) =>
+      ((data as { identifiers?: { system: string; value: string }[] }).identifiers ?? []).find((i) =>
+        i.system.startsWith('la-child-id:'),
+      )?.value;
+    const stored = new Map(
+      (await db.prisma.record.findMany({ where: { kind: 'learner' } })).map((r) => [localId(r.data), r.data]),
+    );
+    const generated = generateDemoDataset().learners.map((l) => l.learner);
+    expect(stored.size).toBe(generated.length);
+    for (const learner of generated) expect(stored.get(localId(learner))).toEqual(learner);
+  });
+
   it('generates the same data every time', () => {
     const a = generateDemoDataset();
     const b = generateDemoDataset();

@@ -1,16 +1,19 @@
 import { englandLearner, englandMeeting, englandPlan, upnCheckLetter } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApi, startTestApi } from './support/api.js';
+import { startTestApi, type TestApi } from './support/api.js';
 
 let api: TestApi;
 const upn = (serial: number) => {
-  const rest = `9907777${String(serial).padStart(5, "0")}`;
+  const rest = `9907777${String(serial).padStart(5, '0')}`;
   return `${upnCheckLetter(`?${rest}`)}${rest}`;
 };
 const learner = (i: number, extra: object = {}) => ({
   ...englandLearner,
   name: { given: `Pupil${i}`, family: 'Lister' },
-  identifiers: [{ system: 'upn', value: upn(i) }, { system: 'mis:lists-test', value: `L-${i}` }],
+  identifiers: [
+    { system: 'upn', value: upn(i) },
+    { system: 'mis:lists-test', value: `L-${i}` },
+  ],
   ...extra,
 });
 const ids: string[] = [];
@@ -48,7 +51,12 @@ describe('lists', () => {
   it('does not skip a record changed while paging: it comes again at the end', async () => {
     const first = (await get('/v1/learners?limit=2')).json();
     const changed = ids[0]!;
-    const put = await api.as('northbridge', { method: 'PUT', url: `/v1/learners/${changed}`, payload: learner(0, { dateOfBirth: '2013-05-16' }), headers: { 'if-match': '"v1"' } });
+    const put = await api.as('northbridge', {
+      method: 'PUT',
+      url: `/v1/learners/${changed}`,
+      payload: learner(0, { dateOfBirth: '2013-05-16' }),
+      headers: { 'if-match': '"v1"' },
+    });
     expect(put.statusCode, put.body).toBe(200);
     const rest: string[] = [];
     let url: string | undefined = first.next;
@@ -69,15 +77,36 @@ describe('lists', () => {
 
   it('filters by updatedSince, status, type and learner', async () => {
     const later = new Date().toISOString();
-    await api.as('northbridge', { method: 'PUT', url: `/v1/learners/${ids[5]}`, payload: learner(5, { careStatus: { ...englandLearner.careStatus, status: 'care-leaver' } }), headers: { 'if-match': '"v1"' } });
-    const since = (await get(`/v1/learners?updatedSince=${encodeURIComponent(later)}`)).json().items.map((l: { id: string }) => l.id);
+    await api.as('northbridge', {
+      method: 'PUT',
+      url: `/v1/learners/${ids[5]}`,
+      payload: learner(5, { careStatus: { ...englandLearner.careStatus, status: 'care-leaver' } }),
+      headers: { 'if-match': '"v1"' },
+    });
+    const since = (await get(`/v1/learners?updatedSince=${encodeURIComponent(later)}`))
+      .json()
+      .items.map((l: { id: string }) => l.id);
     expect(since).toEqual([ids[5]]);
-    const leavers = (await get('/v1/learners?status=care-leaver')).json().items.map((l: { id: string }) => l.id);
+    const leavers = (await get('/v1/learners?status=care-leaver'))
+      .json()
+      .items.map((l: { id: string }) => l.id);
     expect(leavers).toEqual([ids[5]]);
 
-    await api.as('northbridge', { method: 'POST', url: '/v1/plans', payload: { ...englandPlan, learnerId: ids[1] } });
-    await api.as('northbridge', { method: 'POST', url: '/v1/plans', payload: { ...englandPlan, learnerId: ids[2], type: 'pathway-plan', status: 'draft' } });
-    await api.as('northbridge', { method: 'POST', url: '/v1/meetings', payload: { ...englandMeeting, learnerId: ids[1] } });
+    await api.as('northbridge', {
+      method: 'POST',
+      url: '/v1/plans',
+      payload: { ...englandPlan, learnerId: ids[1] },
+    });
+    await api.as('northbridge', {
+      method: 'POST',
+      url: '/v1/plans',
+      payload: { ...englandPlan, learnerId: ids[2], type: 'pathway-plan', status: 'draft' },
+    });
+    await api.as('northbridge', {
+      method: 'POST',
+      url: '/v1/meetings',
+      payload: { ...englandMeeting, learnerId: ids[1] },
+    });
     const peps = (await get('/v1/plans?type=pep')).json().items;
     expect(peps.map((p: { learnerId: string }) => p.learnerId)).toEqual([ids[1]]);
     const drafts = (await get('/v1/plans?status=draft')).json().items;
@@ -93,7 +122,11 @@ describe('lists', () => {
   it('rejects unknown and malformed query parameters with problems that name them', async () => {
     const unknown = await get('/v1/learners?updatedsince=2025-01-01');
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json().errors[0]).toMatchObject({ pointer: '/updatedsince', rule: 'unknown-property', in: 'query' });
+    expect(unknown.json().errors[0]).toMatchObject({
+      pointer: '/updatedsince',
+      rule: 'unknown-property',
+      in: 'query',
+    });
     const limit = await get('/v1/learners?limit=1000');
     expect(limit.statusCode).toBe(400);
     expect(limit.json().errors[0]).toMatchObject({ pointer: '/limit', rule: 'maximum', in: 'query' });
@@ -127,13 +160,27 @@ describe('upsert by identifier', () => {
     const created = await api.as('northbridge', { method: 'PUT', url: url(value), payload: body });
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id;
-    const replaced = await api.as('northbridge', { method: 'PUT', url: url(value), payload: { ...body, dateOfBirth: '2013-06-01' } });
+    const replaced = await api.as('northbridge', {
+      method: 'PUT',
+      url: url(value),
+      payload: { ...body, dateOfBirth: '2013-06-01' },
+    });
     expect(replaced.statusCode, replaced.body).toBe(200);
     expect(replaced.json().id).toBe(id);
     expect(replaced.json().meta.version).toBe(2);
-    const stale = await api.as('northbridge', { method: 'PUT', url: url(value), payload: body, headers: { 'if-match': '"v1"' } });
+    const stale = await api.as('northbridge', {
+      method: 'PUT',
+      url: url(value),
+      payload: body,
+      headers: { 'if-match': '"v1"' },
+    });
     expect(stale.statusCode).toBe(412);
-    const createOnly = await api.as('northbridge', { method: 'PUT', url: url(value), payload: body, headers: { 'if-none-match': '*' } });
+    const createOnly = await api.as('northbridge', {
+      method: 'PUT',
+      url: url(value),
+      payload: body,
+      headers: { 'if-none-match': '*' },
+    });
     expect(createOnly.statusCode).toBe(412);
   });
 
@@ -147,6 +194,8 @@ describe('upsert by identifier', () => {
     const res = await api.as('northbridge', { method: 'POST', url: '/v1/learners', payload: learner(3) });
     expect(res.statusCode).toBe(409);
     expect(res.json().type).toBe('urn:celr:problem:identifier-conflict');
-    expect(res.json().errors).toContainEqual(expect.objectContaining({ pointer: '/identifiers/0/value', rule: 'identifier-unique' }));
+    expect(res.json().errors).toContainEqual(
+      expect.objectContaining({ pointer: '/identifiers/0/value', rule: 'identifier-unique' }),
+    );
   });
 });

@@ -4,6 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+
+// biome-ignore lint/suspicious/noExplicitAny: the document is walked as plain JSON
+type Json = any;
+
 import { OPENAPI_PATH, openApiDocument } from '../src/openapi.js';
 
 const run = promisify(execFile);
@@ -16,9 +20,26 @@ describe('the committed OpenAPI document', () => {
   });
 
   it('passes `redocly lint` with no errors', async () => {
-    const result = await run('npx', ['redocly', 'lint', 'openapi.json', '--format=json'], { cwd: apiDir }).catch((e) => e);
+    const result = await run('npx', ['redocly', 'lint', 'openapi.json', '--format=json'], {
+      cwd: apiDir,
+    }).catch((e) => e);
     const report = JSON.parse(String(result.stdout).slice(String(result.stdout).indexOf('{')));
     const errors = report.problems.filter((p: { severity: string }) => p.severity === 'error');
+    expect(errors).toEqual([]);
+  });
+
+  it('passes the Spectral OWASP API Security ruleset with no errors', async () => {
+    const result = await run('npx', ['spectral', 'lint', 'openapi.json', '--format', 'json', '--quiet'], {
+      cwd: apiDir,
+      maxBuffer: 64 * 1024 * 1024,
+    }).catch((e) => e);
+    const problems = JSON.parse(String(result.stdout)) as {
+      code: string;
+      severity: number;
+      path: string[];
+    }[];
+    // Spectral severities: 0 error, 1 warning.
+    const errors = problems.filter((p) => p.severity === 0).map((p) => `${p.code} at ${p.path.join('/')}`);
     expect(errors).toEqual([]);
   });
 
@@ -26,8 +47,8 @@ describe('the committed OpenAPI document', () => {
     const document = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'));
     expect(document.openapi).toBe('3.1.0');
     const ids = new Set<string>();
-    for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
-      for (const [method, op] of Object.entries<any>(operations)) {
+    for (const [path, operations] of Object.entries<Record<string, Json>>(document.paths)) {
+      for (const [method, op] of Object.entries<Json>(operations)) {
         const where = `${method.toUpperCase()} ${path}`;
         expect(op.operationId, where).toMatch(/^[a-z][A-Za-z]+$/);
         expect(ids.has(op.operationId), `${where}: duplicate operationId`).toBe(false);
@@ -37,10 +58,13 @@ describe('the committed OpenAPI document', () => {
           const errors = Object.keys(op.responses).filter((s) => /^[45]/.test(s));
           expect(errors.length, `${where} documents no error responses`).toBeGreaterThan(0);
           for (const status of errors) {
-            expect(op.responses[status].content['application/problem+json'].schema.$ref, `${where} ${status}`).toBe('#/components/schemas/Problem');
+            expect(
+              op.responses[status].content['application/problem+json'].schema.$ref,
+              `${where} ${status}`,
+            ).toBe('#/components/schemas/Problem');
           }
         }
-        for (const media of Object.values<any>(op.requestBody?.content ?? {})) {
+        for (const media of Object.values<Json>(op.requestBody?.content ?? {})) {
           if (media.schema?.$ref?.startsWith('#/components/schemas/')) {
             expect(media.examples ?? media.example, `${where} request body has no example`).toBeTruthy();
           }

@@ -31,7 +31,9 @@ const base = `https://schema.celr.dev/${SCHEMA_VERSION}/`;
 const index: { name: string; file: string; title?: string }[] = [];
 for (const { name, schema } of schemaCatalogue()) {
   const file = schemaFileName(name);
-  const body = plainJsonSchema(rewriteRefs(schema, (ref) => `./${schemaFileName(ref)}`) as Record<string, unknown>);
+  const body = plainJsonSchema(
+    rewriteRefs(schema, (ref) => `./${schemaFileName(ref)}`) as Record<string, unknown>,
+  );
   const document = {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: `${base}${file}`,

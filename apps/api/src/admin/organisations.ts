@@ -1,7 +1,7 @@
-import type { PrismaClient } from '../generated/prisma/client.js';
 import type { OrganisationKind, Scope } from '../auth/caller.js';
 import { SCOPES } from '../auth/caller.js';
 import { hashSecret, newClientId, newSecret } from '../auth/secrets.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 
 export interface NewOrganisation {
   kind: OrganisationKind;
@@ -20,9 +20,26 @@ export function createOrganisation(prisma: PrismaClient, org: NewOrganisation) {
 /** Scopes a new client of each kind of organisation gets unless told otherwise. */
 export const DEFAULT_SCOPES: Record<OrganisationKind, Scope[]> = {
   'local-authority': (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'admin'),
-  school: ['learners:read', 'learners:write', 'plans:read', 'plans:write', 'meetings:read', 'meetings:write', 'transitions:read'],
+  school: [
+    'learners:read',
+    'learners:write',
+    'plans:read',
+    'plans:write',
+    'meetings:read',
+    'meetings:write',
+    'transitions:read',
+  ],
   operator: ['admin'],
-  vendor: ['learners:read', 'learners:write', 'plans:read', 'plans:write', 'meetings:read', 'meetings:write', 'transitions:read', 'transitions:write'],
+  vendor: [
+    'learners:read',
+    'learners:write',
+    'plans:read',
+    'plans:write',
+    'meetings:read',
+    'meetings:write',
+    'transitions:read',
+    'transitions:write',
+  ],
 };
 
 /** Creates an API client and returns its secret: the only time the secret is ever seen. */
@@ -46,7 +63,10 @@ export async function createClient(
 
 export async function rotateSecret(prisma: PrismaClient, clientId: string) {
   const secret = newSecret();
-  await prisma.apiClient.update({ where: { clientId }, data: { secretHash: await hashSecret(secret), secretRotatedAt: new Date() } });
+  await prisma.apiClient.update({
+    where: { clientId },
+    data: { secretHash: await hashSecret(secret), secretRotatedAt: new Date() },
+  });
   return { clientId, secret };
 }
 

@@ -1,5 +1,5 @@
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Caller } from '../auth/caller.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 export interface AuditedAccess {
   action: string;

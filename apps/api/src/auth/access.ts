@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type RecordKind, type ValidationIssue, pointerOf } from '@celr/schema';
+import { pointerOf, type RecordKind, type ValidationIssue } from '@celr/schema';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from './caller.js';
@@ -49,7 +49,11 @@ export async function grantFor(db: Tx, caller: Caller, learnerId: string): Promi
   return { basis: rows.map((r) => r.basis).join('+'), grants: [...new Set(rows.flatMap((r) => r.grants))] };
 }
 
-export function assertMayWrite(grant: AccessGrant, kind: RecordKind, action: 'write' | 'delete' = 'write'): void {
+export function assertMayWrite(
+  grant: AccessGrant,
+  kind: RecordKind,
+  action: 'write' | 'delete' = 'write',
+): void {
   const allowed =
     action === 'delete'
       ? grant.grants.includes('delete')
@@ -65,14 +69,25 @@ export function assertMayWrite(grant: AccessGrant, kind: RecordKind, action: 'wr
 }
 
 /** A school may change only the fields it owns; anything else in its write is refused, by pointer. */
-export function assertSchoolFieldsOnly(grant: AccessGrant, current: Record<string, unknown>, next: Record<string, unknown>) {
+export function assertSchoolFieldsOnly(
+  grant: AccessGrant,
+  current: Record<string, unknown>,
+  next: Record<string, unknown>,
+) {
   if (grant.grants.includes('learner')) return;
   const owned = new Set<string>(SCHOOL_OWNED_FIELDS);
   const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
   const issues: ValidationIssue[] = [...keys]
     .filter((k) => !owned.has(k) && !isDeepStrictEqual(current[k], next[k]))
-    .map((k) => ({ pointer: pointerOf(k), rule: 'not-school-owned', message: `A school may change ${SCHOOL_OWNED_FIELDS.join(', ')}; '${k}' belongs to the responsible authority.` }));
-  if (issues.length) throw new ProblemError('forbidden', 'The write changes fields a school does not own.', { errors: issues });
+    .map((k) => ({
+      pointer: pointerOf(k),
+      rule: 'not-school-owned',
+      message: `A school may change ${SCHOOL_OWNED_FIELDS.join(', ')}; '${k}' belongs to the responsible authority.`,
+    }));
+  if (issues.length)
+    throw new ProblemError('forbidden', 'The write changes fields a school does not own.', {
+      errors: issues,
+    });
 }
 
 /** The caller's own organisation must be the learner's responsible authority to create them. */
@@ -81,15 +96,31 @@ export async function assertIsResponsibleAuthority(
   caller: Caller,
   input: Record<string, unknown>,
 ): Promise<void> {
-  const org = await db.organisation.findUnique({ where: { id: caller.actingForId }, select: { kind: true, laCode: true, name: true } });
+  const org = await db.organisation.findUnique({
+    where: { id: caller.actingForId },
+    select: { kind: true, laCode: true, name: true },
+  });
   const named = input.responsibleAuthority as { scheme?: string; code?: string } | undefined;
   if (org?.kind !== 'local-authority') {
-    throw new ProblemError('forbidden', 'Only a local authority creates learners: the responsible authority is the corporate parent.');
+    throw new ProblemError(
+      'forbidden',
+      'Only a local authority creates learners: the responsible authority is the corporate parent.',
+    );
   }
   if (named?.code !== org.laCode) {
-    throw new ProblemError('forbidden', `${org.name} may create learners it is responsible for; this one names ${named?.code ?? 'no authority'}. Records move between authorities by transfer.`, {
-      errors: [{ pointer: '/responsibleAuthority/code', rule: 'responsible-authority-is-caller', message: `Must be ${org.laCode}.` }],
-    });
+    throw new ProblemError(
+      'forbidden',
+      `${org.name} may create learners it is responsible for; this one names ${named?.code ?? 'no authority'}. Records move between authorities by transfer.`,
+      {
+        errors: [
+          {
+            pointer: '/responsibleAuthority/code',
+            rule: 'responsible-authority-is-caller',
+            message: `Must be ${org.laCode}.`,
+          },
+        ],
+      },
+    );
   }
 }
 
@@ -107,15 +138,25 @@ export async function syncSchoolAccess(tx: AccessTx, learnerId: string, data: Re
       : school?.scheme === 'seed-code'
         ? { seedCode: school.code }
         : undefined;
-  const org = where ? await tx.organisation.findFirst({ where: { ...where, kind: 'school' }, select: { id: true } }) : null;
-  const open = await tx.learnerAccess.findMany({ where: { learnerId, basis: 'school', endedAt: null }, select: { id: true, organisationId: true } });
+  const org = where
+    ? await tx.organisation.findFirst({ where: { ...where, kind: 'school' }, select: { id: true } })
+    : null;
+  const open = await tx.learnerAccess.findMany({
+    where: { learnerId, basis: 'school', endedAt: null },
+    select: { id: true, organisationId: true },
+  });
   const ended = open.filter((g) => g.organisationId !== org?.id);
   if (ended.length) {
-    await tx.learnerAccess.updateMany({ where: { id: { in: ended.map((g) => g.id) } }, data: { endedAt: new Date() } });
+    await tx.learnerAccess.updateMany({
+      where: { id: { in: ended.map((g) => g.id) } },
+      data: { endedAt: new Date() },
+    });
   }
   const started = org && !open.some((g) => g.organisationId === org.id) ? [org.id] : [];
   if (org && started.length) {
-    await tx.learnerAccess.create({ data: { learnerId, organisationId: org.id, basis: 'school', grants: GRANTS.school } });
+    await tx.learnerAccess.create({
+      data: { learnerId, organisationId: org.id, basis: 'school', grants: GRANTS.school },
+    });
   }
   return { started, ended: ended.map((g) => g.organisationId) };
 }

@@ -44,7 +44,9 @@ export function registerAuthentication(app: FastifyInstance, prisma: PrismaClien
       route.config = { ...route.config, access: { public: true } };
       return;
     }
-    throw new Error(`${route.method} ${route.url} has no access rule: add its operationId (${operationId ?? 'none'}) to OPERATIONS in src/auth/policy.ts.`);
+    throw new Error(
+      `${route.method} ${route.url} has no access rule: add its operationId (${operationId ?? 'none'}) to OPERATIONS in src/auth/policy.ts.`,
+    );
   });
 
   app.addHook('onRequest', async (request) => {
@@ -53,9 +55,13 @@ export function registerAuthentication(app: FastifyInstance, prisma: PrismaClien
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     if (!token) {
-      throw new ProblemError('unauthorised', 'Send an access token: Authorization: Bearer <token> (from POST /oauth/token).', {
-        headers: { 'www-authenticate': 'Bearer realm="celr"' },
-      });
+      throw new ProblemError(
+        'unauthorised',
+        'Send an access token: Authorization: Bearer <token> (from POST /oauth/token).',
+        {
+          headers: { 'www-authenticate': 'Bearer realm="celr"' },
+        },
+      );
     }
     const claims = await tokens.verify(token);
     const client = await prisma.apiClient.findUnique({
@@ -69,21 +75,33 @@ export function registerAuthentication(app: FastifyInstance, prisma: PrismaClien
     }
     const scopes = new Set(claims.scopes);
     if (!scopes.has(access.scope)) {
-      throw new ProblemError('forbidden', `This operation needs the '${access.scope}' scope; the token has: ${claims.scopes.join(' ') || 'none'}.`, {
-        headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${access.scope}"` },
-      });
+      throw new ProblemError(
+        'forbidden',
+        `This operation needs the '${access.scope}' scope; the token has: ${claims.scopes.join(' ') || 'none'}.`,
+        {
+          headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${access.scope}"` },
+        },
+      );
     }
     const kind = client.organisation.kind as OrganisationKind;
     let actingForId = client.organisation.id;
     let actingForKind = kind;
     const onBehalfOf = request.headers[ON_BEHALF_OF];
     if (typeof onBehalfOf === 'string') {
-      if (kind !== 'vendor') throw new ProblemError('forbidden', `Only vendor clients act on behalf of another organisation (${ON_BEHALF_OF}).`);
+      if (kind !== 'vendor')
+        throw new ProblemError(
+          'forbidden',
+          `Only vendor clients act on behalf of another organisation (${ON_BEHALF_OF}).`,
+        );
       const delegation = await prisma.delegation.findFirst({
         where: { vendorId: client.organisation.id, organisationId: onBehalfOf, revokedAt: null },
         select: { organisation: { select: { id: true, kind: true } } },
       });
-      if (!delegation) throw new ProblemError('forbidden', `The organisation ${onBehalfOf} has not delegated to this vendor.`);
+      if (!delegation)
+        throw new ProblemError(
+          'forbidden',
+          `The organisation ${onBehalfOf} has not delegated to this vendor.`,
+        );
       actingForId = delegation.organisation.id;
       actingForKind = delegation.organisation.kind as OrganisationKind;
     }

@@ -16,8 +16,15 @@ export interface OperationAccess {
 const seeOnly = (what: string): OperationAccess['who'] =>
   `Any organisation that can see the learner: their responsible authority, a host authority they were shared with, the school they are on roll at, or a vendor acting for one of these. ${what}`;
 
-const recordOperations = (plural: 'learners' | 'plans' | 'meetings' | 'transitions', Name: string, writers: string) => ({
-  [`list${Name}s`]: { scope: `${plural}:read`, who: seeOnly('Others get an empty list, never an error that would reveal the record exists.') },
+const recordOperations = (
+  plural: 'learners' | 'plans' | 'meetings' | 'transitions',
+  Name: string,
+  writers: string,
+) => ({
+  [`list${Name}s`]: {
+    scope: `${plural}:read`,
+    who: seeOnly('Others get an empty list, never an error that would reveal the record exists.'),
+  },
   [`get${Name}`]: { scope: `${plural}:read`, who: seeOnly('Anyone else gets 404.') },
   [`list${Name}Versions`]: { scope: `${plural}:read`, who: seeOnly('Anyone else gets 404.') },
   [`get${Name}Version`]: { scope: `${plural}:read`, who: seeOnly('Anyone else gets 404.') },
@@ -36,20 +43,41 @@ export const OPERATIONS: Record<string, OperationAccess> = {
     'Learner',
     'Create: a local authority, naming itself as the responsible authority. Change: the responsible authority; the school the learner is on roll at, for the fields a school owns (attendance, attainment, exclusions, additional needs).',
   ),
-  ...recordOperations('plans', 'Plan', 'The responsible authority; a host authority whose share includes plans; the school the learner is on roll at.'),
-  ...recordOperations('meetings', 'Meeting', 'The responsible authority; a host authority whose share includes meetings; the school the learner is on roll at.'),
-  ...recordOperations('transitions', 'Transition', 'The responsible authority; a host authority whose share includes transitions.'),
-  upsertLearnerByIdentifier: { scope: 'learners:write', who: 'As createLearner when no learner has the identifier, as replaceLearner when one does.' },
+  ...recordOperations(
+    'plans',
+    'Plan',
+    'The responsible authority; a host authority whose share includes plans; the school the learner is on roll at.',
+  ),
+  ...recordOperations(
+    'meetings',
+    'Meeting',
+    'The responsible authority; a host authority whose share includes meetings; the school the learner is on roll at.',
+  ),
+  ...recordOperations(
+    'transitions',
+    'Transition',
+    'The responsible authority; a host authority whose share includes transitions.',
+  ),
+  upsertLearnerByIdentifier: {
+    scope: 'learners:write',
+    who: 'As createLearner when no learner has the identifier, as replaceLearner when one does.',
+  },
   listLearnerPlans: { scope: 'plans:read', who: seeOnly('Anyone else gets 404.') },
   listLearnerMeetings: { scope: 'meetings:read', who: seeOnly('Anyone else gets 404.') },
   listLearnerTransitions: { scope: 'transitions:read', who: seeOnly('Anyone else gets 404.') },
-  listAuditEvents: { scope: 'audit:read', who: "The learner's responsible authority, for that learner; anyone else gets 404." },
+  listAuditEvents: {
+    scope: 'audit:read',
+    who: "The learner's responsible authority, for that learner; anyone else gets 404.",
+  },
   listOrganisations: { scope: 'admin', who: 'The platform operator.' },
   createOrganisation: { scope: 'admin', who: 'The platform operator.' },
   createApiClient: { scope: 'admin', who: 'The platform operator.' },
   rotateClientSecret: { scope: 'admin', who: 'The platform operator.' },
   revokeApiClient: { scope: 'admin', who: 'The platform operator.' },
-  createDelegation: { scope: 'admin', who: 'The platform operator, when an organisation asks for a vendor to act for it.' },
+  createDelegation: {
+    scope: 'admin',
+    who: 'The platform operator, when an organisation asks for a vendor to act for it.',
+  },
 };
 
 export function accessOf(operationId: string | undefined): OperationAccess | undefined {

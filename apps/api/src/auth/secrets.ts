@@ -1,7 +1,12 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
-const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+const scrypt = promisify(scryptCb) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: object,
+) => Promise<Buffer>;
 const PARAMS = { N: 16384, r: 8, p: 1 };
 
 /** A client secret is shown once and stored only as a salted scrypt hash. */
@@ -15,7 +20,10 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   const [scheme, n, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, { ...PARAMS, N: Number(n) });
+  const actual = await scrypt(secret, Buffer.from(salt, 'base64url'), expected.length, {
+    ...PARAMS,
+    N: Number(n),
+  });
   return timingSafeEqual(actual, expected);
 }
 

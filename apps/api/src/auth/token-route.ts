@@ -9,19 +9,39 @@ import type { TokenIssuer } from './tokens.js';
 
 const TokenRequest = Type.Object(
   {
-    grant_type: Type.Literal('client_credentials', { description: 'Always `client_credentials` (RFC 6749 section 4.4).' }),
-    client_id: Type.Optional(Type.String({ description: 'The client id, unless sent with HTTP Basic authentication.' })),
-    client_secret: Type.Optional(Type.String({ description: 'The client secret, unless sent with HTTP Basic authentication.' })),
-    scope: Type.Optional(Type.String({ description: 'Space-separated scopes to ask for; defaults to all the client has.' })),
+    grant_type: Type.Literal('client_credentials', {
+      description: 'Always `client_credentials` (RFC 6749 section 4.4).',
+    }),
+    client_id: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description: 'The client id, unless sent with HTTP Basic authentication.',
+      }),
+    ),
+    client_secret: Type.Optional(
+      Type.String({
+        maxLength: 200,
+        description: 'The client secret, unless sent with HTTP Basic authentication.',
+      }),
+    ),
+    scope: Type.Optional(
+      Type.String({
+        maxLength: 1000,
+        description: 'Space-separated scopes to ask for; defaults to all the client has.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 const TokenResponse = Type.Object({
-  access_token: Type.String({ description: 'A signed JWT to send as `Authorization: Bearer <token>`.' }),
+  access_token: Type.String({
+    maxLength: 2000,
+    description: 'A signed JWT to send as `Authorization: Bearer <token>`.',
+  }),
   token_type: Type.Literal('Bearer'),
-  expires_in: Type.Integer({ description: 'Seconds until the token expires.' }),
-  scope: Type.String({ description: 'The scopes granted, space-separated.' }),
+  expires_in: Type.Integer({ minimum: 1, maximum: 86400, description: 'Seconds until the token expires.' }),
+  scope: Type.String({ maxLength: 2000, description: 'The scopes granted, space-separated.' }),
 });
 
 /** OAuth errors keep RFC 6749's `error` member inside the problem document, so both kinds of client understand them. */
@@ -39,8 +59,13 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
       schema: {
         operationId: 'requestToken',
         summary: 'Get an access token (OAuth 2.0 client credentials)',
-        description: `Exchange a client id and secret for a short-lived access token (RFC 6749 section 4.4). Send them in the body or with HTTP Basic authentication. Scopes: ${Object.keys(SCOPES).map((s) => `\`${s}\``).join(', ')}.`,
+        description: `Exchange a client id and secret for a short-lived access token (RFC 6749 section 4.4). Send them in the body or with HTTP Basic authentication. Scopes: ${Object.keys(
+          SCOPES,
+        )
+          .map((s) => `\`${s}\``)
+          .join(', ')}.`,
         tags: ['Authentication'],
+        // The client authenticates with its id and secret (body or HTTP Basic), not with a token.
         security: [],
         body: TokenRequest,
         response: { 200: TokenResponse, ...problemResponses(400, 401, 429) },
@@ -57,7 +82,11 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
         clientId = decodeURIComponent(decoded.slice(0, colon));
         secret = decodeURIComponent(decoded.slice(colon + 1));
       }
-      if (!clientId || !secret) throw oauthError('invalid_request', 'Send client_id and client_secret, in the body or with HTTP Basic.');
+      if (!clientId || !secret)
+        throw oauthError(
+          'invalid_request',
+          'Send client_id and client_secret, in the body or with HTTP Basic.',
+        );
       const client = await prisma.apiClient.findUnique({ where: { clientId } });
       // The same answer for an unknown client and a wrong secret, so client ids cannot be probed.
       if (!client || client.revokedAt || !(await verifySecret(secret, client.secretHash))) {
@@ -65,8 +94,13 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
       }
       const asked = body.scope?.split(' ').filter(Boolean) ?? client.scopes;
       const refused = asked.filter((s) => !client.scopes.includes(s));
-      if (refused.length) throw oauthError('invalid_scope', `This client may not have: ${refused.join(' ')}.`);
-      const { token, expiresIn } = await tokens.issue({ clientId, organisationId: client.organisationId, scopes: asked });
+      if (refused.length)
+        throw oauthError('invalid_scope', `This client may not have: ${refused.join(' ')}.`);
+      const { token, expiresIn } = await tokens.issue({
+        clientId,
+        organisationId: client.organisationId,
+        scopes: asked,
+      });
       reply.header('cache-control', 'no-store');
       return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: asked.join(' ') };
     },

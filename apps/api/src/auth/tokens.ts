@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 
@@ -30,7 +30,10 @@ export class TokenIssuer {
   static async load(prisma: PrismaClient, settings: TokenSettings, secret?: string): Promise<TokenIssuer> {
     if (secret) return new TokenIssuer(new TextEncoder().encode(secret), 'env', settings);
     // The first process to start creates the key; the others read it. skipDuplicates keeps the race harmless.
-    await prisma.signingKey.createMany({ data: [{ kid: 'primary', secret: randomBytes(32).toString('base64url') }], skipDuplicates: true });
+    await prisma.signingKey.createMany({
+      data: [{ kid: 'primary', secret: randomBytes(32).toString('base64url') }],
+      skipDuplicates: true,
+    });
     const row = await prisma.signingKey.findUniqueOrThrow({ where: { kid: 'primary' } });
     return new TokenIssuer(Buffer.from(row.secret, 'base64url'), row.kid, settings);
   }
@@ -56,10 +59,18 @@ export class TokenIssuer {
         algorithms: ['HS256'],
         typ: 'at+jwt',
       });
-      if (typeof payload.sub !== 'string' || typeof payload.org !== 'string' || typeof payload.scope !== 'string') {
+      if (
+        typeof payload.sub !== 'string' ||
+        typeof payload.org !== 'string' ||
+        typeof payload.scope !== 'string'
+      ) {
         throw new Error('claims');
       }
-      return { clientId: payload.sub, organisationId: payload.org, scopes: payload.scope.split(' ').filter(Boolean) };
+      return {
+        clientId: payload.sub,
+        organisationId: payload.org,
+        scopes: payload.scope.split(' ').filter(Boolean),
+      };
     } catch (error) {
       const detail =
         error instanceof joseErrors.JWTExpired
@@ -67,7 +78,9 @@ export class TokenIssuer {
           : error instanceof joseErrors.JWTClaimValidationFailed
             ? `The access token is not for this API (${error.claim} claim).`
             : 'The access token is not valid.';
-      throw new ProblemError('unauthorised', detail, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+      throw new ProblemError('unauthorised', detail, {
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      });
     }
   }
 }

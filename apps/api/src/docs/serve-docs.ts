@@ -8,10 +8,15 @@ export const DOCS_SITE = join(dirname(fileURLToPath(import.meta.url)), '../../..
 
 /** The OpenAPI document, and the built documentation site (apps/docs) at /docs next to the API. */
 export async function serveDocs(app: FastifyInstance, root = DOCS_SITE) {
-  app.get('/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { access: { public: true } }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
   if (!existsSync(root)) {
-    app.get('/docs/*', { config: { access: { public: true } }, schema: { hide: true } }, async (_req, reply) =>
-      reply.code(404).type('text/plain').send('The docs site is not built yet: run npm run build.'),
+    app.get(
+      '/docs/*',
+      { config: { access: { public: true } }, schema: { hide: true } },
+      async (_req, reply) =>
+        reply.code(404).type('text/plain').send('The docs site is not built yet: run npm run build.'),
     );
     return;
   }

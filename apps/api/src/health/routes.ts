@@ -4,17 +4,30 @@ import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../records/routes.js';
 
 export function registerHealthRoutes(app: FastifyInstance, db: Database | undefined) {
+  // Load balancers poll these; they carry no data. Like everything else they are rate limited (by address).
   app.get(
     '/health/live',
     {
-      schema: { operationId: 'live', summary: 'Liveness: the process is up', tags: ['Health'], security: [] },
+      schema: {
+        operationId: 'live',
+        summary: 'Liveness: the process is up',
+        tags: ['Health'],
+        security: [],
+        response: { 200: { type: 'object' }, ...problemResponses(429) },
+      },
     },
     async () => ({ status: 'ok' }),
   );
   app.get(
     '/health/ready',
     {
-      schema: { operationId: 'ready', summary: 'Readiness: the database answers', tags: ['Health'], security: [], response: { 200: { type: 'object' }, ...problemResponses(503) } },
+      schema: {
+        operationId: 'ready',
+        summary: 'Readiness: the database answers',
+        tags: ['Health'],
+        security: [],
+        response: { 200: { type: 'object' }, ...problemResponses(429, 503) },
+      },
     },
     async () => {
       try {

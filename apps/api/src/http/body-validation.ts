@@ -18,7 +18,11 @@ export const bodyValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema }
       return (body: unknown) =>
         typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length > 0
           ? { value: body }
-          : { error: validationProblem([{ pointer: '', rule: 'type', message: 'A merge patch is a non-empty JSON object.' }]) as never };
+          : {
+              error: validationProblem([
+                { pointer: '', rule: 'type', message: 'A merge patch is a non-empty JSON object.' },
+              ]) as never,
+            };
     }
     return (body: unknown) => {
       const result = validate(kind, body);

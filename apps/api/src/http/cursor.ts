@@ -14,13 +14,23 @@ export const encodeCursor = (p: ListPosition) =>
 
 export function decodeCursor(cursor: string): ListPosition {
   try {
-    const { u, i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { u?: unknown; i?: unknown };
+    const { u, i } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
+      u?: unknown;
+      i?: unknown;
+    };
     const updatedAt = new Date(String(u));
-    if (typeof i !== 'string' || !/^[0-9a-f-]{36}$/.test(i) || Number.isNaN(updatedAt.getTime())) throw new Error('shape');
+    if (typeof i !== 'string' || !/^[0-9a-f-]{36}$/.test(i) || Number.isNaN(updatedAt.getTime()))
+      throw new Error('shape');
     return { updatedAt, id: i };
   } catch {
-    throw new ProblemError('invalid-query', 'The cursor is not one this API handed out; start again without it.', {
-      errors: [{ pointer: '/cursor', rule: 'cursor', message: 'Not a cursor from a `next` link.', in: 'query' }],
-    });
+    throw new ProblemError(
+      'invalid-query',
+      'The cursor is not one this API handed out; start again without it.',
+      {
+        errors: [
+          { pointer: '/cursor', rule: 'cursor', message: 'Not a cursor from a `next` link.', in: 'query' },
+        ],
+      },
+    );
   }
 }

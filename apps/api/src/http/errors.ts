@@ -44,7 +44,9 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     });
 }
 
-export function toProblem(error: FastifyError & { validation?: AjvError[]; validationContext?: string }): ProblemError | undefined {
+export function toProblem(
+  error: FastifyError & { validation?: AjvError[]; validationContext?: string },
+): ProblemError | undefined {
   if (error instanceof ProblemError) return error;
   if (error.validation) {
     const where = PART[error.validationContext ?? 'body'] ?? 'body';
@@ -54,11 +56,18 @@ export function toProblem(error: FastifyError & { validation?: AjvError[]; valid
       return {
         pointer: `${e.instancePath ?? ''}${missing}${extra}`,
         rule: e.keyword === 'additionalProperties' ? 'unknown-property' : e.keyword,
-        message: e.keyword === 'additionalProperties' ? `'${String(e.params?.additionalProperty)}' is not a known ${where} parameter.` : `${e.message ?? 'is not valid'}.`,
+        message:
+          e.keyword === 'additionalProperties'
+            ? `'${String(e.params?.additionalProperty)}' is not a known ${where} parameter.`
+            : `${e.message ?? 'is not valid'}.`,
         in: where,
       };
     });
-    return new ProblemError(where === 'body' ? 'validation' : 'invalid-query', `${errors.length} ${where} parameter${errors.length === 1 ? ' is' : 's are'} not valid.`, { errors });
+    return new ProblemError(
+      where === 'body' ? 'validation' : 'invalid-query',
+      `${errors.length} ${where} parameter${errors.length === 1 ? ' is' : 's are'} not valid.`,
+      { errors },
+    );
   }
   const type = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (type) return new ProblemError(type, error.message);
@@ -77,9 +86,20 @@ export function registerErrorHandling(app: FastifyInstance) {
     const problem = toProblem(error);
     if (problem) return sendProblem(request, reply, problem);
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(request, reply, new ProblemError('internal', 'Something went wrong on our side; the request id identifies it in our logs.'));
+    return sendProblem(
+      request,
+      reply,
+      new ProblemError(
+        'internal',
+        'Something went wrong on our side; the request id identifies it in our logs.',
+      ),
+    );
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new ProblemError('not-found', `There is no ${request.method} ${request.url.split('?')[0]}.`)),
+    sendProblem(
+      request,
+      reply,
+      new ProblemError('not-found', `There is no ${request.method} ${request.url.split('?')[0]}.`),
+    ),
   );
 }

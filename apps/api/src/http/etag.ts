@@ -19,7 +19,10 @@ function versionsIn(header: string): number[] | '*' {
 export function requiredIfMatch(header: string | undefined, required = true): number | '*' | undefined {
   if (header === undefined) {
     if (required) {
-      throw new ProblemError('precondition-required', 'Send If-Match with the ETag you read, so that no one else\'s change is overwritten.');
+      throw new ProblemError(
+        'precondition-required',
+        "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
+      );
     }
     return undefined;
   }

@@ -34,10 +34,19 @@ export function idempotencyRequest(
   const key = Array.isArray(header) ? header[0] : header;
   if (key === undefined || !KEY_PATTERN.test(key)) {
     throw new ProblemError('bad-request', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', {
-      errors: [{ pointer: '/Idempotency-Key', rule: 'format', message: 'Use a UUID or another unique string.', in: 'header' }],
+      errors: [
+        {
+          pointer: '/Idempotency-Key',
+          rule: 'format',
+          message: 'Use a UUID or another unique string.',
+          in: 'header',
+        },
+      ],
     });
   }
-  const requestHash = createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body ?? null)}`).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
+    .digest('hex');
   return { clientId, key, method, path, requestHash };
 }
 
@@ -45,7 +54,9 @@ type Tx = Pick<Prisma.TransactionClient, 'idempotencyKey'>;
 
 /** The earlier response for this key, or undefined when the key is new. 422 when reused for another request. */
 export async function replayFor(db: Tx, req: IdempotencyRequest): Promise<StoredResponse | undefined> {
-  const row = await db.idempotencyKey.findUnique({ where: { clientId_key: { clientId: req.clientId, key: req.key } } });
+  const row = await db.idempotencyKey.findUnique({
+    where: { clientId_key: { clientId: req.clientId, key: req.key } },
+  });
   if (!row) return undefined;
   if (row.requestHash !== req.requestHash) {
     throw new ProblemError(

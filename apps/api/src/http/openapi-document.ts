@@ -1,10 +1,16 @@
-import { type RecordKind, invalidExamples, validExamples, validate } from '@celr/schema';
+import { invalidExamples, type RecordKind, validate, validExamples } from '@celr/schema';
 import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from './problem.js';
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: walking a JSON document
+// biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary JSON document
+type Json = Record<string, any>;
 
 const COMPONENT = '#/components/schemas/';
-const KINDS: Record<string, RecordKind> = { Learner: 'learner', Plan: 'plan', Meeting: 'meeting', Transition: 'transition' };
+const KINDS: Record<string, RecordKind> = {
+  Learner: 'learner',
+  Plan: 'plan',
+  Meeting: 'meeting',
+  Transition: 'transition',
+};
 const STATUS_PROBLEM: Record<string, ProblemType> = {
   '400': 'invalid-query',
   '401': 'unauthorised',
@@ -21,12 +27,32 @@ const STATUS_PROBLEM: Record<string, ProblemType> = {
 
 const PATCH_EXAMPLES: Record<RecordKind, Json> = {
   learner: {
-    preferredName: { summary: 'Change one member', value: { name: { given: 'Amara', family: 'Okafor-Lees', preferred: 'Mara' } } },
+    preferredName: {
+      summary: 'Change one member',
+      value: { name: { given: 'Amara', family: 'Okafor-Lees', preferred: 'Mara' } },
+    },
     removeHost: { summary: 'Remove a member with null', value: { hostAuthority: null } },
   },
   plan: { complete: { summary: 'Complete the plan', value: { status: 'completed', reviewDue: null } } },
-  meeting: { held: { summary: 'Record that the meeting was held', value: { status: 'held', summary: 'Targets reviewed; tuition continues.' } } },
-  transition: { completed: { summary: 'Record the move', value: { status: 'completed', actualDate: '2025-09-04' } } },
+  meeting: {
+    held: {
+      summary: 'Record that the meeting was held',
+      value: { status: 'held', summary: 'Targets reviewed; tuition continues.' },
+    },
+  },
+  transition: {
+    completed: { summary: 'Record the move', value: { status: 'completed', actualDate: '2025-09-04' } },
+  },
+};
+
+/** Every /v1 operation takes it; the authentication hook reads it, so it is documented here once. */
+const ON_BEHALF_OF_PARAMETER = {
+  name: 'celr-on-behalf-of',
+  in: 'header',
+  required: false,
+  description:
+    "Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes.",
+  schema: { type: 'string', format: 'uuid', maxLength: 36 },
 };
 
 const EXAMPLE_ID = '0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10';
@@ -35,7 +61,12 @@ const EXAMPLE_ORG = '5c1d9e7a-3b2f-4a6e-8d0c-1f9e2b7a4c33';
 function asRecord(value: object, id = EXAMPLE_ID) {
   return {
     id,
-    meta: { version: 1, createdAt: '2025-09-30T09:12:44.120Z', updatedAt: '2025-09-30T09:12:44.120Z', recordedBy: { organisationId: EXAMPLE_ORG } },
+    meta: {
+      version: 1,
+      createdAt: '2025-09-30T09:12:44.120Z',
+      updatedAt: '2025-09-30T09:12:44.120Z',
+      recordedBy: { organisationId: EXAMPLE_ORG },
+    },
     ...value,
   };
 }
@@ -44,7 +75,16 @@ const examplesOf = (kind: RecordKind, shape: 'input' | 'record') =>
   Object.fromEntries(
     validExamples
       .filter((e) => e.kind === kind)
-      .map((e) => [e.name, { summary: e.summary, value: shape === 'input' ? e.value : asRecord(e.value, kind === 'learner' ? EXAMPLE_ID : '7d2e4f10-8a3b-4c5d-9e6f-0a1b2c3d4e5f') }]),
+      .map((e) => [
+        e.name,
+        {
+          summary: e.summary,
+          value:
+            shape === 'input'
+              ? e.value
+              : asRecord(e.value, kind === 'learner' ? EXAMPLE_ID : '7d2e4f10-8a3b-4c5d-9e6f-0a1b2c3d4e5f'),
+        },
+      ]),
   );
 
 function validationProblemExample(kind: RecordKind, instance: string) {
@@ -74,21 +114,85 @@ const problemExample = (type: ProblemType, instance: string) => ({
 });
 
 const refName = (schema: Json | undefined) =>
-  typeof schema?.$ref === 'string' && schema.$ref.startsWith(COMPONENT) ? schema.$ref.slice(COMPONENT.length) : undefined;
+  typeof schema?.$ref === 'string' && schema.$ref.startsWith(COMPONENT)
+    ? schema.$ref.slice(COMPONENT.length)
+    : undefined;
 
 /**
  * Finishes the document @fastify/swagger emits: discriminator mappings become component
  * references, and every operation gets examples from @celr/schema's example records, including
  * the validation problem an invalid example really produces.
  */
+/** OpenAPI's integer formats, which JSON Schema lacks: int32 unless the range needs more. */
+function integerFormats(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) integerFormats(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Json;
+  if (schema.type === 'integer' && !schema.format) {
+    schema.format = typeof schema.maximum === 'number' && schema.maximum > 2147483647 ? 'int64' : 'int32';
+  }
+  for (const value of Object.values(schema)) integerFormats(value);
+}
+
+/** @fastify/rate-limit sends these on every response; the 429 adds Retry-After. */
+const RATE_LIMIT_HEADERS = {
+  'X-RateLimit-Limit': {
+    description: 'Requests allowed per window for this client.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 1000000 },
+  },
+  'X-RateLimit-Remaining': {
+    description: 'Requests left in the current window.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 1000000 },
+  },
+  'X-RateLimit-Reset': {
+    description: 'Seconds until the window resets.',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86400 },
+  },
+};
+const CORS_ORIGIN = {
+  description:
+    'Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise.',
+  schema: { type: 'string', maxLength: 200 },
+};
+const RETRY_AFTER = {
+  description: 'Seconds to wait before retrying.',
+  schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86400 },
+};
+const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: `${COMPONENT}Problem` } } },
+});
+
 export function finishOpenApiDocument(document: Json): Json {
+  integerFormats(document);
   for (const schema of Object.values<Json>(document.components?.schemas ?? {})) {
     const mapping = schema.discriminator?.mapping as Record<string, string> | undefined;
-    if (mapping) for (const [k, v] of Object.entries(mapping)) mapping[k] = `${COMPONENT}${v.replace(/#$/, '')}`;
+    if (mapping)
+      for (const [k, v] of Object.entries(mapping)) mapping[k] = `${COMPONENT}${v.replace(/#$/, '')}`;
   }
   for (const [path, operations] of Object.entries<Json>(document.paths ?? {})) {
     const instance = path.replace(/\{id\}/g, EXAMPLE_ID);
     for (const operation of Object.values<Json>(operations)) {
+      if (path.startsWith('/v1/') && !path.startsWith('/v1/admin')) {
+        operation.parameters = [...(operation.parameters ?? []), ON_BEHALF_OF_PARAMETER];
+      }
+      operation.responses ??= {};
+      const responses = operation.responses as Json;
+      responses['500'] ??= problemResponse('Internal error; quote the requestId when reporting it');
+      if (operation.parameters?.some((p: Json) => p.in === 'path' || p.in === 'query')) {
+        responses['400'] ??= problemResponse('Malformed request or query parameter');
+      }
+      for (const [status, response] of Object.entries<Json>(responses)) {
+        response.headers = {
+          ...(/^[24]/.test(status) ? RATE_LIMIT_HEADERS : {}),
+          ...(status === '429' ? { 'Retry-After': RETRY_AFTER } : {}),
+          'Access-Control-Allow-Origin': CORS_ORIGIN,
+          ...response.headers,
+        };
+      }
       for (const media of Object.values<Json>(operation.requestBody?.content ?? {})) {
         const name = refName(media.schema);
         const kind = name?.endsWith('Input') ? KINDS[name.slice(0, -5)] : undefined;
@@ -102,12 +206,15 @@ export function finishOpenApiDocument(document: Json): Json {
           if (name && KINDS[name]) media.examples = examplesOf(KINDS[name]!, 'record');
           const itemName = refName(media.schema?.properties?.items?.items);
           if (itemName && KINDS[itemName]) {
-            media.example = { items: Object.values(examplesOf(KINDS[itemName]!, 'record')).map((e) => e.value) };
+            media.example = {
+              items: Object.values(examplesOf(KINDS[itemName]!, 'record')).map((e) => e.value),
+            };
           }
           if (name === 'Problem') {
             const kind = Object.entries(KINDS).find(([, k]) => path.includes(`/${k}s`))?.[1] ?? 'learner';
             if (status === '422') media.examples = { validation: validationProblemExample(kind, instance) };
-            else if (STATUS_PROBLEM[status]) media.example = problemExample(STATUS_PROBLEM[status]!, instance);
+            else if (STATUS_PROBLEM[status])
+              media.example = problemExample(STATUS_PROBLEM[status]!, instance);
           }
         }
       }

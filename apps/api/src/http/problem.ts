@@ -19,7 +19,10 @@ export const PROBLEM_TYPES = {
   'precondition-required': { status: 428, title: 'If-Match is required' },
   'precondition-failed': { status: 412, title: 'The record has changed since it was read' },
   'idempotency-key-reuse': { status: 422, title: 'The Idempotency-Key was used with a different request' },
-  'idempotency-key-in-use': { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
+  'idempotency-key-in-use': {
+    status: 409,
+    title: 'A request with this Idempotency-Key is still in progress',
+  },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'unsupported-media-type': { status: 415, title: 'The Content-Type is not supported' },
   'rate-limited': { status: 429, title: 'Too many requests' },
@@ -36,7 +39,11 @@ export class ProblemError extends Error {
   constructor(
     readonly type: ProblemType,
     readonly detail?: string,
-    readonly extra: { errors?: ValidationIssue[]; headers?: Record<string, string>; [k: string]: unknown } = {},
+    readonly extra: {
+      errors?: ValidationIssue[];
+      headers?: Record<string, string>;
+      [k: string]: unknown;
+    } = {},
   ) {
     super(detail ?? PROBLEM_TYPES[type].title);
     this.status = PROBLEM_TYPES[type].status;
@@ -44,6 +51,11 @@ export class ProblemError extends Error {
 }
 
 export const validationProblem = (errors: ValidationIssue[], detail?: string) =>
-  new ProblemError('validation', detail ?? `${errors.length} field${errors.length === 1 ? '' : 's'} ${errors.length === 1 ? 'is' : 'are'} not valid.`, { errors });
+  new ProblemError(
+    'validation',
+    detail ??
+      `${errors.length} field${errors.length === 1 ? '' : 's'} ${errors.length === 1 ? 'is' : 'are'} not valid.`,
+    { errors },
+  );
 
 export const notFound = (what: string) => new ProblemError('not-found', `${what} was not found.`);

@@ -5,11 +5,23 @@ import { callerOf } from '../auth/authenticate.js';
 import { requiredIfMatch } from '../http/etag.js';
 import type { RecordService } from '../records/record-service.js';
 import { COLLECTION, present } from '../records/representation.js';
-import { IdParams, filtersFrom, listQuery, nextLink, pageOf, problemResponses, sendWrite } from '../records/routes.js';
+import {
+  filtersFrom,
+  IdParams,
+  listQuery,
+  nextLink,
+  pageOf,
+  problemResponses,
+  sendWrite,
+} from '../records/routes.js';
 
 const IdentifierParams = Type.Object(
   {
-    system: Type.String({ pattern: IDENTIFIER_SYSTEM_PATTERN, description: 'Identifier system, e.g. `upn` or `mis:example-mis`.' }),
+    system: Type.String({
+      maxLength: 100,
+      pattern: IDENTIFIER_SYSTEM_PATTERN,
+      description: 'Identifier system, e.g. `upn` or `mis:example-mis`.',
+    }),
     value: Type.String({ minLength: 1, maxLength: 64, description: 'The identifier.' }),
   },
   { additionalProperties: false },
@@ -29,18 +41,29 @@ export function registerLearnerRoutes(app: FastifyInstance, service: RecordServi
         security: [{ oauth2: ['learners:write'] }],
         params: IdentifierParams,
         headers: Type.Object({
-          'if-match': Type.Optional(Type.String({ description: 'The ETag you read.' })),
+          'if-match': Type.Optional(Type.String({ maxLength: 2000, description: 'The ETag you read.' })),
           'if-none-match': Type.Optional(Type.Literal('*', { description: '`*` to create only.' })),
         }),
         body: { $ref: 'LearnerInput#' },
-        response: { 200: { $ref: 'Learner#' }, 201: { $ref: 'Learner#' }, ...problemResponses(400, 401, 403, 409, 412, 415, 422, 429) },
+        response: {
+          200: { $ref: 'Learner#' },
+          201: { $ref: 'Learner#' },
+          ...problemResponses(400, 401, 403, 409, 412, 415, 422, 429),
+        },
       },
     },
     async (request, reply) => {
       const { system, value } = request.params as { system: string; value: string };
       const ifMatch = requiredIfMatch(request.headers['if-match'], false);
       const createOnly = request.headers['if-none-match'] === '*';
-      const result = await service.upsertLearner(callerOf(request), system, value, request.body as Record<string, unknown>, ifMatch, createOnly);
+      const result = await service.upsertLearner(
+        callerOf(request),
+        system,
+        value,
+        request.body as Record<string, unknown>,
+        ifMatch,
+        createOnly,
+      );
       return sendWrite(reply, result);
     },
   );

@@ -1,29 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
+import { applyMergePatch, pointerOf, type RecordKind, type ValidationIssue, validate } from '@celr/schema';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import {
-  type RecordKind,
-  type ValidationIssue,
-  applyMergePatch,
-  pointerOf,
-  validate,
-} from '@celr/schema';
-import {
-  GRANTS,
   assertIsResponsibleAuthority,
   assertMayWrite,
   assertSchoolFieldsOnly,
+  GRANTS,
   grantFor,
   syncSchoolAccess,
   visibleTo,
 } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import type { AuditTrail } from '../audit/audit-trail.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { type ListPosition, encodeCursor } from '../http/cursor.js';
+import { encodeCursor, type ListPosition } from '../http/cursor.js';
 import { etagOf } from '../http/etag.js';
-import { type IdempotencyRequest, type StoredResponse, remember, replayFor } from '../http/idempotency.js';
-import { ProblemError, notFound, validationProblem } from '../http/problem.js';
-import { type StoredRecord, indexedColumns, locationOf, present } from './representation.js';
+import { type IdempotencyRequest, remember, replayFor, type StoredResponse } from '../http/idempotency.js';
+import { notFound, ProblemError, validationProblem } from '../http/problem.js';
+import { MAX_VERSIONS } from './limits.js';
+import { indexedColumns, locationOf, present, type StoredRecord } from './representation.js';
 
 type Tx = Prisma.TransactionClient;
 type Data = Record<string, unknown>;
@@ -45,7 +40,8 @@ export interface WriteResult {
   replayed?: boolean;
 }
 
-const ownFields = (kind: RecordKind): Partial<Record<string, RecordKind>> => (kind === 'learner' ? {} : { learnerId: 'learner' });
+const ownFields = (kind: RecordKind): Partial<Record<string, RecordKind>> =>
+  kind === 'learner' ? {} : { learnerId: 'learner' };
 
 /**
  * Create, read, replace, patch, delete, list and history of the four record kinds. Every change
@@ -58,15 +54,22 @@ export class RecordService {
     private readonly audit: AuditTrail,
   ) {}
 
-  async create(kind: RecordKind, caller: Caller, input: Data, idempotency?: IdempotencyRequest): Promise<WriteResult> {
+  async create(
+    kind: RecordKind,
+    caller: Caller,
+    input: Data,
+    idempotency?: IdempotencyRequest,
+  ): Promise<WriteResult> {
     if (idempotency) {
       const earlier = await replayFor(this.prisma, idempotency);
       if (earlier) return { ...earlier, replayed: true };
     }
     try {
       return await this.prisma.$transaction(async (tx) => {
+        assertValid(kind, input);
         if (kind === 'learner') await assertIsResponsibleAuthority(tx, caller, input);
-        const learnerId = kind === 'learner' ? randomUUID() : await this.writableLearner(tx, caller, kind, input);
+        const learnerId =
+          kind === 'learner' ? randomUUID() : await this.writableLearner(tx, caller, kind, input);
         const id = kind === 'learner' ? learnerId : randomUUID();
         const row = await tx.record.create({
           data: {
@@ -83,12 +86,23 @@ export class RecordService {
         await this.writeVersion(tx, caller, row, 'created');
         if (kind === 'learner') {
           await tx.learnerAccess.create({
-            data: { learnerId: id, organisationId: caller.actingForId, basis: 'responsible', grants: GRANTS.responsible },
+            data: {
+              learnerId: id,
+              organisationId: caller.actingForId,
+              basis: 'responsible',
+              grants: GRANTS.responsible,
+            },
           });
           await this.saveIdentifiers(tx, caller.actingForId, id, input);
           await syncSchoolAccess(tx, id, input);
         }
-        await this.audit.write(tx, caller, { action: 'create', recordKind: kind, recordId: id, recordVersion: 1, learnerId });
+        await this.audit.write(tx, caller, {
+          action: 'create',
+          recordKind: kind,
+          recordId: id,
+          recordVersion: 1,
+          learnerId,
+        });
         const response: StoredResponse = {
           statusCode: 201,
           headers: { location: locationOf(kind, id), etag: etagOf(1) },
@@ -108,47 +122,88 @@ export class RecordService {
   }
 
   async read(kind: RecordKind, caller: Caller, id: string) {
-    const row = await this.auditDenied(caller, kind, id, 'read', () => this.visibleRecord(this.prisma, kind, caller, id));
-    await this.audit.read(caller, { action: 'read', recordKind: kind, recordId: id, recordVersion: row.version, learnerId: row.learnerId });
+    const row = await this.auditDenied(caller, kind, id, 'read', () =>
+      this.visibleRecord(this.prisma, kind, caller, id),
+    );
+    await this.audit.read(caller, {
+      action: 'read',
+      recordKind: kind,
+      recordId: id,
+      recordVersion: row.version,
+      learnerId: row.learnerId,
+    });
     return row;
   }
 
-  async replace(kind: RecordKind, caller: Caller, id: string, input: Data, ifMatch: number | '*'): Promise<WriteResult> {
-    return this.auditDenied(caller, kind, id, 'replace', () => this.change(kind, caller, id, ifMatch, 'replaced', () => input));
+  async replace(
+    kind: RecordKind,
+    caller: Caller,
+    id: string,
+    input: Data,
+    ifMatch: number | '*',
+  ): Promise<WriteResult> {
+    return this.auditDenied(caller, kind, id, 'replace', () =>
+      this.change(kind, caller, id, ifMatch, 'replaced', () => input),
+    );
   }
 
-  async patch(kind: RecordKind, caller: Caller, id: string, patch: Data, ifMatch: number | '*'): Promise<WriteResult> {
-    return this.auditDenied(caller, kind, id, 'patch', () => this.change(kind, caller, id, ifMatch, 'patched', (current) => {
-      const merged = applyMergePatch(current, patch) as Data;
-      const result = validate(kind, merged);
-      if (!result.ok) throw validationProblem(result.issues, 'The record after applying the merge patch is not valid.');
-      return merged;
-    }));
+  async patch(
+    kind: RecordKind,
+    caller: Caller,
+    id: string,
+    patch: Data,
+    ifMatch: number | '*',
+  ): Promise<WriteResult> {
+    return this.auditDenied(caller, kind, id, 'patch', () =>
+      this.change(kind, caller, id, ifMatch, 'patched', (current) => applyMergePatch(current, patch) as Data),
+    );
   }
 
-  async remove(kind: RecordKind, caller: Caller, id: string, ifMatch: number | '*' | undefined): Promise<void> {
-    await this.auditDenied(caller, kind, id, 'delete', () => this.prisma.$transaction(async (tx) => {
-      const current = await this.visibleRecord(tx, kind, caller, id);
-      const grant = await grantFor(tx, caller, current.learnerId);
-      if (!grant) throw notFound(`The ${kind}`);
-      assertMayWrite(grant, kind, 'delete');
-      if (kind === 'learner') {
-        const dependants = await tx.record.count({ where: { learnerId: id, kind: { not: 'learner' }, deletedAt: null } });
-        if (dependants > 0) {
-          throw new ProblemError('conflict', `The learner still has ${dependants} plan, meeting or transition records; delete those first.`);
+  async remove(
+    kind: RecordKind,
+    caller: Caller,
+    id: string,
+    ifMatch: number | '*' | undefined,
+  ): Promise<void> {
+    await this.auditDenied(caller, kind, id, 'delete', () =>
+      this.prisma.$transaction(async (tx) => {
+        const current = await this.visibleRecord(tx, kind, caller, id);
+        const grant = await grantFor(tx, caller, current.learnerId);
+        if (!grant) throw notFound(`The ${kind}`);
+        assertMayWrite(grant, kind, 'delete');
+        if (kind === 'learner') {
+          const dependants = await tx.record.count({
+            where: { learnerId: id, kind: { not: 'learner' }, deletedAt: null },
+          });
+          if (dependants > 0) {
+            throw new ProblemError(
+              'conflict',
+              `The learner still has ${dependants} plan, meeting or transition records; delete those first.`,
+            );
+          }
         }
-      }
-      const version = current.version + 1;
-      const updated = await tx.record.updateMany({
-        where: { id, version: ifMatch === undefined || ifMatch === '*' ? current.version : ifMatch, deletedAt: null },
-        data: { version, deletedAt: new Date(), writtenById: caller.actingForId },
-      });
-      if (updated.count === 0) throw stale(id);
-      const row = await tx.record.findUniqueOrThrow({ where: { id } });
-      await this.writeVersion(tx, caller, row, 'deleted');
-      if (kind === 'learner') await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
-      await this.audit.write(tx, caller, { action: 'delete', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
-    }));
+        const version = current.version + 1;
+        const updated = await tx.record.updateMany({
+          where: {
+            id,
+            version: ifMatch === undefined || ifMatch === '*' ? current.version : ifMatch,
+            deletedAt: null,
+          },
+          data: { version, deletedAt: new Date(), writtenById: caller.actingForId },
+        });
+        if (updated.count === 0) throw stale(id);
+        const row = await tx.record.findUniqueOrThrow({ where: { id } });
+        await this.writeVersion(tx, caller, row, 'deleted');
+        if (kind === 'learner') await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
+        await this.audit.write(tx, caller, {
+          action: 'delete',
+          recordKind: kind,
+          recordId: id,
+          recordVersion: version,
+          learnerId: current.learnerId,
+        });
+      }),
+    );
   }
 
   async list(kind: RecordKind, caller: Caller, filters: ListFilters) {
@@ -163,7 +218,14 @@ export class RecordService {
       ...(filters.identifier ? { identifiers: { some: filters.identifier } } : {}),
       AND: [
         filters.updatedSince ? { updatedAt: { gte: filters.updatedSince } } : {},
-        after ? { OR: [{ updatedAt: { gt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { gt: after.id } }] } : {},
+        after
+          ? {
+              OR: [
+                { updatedAt: { gt: after.updatedAt } },
+                { updatedAt: after.updatedAt, id: { gt: after.id } },
+              ],
+            }
+          : {},
       ],
     };
     const rows = await this.prisma.record.findMany({
@@ -175,11 +237,20 @@ export class RecordService {
     const last = page.at(-1);
     await this.audit.read(
       caller,
-      ...page.map((r) => ({ action: 'list', recordKind: kind, recordId: r.id, recordVersion: r.version, learnerId: r.learnerId })),
+      ...page.map((r) => ({
+        action: 'list',
+        recordKind: kind,
+        recordId: r.id,
+        recordVersion: r.version,
+        learnerId: r.learnerId,
+      })),
     );
     return {
       items: page,
-      nextCursor: rows.length > filters.limit && last ? encodeCursor({ updatedAt: last.updatedAt, id: last.id }) : undefined,
+      nextCursor:
+        rows.length > filters.limit && last
+          ? encodeCursor({ updatedAt: last.updatedAt, id: last.id })
+          : undefined,
     };
   }
 
@@ -190,9 +261,16 @@ export class RecordService {
     const rows = await this.prisma.recordVersion.findMany({
       where: { recordId: id },
       orderBy: { version: 'asc' },
+      take: MAX_VERSIONS,
       select: { version: true, change: true, changedAt: true, organisationId: true },
     });
-    await this.audit.read(caller, { action: 'history', recordKind: kind, recordId: id, recordVersion: current.version, learnerId: current.learnerId });
+    await this.audit.read(caller, {
+      action: 'history',
+      recordKind: kind,
+      recordId: id,
+      recordVersion: current.version,
+      learnerId: current.learnerId,
+    });
     return rows.map((r) => ({
       version: r.version,
       change: r.change,
@@ -205,10 +283,19 @@ export class RecordService {
     const current = await this.auditDenied(caller, kind, id, 'read-version', () =>
       this.visibleRecord(this.prisma, kind, caller, id, { includeDeleted: true }),
     );
-    const row = await this.prisma.recordVersion.findUnique({ where: { recordId_version: { recordId: id, version } } });
+    const row = await this.prisma.recordVersion.findUnique({
+      where: { recordId_version: { recordId: id, version } },
+    });
     if (!row) throw notFound(`Version ${version} of the ${kind}`);
-    await this.audit.read(caller, { action: 'read-version', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
-    if (row.data === null) throw new ProblemError('gone', `Version ${version} is the deletion of the ${kind}.`);
+    await this.audit.read(caller, {
+      action: 'read-version',
+      recordKind: kind,
+      recordId: id,
+      recordVersion: version,
+      learnerId: current.learnerId,
+    });
+    if (row.data === null)
+      throw new ProblemError('gone', `Version ${version} is the deletion of the ${kind}.`);
     const first = await this.prisma.recordVersion.findUniqueOrThrow({
       where: { recordId_version: { recordId: id, version: 1 } },
       select: { changedAt: true },
@@ -228,27 +315,50 @@ export class RecordService {
    * or its own id without storing ours. Without If-Match the caller's copy wins; with it, the
    * usual precondition applies.
    */
-  async upsertLearner(caller: Caller, system: string, value: string, input: Data, ifMatch: number | '*' | undefined, ifNoneMatch: boolean): Promise<WriteResult> {
+  async upsertLearner(
+    caller: Caller,
+    system: string,
+    value: string,
+    input: Data,
+    ifMatch: number | '*' | undefined,
+    ifNoneMatch: boolean,
+  ): Promise<WriteResult> {
     const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
     if (!identifiers.some((i) => i.system === system && i.value === value)) {
       throw validationProblem([
-        { pointer: '/identifiers', rule: 'identifier-in-path', message: `The body must include the identifier in the path ({ system: '${system}', value: '${value}' }).` },
+        {
+          pointer: '/identifiers',
+          rule: 'identifier-in-path',
+          message: `The body must include the identifier in the path ({ system: '${system}', value: '${value}' }).`,
+        },
       ]);
     }
     const matches = await this.prisma.record.findMany({
-      where: { kind: 'learner', deletedAt: null, ...visibleTo(caller), identifiers: { some: { system, value } } },
+      where: {
+        kind: 'learner',
+        deletedAt: null,
+        ...visibleTo(caller),
+        identifiers: { some: { system, value } },
+      },
       select: { id: true, version: true },
       take: 2,
     });
     if (matches.length > 1) {
-      throw new ProblemError('conflict', `More than one learner you can see has ${system} '${value}'; update them by id.`);
+      throw new ProblemError(
+        'conflict',
+        `More than one learner you can see has ${system} '${value}'; update them by id.`,
+      );
     }
     const match = matches[0];
     if (!match) {
       if (ifMatch !== undefined && ifMatch !== '*') throw stale('(none)');
       return this.create('learner', caller, input);
     }
-    if (ifNoneMatch) throw new ProblemError('precondition-failed', `A learner with ${system} '${value}' already exists (${locationOf('learner', match.id)}).`);
+    if (ifNoneMatch)
+      throw new ProblemError(
+        'precondition-failed',
+        `A learner with ${system} '${value}' already exists (${locationOf('learner', match.id)}).`,
+      );
     return this.replace('learner', caller, match.id, input, ifMatch ?? '*');
   }
 
@@ -270,12 +380,22 @@ export class RecordService {
         const expected = ifMatch === '*' ? current.version : ifMatch;
         if (expected !== current.version) throw stale(id);
         input = next(current.data as Data);
+        assertValid(
+          kind,
+          input,
+          change === 'patched' ? 'The record after applying the merge patch is not valid.' : undefined,
+        );
         this.assertUnchanged(kind, current.data as Data, input);
         if (kind === 'learner') assertSchoolFieldsOnly(grant, current.data as Data, input);
         const version = current.version + 1;
         const updated = await tx.record.updateMany({
           where: { id, version: expected, deletedAt: null },
-          data: { ...indexedColumns(kind, input), version, data: input as Prisma.InputJsonValue, writtenById: caller.actingForId },
+          data: {
+            ...indexedColumns(kind, input),
+            version,
+            data: input as Prisma.InputJsonValue,
+            writtenById: caller.actingForId,
+          },
         });
         // Another writer committed between our read and our write: their change stands, ours is refused.
         if (updated.count === 0) throw stale(id);
@@ -286,7 +406,13 @@ export class RecordService {
           await this.saveIdentifiers(tx, current.ownerId, id, input);
           await syncSchoolAccess(tx, id, input);
         }
-        await this.audit.write(tx, caller, { action: change === 'replaced' ? 'replace' : 'patch', recordKind: kind, recordId: id, recordVersion: version, learnerId: current.learnerId });
+        await this.audit.write(tx, caller, {
+          action: change === 'replaced' ? 'replace' : 'patch',
+          recordKind: kind,
+          recordId: id,
+          recordVersion: version,
+          learnerId: current.learnerId,
+        });
         return { statusCode: 200, headers: { etag: etagOf(version) }, body: present(row) };
       });
     } catch (error) {
@@ -296,15 +422,20 @@ export class RecordService {
 
   /** Fields that say whose record it is cannot change by an ordinary write; transfers move them. */
   private assertUnchanged(kind: RecordKind, current: Data, next: Data) {
-    const fixed = ['jurisdiction', ...Object.keys(ownFields(kind)), ...(kind === 'learner' ? ['responsibleAuthority'] : [])];
+    const fixed = [
+      'jurisdiction',
+      ...Object.keys(ownFields(kind)),
+      ...(kind === 'learner' ? ['responsibleAuthority'] : []),
+    ];
     const issues: ValidationIssue[] = fixed
       .filter((f) => !isDeepStrictEqual(current[f], next[f]))
       .map((f) => ({
         pointer: pointerOf(f),
         rule: 'immutable',
-        message: f === 'responsibleAuthority'
-          ? 'The responsible authority changes only through a transfer (POST /v1/transfers).'
-          : `'${f}' cannot change once the record exists.`,
+        message:
+          f === 'responsibleAuthority'
+            ? 'The responsible authority changes only through a transfer (POST /v1/transfers).'
+            : `'${f}' cannot change once the record exists.`,
       }));
     if (issues.length) throw validationProblem(issues);
   }
@@ -313,14 +444,29 @@ export class RecordService {
    * A request for a record the caller may not see is answered 404, as if it did not exist; the
    * learner's own audit trail still shows the attempt, so their authority can see who tried.
    */
-  private async auditDenied<T>(caller: Caller, kind: RecordKind, id: string, action: string, work: () => Promise<T>): Promise<T> {
+  private async auditDenied<T>(
+    caller: Caller,
+    kind: RecordKind,
+    id: string,
+    action: string,
+    work: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof ProblemError && (error.type === 'not-found' || error.type === 'forbidden')) {
-        const target = await this.prisma.record.findUnique({ where: { id }, select: { learnerId: true, kind: true } });
+        const target = await this.prisma.record.findUnique({
+          where: { id },
+          select: { learnerId: true, kind: true },
+        });
         if (target?.kind === kind) {
-          await this.audit.read(caller, { action, recordKind: kind, recordId: id, learnerId: target.learnerId, outcome: 'denied' });
+          await this.audit.read(caller, {
+            action,
+            recordKind: kind,
+            recordId: id,
+            learnerId: target.learnerId,
+            outcome: 'denied',
+          });
         }
       }
       throw error;
@@ -334,11 +480,21 @@ export class RecordService {
       select: { jurisdiction: true },
     });
     if (!learner) {
-      throw validationProblem([{ pointer: '/learnerId', rule: 'learner-exists', message: 'No learner with this id that your organisation can see.' }]);
+      throw validationProblem([
+        {
+          pointer: '/learnerId',
+          rule: 'learner-exists',
+          message: 'No learner with this id that your organisation can see.',
+        },
+      ]);
     }
     if (learner.jurisdiction !== input.jurisdiction) {
       throw validationProblem([
-        { pointer: '/jurisdiction', rule: 'jurisdiction-mismatch', message: `The learner's records are in ${learner.jurisdiction}; a ${kind} for them is too.` },
+        {
+          pointer: '/jurisdiction',
+          rule: 'jurisdiction-mismatch',
+          message: `The learner's records are in ${learner.jurisdiction}; a ${kind} for them is too.`,
+        },
       ]);
     }
     const grant = await grantFor(tx, caller, learnerId);
@@ -347,16 +503,30 @@ export class RecordService {
     return learnerId;
   }
 
-  private async visibleRecord(db: Tx | PrismaClient, kind: RecordKind, caller: Caller, id: string, options: { includeDeleted?: boolean } = {}) {
+  private async visibleRecord(
+    db: Tx | PrismaClient,
+    kind: RecordKind,
+    caller: Caller,
+    id: string,
+    options: { includeDeleted?: boolean } = {},
+  ) {
     const row = await db.record.findFirst({ where: { id, kind, ...visibleTo(caller) } });
     if (!row) throw notFound(`The ${kind}`);
     if (row.deletedAt && !options.includeDeleted) {
-      throw new ProblemError('gone', `The ${kind} was deleted at ${row.deletedAt.toISOString()}; its history is at ${locationOf(kind, id)}/versions.`);
+      throw new ProblemError(
+        'gone',
+        `The ${kind} was deleted at ${row.deletedAt.toISOString()}; its history is at ${locationOf(kind, id)}/versions.`,
+      );
     }
     return row;
   }
 
-  private async writeVersion(tx: Tx, caller: Caller, row: StoredRecord & { ownerId: string }, change: string) {
+  private async writeVersion(
+    tx: Tx,
+    caller: Caller,
+    row: StoredRecord & { ownerId: string },
+    change: string,
+  ) {
     await tx.recordVersion.create({
       data: {
         recordId: row.id,
@@ -376,11 +546,17 @@ export class RecordService {
     const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
     if (identifiers.length === 0) return;
     const taken = await tx.learnerIdentifier.findMany({
-      where: { ownerId, learnerId: { not: learnerId }, OR: identifiers.map(({ system, value }) => ({ system, value })) },
+      where: {
+        ownerId,
+        learnerId: { not: learnerId },
+        OR: identifiers.map(({ system, value }) => ({ system, value })),
+      },
       select: { system: true, value: true, learnerId: true },
     });
     if (taken.length) throw identifierConflict(identifiers, taken);
-    await tx.learnerIdentifier.createMany({ data: identifiers.map(({ system, value }) => ({ learnerId, ownerId, system, value })) });
+    await tx.learnerIdentifier.createMany({
+      data: identifiers.map(({ system, value }) => ({ learnerId, ownerId, system, value })),
+    });
   }
 
   private translate(error: unknown, input: Data | undefined): unknown {
@@ -395,23 +571,44 @@ export class RecordService {
   }
 }
 
-function identifierConflict(identifiers: { system: string; value: string }[], taken: { system: string; value: string; learnerId: string }[]) {
+function identifierConflict(
+  identifiers: { system: string; value: string }[],
+  taken: { system: string; value: string; learnerId: string }[],
+) {
   const errors: ValidationIssue[] = identifiers.flatMap((id, i) => {
     const clash = taken.find((t) => t.system === id.system && t.value === id.value);
     if (taken.length && !clash) return [];
-    return [{
-      pointer: pointerOf('identifiers', i, 'value'),
-      rule: 'identifier-unique',
-      message: clash
-        ? `Your organisation already holds ${id.system} '${id.value}' for learner ${clash.learnerId}.`
-        : `Your organisation may already hold ${id.system} '${id.value}' for another learner.`,
-    }];
+    return [
+      {
+        pointer: pointerOf('identifiers', i, 'value'),
+        rule: 'identifier-unique',
+        message: clash
+          ? `Your organisation already holds ${id.system} '${id.value}' for learner ${clash.learnerId}.`
+          : `Your organisation may already hold ${id.system} '${id.value}' for another learner.`,
+      },
+    ];
   });
-  return new ProblemError('identifier-conflict', 'An identifier in the record already belongs to another of your learners.', { errors });
+  return new ProblemError(
+    'identifier-conflict',
+    'An identifier in the record already belongs to another of your learners.',
+    { errors },
+  );
+}
+
+/**
+ * Every write is validated here, whatever its way in (HTTP, demo data, imports, transfers), so no
+ * path can store a record @celr/schema would reject.
+ */
+function assertValid(kind: RecordKind, input: Data, detail?: string) {
+  const result = validate(kind, input);
+  if (!result.ok) throw validationProblem(result.issues, detail);
 }
 
 const stale = (id: string) =>
-  new ProblemError('precondition-failed', `The record ${id} has changed since the version in If-Match; read it again and reapply your change.`);
+  new ProblemError(
+    'precondition-failed',
+    `The record ${id} has changed since the version in If-Match; read it again and reapply your change.`,
+  );
 
 function isUniqueViolation(error: unknown, table: string): boolean {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;

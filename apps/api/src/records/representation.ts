@@ -23,7 +23,9 @@ export interface StoredRecord {
 }
 
 /** A stored record as the API returns it: the client's fields plus the server's `id` and `meta`. */
-export function present(row: Pick<StoredRecord, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'writtenById' | 'data'>) {
+export function present(
+  row: Pick<StoredRecord, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'writtenById' | 'data'>,
+) {
   return {
     id: row.id,
     meta: {

@@ -1,11 +1,12 @@
-import { type RecordKind, codeLists } from '@celr/schema';
+import { codeLists, type RecordKind } from '@celr/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { ON_BEHALF_OF, callerOf } from '../auth/authenticate.js';
+import { callerOf } from '../auth/authenticate.js';
 import { decodeCursor } from '../http/cursor.js';
 import { etagOf, matchesIfNoneMatch, requiredIfMatch } from '../http/etag.js';
 import { idempotencyRequest } from '../http/idempotency.js';
 import { ProblemError } from '../http/problem.js';
+import { MAX_VERSIONS } from './limits.js';
 import type { RecordService, WriteResult } from './record-service.js';
 import { COLLECTION, present } from './representation.js';
 
@@ -17,7 +18,10 @@ export const problemResponses = (...statuses: number[]) =>
   Object.fromEntries(
     statuses.map((s) => [
       s,
-      { description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem', content: { 'application/problem+json': { schema: ref('Problem') } } },
+      {
+        description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem',
+        content: { 'application/problem+json': { schema: ref('Problem') } },
+      },
     ]),
   );
 
@@ -38,13 +42,23 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   503: 'Not available (for example, the database does not answer)',
 };
 
-export const IdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'The record id.' }) }, { additionalProperties: false });
+export const IdParams = Type.Object(
+  { id: Type.String({ format: 'uuid', maxLength: 36, description: 'The record id.' }) },
+  { additionalProperties: false },
+);
 const VersionParams = Type.Object(
-  { id: Type.String({ format: 'uuid' }), version: Type.Integer({ minimum: 1, description: 'Version number.' }) },
+  {
+    id: Type.String({ format: 'uuid', maxLength: 36 }),
+    version: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Version number.' }),
+  },
   { additionalProperties: false },
 );
 
-const typeFilter: Partial<Record<RecordKind, string>> = { plan: 'plan-type', meeting: 'meeting-type', transition: 'transition-type' };
+const typeFilter: Partial<Record<RecordKind, string>> = {
+  plan: 'plan-type',
+  meeting: 'meeting-type',
+  transition: 'transition-type',
+};
 const statusFilter: Record<RecordKind, readonly string[]> = {
   learner: codeLists['care-status'].codes.map((c) => c.code),
   plan: ['draft', 'active', 'under-review', 'completed', 'superseded'],
@@ -56,16 +70,58 @@ export function listQuery(kind: RecordKind, withLearner: boolean) {
   const listId = typeFilter[kind];
   return Type.Object(
     {
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'Items per page (1-200, default 50).' })),
-      cursor: Type.Optional(Type.String({ description: 'Opaque position from a `next` link.' })),
-      updatedSince: Type.Optional(Type.String({ format: 'date-time', description: 'Only records changed at or after this time.' })),
-      status: Type.Optional(Type.Enum(statusFilter[kind], { type: 'string', description: kind === 'learner' ? 'Care status.' : 'Status.' })),
+      limit: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: 200,
+          default: 50,
+          description: 'Items per page (1-200, default 50).',
+        }),
+      ),
+      cursor: Type.Optional(
+        Type.String({ maxLength: 2000, description: 'Opaque position from a `next` link.' }),
+      ),
+      updatedSince: Type.Optional(
+        Type.String({
+          format: 'date-time',
+          maxLength: 35,
+          description: 'Only records changed at or after this time.',
+        }),
+      ),
+      status: Type.Optional(
+        Type.Enum(statusFilter[kind], {
+          type: 'string',
+          description: kind === 'learner' ? 'Care status.' : 'Status.',
+        }),
+      ),
       ...(listId
-        ? { type: Type.Optional(Type.Enum(codeLists[listId as 'plan-type'].codes.map((c) => c.code), { type: 'string', description: 'Type.' })) }
+        ? {
+            type: Type.Optional(
+              Type.Enum(
+                codeLists[listId as 'plan-type'].codes.map((c) => c.code),
+                { type: 'string', description: 'Type.' },
+              ),
+            ),
+          }
         : {}),
-      ...(withLearner ? { learner: Type.Optional(Type.String({ format: 'uuid', description: 'Only records about this learner.' })) } : {}),
+      ...(withLearner
+        ? {
+            learner: Type.Optional(
+              Type.String({ format: 'uuid', maxLength: 36, description: 'Only records about this learner.' }),
+            ),
+          }
+        : {}),
       ...(kind === 'learner'
-        ? { identifier: Type.Optional(Type.String({ pattern: '^[^|]+\\|.+$', description: 'Only learners with this identifier, as `system|value` (e.g. `upn|C990123424001`).' })) }
+        ? {
+            identifier: Type.Optional(
+              Type.String({
+                maxLength: 100,
+                pattern: '^[^|]+\\|.+$',
+                description:
+                  'Only learners with this identifier, as `system|value` (e.g. `upn|C990123424001`).',
+              }),
+            ),
+          }
         : {}),
     },
     { additionalProperties: false },
@@ -74,25 +130,37 @@ export function listQuery(kind: RecordKind, withLearner: boolean) {
 
 export const pageOf = (name: string) =>
   Type.Object({
-    items: Type.Array(ref(name) as never),
-    next: Type.Optional(Type.String({ description: 'Link to the next page; absent on the last page.' })),
+    items: Type.Array(ref(name) as never, { maxItems: 200 }),
+    next: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'Link to the next page; absent on the last page.' }),
+    ),
   });
 
 const VersionList = Type.Object({
   items: Type.Array(
     Type.Object({
-      version: Type.Integer(),
-      change: Type.String({ description: '`created`, `replaced`, `patched`, `deleted` or `imported`.' }),
-      changedAt: Type.String({ format: 'date-time' }),
-      recordedBy: Type.Object({ organisationId: Type.String({ format: 'uuid' }) }),
+      version: Type.Integer({ minimum: 0, maximum: 2147483647 }),
+      change: Type.Enum(['created', 'replaced', 'patched', 'deleted', 'imported'], {
+        type: 'string',
+        description: 'What the change was.',
+      }),
+      changedAt: Type.String({ format: 'date-time', maxLength: 35 }),
+      recordedBy: Type.Object({ organisationId: Type.String({ format: 'uuid', maxLength: 36 }) }),
     }),
+    { maxItems: MAX_VERSIONS, description: `Versions, oldest first (at most ${MAX_VERSIONS}).` },
   ),
 });
 
 const headerDoc = {
-  ifMatch: Type.String({ description: 'The ETag you read. Required: the change is refused (412) if the record changed since.' }),
-  idempotencyKey: Type.String({ description: 'A unique key (e.g. a UUID). A retry with the same key and body returns the first response instead of creating twice.' }),
-  onBehalfOf: Type.String({ format: 'uuid', description: 'Vendors only: the organisation the vendor acts for (it must have delegated to the vendor).' }),
+  ifMatch: Type.String({
+    maxLength: 200,
+    description: 'The ETag you read. Required: the change is refused (412) if the record changed since.',
+  }),
+  idempotencyKey: Type.String({
+    maxLength: 255,
+    description:
+      'A unique key (e.g. a UUID). A retry with the same key and body returns the first response instead of creating twice.',
+  }),
 };
 
 export function sendWrite(reply: FastifyReply, result: WriteResult) {
@@ -108,7 +176,15 @@ export function nextLink(request: FastifyRequest, cursor: string | undefined): s
   return `${url.pathname}${url.search}`;
 }
 
-type Query = { limit: number; cursor?: string; updatedSince?: string; status?: string; type?: string; learner?: string; identifier?: string };
+type Query = {
+  limit: number;
+  cursor?: string;
+  updatedSince?: string;
+  status?: string;
+  type?: string;
+  learner?: string;
+  identifier?: string;
+};
 
 export function filtersFrom(query: Query, learnerId?: string) {
   const [system, ...rest] = query.identifier?.split('|') ?? [];
@@ -142,15 +218,30 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
         description: `Validates the ${kind} against @celr/schema and stores version 1. Send \`Idempotency-Key\` so that a retry never creates it twice.`,
         tags,
         security: writeSecurity,
-        headers: Type.Object({ 'idempotency-key': Type.Optional(headerDoc.idempotencyKey), [ON_BEHALF_OF]: Type.Optional(headerDoc.onBehalfOf) }),
+        headers: Type.Object({ 'idempotency-key': Type.Optional(headerDoc.idempotencyKey) }),
         body,
-        response: { 201: { ...ref(Name), description: `The ${kind} as stored, with \`Location\` and \`ETag\` headers.` }, ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429) },
+        response: {
+          201: {
+            ...ref(Name),
+            description: `The ${kind} as stored, with \`Location\` and \`ETag\` headers.`,
+          },
+          ...problemResponses(400, 401, 403, 409, 413, 415, 422, 429),
+        },
       },
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const idem = idempotencyRequest(request.headers['idempotency-key'], caller.clientId, 'POST', base, request.body);
-      return sendWrite(reply, await service.create(kind, caller, request.body as Record<string, unknown>, idem));
+      const idem = idempotencyRequest(
+        request.headers['idempotency-key'],
+        caller.clientId,
+        'POST',
+        base,
+        request.body,
+      );
+      return sendWrite(
+        reply,
+        await service.create(kind, caller, request.body as Record<string, unknown>, idem),
+      );
     },
   );
 
@@ -182,12 +273,19 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       schema: {
         operationId: `get${Name}`,
         summary: `Read a ${kind}`,
-        description: 'Returns the current version with its `ETag`. With `If-None-Match` set to that ETag, 304 when unchanged.',
+        description:
+          'Returns the current version with its `ETag`. With `If-None-Match` set to that ETag, 304 when unchanged.',
         tags,
         security,
         params: IdParams,
-        headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'An ETag you hold.' })) }),
-        response: { 200: ref(Name), 304: { type: 'null', description: 'Not modified' }, ...problemResponses(401, 403, 404, 410, 429) },
+        headers: Type.Object({
+          'if-none-match': Type.Optional(Type.String({ maxLength: 2000, description: 'An ETag you hold.' })),
+        }),
+        response: {
+          200: ref(Name),
+          304: { type: 'null', description: 'Not modified' },
+          ...problemResponses(401, 403, 404, 410, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -204,7 +302,8 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       schema: {
         operationId: `replace${Name}`,
         summary: `Replace a ${kind}`,
-        description: 'Replaces the whole record. `If-Match` is required (428 without it, 412 when the record has changed).',
+        description:
+          'Replaces the whole record. `If-Match` is required (428 without it, 412 when the record has changed).',
         tags,
         security: writeSecurity,
         params: IdParams,
@@ -216,7 +315,10 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
     async (request, reply) => {
       const ifMatch = requiredIfMatch(request.headers['if-match']) as number | '*';
       const id = (request.params as { id: string }).id;
-      return sendWrite(reply, await service.replace(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch));
+      return sendWrite(
+        reply,
+        await service.replace(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch),
+      );
     },
   );
 
@@ -227,7 +329,8 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       schema: {
         operationId: `patch${Name}`,
         summary: `Change part of a ${kind} (JSON merge patch)`,
-        description: 'An RFC 7396 merge patch (`Content-Type: application/merge-patch+json`): members replace, `null` removes. The result must be a valid record. `If-Match` is required.',
+        description:
+          'An RFC 7396 merge patch (`Content-Type: application/merge-patch+json`): members replace, `null` removes. The result must be a valid record. `If-Match` is required.',
         tags,
         security: writeSecurity,
         params: IdParams,
@@ -239,7 +342,10 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
     async (request, reply) => {
       const ifMatch = requiredIfMatch(request.headers['if-match']) as number | '*';
       const id = (request.params as { id: string }).id;
-      return sendWrite(reply, await service.patch(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch));
+      return sendWrite(
+        reply,
+        await service.patch(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch),
+      );
     },
   );
 
@@ -249,12 +355,16 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       schema: {
         operationId: `delete${Name}`,
         summary: `Delete a ${kind}`,
-        description: 'Leaves a tombstone: later reads give 410 and the history stays readable. `If-Match` is honoured when sent.',
+        description:
+          'Leaves a tombstone: later reads give 410 and the history stays readable. `If-Match` is honoured when sent.',
         tags,
         security: writeSecurity,
         params: IdParams,
         headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
-        response: { 204: { type: 'null', description: 'Deleted' }, ...problemResponses(401, 403, 404, 409, 410, 412, 429) },
+        response: {
+          204: { type: 'null', description: 'Deleted' },
+          ...problemResponses(401, 403, 404, 409, 410, 412, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -277,7 +387,9 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
         response: { 200: VersionList, ...problemResponses(401, 403, 404, 429) },
       },
     },
-    async (request) => ({ items: await service.versions(kind, callerOf(request), (request.params as { id: string }).id) }),
+    async (request) => ({
+      items: await service.versions(kind, callerOf(request), (request.params as { id: string }).id),
+    }),
   );
 
   app.get(
@@ -305,12 +417,17 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
 async function requireMergePatchType(request: FastifyRequest) {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/merge-patch+json') {
-    throw new ProblemError('unsupported-media-type', 'PATCH takes a JSON merge patch: send Content-Type: application/merge-patch+json.');
+    throw new ProblemError(
+      'unsupported-media-type',
+      'PATCH takes a JSON merge patch: send Content-Type: application/merge-patch+json.',
+    );
   }
 }
 
 export function assertJsonBody(body: unknown) {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ProblemError('validation', 'The body must be a JSON object.', { errors: [{ pointer: '', rule: 'type', message: 'Must be an object.' }] });
+    throw new ProblemError('validation', 'The body must be a JSON object.', {
+      errors: [{ pointer: '', rule: 'type', message: 'Must be an object.' }],
+    });
   }
 }

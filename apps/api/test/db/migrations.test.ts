@@ -8,7 +8,9 @@ import { diffMigrationsToSchema } from '../../src/db/schema-engine.js';
 import { createTestDatabase, type TestDatabase } from '../../src/db/test-database.js';
 
 // Every table schema.prisma maps a model to: the migrations must create exactly these.
-const TABLES = [...readFileSync(SCHEMA_PATH, 'utf8').matchAll(/@@map\("([a-z_]+)"\)/g)].map((m) => m[1]!).sort();
+const TABLES = [...readFileSync(SCHEMA_PATH, 'utf8').matchAll(/@@map\("([a-z_]+)"\)/g)]
+  .map((m) => m[1]!)
+  .sort();
 
 async function migrationNames(): Promise<string[]> {
   const entries = await readdir(MIGRATIONS_DIR, { withFileTypes: true });
@@ -81,7 +83,14 @@ describe('migrations', () => {
         },
       });
       await prisma.record.create({
-        data: { kind: 'plan', learnerId, jurisdiction: 'england', ownerId: la.id, writtenById: la.id, data: { a: 1 } },
+        data: {
+          kind: 'plan',
+          learnerId,
+          jurisdiction: 'england',
+          ownerId: la.id,
+          writtenById: la.id,
+          data: { a: 1 },
+        },
       });
       await prisma.learnerAccess.create({
         data: { learnerId, organisationId: la.id, basis: 'responsible', grants: ['learner', 'plan'] },

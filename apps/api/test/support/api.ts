@@ -1,6 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.js';
 import { createClient, createOrganisation } from '../../src/admin/organisations.js';
+import { buildApp } from '../../src/app.js';
 import type { Scope } from '../../src/auth/caller.js';
 import { type AppConfig, configFromEnv } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
@@ -14,7 +14,11 @@ export async function startTestApi(overrides: Partial<AppConfig> = {}) {
   const testDb = await createTestDatabase();
   const db = await openDatabase({ url: testDb.url, memory: true, poolSize: 5 });
   await db.migrate();
-  const config = { ...configFromEnv({}), tokenSecret: 'test-secret-of-at-least-32-bytes-long!', ...overrides };
+  const config = {
+    ...configFromEnv({}),
+    tokenSecret: 'test-secret-of-at-least-32-bytes-long!',
+    ...overrides,
+  };
   const app = await buildApp({ db, config });
   await app.ready();
   const orgs = await createOrganisations(db);
@@ -39,7 +43,11 @@ export async function startTestApi(overrides: Partial<AppConfig> = {}) {
       const key = `${org}:${scopes?.join(' ') ?? '*'}`;
       let client = clients.get(key);
       if (!client) {
-        client = await createClient(db.prisma, { organisationId: orgs[org].id, name: `${org} test client`, scopes });
+        client = await createClient(db.prisma, {
+          organisationId: orgs[org].id,
+          name: `${org} test client`,
+          scopes,
+        });
         clients.set(key, client);
       }
       return client;
@@ -49,16 +57,27 @@ export async function startTestApi(overrides: Partial<AppConfig> = {}) {
       const cached = tokens.get(key);
       if (cached) return cached;
       const { clientId, secret } = await api.client(org, scopes);
-      const res = await app.inject({ method: 'POST', url: '/oauth/token', payload: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        payload: { grant_type: 'client_credentials', client_id: clientId, client_secret: secret },
+      });
       if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
       const token = res.json().access_token as string;
       tokens.set(key, token);
       return token;
     },
     /** A request as an organisation's client. */
-    async as(org: keyof typeof orgs, options: InjectOptions & { scopes?: Scope[] }, target: FastifyInstance = app): Promise<LightMyRequestResponse> {
+    async as(
+      org: keyof typeof orgs,
+      options: InjectOptions & { scopes?: Scope[] },
+      target: FastifyInstance = app,
+    ): Promise<LightMyRequestResponse> {
       const { scopes, headers, ...rest } = options;
-      return target.inject({ ...rest, headers: { authorization: `Bearer ${await api.token(org, scopes)}`, ...headers } });
+      return target.inject({
+        ...rest,
+        headers: { authorization: `Bearer ${await api.token(org, scopes)}`, ...headers },
+      });
     },
     async close() {
       await app.close();
@@ -72,10 +91,41 @@ export type TestApi = Awaited<ReturnType<typeof startTestApi>>;
 
 async function createOrganisations(db: Database) {
   const { prisma } = db;
-  const northbridge = await createOrganisation(prisma, { kind: 'local-authority', name: 'Northbridge Borough Council', jurisdiction: 'england', laCode: '990' });
-  const eastmere = await createOrganisation(prisma, { kind: 'local-authority', name: 'Eastmere County Council', jurisdiction: 'england', laCode: '991' });
-  const glenmoray = await createOrganisation(prisma, { kind: 'local-authority', name: 'Glenmoray Council', jurisdiction: 'scotland', laCode: 'S12000099' });
-  const school = await createOrganisation(prisma, { kind: 'school', name: 'Eastmere Park Academy', jurisdiction: 'england', urn: '990001', authorityId: eastmere.id });
+  const northbridge = await createOrganisation(prisma, {
+    kind: 'local-authority',
+    name: 'Northbridge Borough Council',
+    jurisdiction: 'england',
+    laCode: '990',
+  });
+  const eastmere = await createOrganisation(prisma, {
+    kind: 'local-authority',
+    name: 'Eastmere County Council',
+    jurisdiction: 'england',
+    laCode: '991',
+  });
+  const glenmoray = await createOrganisation(prisma, {
+    kind: 'local-authority',
+    name: 'Glenmoray Council',
+    jurisdiction: 'scotland',
+    laCode: 'S12000099',
+  });
+  const school = await createOrganisation(prisma, {
+    kind: 'school',
+    name: 'Eastmere Park Academy',
+    jurisdiction: 'england',
+    urn: '990001',
+    authorityId: eastmere.id,
+  });
+  const otherSchool = await createOrganisation(prisma, {
+    kind: 'school',
+    name: 'Northbridge Primary',
+    jurisdiction: 'england',
+    urn: '990002',
+    authorityId: northbridge.id,
+  });
   const vendor = await createOrganisation(prisma, { kind: 'vendor', name: 'Example ePEP Ltd' });
-  return { northbridge, eastmere, glenmoray, school, vendor };
+  const operator = await createOrganisation(prisma, { kind: 'operator', name: 'CELR operator' });
+  // The vendor runs Northbridge's ePEP, so Northbridge has delegated to it.
+  await prisma.delegation.create({ data: { vendorId: vendor.id, organisationId: northbridge.id } });
+  return { northbridge, eastmere, glenmoray, school, otherSchool, vendor, operator };
 }

@@ -8,6 +8,7 @@ export const RecordMeta = Type.Object(
   {
     version: Type.Integer({
       minimum: 1,
+      maximum: 2147483647,
       description:
         'Starts at 1 and goes up by one with every change. The `ETag` of the record is derived from it.',
     }),
@@ -16,7 +17,7 @@ export const RecordMeta = Type.Object(
     recordedBy: Type.Object(
       {
         organisationId: RecordId,
-        name: Type.Optional(Type.String({ description: 'Name of the organisation.' })),
+        name: Type.Optional(Type.String({ maxLength: 200, description: 'Name of the organisation.' })),
       },
       { additionalProperties: false, description: 'The organisation whose client wrote this version.' },
     ),
@@ -34,7 +35,11 @@ export const Contact = (j: Jurisdiction) =>
         Type.String({ format: 'email', maxLength: 254, description: 'Work email address.' }),
       ),
       phone: Type.Optional(
-        Type.String({ pattern: '^\\+?[0-9 ()-]{6,20}$', description: 'Work telephone number.' }),
+        Type.String({
+          maxLength: 20,
+          pattern: '^\\+?[0-9 ()-]{6,20}$',
+          description: 'Work telephone number.',
+        }),
       ),
     },
     { additionalProperties: false, description: 'A key contact for the learner, by role.' },

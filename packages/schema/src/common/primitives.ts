@@ -9,10 +9,11 @@ export type Jurisdiction = Static<typeof Jurisdiction>;
 
 export const RecordId = Type.String({
   format: 'uuid',
+  maxLength: 36,
   description: 'Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.',
 });
 
-export const IsoDate = (description: string) => Type.String({ format: 'date', description });
+export const IsoDate = (description: string) => Type.String({ format: 'date', maxLength: 10, description });
 /**
  * An RFC 3339 date-time with a UTC offset. The pattern rules out RFC 9557 suffixes such as
  * `[Europe/London]`, which some validators accept and others refuse, so that every validator of the
@@ -21,6 +22,7 @@ export const IsoDate = (description: string) => Type.String({ format: 'date', de
 export const Timestamp = (description: string) =>
   Type.String({
     format: 'date-time',
+    maxLength: 35,
     pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$',
     description,
   });

@@ -77,9 +77,7 @@ function mergePatchSchema(name: string, england: TProperties, scotland: TPropert
     const a = england[key] as TSchema & { description?: string; type?: string };
     const b = scotland[key] as TSchema | undefined;
     const same = b !== undefined && JSON.stringify(a) === JSON.stringify(b);
-    const base: TSchema = same
-      ? stripOptional(a)
-      : ({ type: a.type ?? 'string', description: a.description } as TSchema);
+    const base: TSchema = same ? stripOptional(a) : (loosened(a as never) as TSchema);
     properties[key] = { anyOf: [base, { type: 'null' }], description: a.description } as unknown as TSchema;
   }
   return Type.Unsafe<Record<string, unknown>>({
@@ -90,6 +88,17 @@ function mergePatchSchema(name: string, england: TProperties, scotland: TPropert
     additionalProperties: false,
     minProperties: 1,
   });
+}
+
+/** A member whose schema differs by jurisdiction keeps its JSON type and bounds; the merged record is validated in full. */
+function loosened(schema: TSchema & Record<string, unknown>): Record<string, unknown> {
+  const type = (schema.type as string | undefined) ?? 'string';
+  return {
+    type,
+    description: schema.description,
+    ...(type === 'string' ? { maxLength: (schema.maxLength as number | undefined) ?? 200 } : {}),
+    ...(type === 'array' ? { maxItems: schema.maxItems } : {}),
+  };
 }
 
 function stripOptional(schema: TSchema): TSchema {
