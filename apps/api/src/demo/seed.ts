@@ -53,7 +53,8 @@ type OrgKey =
   | 'northbridgePrimary'
   | 'glenmorayHigh'
   | 'glenmorayPrimary'
-  | 'vendor';
+  | 'vendor'
+  | 'operator';
 
 interface DemoOrganisation {
   kind: OrganisationKind;
@@ -115,6 +116,7 @@ export const DEMO_ORGANISATIONS: Record<OrgKey, DemoOrganisation> = {
     authority: 'glenmoray',
   },
   vendor: { kind: 'vendor', name: 'Example ePEP Ltd' },
+  operator: { kind: 'operator', name: 'CELR demo operator' },
 };
 
 /**
@@ -143,6 +145,7 @@ export const DEMO_CLIENTS: readonly { org: OrgKey; clientId: string; secret: str
     secret: 'demo-school-glenmoray-primary-secret',
   },
   { org: 'vendor', clientId: 'demo-vendor', secret: 'demo-vendor-secret' },
+  { org: 'operator', clientId: 'demo-operator', secret: 'demo-operator-secret' },
 ];
 
 /** The vendor acts for these organisations (a `Delegation` from each). */

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * celr-admin: register organisations, create API clients, rotate and revoke secrets, and record
+ * delegations, straight on the database. This is how an operator bootstraps a new deployment (the
+ * first operator client), and what they use when the API is not running.
+ *
+ *   npm run admin -w @celr/api -- <command> [options]
+ */
+import { parseArgs } from 'node:util';
+import type { OrganisationKind, Scope } from '../auth/caller.js';
+import { configFromEnv } from '../config.js';
+import { openDatabase } from '../db/database.js';
+import { createClient, createOrganisation, revokeClient, rotateSecret } from './organisations.js';
+
+const HELP = `celr-admin <command> [options]
+
+Works on DATABASE_URL (PostgreSQL), or on the embedded database in CELR_DATA_DIR (default ./.data/pglite).
+
+Commands:
+  list-organisations
+  create-organisation --kind <local-authority|school|vendor|operator> --name <name>
+                      [--jurisdiction england|scotland] [--la-code 990|S12000099] [--urn 990001]
+                      [--seed-code 5999011] [--authority <organisation id>]
+  create-client       --organisation <id> --name <name> [--scope learners:read --scope ...]
+                      prints the client id and secret; the secret is shown only this once
+  rotate-secret       --client <client id>      prints the new secret; the old one stops working
+  revoke-client       --client <client id>      its tokens stop working at once
+  delegate            --vendor <id> --organisation <id>   lets a vendor act for an organisation
+
+Example: the first operator client of a new deployment
+  celr-admin create-organisation --kind operator --name "Platform operator"
+  celr-admin create-client --organisation <id printed above> --name "ops" --scope admin`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    kind: { type: 'string' },
+    name: { type: 'string' },
+    jurisdiction: { type: 'string' },
+    'la-code': { type: 'string' },
+    urn: { type: 'string' },
+    'seed-code': { type: 'string' },
+    authority: { type: 'string' },
+    organisation: { type: 'string' },
+    scope: { type: 'string', multiple: true },
+    client: { type: 'string' },
+    vendor: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+function required(name: keyof typeof values): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') {
+    console.error(`celr-admin: --${name} is required for this command (see --help).`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const command = positionals[0];
+if (!command || values.help) {
+  console.log(HELP);
+  process.exit(command || values.help ? 0 : 2);
+}
+
+const config = configFromEnv();
+const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+try {
+  await db.migrate();
+  const { prisma } = db;
+  switch (command) {
+    case 'list-organisations':
+      for (const o of await prisma.organisation.findMany({ orderBy: { createdAt: 'asc' } })) {
+        console.log(`${o.id}  ${o.kind.padEnd(15)} ${o.name}${o.laCode ? `  (${o.laCode})` : ''}${o.urn ? `  URN ${o.urn}` : ''}${o.seedCode ? `  SEED ${o.seedCode}` : ''}`);
+      }
+      break;
+    case 'create-organisation': {
+      const org = await createOrganisation(prisma, {
+        kind: required('kind') as OrganisationKind,
+        name: required('name'),
+        jurisdiction: values.jurisdiction as 'england' | 'scotland' | undefined,
+        laCode: values['la-code'],
+        urn: values.urn,
+        seedCode: values['seed-code'],
+        authorityId: values.authority,
+      });
+      console.log(`created organisation ${org.id} (${org.kind}, ${org.name})`);
+      break;
+    }
+    case 'create-client': {
+      const client = await createClient(prisma, { organisationId: required('organisation'), name: required('name'), scopes: values.scope as Scope[] | undefined });
+      console.log(`client_id=${client.clientId}\nclient_secret=${client.secret}\nscopes=${client.scopes.join(' ')}`);
+      break;
+    }
+    case 'rotate-secret': {
+      const rotated = await rotateSecret(prisma, required('client'));
+      console.log(`client_id=${rotated.clientId}\nclient_secret=${rotated.secret}`);
+      break;
+    }
+    case 'revoke-client':
+      await revokeClient(prisma, required('client'));
+      console.log(`revoked ${values.client}`);
+      break;
+    case 'delegate': {
+      const vendorId = required('vendor');
+      const organisationId = required('organisation');
+      await prisma.delegation.upsert({
+        where: { vendorId_organisationId: { vendorId, organisationId } },
+        create: { vendorId, organisationId },
+        update: { revokedAt: null },
+      });
+      console.log(`vendor ${vendorId} may now act for ${organisationId}`);
+      break;
+    }
+    default:
+      console.error(`celr-admin: unknown command '${command}'.\n\n${HELP}`);
+      process.exitCode = 2;
+  }
+} catch (error) {
+  console.error(`celr-admin: ${error instanceof Error ? error.message.split('\n').at(-1) : String(error)}`);
+  process.exitCode = 1;
+} finally {
+  await db.close();
+}
