@@ -1,0 +1,16 @@
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Tests that cross packages: the SDK against a running API, the CLI as a process, the docs site in
+// a browser. Workspace packages resolve to their TypeScript sources.
+export default defineConfig({
+  resolve: { conditions: ['@celr/source', ...defaultServerConditions] },
+  ssr: { resolve: { conditions: ['@celr/source', ...defaultServerConditions] } },
+  test: {
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    env: { DATABASE_URL: '' },
+  },
+});
