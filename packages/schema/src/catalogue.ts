@@ -2,6 +2,7 @@ import type { TSchema } from 'typebox';
 import { JURISDICTIONS } from './common/primitives.js';
 import { Problem, ValidationIssueSchema } from './common/problem.js';
 import { records } from './records/index.js';
+import { BundleManifest, TransferBundle } from './transfer/bundle.js';
 
 /**
  * Every named schema CELR publishes, in one list: the JSON Schema files, the OpenAPI components
@@ -46,7 +47,36 @@ export function schemaCatalogue(): NamedSchema[] {
     { name: 'Problem', schema: problem as unknown as TSchema },
     { name: 'ValidationIssue', schema: ValidationIssueSchema },
   );
+  named.push(
+    { name: 'BundleManifest', schema: BundleManifest },
+    { name: 'TransferBundle', schema: bundleByName() },
+  );
   return named;
+}
+
+/** The bundle with its records referred to by name, as the files and the OpenAPI document want it. */
+function bundleByName(): TSchema {
+  const { properties: _, ...bundle } = TransferBundle as unknown as Record<string, unknown>;
+  const content = TransferBundle.properties.content as unknown as Record<string, unknown>;
+  const list = (name: string, key: 'plans' | 'meetings' | 'transitions') => ({
+    ...(TransferBundle.properties.content.properties[key] as unknown as Record<string, unknown>),
+    items: { $ref: name },
+  });
+  return {
+    ...bundle,
+    properties: {
+      manifest: { $ref: 'BundleManifest', description: 'Who sends what to whom, and why.' },
+      content: {
+        ...content,
+        properties: {
+          learner: { $ref: 'Learner', description: 'The learner, as the sender holds them.' },
+          plans: list('Plan', 'plans'),
+          meetings: list('Meeting', 'meetings'),
+          transitions: list('Transition', 'transitions'),
+        },
+      },
+    },
+  } as unknown as TSchema;
 }
 
 /** Rewrite every by-name reference (`$ref` and discriminator mappings) with `to(name)`. */

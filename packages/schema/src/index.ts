@@ -17,5 +17,6 @@ export * from './common/index.js';
 export * from './examples/index.js';
 export * from './identifiers/index.js';
 export * from './records/index.js';
+export * from './transfer/index.js';
 export * from './validation/index.js';
 export const SCHEMA_VERSION = '0.1.0';

@@ -44,10 +44,12 @@ const Enrolment = (j: Jurisdiction) =>
     {
       school: SchoolRef,
       startDate: IsoDate('First day on roll.'),
-      yearGroup: JurisdictionCodeField(
-        jurisdictionListIds.yearGroup,
-        j,
-        'National curriculum year group in England, stage in Scotland.',
+      yearGroup: Type.Optional(
+        JurisdictionCodeField(
+          jurisdictionListIds.yearGroup,
+          j,
+          'National curriculum year group in England, stage in Scotland. Absent where the setting has none.',
+        ),
       ),
       setting: CodeField(
         'education-setting',
@@ -162,6 +164,21 @@ const ChildView = Type.Object(
   { additionalProperties: false, description: "The child's own view, in their words where possible." },
 );
 
+const ReviewItem = Type.Object(
+  {
+    pointer: Type.String({
+      maxLength: 200,
+      description: 'Where the value was in the sending record (JSON pointer).',
+    }),
+    value: Type.Unknown({ description: 'The value as it was sent, unchanged.' }),
+    list: Type.Optional(Type.String({ maxLength: 100, description: 'The code list the value came from.' })),
+    label: Type.Optional(Type.String({ maxLength: 500, description: "The code's label in that list." })),
+    reason: Text('Why it needs review.', 500),
+    raisedOn: IsoDate('When the value was set aside.'),
+  },
+  { additionalProperties: false, description: 'A value set aside for review.' },
+);
+
 /** The fields of a learner record that a client writes, for one jurisdiction. */
 export const learnerFields = (j: Jurisdiction) => ({
   jurisdiction: Type.Literal(j, { description: 'The nation whose code lists apply.' }),
@@ -185,5 +202,12 @@ export const learnerFields = (j: Jurisdiction) => ({
   contacts: Type.Optional(Type.Array(Contact(j), { maxItems: 50, description: 'Key contacts by role.' })),
   views: Type.Optional(
     Type.Array(ChildView, { maxItems: 200, description: "The child's own views over time." }),
+  ),
+  review: Type.Optional(
+    Type.Array(ReviewItem, {
+      maxItems: 200,
+      description:
+        "Values that came in a transfer from the other nation and have no counterpart in this nation's code lists: kept here, with where they were, for the receiving authority to review. Remove an item once it is dealt with.",
+    }),
   ),
 });

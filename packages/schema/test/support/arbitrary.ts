@@ -81,6 +81,9 @@ export function arbitraryOf(
       return fc.boolean();
     case 'null':
       return fc.constant(null);
+    case undefined:
+      // No type at all (TypeBox's Unknown): any JSON value is allowed.
+      return fc.jsonValue({ maxDepth: 2 });
     default:
       return unsupported(path, `type ${JSON.stringify(schema.type)}`);
   }

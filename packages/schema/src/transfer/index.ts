@@ -1,0 +1,4 @@
+export * from './bundle.js';
+export * from './convert.js';
+export { CROSSWALK } from './crosswalk.js';
+export * from './validate-bundle.js';
