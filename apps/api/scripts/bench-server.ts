@@ -32,7 +32,8 @@ const mode = process.argv[2];
 const databaseUrl = process.env.DATABASE_URL;
 const poolSize = Number(process.env.BENCH_POOL_SIZE ?? 10);
 if (!databaseUrl) throw new Error('bench-server: DATABASE_URL is required.');
-if (mode !== 'api' && mode !== 'bare') throw new Error(`bench-server: mode must be 'api' or 'bare', not '${mode}'.`);
+if (mode !== 'api' && mode !== 'bare')
+  throw new Error(`bench-server: mode must be 'api' or 'bare', not '${mode}'.`);
 
 // Peak resident set size, sampled (the parent also reads the exact VmHWM from /proc where it can).
 let peakRss = process.memoryUsage.rss();
@@ -59,7 +60,10 @@ async function profileCommand(message: { type?: string; file?: string }) {
       send({ type: 'profile-written' });
     }
   } catch (error) {
-    send({ type: message.type === 'profile-start' ? 'profile-started' : 'profile-written', error: String(error) });
+    send({
+      type: message.type === 'profile-start' ? 'profile-started' : 'profile-written',
+      error: String(error),
+    });
   }
 }
 process.on('message', (message: { type?: string; file?: string }) => {
@@ -107,7 +111,11 @@ if (mode === 'api') {
         level,
         stream: createWriteStream('/dev/null'),
         serializers: {
-          req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?')[0], id: req.id }),
+          req: (req: { method: string; url: string; id: string }) => ({
+            method: req.method,
+            path: req.url.split('?')[0],
+            id: req.id,
+          }),
         },
         redact: ['req.headers.authorization'],
       }
@@ -136,7 +144,15 @@ if (mode === 'api') {
     'WHERE ("public"."record"."id" = $1 AND "public"."record"."kind" = $2 AND (EXISTS(SELECT "t1"."learner_id" FROM "public"."learner_access" AS "t1" ' +
     'WHERE ("t1"."organisation_id" = $3 AND "t1"."ended_at" IS NULL AND ("j0"."id") = ("t1"."learner_id") AND "t1"."learner_id" IS NOT NULL)) ' +
     'AND ("j0"."id" IS NOT NULL))) LIMIT $4 OFFSET $5';
-  type Row = { id: string; version: number; created_at: Date; updated_at: Date; deleted_at: Date | null; written_by_id: string; data: Record<string, unknown> };
+  type Row = {
+    id: string;
+    version: number;
+    created_at: Date;
+    updated_at: Date;
+    deleted_at: Date | null;
+    written_by_id: string;
+    data: Record<string, unknown>;
+  };
 
   const app = Fastify({ logger: false });
   app.get('/learners/:id', async (request, reply) => {

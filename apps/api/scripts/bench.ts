@@ -25,6 +25,13 @@
  *   --no-idempotency   POST without Idempotency-Key (BENCH_IDEMPOTENCY=0)
  *   --log-level <lvl>  the API logs as src/main.ts does, at this level, to /dev/null (BENCH_LOG_LEVEL;
  *                      default: no logger, as buildApp's default)
+ *   --runner <r>       how the servers run (BENCH_RUNNER): `bundle` (default) compiles bench-server.ts with
+ *                      the API's sources into one file with esbuild and runs it with plain node, as
+ *                      production runs dist/main.js; `tsx` runs the sources with `node --import tsx`,
+ *                      whose loader adds to the servers' memory (the report says about how much);
+ *                      `tsx` is the default with --profile, so that profiles name the source files
+ *   --node-flags=<f>   extra Node/V8 flags for the server processes, e.g. --node-flags='--max-semi-space-size=8'
+ *                      (BENCH_NODE_FLAGS); the environment (e.g. MALLOC_ARENA_MAX) is passed on too
  *   --profile          CPU-profile each API run (measured part only) and print where the time goes;
  *                      the .cpuprofile files are kept (open them in Chrome DevTools). Lowers the figures.
  *   --json <file>      also write the results as JSON
@@ -34,9 +41,9 @@
  *
  * Exits 0 when the runs complete, whether or not the aims are met; non-zero only on errors.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -47,7 +54,7 @@ import { createClient, createOrganisation } from '../src/admin/organisations.js'
 import { AuditTrail } from '../src/audit/audit-trail.js';
 import type { Caller } from '../src/auth/caller.js';
 import { type Database, openDatabase } from '../src/db/database.js';
-import { type TestDatabase, createTestDatabase } from '../src/db/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../src/db/test-database.js';
 import { RecordService } from '../src/records/record-service.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -63,13 +70,20 @@ const { values: flags } = parseArgs({
     'no-idempotency': { type: 'boolean' },
     'log-level': { type: 'string' },
     profile: { type: 'boolean' },
+    'node-flags': { type: 'string' },
+    runner: { type: 'string' },
     json: { type: 'string' },
     quick: { type: 'boolean' },
   },
 });
 const env = process.env;
 const quick = flags.quick ?? env.BENCH_QUICK === '1';
-const numberOption = (flag: string | undefined, variable: string | undefined, normal: number, quickValue: number) => {
+const numberOption = (
+  flag: string | undefined,
+  variable: string | undefined,
+  normal: number,
+  quickValue: number,
+) => {
   const value = Number(flag ?? variable ?? (quick ? quickValue : normal));
   if (!Number.isFinite(value) || value < 0) throw new Error(`Not a number: ${flag ?? variable}`);
   return value;
@@ -81,20 +95,35 @@ const LEARNERS = Math.max(numberOption(flags.learners, env.BENCH_LEARNERS, 2000,
 const IDEMPOTENCY = !(flags['no-idempotency'] ?? env.BENCH_IDEMPOTENCY === '0');
 const LOG_LEVEL = flags['log-level'] ?? env.BENCH_LOG_LEVEL;
 const PROFILE = flags.profile ?? env.BENCH_PROFILE === '1';
+// Profiles name the source files under tsx (the loader's work is done before a profile starts).
+const RUNNER = flags.runner ?? env.BENCH_RUNNER ?? (PROFILE ? 'tsx' : 'bundle');
+if (RUNNER !== 'bundle' && RUNNER !== 'tsx')
+  throw new Error(`--runner is 'bundle' or 'tsx', not '${RUNNER}'.`);
+const SERVER_NODE_FLAGS = flags['node-flags'] ?? env.BENCH_NODE_FLAGS;
 const JSON_FILE = flags.json ?? env.BENCH_JSON;
 const SERVER_URL = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ALL_RUNS = ['bare', 'read', 'list', 'create', 'read-no-audit', 'list-no-audit'] as const;
 type RunKey = (typeof ALL_RUNS)[number];
-const RUNS = new Set((flags.runs ?? env.BENCH_RUNS ?? ALL_RUNS.join(',')).split(',').map((r) => r.trim()).filter(Boolean));
-for (const r of RUNS) if (!(ALL_RUNS as readonly string[]).includes(r)) throw new Error(`Unknown run '${r}'; the runs are ${ALL_RUNS.join(', ')}.`);
+const RUNS = new Set(
+  (flags.runs ?? env.BENCH_RUNS ?? ALL_RUNS.join(','))
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean),
+);
+for (const r of RUNS)
+  if (!(ALL_RUNS as readonly string[]).includes(r))
+    throw new Error(`Unknown run '${r}'; the runs are ${ALL_RUNS.join(', ')}.`);
 
 /** The aims the release note states next to the figures. Missing them is reported, not an error. */
 const AIMS = { readRatio: 0.5, peakRssMb: 300 };
 
 const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const serverEntry = join(apiDir, 'scripts', 'bench-server.ts');
+// Inside the package, so that the bundle's imports of dependencies resolve as the sources' do.
+const bundleDir = join(apiDir, 'node_modules', '.cache', 'celr-bench');
 const startedAt = performance.now();
-const log = (message: string) => console.log(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+const log = (message: string) =>
+  console.log(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 
 // ---------------------------------------------------------------------------------------------------
 // autocannon (no type declarations are installed; these are the parts used here)
@@ -136,7 +165,9 @@ interface AutocannonOptions {
   method?: string;
   requests?: { method?: string; path?: string; setupRequest?: (request: RawRequest) => RawRequest }[];
 }
-const autocannon = createRequire(import.meta.url)('autocannon') as (options: AutocannonOptions) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  options: AutocannonOptions,
+) => Promise<AutocannonResult>;
 
 // ---------------------------------------------------------------------------------------------------
 // Servers, each its own Node process (scripts/bench-server.ts)
@@ -163,10 +194,17 @@ interface Server {
 
 const running = new Set<Server>();
 
-async function startServer(label: string, mode: 'api' | 'bare', extraEnv: Record<string, string>): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@celr/source', '--import', 'tsx', serverEntry, mode], {
+async function startServer(
+  label: string,
+  mode: 'api' | 'bare',
+  extraEnv: Record<string, string>,
+): Promise<Server> {
+  const nodeFlags = SERVER_NODE_FLAGS ? SERVER_NODE_FLAGS.split(/\s+/).filter(Boolean) : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, ...serverCommand, mode], {
     cwd: apiDir,
-    env: { ...process.env, CELR_TOKEN_TTL_SECONDS: '86400', ...extraEnv },
+    // Tokens outlive the run, and the per-client rate limit (src/http/hardening.ts) is raised out of reach:
+    // the limiter still runs on every request, it just never refuses one.
+    env: { ...process.env, CELR_TOKEN_TTL_SECONDS: '86400', CELR_RATE_LIMIT_MAX: '1000000000', ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pid = child.pid;
@@ -179,12 +217,16 @@ async function startServer(label: string, mode: 'api' | 'bare', extraEnv: Record
 
   const reply = <T>(type: string, request: object, timeoutMs = 30_000) =>
     new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`${label}: no '${type}' message within ${timeoutMs / 1000} s.`)), timeoutMs);
+      const timer = setTimeout(
+        () => done(new Error(`${label}: no '${type}' message within ${timeoutMs / 1000} s.`)),
+        timeoutMs,
+      );
       const onMessage = (message: { type?: string; error?: string }) => {
         if (message.type !== type) return;
         done(message.error ? new Error(`${label}: ${message.error}`) : undefined, message as T);
       };
-      const onExit = (code: number | null) => done(new Error(`${label} exited (code ${code}) before answering '${type}'.`));
+      const onExit = (code: number | null) =>
+        done(new Error(`${label} exited (code ${code}) before answering '${type}'.`));
       function done(error?: Error, value?: T) {
         clearTimeout(timer);
         child.off('message', onMessage);
@@ -253,12 +295,61 @@ function readVmHwm(pid: number): number | undefined {
 }
 
 /**
+ * How the servers run. `bundle` (the default): scripts/bench-server.ts and the API's sources (and
+ * @celr/schema's) compiled by esbuild into one ES module, dependencies left as imports, run by plain
+ * `node` as `node dist/main.js` runs in production; no loader sits in the process, so its memory is the
+ * API's own. `tsx`: `node --import tsx` on the sources; the tsx loader then adds to each server's RSS
+ * (reported), and more the more code it loads.
+ */
+async function prepareServerCommand(): Promise<string[]> {
+  if (RUNNER === 'tsx') return ['--conditions=@celr/source', '--import', 'tsx', serverEntry];
+  // esbuild comes with tsx; it is not a dependency of this package, so it is looked up, not imported.
+  type Esbuild = { build(options: object): Promise<unknown> };
+  const esbuild = createRequire(import.meta.url)('esbuild') as Esbuild;
+  const workspace = ['@celr/schema'];
+  rmSync(bundleDir, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: [serverEntry],
+    outdir: bundleDir,
+    outExtension: { '.js': '.mjs' },
+    // The API's modules in their own chunk, loaded only by `api` mode (bench-server imports them dynamically).
+    splitting: true,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: `node${process.versions.node.split('.')[0]}`,
+    conditions: ['@celr/source'],
+    plugins: [
+      // Every package import stays an import, resolved from node_modules at run time, except the workspace's.
+      {
+        name: 'dependencies-external',
+        setup(build: {
+          onResolve(options: object, callback: (args: { path: string }) => object | undefined): void;
+        }) {
+          build.onResolve({ filter: /^[^./]/ }, (args) =>
+            workspace.some((w) => args.path === w || args.path.startsWith(`${w}/`))
+              ? undefined
+              : { path: args.path, external: true },
+          );
+        },
+      },
+    ],
+    logLevel: 'warning',
+  });
+  return [join(bundleDir, 'bench-server.mjs')];
+}
+let serverCommand: string[] = [];
+
+/**
  * What the tsx loader itself adds to a process's peak RSS: an idle process started as the servers are,
  * less a plain `node` one. The servers run TypeScript through tsx; production runs `node dist/main.js`.
  */
 async function loaderOverhead(): Promise<number | undefined> {
   const idlePeak = async (args: string[]) => {
-    const child = spawn(process.execPath, [...args, '-e', 'setTimeout(() => {}, 5000)'], { cwd: apiDir, stdio: 'ignore' });
+    const child = spawn(process.execPath, [...args, '-e', 'setTimeout(() => {}, 5000)'], {
+      cwd: apiDir,
+      stdio: 'ignore',
+    });
     const exit = new Promise((resolve) => child.once('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const peak = child.pid === undefined ? undefined : readVmHwm(child.pid);
@@ -266,15 +357,110 @@ async function loaderOverhead(): Promise<number | undefined> {
     await exit;
     return peak;
   };
-  const [withTsx, plain] = [await idlePeak(['--conditions=@celr/source', '--import', 'tsx']), await idlePeak([])];
+  const [withTsx, plain] = [
+    await idlePeak(['--conditions=@celr/source', '--import', 'tsx']),
+    await idlePeak([]),
+  ];
   return withTsx !== undefined && plain !== undefined ? withTsx - plain : undefined;
+}
+
+/**
+ * CPU time used so far, in ms: the server process, all local PostgreSQL processes, and this process
+ * (the load generator). Linux only (/proc); elsewhere the server and PostgreSQL figures are undefined.
+ */
+interface CpuSnapshot {
+  server?: number;
+  postgres?: number;
+  client: number;
+}
+const TICK_MS = (() => {
+  try {
+    return 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  } catch {
+    return 10;
+  }
+})();
+function cpuOf(pid: number | string): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+function cpuSnapshot(serverPid: number): CpuSnapshot {
+  let postgres: number | undefined;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let comm: string;
+      try {
+        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        continue;
+      }
+      if (comm !== 'postgres') continue;
+      postgres = (postgres ?? 0) + (cpuOf(pid) ?? 0);
+    }
+  } catch {
+    // No /proc.
+  }
+  const self = process.cpuUsage();
+  return { server: cpuOf(serverPid), postgres, client: (self.user + self.system) / 1000 };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Learners: the example learner with the name, date of birth and identifiers varied
 
-const GIVEN = ['Amara', 'Callum', 'Priya', 'Tomasz', 'Aisha', 'Kieran', 'Ffion', 'Oluwaseun', 'Mei', 'Jack', 'Leila', 'Dylan', 'Zainab', 'Ellis', 'Niamh', 'Reuben', 'Sofia', 'Kai', 'Hannah', 'Yusuf'];
-const FAMILY = ['Okafor-Lees', 'MacLeod', 'Natarajan', 'Kowalski', 'Begum', 'Doherty', 'Price', 'Adeyemi', 'Chen', 'Smith', 'Haddad', 'Evans', 'Hussain', 'Walsh', 'Byrne', 'Cohen', 'Rossi', 'Nguyen', 'Taylor', 'Ali', 'Whitcombe', 'Reeve', 'Mensah'];
+const GIVEN = [
+  'Amara',
+  'Callum',
+  'Priya',
+  'Tomasz',
+  'Aisha',
+  'Kieran',
+  'Ffion',
+  'Oluwaseun',
+  'Mei',
+  'Jack',
+  'Leila',
+  'Dylan',
+  'Zainab',
+  'Ellis',
+  'Niamh',
+  'Reuben',
+  'Sofia',
+  'Kai',
+  'Hannah',
+  'Yusuf',
+];
+const FAMILY = [
+  'Okafor-Lees',
+  'MacLeod',
+  'Natarajan',
+  'Kowalski',
+  'Begum',
+  'Doherty',
+  'Price',
+  'Adeyemi',
+  'Chen',
+  'Smith',
+  'Haddad',
+  'Evans',
+  'Hussain',
+  'Walsh',
+  'Byrne',
+  'Cohen',
+  'Rossi',
+  'Nguyen',
+  'Taylor',
+  'Ali',
+  'Whitcombe',
+  'Reeve',
+  'Mensah',
+];
 
 function learnerBody(n: number): Record<string, unknown> {
   // UPN: check letter + LA code 990 + nine digits unique to this learner.
@@ -402,6 +588,8 @@ interface RunResult {
   statusCodes: Record<string, number>;
   peakRssMb: number;
   auditEvents?: number;
+  /** CPU time per request, in ms, of the server process, PostgreSQL and the load generator. */
+  cpuMsPerRequest: { server?: number; postgres?: number; client: number };
   profile?: string;
 }
 
@@ -444,6 +632,8 @@ async function main() {
       `Node ${process.version}, ${availableParallelism()} CPUs (${cpuModel}); load generator, servers and PostgreSQL share them.`,
   );
 
+  serverCommand = await prepareServerCommand();
+
   // 1. Database, organisation, client, learners.
   testDb = await createTestDatabase(SERVER_URL);
   const url = testDb.url as string;
@@ -451,8 +641,15 @@ async function main() {
   db = await openDatabase({ url, poolSize: 10 });
   await db.migrate();
   const { prisma } = db;
-  const pgVersion = (await prisma.$queryRawUnsafe<{ server_version: string }[]>('SHOW server_version'))[0]?.server_version ?? '?';
-  const org = await createOrganisation(prisma, { kind: 'local-authority', name: 'Northbridge Borough Council', jurisdiction: 'england', laCode: '990' });
+  const pgVersion =
+    (await prisma.$queryRawUnsafe<{ server_version: string }[]>('SHOW server_version'))[0]?.server_version ??
+    '?';
+  const org = await createOrganisation(prisma, {
+    kind: 'local-authority',
+    name: 'Northbridge Borough Council',
+    jurisdiction: 'england',
+    laCode: '990',
+  });
   const client = await createClient(prisma, { organisationId: org.id, name: 'bench client' });
   const caller: Caller = {
     clientId: client.clientId,
@@ -481,11 +678,16 @@ async function main() {
     },
   );
   await prisma.$executeRawUnsafe('VACUUM ANALYZE');
-  log(`${LEARNERS} learners loaded through RecordService in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s (PostgreSQL ${pgVersion})`);
+  log(
+    `${LEARNERS} learners loaded through RecordService in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s (PostgreSQL ${pgVersion})`,
+  );
   shuffle(ids);
   let nextLearner = LEARNERS;
 
-  const auditCount = async () => Number((await prisma.$queryRawUnsafe<{ n: bigint }[]>('SELECT count(*) AS n FROM audit_event'))[0]?.n ?? 0);
+  const auditCount = async () =>
+    Number(
+      (await prisma.$queryRawUnsafe<{ n: bigint }[]>('SELECT count(*) AS n FROM audit_event'))[0]?.n ?? 0,
+    );
 
   // 2-4. The servers and the runs.
   let bareBody: unknown;
@@ -497,14 +699,17 @@ async function main() {
   for (const step of plan) {
     const runs = step.runs.filter((r) => RUNS.has(r));
     if (runs.length === 0) continue;
-    const label = step.server === 'bare' ? 'bare server' : step.server === 'api' ? 'API' : 'API (no read audit)';
+    const label =
+      step.server === 'bare' ? 'bare server' : step.server === 'api' ? 'API' : 'API (no read audit)';
     const extraEnv: Record<string, string> = { DATABASE_URL: url };
     if (step.server === 'bare') extraEnv.BENCH_ORG_ID = org.id;
     if (step.server === 'api-no-audit') extraEnv.BENCH_NO_AUDIT = '1';
     if (step.server !== 'bare' && LOG_LEVEL) extraEnv.BENCH_LOG_LEVEL = LOG_LEVEL;
     const server = await startServer(label, step.server === 'bare' ? 'bare' : 'api', extraEnv);
     const startupPeak = await server.peakRss();
-    log(`${label} listening on ${server.url} (pid ${server.pid}, ${(startupPeak / MB).toFixed(0)} MB peak RSS at start)`);
+    log(
+      `${label} listening on ${server.url} (pid ${server.pid}, ${(startupPeak / MB).toFixed(0)} MB peak RSS at start)`,
+    );
     let peak = startupPeak;
 
     let headers: Record<string, string> = {};
@@ -512,7 +717,11 @@ async function main() {
       const res = await fetch(`${server.url}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret }),
+        body: JSON.stringify({
+          grant_type: 'client_credentials',
+          client_id: client.clientId,
+          client_secret: client.secret,
+        }),
       });
       if (res.status !== 200) throw new Error(`POST /oauth/token: ${res.status} ${await res.text()}`);
       headers = { authorization: `Bearer ${((await res.json()) as { access_token: string }).access_token}` };
@@ -538,7 +747,11 @@ async function main() {
               path: '/v1/learners',
               setupRequest: (r) => ({
                 ...r,
-                headers: { ...r.headers, 'content-type': 'application/json', ...(IDEMPOTENCY ? { 'idempotency-key': randomUUID() } : {}) },
+                headers: {
+                  ...r.headers,
+                  'content-type': 'application/json',
+                  ...(IDEMPOTENCY ? { 'idempotency-key': randomUUID() } : {}),
+                },
                 body: JSON.stringify(learnerBody(nextLearner++)),
               }),
             },
@@ -555,33 +768,55 @@ async function main() {
       if (res.status !== 200) throw new Error(`API GET /v1/learners/{id}: ${res.status} ${await res.text()}`);
       const body = await res.json();
       if (bareBody !== undefined && !isDeepStrictEqual(body, bareBody)) {
-        throw new Error('The bare route and the API return different representations of the same learner; the comparison would be unfair.');
+        throw new Error(
+          'The bare route and the API return different representations of the same learner; the comparison would be unfair.',
+        );
       }
       const list = await fetch(`${server.url}/v1/learners?limit=50`, { headers });
       const items = list.status === 200 ? ((await list.json()) as { items: unknown[] }).items.length : 0;
-      if (list.status !== 200 || items !== Math.min(50, LEARNERS)) throw new Error(`API GET /v1/learners?limit=50: ${list.status}, ${items} items`);
+      if (list.status !== 200 || items !== Math.min(50, LEARNERS))
+        throw new Error(`API GET /v1/learners?limit=50: ${list.status}, ${items} items`);
       if (runs.includes('create')) {
         const created = await fetch(`${server.url}/v1/learners`, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
           body: JSON.stringify(learnerBody(nextLearner++)),
         });
-        if (created.status !== 201) throw new Error(`API POST /v1/learners: ${created.status} ${await created.text()}`);
+        if (created.status !== 201)
+          throw new Error(`API POST /v1/learners: ${created.status} ${await created.text()}`);
       }
     }
 
     for (const key of runs) {
-      const options: AutocannonOptions = { url: server.url, connections: CONNECTIONS, duration: DURATION, timeout: 10, headers, requests: requestFor(key) };
+      const options: AutocannonOptions = {
+        url: server.url,
+        connections: CONNECTIONS,
+        duration: DURATION,
+        timeout: 10,
+        headers,
+        requests: requestFor(key),
+      };
       if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
+      // The process's peak so far (warm-up included) counts; each run then gets a peak of its own.
+      peak = Math.max(peak, await server.peakRss());
       server.resetPeak();
       const auditBefore = await auditCount();
-      const profileFile = profileDir && step.server !== 'bare' ? join(profileDir, `${key}.cpuprofile`) : undefined;
+      const profileFile =
+        profileDir && step.server !== 'bare' ? join(profileDir, `${key}.cpuprofile`) : undefined;
       const stopProfile = profileFile ? await server.profile(profileFile) : undefined;
+      const cpuBefore = cpuSnapshot(server.pid);
       const r = await autocannon(options);
+      const cpuAfter = cpuSnapshot(server.pid);
       await stopProfile?.();
+      const perRequest = (after: number | undefined, before: number | undefined) =>
+        after === undefined || before === undefined || r.requests.total === 0
+          ? undefined
+          : (after - before) / r.requests.total;
       const phasePeak = await server.peakRss();
       peak = Math.max(peak, phasePeak);
-      const statusCodes = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]));
+      const statusCodes = Object.fromEntries(
+        Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]),
+      );
       const result: RunResult = {
         key,
         label: LABELS[key],
@@ -596,6 +831,11 @@ async function main() {
         statusCodes,
         peakRssMb: phasePeak / MB,
         auditEvents: (await auditCount()) - auditBefore,
+        cpuMsPerRequest: {
+          server: perRequest(cpuAfter.server, cpuBefore.server),
+          postgres: perRequest(cpuAfter.postgres, cpuBefore.postgres),
+          client: perRequest(cpuAfter.client, cpuBefore.client) ?? 0,
+        },
         ...(profileFile ? { profile: profileFile } : {}),
       };
       results.push(result);
@@ -605,23 +845,48 @@ async function main() {
       );
     }
     const stats = await server.stats();
-    serverPeaks.push({ label, peakRssMb: peak / MB, idleRssMb: stats.rss / MB, heapUsedMb: stats.heapUsed / MB });
+    serverPeaks.push({
+      label,
+      peakRssMb: peak / MB,
+      idleRssMb: stats.rss / MB,
+      heapUsedMb: stats.heapUsed / MB,
+    });
     await server.stop();
   }
 
-  const tsxOverhead = await loaderOverhead();
+  const tsxOverhead = RUNNER === 'tsx' ? await loaderOverhead() : undefined;
 
   // 5. The report.
   const byKey = new Map(results.map((r) => [r.key, r]));
-  const row = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const widths = [48, 12, 8, 8, 8, 8, 12, 12];
+  const row = (cells: string[], widths: number[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const widths = [48, 10, 6, 6, 7, 6, 10, 8, 20];
+  const ms = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(2));
   const lines = [
     '',
     `Results (${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up, ${LEARNERS} learners, PostgreSQL ${pgVersion}, ` +
-      `Node ${process.version}, ${availableParallelism()} CPUs${LOG_LEVEL ? `, API logging at ${LOG_LEVEL}` : ''}${PROFILE ? ', CPU-profiled' : ''})`,
+      `Node ${process.version}, ${availableParallelism()} CPUs${LOG_LEVEL ? `, API logging at ${LOG_LEVEL}` : ''}${PROFILE ? ', CPU-profiled' : ''}` +
+      `, servers run by ${RUNNER === 'tsx' ? 'node --import tsx' : 'node (esbuild bundle)'}` +
+      `${SERVER_NODE_FLAGS ? `, server flags ${SERVER_NODE_FLAGS}` : ''}${env.MALLOC_ARENA_MAX ? `, MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX}` : ''})`,
     '',
-    row(['run', 'req/s mean', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'audit rows', 'peak RSS MB'], widths),
-    row(widths.map((w) => '-'.repeat(w)), widths),
+    row(
+      [
+        'run',
+        'req/s mean',
+        'p50 ms',
+        'p99 ms',
+        'non-2xx',
+        'errors',
+        'audit rows',
+        'peak RSS',
+        'CPU ms/req srv/pg/ac',
+      ],
+      widths,
+    ),
+    row(
+      widths.map((w) => '-'.repeat(w)),
+      widths,
+    ),
     ...results.map((r) =>
       row(
         [
@@ -632,35 +897,59 @@ async function main() {
           String(r.non2xx),
           String(r.errors + r.timeouts),
           r.key === 'bare' ? '-' : String(r.auditEvents),
-          r.peakRssMb.toFixed(0),
+          `${r.peakRssMb.toFixed(0)} MB`,
+          `${ms(r.cpuMsPerRequest.server)} / ${ms(r.cpuMsPerRequest.postgres)} / ${ms(r.cpuMsPerRequest.client)}`,
         ],
         widths,
       ),
     ),
     '',
+    'CPU ms/req: CPU time per request of the server process / all PostgreSQL processes / the load generator (autocannon).',
+    '',
   ];
+  const failedRuns = results.filter(
+    (r) => r.non2xx + r.errors + r.timeouts > 0.01 * (r.requests + r.errors + r.timeouts),
+  );
+  for (const r of failedRuns) {
+    const codes = Object.entries(r.statusCodes)
+      .map(([code, n]) => `${code}: ${n}`)
+      .join(', ');
+    lines.push(
+      `INVALID: ${r.label.trim()} had ${r.non2xx} non-2xx responses and ${r.errors + r.timeouts} errors (${codes}); its figures do not measure successful requests.`,
+    );
+  }
+  if (failedRuns.length) lines.push('');
   const bare = byKey.get('bare');
   const read = byKey.get('read');
   const readNoAudit = byKey.get('read-no-audit');
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   if (bare && read) {
     const ratio = read.requestsPerSecond / bare.requestsPerSecond;
-    lines.push(`API read / bare read:                  ${ratio.toFixed(2)}   (aim >= ${AIMS.readRatio}: ${verdict(ratio >= AIMS.readRatio)})`);
+    lines.push(
+      `API read / bare read:                  ${ratio.toFixed(2)}   (aim >= ${AIMS.readRatio}: ${verdict(ratio >= AIMS.readRatio)})`,
+    );
   }
   if (bare && readNoAudit) {
     const ratio = readNoAudit.requestsPerSecond / bare.requestsPerSecond;
     lines.push(`API read without read audit / bare:    ${ratio.toFixed(2)}`);
   }
   if (read && readNoAudit) {
-    lines.push(`Read audit insert costs:               ${(100 * (1 - read.requestsPerSecond / readNoAudit.requestsPerSecond)).toFixed(0)} % of API read throughput`);
+    lines.push(
+      `Read audit insert costs:               ${(100 * (1 - read.requestsPerSecond / readNoAudit.requestsPerSecond)).toFixed(0)} % of API read throughput`,
+    );
   }
   const apiPeaks = serverPeaks.filter((s) => s.label !== 'bare server');
   for (const s of serverPeaks) {
-    const aim = s.label === 'API' ? `   (aim < ${AIMS.peakRssMb} MB: ${verdict(s.peakRssMb < AIMS.peakRssMb)})` : '';
-    lines.push(`${`Peak RSS, ${s.label}:`.padEnd(39)}${s.peakRssMb.toFixed(0)} MB${aim}   (idle at the end: RSS ${s.idleRssMb.toFixed(0)} MB, heap ${s.heapUsedMb.toFixed(0)} MB)`);
+    const aim =
+      s.label === 'API' ? `   (aim < ${AIMS.peakRssMb} MB: ${verdict(s.peakRssMb < AIMS.peakRssMb)})` : '';
+    lines.push(
+      `${`Peak RSS, ${s.label}:`.padEnd(39)}${s.peakRssMb.toFixed(0)} MB${aim}   (idle at the end: RSS ${s.idleRssMb.toFixed(0)} MB, heap ${s.heapUsedMb.toFixed(0)} MB)`,
+    );
   }
   if (tsxOverhead !== undefined) {
-    lines.push(`${'Of which the tsx loader:'.padEnd(39)}about ${(tsxOverhead / MB).toFixed(0)} MB in each server (an idle tsx process less plain node; production runs node dist/main.js)`);
+    lines.push(
+      `${'Of which the tsx loader:'.padEnd(39)}about ${(tsxOverhead / MB).toFixed(0)} MB in each server (an idle tsx process less plain node; production runs node dist/main.js)`,
+    );
   }
   const seconds = (performance.now() - startedAt) / 1000;
   lines.push(`Run time:                              ${seconds.toFixed(0)} s`);
@@ -685,17 +974,30 @@ async function main() {
           cpus: availableParallelism(),
           cpuModel,
           postgres: pgVersion,
-          options: { duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, learners: LEARNERS, idempotency: IDEMPOTENCY, logLevel: LOG_LEVEL ?? null, profile: PROFILE },
+          options: {
+            duration: DURATION,
+            warmup: WARMUP,
+            connections: CONNECTIONS,
+            learners: LEARNERS,
+            idempotency: IDEMPOTENCY,
+            logLevel: LOG_LEVEL ?? null,
+            profile: PROFILE,
+            runner: RUNNER,
+            serverNodeFlags: SERVER_NODE_FLAGS ?? null,
+            mallocArenaMax: env.MALLOC_ARENA_MAX ?? null,
+          },
           aims: AIMS,
           results,
           servers: serverPeaks,
           ratios: {
             apiReadOverBare: bare && read ? read.requestsPerSecond / bare.requestsPerSecond : null,
-            apiReadNoAuditOverBare: bare && readNoAudit ? readNoAudit.requestsPerSecond / bare.requestsPerSecond : null,
+            apiReadNoAuditOverBare:
+              bare && readNoAudit ? readNoAudit.requestsPerSecond / bare.requestsPerSecond : null,
           },
           apiPeakRssMb: apiPeaks.length ? Math.max(...apiPeaks.map((s) => s.peakRssMb)) : null,
           tsxLoaderRssMb: tsxOverhead === undefined ? null : tsxOverhead / MB,
           runSeconds: seconds,
+          valid: failedRuns.length === 0,
         },
         null,
         2,
@@ -703,6 +1005,10 @@ async function main() {
     );
     console.log(`\nResults written to ${JSON_FILE}`);
   }
+
+  // A run made mostly of refusals measures nothing: that is an error, not a missed aim.
+  if (failedRuns.length)
+    throw new Error(`${failedRuns.length} run(s) had more than 1 % failed requests; see INVALID above.`);
 }
 
 let failed = false;

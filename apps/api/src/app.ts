@@ -20,6 +20,8 @@ import { newRequestId } from './http/request-id.js';
 import { registerLearnerRoutes } from './learners/routes.js';
 import { RecordService } from './records/record-service.js';
 import { registerRecordRoutes } from './records/routes.js';
+import { registerTransferRoutes } from './transfers/routes.js';
+import { TransferService } from './transfers/transfer-service.js';
 
 export interface BuildOptions {
   /** The database; omit only to emit the OpenAPI document (no request can then be served). */
@@ -96,6 +98,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         { name: 'Plans', description: "PEPs, child's plans, CSPs, EHC plans and pathway plans." },
         { name: 'Meetings', description: 'PEP meetings, reviews and other meetings.' },
         { name: 'Transitions', description: 'School, placement and authority moves.' },
+        {
+          name: 'Transfers',
+          description: "A learner's records moving between organisations, without drift or loss.",
+        },
         { name: 'Audit', description: "Who read and wrote a learner's records." },
         {
           name: 'Administration',
@@ -138,6 +144,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
+  registerTransferRoutes(
+    app,
+    new TransferService(prisma as never, audit, { overdueHours: config.transferOverdueHours }),
+  );
   registerAdminRoutes(app, prisma as never);
 
   // While draining, responses ask clients to close their connection, so keep-alive sockets end

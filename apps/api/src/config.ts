@@ -18,6 +18,8 @@ export interface AppConfig {
   /** Origins allowed to call the API from a browser (CORS). */
   corsOrigins: string[];
   rateLimit: { max: number; windowMs: number };
+  /** A pending transfer older than this many hours is flagged overdue. */
+  transferOverdueHours: number;
   /** Redis for rate-limit counters shared by several API processes. */
   redisUrl?: string;
 }
@@ -49,5 +51,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
       windowMs: Number(env.CELR_RATE_LIMIT_WINDOW_MS ?? 60_000),
     },
     redisUrl: env.CELR_REDIS_URL || undefined,
+    transferOverdueHours: Number(env.CELR_TRANSFER_OVERDUE_HOURS ?? 72),
   };
 }

@@ -8,6 +8,8 @@ import { startTestApi, type TestApi } from './support/api.js';
 
 let api: TestApi;
 const ids = { learner: '', plan: '', meeting: '', transition: '' };
+/** A transfer of the learner from Northbridge to the school they are moving to. */
+let transferId = '';
 const UPN = englandLearner.identifiers[0]!.value;
 
 beforeAll(async () => {
@@ -21,6 +23,11 @@ beforeAll(async () => {
   ids.plan = await post('/v1/plans', { ...englandPlan, learnerId: ids.learner });
   ids.meeting = await post('/v1/meetings', { ...englandMeeting, learnerId: ids.learner });
   ids.transition = await post('/v1/transitions', { ...englandTransition, learnerId: ids.learner });
+  transferId = await post('/v1/transfers', {
+    learnerId: ids.learner,
+    recipient: { scheme: 'urn', code: '990001' },
+    reason: 'school-move',
+  });
 });
 afterAll(async () => api?.close());
 
@@ -63,7 +70,14 @@ function requestFor(
       kind ?? 'learners'
     ] ?? ids.learner;
   const url = op.path
-    .replace('{id}', op.path.startsWith('/v1/admin/organisations') ? api.orgs.northbridge.id : idOf)
+    .replace(
+      '{id}',
+      op.path.startsWith('/v1/admin/organisations')
+        ? api.orgs.northbridge.id
+        : op.path.startsWith('/v1/transfers')
+          ? transferId
+          : idOf,
+    )
     .replace('{version}', '1')
     .replace('{system}', 'upn')
     .replace('{value}', UPN)
@@ -90,6 +104,21 @@ function requestFor(
       return { url, payload: bodies[kind ?? 'learners']!, headers: { 'if-match': '"v1"' } };
     case op.method === 'DELETE':
       return { url, headers: { 'if-match': '"v1"' } };
+    case op.operationId === 'createTransfer':
+      return {
+        url,
+        payload: {
+          learnerId: ids.learner,
+          recipient: { scheme: 'la-code', code: '991' },
+          reason: 'responsibility-moves',
+        },
+      };
+    case op.operationId === 'rejectTransfer':
+      return { url, payload: { reason: 'Not ours.' } };
+    case op.operationId === 'importBundle':
+      return { url, payload: {} };
+    case op.method === 'POST' && op.path.includes('{id}'):
+      return { url };
     case op.path.startsWith('/v1/admin'):
       return {
         url,
@@ -136,7 +165,7 @@ describe("access matrix: every operation, as every outsider, against Northbridge
     // The record, the child's name and the identifier never appear in any answer, beyond the
     // caller's own request path that a problem echoes as its `instance`.
     const answer = res.body.split(request.url.split('?')[0]!).join('');
-    for (const secret of [...Object.values(ids), englandLearner.name.family, UPN]) {
+    for (const secret of [...Object.values(ids), transferId, englandLearner.name.family, UPN]) {
       expect(answer, `${res.statusCode} ${res.body}`).not.toContain(secret);
     }
     const scopeRefusal =
@@ -157,6 +186,10 @@ describe("access matrix: every operation, as every outsider, against Northbridge
     } else if (op.operationId === 'upsertLearnerByIdentifier') {
       // No learner the caller can see has the UPN, so If-Match cannot hold; without it, creating is refused.
       expect([403, 412], res.body).toContain(res.statusCode);
+    } else if (op.operationId === 'importBundle') {
+      expect(res.statusCode, res.body).toBe(422);
+    } else if (op.method === 'POST' && op.path.includes('{id}')) {
+      expect(res.statusCode, res.body).toBe(404);
     } else if (op.method === 'POST') {
       expect(res.statusCode, res.body).toBe(422);
       expect(res.json().errors[0]).toMatchObject({ pointer: '/learnerId', rule: 'learner-exists' });

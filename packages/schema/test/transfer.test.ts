@@ -136,3 +136,11 @@ describe('transfer bundles', () => {
     expect(validateBundle({ manifest: {}, content: 'x' }).map((i) => i.pointer)).toContain('/content');
   });
 });
+
+describe('the example bundle', () => {
+  it('is valid and its written-out digest matches its content', async () => {
+    const { exampleBundle } = await import('../src/index.js');
+    expect(validateBundle(json(exampleBundle), { today: TODAY })).toEqual([]);
+    expect(await verifyBundleDigest(exampleBundle)).toBeUndefined();
+  });
+});

@@ -72,7 +72,9 @@ try {
   switch (command) {
     case 'list-organisations':
       for (const o of await prisma.organisation.findMany({ orderBy: { createdAt: 'asc' } })) {
-        console.log(`${o.id}  ${o.kind.padEnd(15)} ${o.name}${o.laCode ? `  (${o.laCode})` : ''}${o.urn ? `  URN ${o.urn}` : ''}${o.seedCode ? `  SEED ${o.seedCode}` : ''}`);
+        console.log(
+          `${o.id}  ${o.kind.padEnd(15)} ${o.name}${o.laCode ? `  (${o.laCode})` : ''}${o.urn ? `  URN ${o.urn}` : ''}${o.seedCode ? `  SEED ${o.seedCode}` : ''}`,
+        );
       }
       break;
     case 'create-organisation': {
@@ -89,8 +91,14 @@ try {
       break;
     }
     case 'create-client': {
-      const client = await createClient(prisma, { organisationId: required('organisation'), name: required('name'), scopes: values.scope as Scope[] | undefined });
-      console.log(`client_id=${client.clientId}\nclient_secret=${client.secret}\nscopes=${client.scopes.join(' ')}`);
+      const client = await createClient(prisma, {
+        organisationId: required('organisation'),
+        name: required('name'),
+        scopes: values.scope as Scope[] | undefined,
+      });
+      console.log(
+        `client_id=${client.clientId}\nclient_secret=${client.secret}\nscopes=${client.scopes.join(' ')}`,
+      );
       break;
     }
     case 'rotate-secret': {

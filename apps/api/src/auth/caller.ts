@@ -30,6 +30,7 @@ export const SCOPES = {
   'meetings:write': 'Write meetings',
   'transitions:read': 'Read transitions',
   'transitions:write': 'Write transitions',
+  'transfers:read': 'Read the transfers the organisation sends and receives',
   'transfers:send': 'Send transfers to other organisations',
   'transfers:receive': 'Accept or reject transfers',
   'audit:read': "Read the audit trail of the organisation's learners",

@@ -65,6 +65,21 @@ export const OPERATIONS: Record<string, OperationAccess> = {
   listLearnerPlans: { scope: 'plans:read', who: seeOnly('Anyone else gets 404.') },
   listLearnerMeetings: { scope: 'meetings:read', who: seeOnly('Anyone else gets 404.') },
   listLearnerTransitions: { scope: 'transitions:read', who: seeOnly('Anyone else gets 404.') },
+  createTransfer: {
+    scope: 'transfers:send',
+    who: "The learner's responsible authority; for a school move, also the school the learner is leaving.",
+  },
+  listTransfers: {
+    scope: 'transfers:read',
+    who: 'The sender and the recipient see their own transfers; no one else sees them.',
+  },
+  getTransfer: { scope: 'transfers:read', who: 'The sender and the recipient; anyone else gets 404.' },
+  getTransferHistory: { scope: 'transfers:read', who: 'The sender and the recipient; anyone else gets 404.' },
+  getTransferBundle: { scope: 'transfers:read', who: 'The sender and the recipient; anyone else gets 404.' },
+  acceptTransfer: { scope: 'transfers:receive', who: 'The recipient, while the transfer is pending.' },
+  rejectTransfer: { scope: 'transfers:receive', who: 'The recipient, while the transfer is pending.' },
+  cancelTransfer: { scope: 'transfers:send', who: 'The sender, while the transfer is pending.' },
+  importBundle: { scope: 'transfers:receive', who: 'The organisation the bundle is addressed to.' },
   listAuditEvents: {
     scope: 'audit:read',
     who: "The learner's responsible authority, for that learner; anyone else gets 404.",

@@ -1,4 +1,11 @@
-import { invalidExamples, type RecordKind, validate, validExamples } from '@celr/schema';
+import {
+  exampleBundle,
+  exampleLearnerIds,
+  invalidExamples,
+  type RecordKind,
+  validate,
+  validExamples,
+} from '@celr/schema';
 import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from './problem.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary JSON document
@@ -53,6 +60,22 @@ const ON_BEHALF_OF_PARAMETER = {
   description:
     "Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes.",
   schema: { type: 'string', format: 'uuid', maxLength: 36 },
+};
+
+/** Example bodies of operations whose body is not a record. */
+const BODY_EXAMPLES: Record<string, unknown> = {
+  createTransfer: {
+    learnerId: exampleLearnerIds.england,
+    recipient: { scheme: 'la-code', code: '991' },
+    reason: 'responsibility-moves',
+    note: 'Long-term placement in Eastmere from January.',
+  },
+  rejectTransfer: { reason: 'We are not the authority for this placement; please send it to Westhaven.' },
+  requestToken: {
+    grant_type: 'client_credentials',
+    client_id: 'demo-northbridge',
+    client_secret: 'demo-northbridge-secret',
+  },
 };
 
 const EXAMPLE_ID = '0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10';
@@ -199,11 +222,15 @@ export function finishOpenApiDocument(document: Json): Json {
         if (kind) media.examples = examplesOf(kind, 'input');
         const patched = name?.endsWith('Patch') ? KINDS[name.slice(0, -5)] : undefined;
         if (patched) media.examples = PATCH_EXAMPLES[patched];
+        if (name === 'TransferBundle') media.example = exampleBundle;
+        const body = BODY_EXAMPLES[operation.operationId as string];
+        if (body) media.example = body;
       }
       for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
         for (const media of Object.values<Json>(response.content ?? {})) {
           const name = refName(media.schema);
           if (name && KINDS[name]) media.examples = examplesOf(KINDS[name]!, 'record');
+          if (name === 'TransferBundle') media.example = exampleBundle;
           const itemName = refName(media.schema?.properties?.items?.items);
           if (itemName && KINDS[itemName]) {
             media.example = {

@@ -83,7 +83,7 @@ export class RecordService {
             data: input as Prisma.InputJsonValue,
           },
         });
-        await this.writeVersion(tx, caller, row, 'created');
+        await writeVersion(tx, caller, row, 'created');
         if (kind === 'learner') {
           await tx.learnerAccess.create({
             data: {
@@ -93,7 +93,7 @@ export class RecordService {
               grants: GRANTS.responsible,
             },
           });
-          await this.saveIdentifiers(tx, caller.actingForId, id, input);
+          await saveIdentifiers(tx, caller.actingForId, id, input);
           await syncSchoolAccess(tx, id, input);
         }
         await this.audit.write(tx, caller, {
@@ -193,7 +193,7 @@ export class RecordService {
         });
         if (updated.count === 0) throw stale(id);
         const row = await tx.record.findUniqueOrThrow({ where: { id } });
-        await this.writeVersion(tx, caller, row, 'deleted');
+        await writeVersion(tx, caller, row, 'deleted');
         if (kind === 'learner') await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
         await this.audit.write(tx, caller, {
           action: 'delete',
@@ -400,10 +400,10 @@ export class RecordService {
         // Another writer committed between our read and our write: their change stands, ours is refused.
         if (updated.count === 0) throw stale(id);
         const row = await tx.record.findUniqueOrThrow({ where: { id } });
-        await this.writeVersion(tx, caller, row, change);
+        await writeVersion(tx, caller, row, change);
         if (kind === 'learner') {
           await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
-          await this.saveIdentifiers(tx, current.ownerId, id, input);
+          await saveIdentifiers(tx, current.ownerId, id, input);
           await syncSchoolAccess(tx, id, input);
         }
         await this.audit.write(tx, caller, {
@@ -521,44 +521,6 @@ export class RecordService {
     return row;
   }
 
-  private async writeVersion(
-    tx: Tx,
-    caller: Caller,
-    row: StoredRecord & { ownerId: string },
-    change: string,
-  ) {
-    await tx.recordVersion.create({
-      data: {
-        recordId: row.id,
-        version: row.version,
-        kind: row.kind,
-        learnerId: row.learnerId,
-        data: change === 'deleted' ? Prisma.DbNull : (row.data as Prisma.InputJsonValue),
-        changedAt: row.updatedAt,
-        clientId: caller.clientId,
-        organisationId: caller.actingForId,
-        change,
-      },
-    });
-  }
-
-  private async saveIdentifiers(tx: Tx, ownerId: string, learnerId: string, input: Data) {
-    const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
-    if (identifiers.length === 0) return;
-    const taken = await tx.learnerIdentifier.findMany({
-      where: {
-        ownerId,
-        learnerId: { not: learnerId },
-        OR: identifiers.map(({ system, value }) => ({ system, value })),
-      },
-      select: { system: true, value: true, learnerId: true },
-    });
-    if (taken.length) throw identifierConflict(identifiers, taken);
-    await tx.learnerIdentifier.createMany({
-      data: identifiers.map(({ system, value }) => ({ learnerId, ownerId, system, value })),
-    });
-  }
-
   private translate(error: unknown, input: Data | undefined): unknown {
     if (isUniqueViolation(error, 'learner_identifier') && input) {
       const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
@@ -599,7 +561,7 @@ function identifierConflict(
  * Every write is validated here, whatever its way in (HTTP, demo data, imports, transfers), so no
  * path can store a record @celr/schema would reject.
  */
-function assertValid(kind: RecordKind, input: Data, detail?: string) {
+export function assertValid(kind: RecordKind, input: Data, detail?: string) {
   const result = validate(kind, input);
   if (!result.ok) throw validationProblem(result.issues, detail);
 }
@@ -614,4 +576,39 @@ function isUniqueViolation(error: unknown, table: string): boolean {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
   const meta = JSON.stringify(error.meta ?? {});
   return meta.includes(table) || meta.includes(table.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()));
+}
+
+/** The version row of a change, written in the change's transaction. */
+export async function writeVersion(tx: Tx, caller: Caller, row: StoredRecord, change: string) {
+  await tx.recordVersion.create({
+    data: {
+      recordId: row.id,
+      version: row.version,
+      kind: row.kind,
+      learnerId: row.learnerId,
+      data: change === 'deleted' ? Prisma.DbNull : (row.data as Prisma.InputJsonValue),
+      changedAt: row.updatedAt,
+      clientId: caller.clientId,
+      organisationId: caller.actingForId,
+      change,
+    },
+  });
+}
+
+/** A learner's identifiers, unique per owning organisation. */
+export async function saveIdentifiers(tx: Tx, ownerId: string, learnerId: string, input: Data) {
+  const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
+  if (identifiers.length === 0) return;
+  const taken = await tx.learnerIdentifier.findMany({
+    where: {
+      ownerId,
+      learnerId: { not: learnerId },
+      OR: identifiers.map(({ system, value }) => ({ system, value })),
+    },
+    select: { system: true, value: true, learnerId: true },
+  });
+  if (taken.length) throw identifierConflict(identifiers, taken);
+  await tx.learnerIdentifier.createMany({
+    data: identifiers.map(({ system, value }) => ({ learnerId, ownerId, system, value })),
+  });
 }

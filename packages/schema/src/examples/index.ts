@@ -1,2 +1,3 @@
+export * from './bundle.js';
 export * from './invalid.js';
 export * from './valid.js';

@@ -109,7 +109,9 @@ export function convertLearner(input: Json, to: Jurisdiction, today: string): Co
       raisedOn: today,
     });
   }
-  conversion.review.reverse();
+  // Report in the order the values stood in the sending record.
+  const order = documentOrder(input);
+  conversion.review.sort((a, b) => (order.get(a.pointer) ?? 0) - (order.get(b.pointer) ?? 0));
   if (conversion.review.length)
     value.review = [...((value.review as ReviewItem[] | undefined) ?? []), ...conversion.review];
   return conversion;
@@ -123,6 +125,18 @@ function removablePath(path: Path, parents: { s: SchemaNode; key: string | numbe
     if (typeof key === 'number' || !parent.s.required?.includes(key)) return path.slice(0, depth);
   }
   return path.slice(0, 1);
+}
+
+function documentOrder(root: unknown): Map<string, number> {
+  const order = new Map<string, number>();
+  const visit = (node: unknown, path: Path) => {
+    order.set(pointerOf(...path), order.size);
+    if (Array.isArray(node)) node.forEach((child, i) => visit(child, [...path, i]));
+    else if (node && typeof node === 'object')
+      for (const [k, child] of Object.entries(node)) visit(child, [...path, k]);
+  };
+  visit(root, []);
+  return order;
 }
 
 const isPrefix = (prefix: Path, path: Path) =>
