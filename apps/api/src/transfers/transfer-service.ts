@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type TransferBundle, type TransferReason, validateBundle, verifyBundleDigest } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { grantFor, syncSchoolAccess } from '../auth/access.js';
+import { grantFor } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type IdempotencyRequest, remember, replayFor, type StoredResponse } from '../http/idempotency.js';

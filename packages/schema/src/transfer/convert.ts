@@ -83,7 +83,8 @@ export function convertLearner(input: Json, to: Jurisdiction, today: string): Co
       return;
     }
     if (Array.isArray(node) && s.items && t.items) {
-      node.forEach((item, i) => walk(item, s.items, t.items, [...path, i], [...parents, { s, key: i }]));
+      for (const [i, item] of node.entries())
+        walk(item, s.items, t.items, [...path, i], [...parents, { s, key: i }]);
     } else if (node && typeof node === 'object' && s.properties && t.properties) {
       for (const [key, child] of Object.entries(node as Json)) {
         walk(child, s.properties[key], t.properties[key], [...path, key], [...parents, { s, key }]);
@@ -131,7 +132,7 @@ function documentOrder(root: unknown): Map<string, number> {
   const order = new Map<string, number>();
   const visit = (node: unknown, path: Path) => {
     order.set(pointerOf(...path), order.size);
-    if (Array.isArray(node)) node.forEach((child, i) => visit(child, [...path, i]));
+    if (Array.isArray(node)) for (const [i, child] of node.entries()) visit(child, [...path, i]);
     else if (node && typeof node === 'object')
       for (const [k, child] of Object.entries(node)) visit(child, [...path, k]);
   };
