@@ -17,7 +17,17 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'pglite', include: ['test/**/*.test.ts'], env: { DATABASE_URL: '' } } },
       ...(postgres
-        ? [{ extends: true as const, test: { name: 'postgresql', include: ['test/**/*.test.ts'], exclude: ['test/openapi.test.ts'], env: { DATABASE_URL: postgres } } }]
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgresql',
+                include: ['test/**/*.test.ts'],
+                exclude: ['test/openapi.test.ts'],
+                env: { DATABASE_URL: postgres },
+              },
+            },
+          ]
         : []),
     ],
   },

@@ -53,7 +53,7 @@ import { englandLearner, upnCheckLetter, validate } from '@celr/schema';
 import { createClient, createOrganisation } from '../src/admin/organisations.js';
 import { AuditTrail } from '../src/audit/audit-trail.js';
 import type { Caller } from '../src/auth/caller.js';
-import { type Database, openDatabase } from '../src/db/database.js';
+import { type Database, openDatabase, sqlThrough } from '../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../src/db/test-database.js';
 import { RecordService } from '../src/records/record-service.js';
 
@@ -99,7 +99,11 @@ const PROFILE = flags.profile ?? env.BENCH_PROFILE === '1';
 const RUNNER = flags.runner ?? env.BENCH_RUNNER ?? (PROFILE ? 'tsx' : 'bundle');
 if (RUNNER !== 'bundle' && RUNNER !== 'tsx')
   throw new Error(`--runner is 'bundle' or 'tsx', not '${RUNNER}'.`);
-const SERVER_NODE_FLAGS = flags['node-flags'] ?? env.BENCH_NODE_FLAGS;
+// The server processes run with the settings `npm start` uses (apps/api/package.json, "serve"),
+// so the memory measured is the memory a deployment sees.
+const PRODUCTION_NODE_FLAGS = '--max-old-space-size=160';
+const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
+const SERVER_NODE_FLAGS = flags['node-flags'] ?? env.BENCH_NODE_FLAGS ?? PRODUCTION_NODE_FLAGS;
 const JSON_FILE = flags.json ?? env.BENCH_JSON;
 const SERVER_URL = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ALL_RUNS = ['bare', 'read', 'list', 'create', 'read-no-audit', 'list-no-audit'] as const;
@@ -204,7 +208,13 @@ async function startServer(
     cwd: apiDir,
     // Tokens outlive the run, and the per-client rate limit (src/http/hardening.ts) is raised out of reach:
     // the limiter still runs on every request, it just never refuses one.
-    env: { ...process.env, CELR_TOKEN_TTL_SECONDS: '86400', CELR_RATE_LIMIT_MAX: '1000000000', ...extraEnv },
+    env: {
+      ...PRODUCTION_ENV,
+      ...process.env,
+      CELR_TOKEN_TTL_SECONDS: '86400',
+      CELR_RATE_LIMIT_MAX: '1000000000',
+      ...extraEnv,
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pid = child.pid;
@@ -663,7 +673,7 @@ async function main() {
 
   const invalid = validate('learner', learnerBody(0));
   if (!invalid.ok) throw new Error(`The generated learner is not valid: ${JSON.stringify(invalid.issues)}`);
-  const service = new RecordService(prisma, new AuditTrail(prisma));
+  const service = new RecordService(prisma, new AuditTrail(sqlThrough(prisma)), sqlThrough(prisma));
   const ids: string[] = [];
   const seedStarted = performance.now();
   await mapLimit(

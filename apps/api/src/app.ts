@@ -134,12 +134,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const tokens = prisma
     ? await TokenIssuer.load(prisma, config.tokens, config.tokenSecret)
     : (undefined as unknown as TokenIssuer);
-  registerAuthentication(app, prisma as never, tokens);
+  registerAuthentication(app, prisma as never, db?.sql as never, tokens);
   registerTokenRoute(app, prisma as never, tokens);
   registerHealthRoutes(app, db);
 
-  const audit = new AuditTrail(prisma as never);
-  const records = new RecordService(prisma as never, audit);
+  const audit = new AuditTrail(db?.sql as never);
+  const records = new RecordService(prisma as never, audit, db?.sql as never);
   for (const kind of ['learner', 'plan', 'meeting', 'transition'] as const)
     registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);

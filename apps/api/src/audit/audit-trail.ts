@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/caller.js';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Database } from '../db/database.js';
+import type { Prisma } from '../generated/prisma/client.js';
 
 export interface AuditedAccess {
   action: string;
@@ -10,38 +11,73 @@ export interface AuditedAccess {
   outcome?: 'success' | 'denied' | 'failed';
 }
 
+type Row = [string, string, string, string, string, string | null, number | null, string | null, string];
+
+/** One statement for any number of events: a list of fifty records is one insert, not fifty. */
+const INSERT = `INSERT INTO audit_event (request_id, client_id, organisation_id, action, record_kind, record_id, record_version, learner_id, outcome)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::int[], $8::uuid[], $9::text[])`;
+
+const columns = (rows: Row[]) => rows[0]!.map((_, i) => rows.map((r) => r[i]));
+
 /**
  * The audit trail of every read and write of a learner's records. Events hold ids only, never
  * personal data.
  *
  * Writes are audited inside the transaction that makes the change, so a change and its event
- * commit together or not at all. Reads are audited before the response is sent: the insert is
- * awaited on the request path, so a record is never returned without its read event stored, and
- * a shutdown drains in-flight requests (audit included) before the database closes.
+ * commit together or not at all. Reads are audited before the response is sent: each request
+ * waits until its events are stored, so a record is never returned without its read event, and
+ * a shutdown drains in-flight requests (audit included) before the database closes. Reads that
+ * arrive together are stored together, in one statement, so auditing costs one round trip per
+ * batch rather than one per request.
  */
 export class AuditTrail {
-  constructor(private readonly prisma: PrismaClient) {}
+  private pending: { rows: Row[]; done: (error?: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly sql: Database['sql']) {}
 
   async write(tx: Prisma.TransactionClient, caller: Caller, event: AuditedAccess): Promise<void> {
-    await tx.auditEvent.create({ data: this.row(caller, event) });
+    await tx.$executeRawUnsafe(INSERT, ...columns([this.row(caller, event)]));
   }
 
-  async read(caller: Caller, ...events: AuditedAccess[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.prisma.auditEvent.createMany({ data: events.map((e) => this.row(caller, e)) });
+  read(caller: Caller, ...events: AuditedAccess[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        rows: events.map((e) => this.row(caller, e)),
+        done: (error) => (error ? reject(error) : resolve()),
+      });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
   }
 
-  private row(caller: Caller, event: AuditedAccess): Prisma.AuditEventCreateManyInput {
-    return {
-      requestId: caller.requestId,
-      clientId: caller.clientId,
-      organisationId: caller.actingForId,
-      action: event.action,
-      recordKind: event.recordKind,
-      recordId: event.recordId ?? null,
-      recordVersion: event.recordVersion ?? null,
-      learnerId: event.learnerId ?? null,
-      outcome: event.outcome ?? 'success',
-    };
+  private async flush() {
+    const batch = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    try {
+      await this.sql(INSERT, columns(batch.flatMap((b) => b.rows)));
+      for (const b of batch) b.done();
+    } catch (error) {
+      // Every request in the batch fails rather than answering without its event.
+      for (const b of batch) b.done(error);
+    }
+  }
+
+  private row(caller: Caller, event: AuditedAccess): Row {
+    return [
+      caller.requestId,
+      caller.clientId,
+      caller.actingForId,
+      event.action,
+      event.recordKind,
+      event.recordId ?? null,
+      event.recordVersion ?? null,
+      event.learnerId ?? null,
+      event.outcome ?? 'success',
+    ];
   }
 }

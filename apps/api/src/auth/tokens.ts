@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
@@ -22,20 +22,20 @@ export interface AccessClaims {
  */
 export class TokenIssuer {
   private constructor(
-    private readonly key: Uint8Array,
+    private readonly key: KeyObject,
     private readonly kid: string,
     readonly settings: TokenSettings,
   ) {}
 
   static async load(prisma: PrismaClient, settings: TokenSettings, secret?: string): Promise<TokenIssuer> {
-    if (secret) return new TokenIssuer(new TextEncoder().encode(secret), 'env', settings);
+    if (secret) return new TokenIssuer(createSecretKey(Buffer.from(secret)), 'env', settings);
     // The first process to start creates the key; the others read it. skipDuplicates keeps the race harmless.
     await prisma.signingKey.createMany({
       data: [{ kid: 'primary', secret: randomBytes(32).toString('base64url') }],
       skipDuplicates: true,
     });
     const row = await prisma.signingKey.findUniqueOrThrow({ where: { kid: 'primary' } });
-    return new TokenIssuer(Buffer.from(row.secret, 'base64url'), row.kid, settings);
+    return new TokenIssuer(createSecretKey(Buffer.from(row.secret, 'base64url')), row.kid, settings);
   }
 
   async issue(claims: AccessClaims): Promise<{ token: string; expiresIn: number }> {

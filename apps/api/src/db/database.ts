@@ -37,6 +37,12 @@ export interface Database {
   kind: DatabaseKind;
   /** Applies the migrations the database has not seen yet; returns their names (empty when up to date). */
   migrate(): Promise<string[]>;
+  /**
+   * One statement outside any transaction, for the hottest reads. On PostgreSQL it goes straight to
+   * the pool, skipping Prisma's query engine; on PGlite it goes through Prisma, because PGlite has a
+   * single session that Prisma's transactions must have to themselves.
+   */
+  sql<T>(text: string, params: unknown[]): Promise<T[]>;
   /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -52,6 +58,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     return {
       prisma,
       kind: 'postgresql',
+      sql: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
       migrate: async () => {
         // The engine takes a session-level advisory lock (pg_advisory_lock) and never unlocks it explicitly;
         // on the shared pool the lock would stay with whichever idle connection ran it. A one-connection
@@ -83,6 +90,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   return {
     prisma,
     kind: 'pglite',
+    sql: sqlThrough(prisma),
     migrate: () => applyMigrations(adapterFactory, migrationsDir),
     close: once(async () => {
       await prisma.$disconnect();
@@ -121,3 +129,9 @@ function once(fn: () => Promise<void>): () => Promise<void> {
     return done;
   };
 }
+
+/** `Database.sql` over a Prisma client alone, for code that has no Database (scripts, demo data). */
+export const sqlThrough =
+  (prisma: Pick<PrismaClient, '$queryRawUnsafe'>): Database['sql'] =>
+  <T>(text: string, params: unknown[]) =>
+    prisma.$queryRawUnsafe<T[]>(text, ...params);

@@ -35,6 +35,7 @@ import { createClient } from '../admin/organisations.js';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { Caller, OrganisationKind } from '../auth/caller.js';
 import { verifySecret } from '../auth/secrets.js';
+import { sqlThrough } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { RecordService } from '../records/record-service.js';
 
@@ -316,7 +317,7 @@ async function writeDemo(db: PrismaClient, dataset: DemoDataset): Promise<DemoCl
     await db.delegation.create({ data: { vendorId: ids[d.vendor], organisationId: ids[d.organisation] } });
   }
 
-  const service = new RecordService(db, new AuditTrail(db));
+  const service = new RecordService(db, new AuditTrail(sqlThrough(db)), sqlThrough(db));
   const callers = {
     northbridge: seedCaller(ids.northbridge),
     glenmoray: seedCaller(ids.glenmoray),
