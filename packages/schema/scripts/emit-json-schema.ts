@@ -10,7 +10,8 @@ import { codeLists, rewriteRefs, SCHEMA_VERSION, schemaCatalogue, schemaFileName
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const schemaDir = join(root, 'json-schema');
-const listDir = join(root, 'code-lists');
+// Not dist/code-lists: that folder holds the compiled TypeScript of src/code-lists.
+const listDir = join(root, 'code-lists-json');
 rmSync(schemaDir, { recursive: true, force: true });
 rmSync(listDir, { recursive: true, force: true });
 mkdirSync(schemaDir, { recursive: true });

@@ -14,7 +14,7 @@ import { codeLists, invalidExamples, SCHEMA_VERSION, validExamples } from '../sr
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = join(packageDir, 'dist', 'json-schema');
-const listDir = join(packageDir, 'dist', 'code-lists');
+const listDir = join(packageDir, 'dist', 'code-lists-json');
 const base = `https://schema.celr.dev/${SCHEMA_VERSION}/`;
 
 type Json = Record<string, unknown>;
