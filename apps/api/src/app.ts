@@ -9,6 +9,7 @@ import { registerAuthentication } from './auth/authenticate.js';
 import { SCOPES } from './auth/caller.js';
 import { registerTokenRoute } from './auth/token-route.js';
 import { TokenIssuer } from './auth/tokens.js';
+import { ChangeFeed, registerChangeRoutes } from './changes/feed.js';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { registerHealthRoutes } from './health/routes.js';
@@ -102,6 +103,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           name: 'Transfers',
           description: "A learner's records moving between organisations, without drift or loss.",
         },
+        { name: 'Changes', description: 'One ordered feed of everything you may see, for keeping in step.' },
         { name: 'Audit', description: "Who read and wrote a learner's records." },
         {
           name: 'Administration',
@@ -144,6 +146,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
+  registerChangeRoutes(app, new ChangeFeed(db as never));
   registerTransferRoutes(
     app,
     new TransferService(prisma as never, audit, { overdueHours: config.transferOverdueHours }),

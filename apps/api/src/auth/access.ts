@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { pointerOf, type RecordKind, type ValidationIssue } from '@celr/schema';
+import { logAccessChange } from '../changes/change-log.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from './caller.js';
@@ -124,7 +125,7 @@ export async function assertIsResponsibleAuthority(
   }
 }
 
-type AccessTx = Pick<Prisma.TransactionClient, 'learnerAccess' | 'organisation'>;
+type AccessTx = Pick<Prisma.TransactionClient, 'learnerAccess' | 'organisation' | '$executeRawUnsafe'>;
 
 /**
  * Keep the school grant in step with the learner's enrolment: the school on roll gets access,
@@ -151,12 +152,22 @@ export async function syncSchoolAccess(tx: AccessTx, learnerId: string, data: Re
       where: { id: { in: ended.map((g) => g.id) } },
       data: { endedAt: new Date() },
     });
+    for (const g of ended) {
+      const still = await tx.learnerAccess.count({
+        where: { learnerId, organisationId: g.organisationId, endedAt: null },
+      });
+      if (!still) await logAccessChange(tx, learnerId, g.organisationId, 'hidden');
+    }
   }
   const started = org && !open.some((g) => g.organisationId === org.id) ? [org.id] : [];
   if (org && started.length) {
+    const seen = await tx.learnerAccess.count({
+      where: { learnerId, organisationId: org.id, endedAt: null },
+    });
     await tx.learnerAccess.create({
       data: { learnerId, organisationId: org.id, basis: 'school', grants: GRANTS.school },
     });
+    if (!seen) await logAccessChange(tx, learnerId, org.id, 'visible');
   }
   return { started, ended: ended.map((g) => g.organisationId) };
 }

@@ -80,6 +80,10 @@ export const OPERATIONS: Record<string, OperationAccess> = {
   rejectTransfer: { scope: 'transfers:receive', who: 'The recipient, while the transfer is pending.' },
   cancelTransfer: { scope: 'transfers:send', who: 'The sender, while the transfer is pending.' },
   importBundle: { scope: 'transfers:receive', who: 'The organisation the bundle is addressed to.' },
+  listChanges: {
+    scope: 'learners:read',
+    who: "Every organisation, for what it may see: changes to learners while they were visible to it, and when they became visible or hidden. Nothing about other organisations' learners.",
+  },
   listAuditEvents: {
     scope: 'audit:read',
     who: "The learner's responsible authority, for that learner; anyone else gets 404.",

@@ -12,6 +12,7 @@ import {
   visibleTo,
 } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
+import { logAccessChange, logRecordChange } from '../changes/change-log.js';
 import type { Database } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { encodeCursor, type ListPosition } from '../http/cursor.js';
@@ -96,6 +97,8 @@ export class RecordService {
             data: input as Prisma.InputJsonValue,
           },
         });
+        // The creator sees the learner from their first change on.
+        if (kind === 'learner') await logAccessChange(tx, id, caller.actingForId, 'visible');
         await writeVersion(tx, caller, row, 'created');
         if (kind === 'learner') {
           await tx.learnerAccess.create({
@@ -600,6 +603,13 @@ function isUniqueViolation(error: unknown, table: string): boolean {
 
 /** The version row of a change, written in the change's transaction. */
 export async function writeVersion(tx: Tx, caller: Caller, row: StoredRecord, change: string) {
+  await logRecordChange(tx, {
+    change: change === 'deleted' ? 'deleted' : row.version === 1 ? 'created' : 'updated',
+    recordKind: row.kind,
+    recordId: row.id,
+    learnerId: row.learnerId,
+    version: row.version,
+  });
   await tx.recordVersion.create({
     data: {
       recordId: row.id,

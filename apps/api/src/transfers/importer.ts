@@ -10,6 +10,7 @@ import {
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { GRANTS, syncSchoolAccess } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
+import { logAccessChange } from '../changes/change-log.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import { assertValid, saveIdentifiers, writeVersion } from '../records/record-service.js';
@@ -110,6 +111,17 @@ export class BundleImporter {
         )
         .map((k) => pointerOf(k));
     }
+    const grant =
+      options.access === 'responsible'
+        ? { basis: 'responsible', grants: GRANTS.responsible }
+        : { basis: 'host', grants: HOST_GRANTS };
+    const seen = match
+      ? await tx.learnerAccess.findFirst({
+          where: { learnerId, organisationId: recipient.id, endedAt: null },
+        })
+      : null;
+    // The recipient's feed says the learner is now theirs before it lists the imported records.
+    if (!seen) await logAccessChange(tx, learnerId, recipient.id, 'visible');
     await this.importRecord(tx, caller, 'learner', {
       id: learnerId,
       learnerId,
@@ -120,10 +132,6 @@ export class BundleImporter {
     });
     await tx.learnerIdentifier.deleteMany({ where: { learnerId } });
     await saveIdentifiers(tx, recipient.id, learnerId, input);
-    const grant =
-      options.access === 'responsible'
-        ? { basis: 'responsible', grants: GRANTS.responsible }
-        : { basis: 'host', grants: HOST_GRANTS };
     const held = await tx.learnerAccess.findFirst({
       where: { learnerId, organisationId: recipient.id, basis: grant.basis, endedAt: null },
     });

@@ -3,6 +3,7 @@ import { type TransferBundle, type TransferReason, validateBundle, verifyBundleD
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { grantFor } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
+import { logAccessChange } from '../changes/change-log.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type IdempotencyRequest, remember, replayFor, type StoredResponse } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
@@ -378,6 +379,10 @@ export class TransferService {
       throw new ProblemError('gone', 'The sender deleted the learner after sending; ask them to send again.');
     const basis = row.reason === 'host-authority' ? 'host' : 'school';
     const grants = basis === 'host' ? HOST_GRANTS : ['learner:school-fields', 'plan', 'meeting'];
+    const seen = await tx.learnerAccess.findFirst({
+      where: { learnerId: learner.id, organisationId: recipient.id, endedAt: null },
+    });
+    if (!seen) await logAccessChange(tx, learner.id, recipient.id, 'visible');
     const held = await tx.learnerAccess.findFirst({
       where: { learnerId: learner.id, organisationId: recipient.id, basis, endedAt: null },
     });
@@ -386,10 +391,14 @@ export class TransferService {
         data: { learnerId: learner.id, organisationId: recipient.id, basis, grants },
       });
     if (basis === 'school' && sender.kind === 'school') {
-      await tx.learnerAccess.updateMany({
+      const left = await tx.learnerAccess.updateMany({
         where: { learnerId: learner.id, organisationId: sender.id, basis: 'school', endedAt: null },
         data: { endedAt: new Date() },
       });
+      const still = await tx.learnerAccess.count({
+        where: { learnerId: learner.id, organisationId: sender.id, endedAt: null },
+      });
+      if (left.count && !still) await logAccessChange(tx, learner.id, sender.id, 'hidden');
     }
     const data = learner.data as Record<string, unknown>;
     const transition = {

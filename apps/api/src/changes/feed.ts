@@ -1,0 +1,193 @@
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { callerOf } from '../auth/authenticate.js';
+import type { Caller } from '../auth/caller.js';
+import type { Database } from '../db/database.js';
+import { ProblemError } from '../http/problem.js';
+import { problemResponses } from '../records/routes.js';
+
+interface Position {
+  txid: string;
+  id: string;
+}
+
+const encode = (p: Position) => Buffer.from(`c${p.txid}.${p.id}`).toString('base64url');
+function decode(cursor: string): Position {
+  const m = /^c(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) {
+    throw new ProblemError('invalid-query', 'The cursor is not one this API handed out.', {
+      errors: [
+        {
+          pointer: '/after',
+          rule: 'cursor',
+          message: 'Pass back the `cursor` of an earlier page.',
+          in: 'query',
+        },
+      ],
+    });
+  }
+  return { txid: m[1]!, id: m[2]! };
+}
+
+/**
+ * The caller's entries, in feed order, from a position. Only entries of transactions older than
+ * every transaction still running are returned (pg_snapshot_xmin), so an entry never appears
+ * behind a cursor already handed out: a transaction that commits late is waited for, not skipped.
+ * A record change is the caller's if the learner was visible to them at that point of the feed
+ * (their latest visible/hidden entry before it says so), which is why access is decided by the
+ * feed's own entries and never by clocks.
+ */
+const FEED = `
+  SELECT c.id::text, c.txid::text, c.at, c.change, c.record_kind AS "recordKind", c.record_id::text AS "recordId",
+         c.learner_id::text AS "learnerId", c.version
+  FROM change c
+  WHERE (c.txid, c.id) > ($1::bigint, $2::bigint)
+    AND c.txid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+    AND (
+      (c.organisation_id = $3::uuid)
+      OR (c.organisation_id IS NULL AND (
+        SELECT v.change FROM change v
+        WHERE v.organisation_id = $3::uuid AND v.learner_id = c.learner_id AND (v.txid, v.id) < (c.txid, c.id)
+        ORDER BY v.txid DESC, v.id DESC LIMIT 1) = 'visible')
+    )
+  ORDER BY c.txid, c.id
+  LIMIT $4`;
+
+export interface FeedEntry {
+  id: string;
+  txid: string;
+  at: Date;
+  change: string;
+  recordKind: string;
+  recordId: string;
+  learnerId: string;
+  version: number | null;
+}
+
+export class ChangeFeed {
+  constructor(private readonly db: Database) {}
+
+  async read(caller: Caller, after: string | undefined, limit: number) {
+    const [horizon] = await this.db.sql<{ txid: string; seq: string }>(
+      'SELECT txid::text, change_id::text AS seq FROM change_horizon WHERE id = 1',
+      [],
+    );
+    // Without a cursor the feed starts at the oldest entry it still holds.
+    const from = after
+      ? decode(after)
+      : horizon
+        ? { txid: horizon.txid, id: horizon.seq }
+        : { txid: '0', id: '0' };
+    if (horizon && compare(from, { txid: horizon.txid, id: horizon.seq }) < 0) {
+      throw new ProblemError(
+        'gone',
+        'The feed no longer goes back to this cursor: its entries have passed the retention window. Resync: list what you hold (GET /v1/learners and the rest), then follow the feed from the cursor that resync started at.',
+        {
+          resync: true,
+        },
+      );
+    }
+    const rows = await this.db.sql<FeedEntry>(FEED, [from.txid, from.id, caller.actingForId, limit]);
+    const last = rows.at(-1);
+    return { rows, cursor: last ? encode({ txid: last.txid, id: last.id }) : (after ?? encode(from)) };
+  }
+
+  /** Removes entries older than the retention window, keeping each organisation's latest access entry per learner. */
+  async purge(olderThan: Date) {
+    return this.db.prisma.$transaction(async (tx) => {
+      const [edge] = await tx.$queryRawUnsafe<{ txid: string | null; id: string | null }[]>(
+        'SELECT max(txid)::text AS txid, max(id)::text AS id FROM change WHERE at < $1',
+        olderThan,
+      );
+      if (!edge?.txid || !edge.id) return 0;
+      const removed = await tx.$executeRawUnsafe(
+        `DELETE FROM change c WHERE c.at < $1 AND (c.organisation_id IS NULL OR EXISTS (
+           SELECT 1 FROM change n WHERE n.organisation_id = c.organisation_id AND n.learner_id = c.learner_id AND (n.txid, n.id) > (c.txid, c.id)))`,
+        olderThan,
+      );
+      await tx.$executeRawUnsafe(
+        `INSERT INTO change_horizon (id, txid, change_id) VALUES (1, $1::bigint, $2::bigint)
+         ON CONFLICT (id) DO UPDATE SET txid = GREATEST(change_horizon.txid, EXCLUDED.txid), change_id = GREATEST(change_horizon.change_id, EXCLUDED.change_id)`,
+        edge.txid,
+        edge.id,
+      );
+      return removed;
+    });
+  }
+}
+
+const compare = (a: Position, b: Position) =>
+  BigInt(a.txid) === BigInt(b.txid)
+    ? Number(BigInt(a.id) - BigInt(b.id))
+    : BigInt(a.txid) < BigInt(b.txid)
+      ? -1
+      : 1;
+
+const Entry = Type.Object({
+  change: Type.Enum(['created', 'updated', 'deleted', 'visible', 'hidden'], {
+    type: 'string',
+    description:
+      '`created`, `updated`, `deleted` (a tombstone), or `visible` / `hidden` when the learner becomes visible to your organisation or stops being so (no record content either way).',
+  }),
+  recordKind: Type.Enum(['learner', 'plan', 'meeting', 'transition'], { type: 'string' }),
+  recordId: Type.String({ format: 'uuid', maxLength: 36 }),
+  learnerId: Type.String({ format: 'uuid', maxLength: 36 }),
+  version: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 2147483647, description: 'The version this change made.' }),
+  ),
+  at: Type.String({ format: 'date-time', maxLength: 35 }),
+});
+
+export function registerChangeRoutes(app: FastifyInstance, feed: ChangeFeed) {
+  app.get(
+    '/v1/changes',
+    {
+      schema: {
+        operationId: 'listChanges',
+        summary: 'Follow every change you may see',
+        description:
+          'One ordered feed of every create, update and delete of every record your organisation may see, and of learners becoming visible or hidden to you. Keep the `cursor` of each page and pass it as `after` next time: you will never miss a change, even from transactions that commit out of order. An empty page still returns a cursor to poll from. A cursor older than the retention window gets 410 with `resync: true`.',
+        tags: ['Changes'],
+        security: [{ oauth2: ['learners:read'] }],
+        querystring: Type.Object(
+          {
+            after: Type.Optional(
+              Type.String({ maxLength: 100, description: 'The `cursor` of the last page you processed.' }),
+            ),
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'Entries per page.' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(Entry, { maxItems: 1000 }),
+            cursor: Type.String({ maxLength: 100, description: 'Where this page ends; pass it as `after`.' }),
+            next: Type.Optional(
+              Type.String({ maxLength: 2000, description: 'Link to the next page, when this one was full.' }),
+            ),
+          }),
+          ...problemResponses(400, 401, 403, 410, 429),
+        },
+      },
+    },
+    async (request) => {
+      const query = request.query as { after?: string; limit?: number };
+      const limit = query.limit ?? 200;
+      const { rows, cursor } = await feed.read(callerOf(request), query.after, limit);
+      return {
+        items: rows.map((r) => ({
+          change: r.change,
+          recordKind: r.recordKind,
+          recordId: r.recordId,
+          learnerId: r.learnerId,
+          ...(r.version !== null ? { version: r.version } : {}),
+          at: new Date(r.at).toISOString(),
+        })),
+        cursor,
+        ...(rows.length === limit ? { next: `/v1/changes?after=${cursor}&limit=${limit}` } : {}),
+      };
+    },
+  );
+}
