@@ -20,6 +20,7 @@ export interface AppConfig {
   rateLimit: { max: number; windowMs: number };
   /** A pending transfer older than this many hours is flagged overdue. */
   transferOverdueHours: number;
+  retention: { idempotencyHours: number; changeFeedDays: number };
   /** Redis for rate-limit counters shared by several API processes. */
   redisUrl?: string;
 }
@@ -52,5 +53,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
     },
     redisUrl: env.CELR_REDIS_URL || undefined,
     transferOverdueHours: Number(env.CELR_TRANSFER_OVERDUE_HOURS ?? 72),
+    retention: {
+      idempotencyHours: Number(env.CELR_IDEMPOTENCY_HOURS ?? 24),
+      changeFeedDays: Number(env.CELR_CHANGE_RETENTION_DAYS ?? 90),
+    },
   };
 }

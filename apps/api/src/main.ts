@@ -7,6 +7,7 @@ import { configFromEnv } from './config.js';
 import { openDatabase } from './db/database.js';
 import { loadDemo } from './demo/seed.js';
 import { serveDocs } from './docs/serve-docs.js';
+import { startMaintenance } from './maintenance.js';
 
 const config = configFromEnv();
 const logger = {
@@ -29,6 +30,9 @@ await serveDocs(app);
 app.log.info({ applied, database: db.kind }, 'database ready');
 const demo = config.demo ? await loadDemo(db.prisma, { log: (m) => app.log.info(m) }) : undefined;
 await app.listen({ port: config.port, host: config.host });
+const stopMaintenance = startMaintenance(db, config.retention, (error) =>
+  app.log.warn({ err: error }, 'purge failed'),
+);
 
 const lines = [
   '',
@@ -68,6 +72,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.exit(1);
     }, 25_000);
     try {
+      stopMaintenance();
       await app.close();
       await db.close();
       clearTimeout(timer);

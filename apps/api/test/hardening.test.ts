@@ -80,3 +80,64 @@ describe.skipIf(!redisUrl)('rate limits across processes (Redis)', () => {
     }
   });
 });
+
+describe('when the database is away', () => {
+  it('answers 503 with Retry-After, not 500', async () => {
+    const { buildApp } = await import('../src/app.js');
+    const { configFromEnv } = await import('../src/config.js');
+    const { openDatabase } = await import('../src/db/database.js');
+    const { SignJWT } = await import('jose');
+    // Nothing listens on port 9: every connection is refused.
+    const db = await openDatabase({ url: 'postgresql://postgres@127.0.0.1:9/none', poolSize: 1 });
+    const config = { ...configFromEnv({}), tokenSecret: 'outage-test-secret-of-32-bytes!!!' };
+    const app = await buildApp({ db, config });
+    try {
+      const token = await new SignJWT({ org: '01a20d20-9b05-70cd-bb35-f93a1a9359b0', scope: 'learners:read' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+        .setSubject('some-client')
+        .setIssuer(config.tokens.issuer)
+        .setAudience(config.tokens.audience)
+        .setExpirationTime('1m')
+        .sign(new TextEncoder().encode(config.tokenSecret));
+      const res = await app.inject({
+        method: 'GET',
+        url: '/v1/learners',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json().type).toBe('urn:celr:problem:unavailable');
+      expect((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(503);
+    } finally {
+      await app.close();
+      await db.close();
+    }
+  });
+});
+
+describe('retention', () => {
+  it('forgets replayable responses after their time, and keeps the ones still inside it', async () => {
+    const { purgeExpired } = await import('../src/maintenance.js');
+    const api = await startTestApi();
+    try {
+      const { englandLearner } = await import('@celr/schema');
+      await api.as('northbridge', {
+        method: 'POST',
+        url: '/v1/learners',
+        payload: { ...englandLearner, identifiers: [] },
+        headers: { 'idempotency-key': 'kept-for-a-day' },
+      });
+      expect(await api.db.prisma.idempotencyKey.count()).toBe(1);
+      await purgeExpired(api.db, { idempotencyHours: 24, changeFeedDays: 90 });
+      expect(await api.db.prisma.idempotencyKey.count()).toBe(1);
+      await purgeExpired(
+        api.db,
+        { idempotencyHours: 24, changeFeedDays: 90 },
+        new Date(Date.now() + 25 * 3600_000),
+      );
+      expect(await api.db.prisma.idempotencyKey.count()).toBe(0);
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -67,7 +67,13 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
         tags: ['Authentication'],
         // The client authenticates with its id and secret (body or HTTP Basic), not with a token.
         security: [],
-        body: TokenRequest,
+        // RFC 6749 asks for a form; JSON is accepted too.
+        body: {
+          content: {
+            'application/x-www-form-urlencoded': { schema: TokenRequest },
+            'application/json': { schema: TokenRequest },
+          },
+        },
         response: { 200: TokenResponse, ...problemResponses(400, 401, 429) },
       },
     },

@@ -69,6 +69,11 @@ export function toProblem(
       { errors },
     );
   }
+  if (isDatabaseUnavailable(error)) {
+    return new ProblemError('unavailable', 'The database is not answering; retry shortly.', {
+      headers: { 'retry-after': '5' },
+    });
+  }
   const type = error.code ? FASTIFY_CODES[error.code] : undefined;
   if (type) return new ProblemError(type, error.message);
   if (error.statusCode === 429) return new ProblemError('rate-limited', error.message);
@@ -79,6 +84,22 @@ export function toProblem(
     return new ProblemError('bad-request', error.message);
   }
   return undefined;
+}
+
+/** Connection failures are an outage to retry (503), not a bug (500). */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; message?: string; cause?: unknown };
+  if (e?.name === 'PrismaClientInitializationError') return true;
+  if (
+    e?.code &&
+    ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300'].includes(
+      e.code,
+    )
+  )
+    return true;
+  return /Can't reach database server|Connection terminated|too many clients|connection pool/i.test(
+    e?.message ?? '',
+  );
 }
 
 export function registerErrorHandling(app: FastifyInstance) {

@@ -23,9 +23,13 @@ export interface StoredResponse {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
+/**
+ * The key's scope is the client and the organisation it acts for: a vendor reusing a key for
+ * another organisation must never be handed the first organisation's response.
+ */
 export function idempotencyRequest(
   header: string | string[] | undefined,
-  clientId: string,
+  caller: { clientId: string; actingForId: string },
   method: string,
   path: string,
   body: unknown,
@@ -47,7 +51,7 @@ export function idempotencyRequest(
   const requestHash = createHash('sha256')
     .update(`${method} ${path}\n${JSON.stringify(body ?? null)}`)
     .digest('hex');
-  return { clientId, key, method, path, requestHash };
+  return { clientId: `${caller.clientId}|${caller.actingForId}`, key, method, path, requestHash };
 }
 
 type Tx = Pick<Prisma.TransactionClient, 'idempotencyKey'>;

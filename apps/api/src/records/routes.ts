@@ -231,13 +231,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const idem = idempotencyRequest(
-        request.headers['idempotency-key'],
-        caller.clientId,
-        'POST',
-        base,
-        request.body,
-      );
+      const idem = idempotencyRequest(request.headers['idempotency-key'], caller, 'POST', base, request.body);
       return sendWrite(
         reply,
         await service.create(kind, caller, request.body as Record<string, unknown>, idem),

@@ -157,7 +157,7 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
       const caller = callerOf(request);
       const key = idempotencyRequest(
         request.headers['idempotency-key'],
-        caller.clientId,
+        caller,
         'POST',
         '/v1/transfers',
         request.body,
@@ -277,7 +277,7 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
       const { id } = request.params as { id: string };
       const key = idempotencyRequest(
         request.headers['idempotency-key'],
-        caller.clientId,
+        caller,
         'POST',
         `/v1/transfers/${id}/accept`,
         {},

@@ -4527,6 +4527,26 @@ export interface operations {
                  *       "client_secret": "demo-northbridge-secret"
                  *     }
                  */
+                "application/x-www-form-urlencoded": {
+                    /**
+                     * @description Always `client_credentials` (RFC 6749 section 4.4).
+                     * @enum {string}
+                     */
+                    grant_type: "client_credentials";
+                    /** @description The client id, unless sent with HTTP Basic authentication. */
+                    client_id?: string;
+                    /** @description The client secret, unless sent with HTTP Basic authentication. */
+                    client_secret?: string;
+                    /** @description Space-separated scopes to ask for; defaults to all the client has. */
+                    scope?: string;
+                };
+                /**
+                 * @example {
+                 *       "grant_type": "client_credentials",
+                 *       "client_id": "demo-northbridge",
+                 *       "client_secret": "demo-northbridge-secret"
+                 *     }
+                 */
                 "application/json": {
                     /**
                      * @description Always `client_credentials` (RFC 6749 section 4.4).
