@@ -83,7 +83,8 @@ export function arbitraryOf(
       return fc.constant(null);
     case undefined:
       // No type at all (TypeBox's Unknown): any JSON value is allowed.
-      return fc.jsonValue({ maxDepth: 2 });
+      // Normalised through JSON, as values arriving over HTTP are (fast-check may produce -0).
+      return fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
     default:
       return unsupported(path, `type ${JSON.stringify(schema.type)}`);
   }
