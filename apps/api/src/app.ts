@@ -23,12 +23,23 @@ import { RecordService } from './records/record-service.js';
 import { registerRecordRoutes } from './records/routes.js';
 import { registerTransferRoutes } from './transfers/routes.js';
 import { TransferService } from './transfers/transfer-service.js';
+import { registerWebhookRoutes } from './webhooks/routes.js';
+import { type WebhookSettings, WebhookWorker } from './webhooks/worker.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Sends webhook deliveries; created with the app, started by the server (main.ts), stopped on close. */
+    webhooks: WebhookWorker | undefined;
+  }
+}
 
 export interface BuildOptions {
   /** The database; omit only to emit the OpenAPI document (no request can then be served). */
   db?: Database;
   config: AppConfig;
   logger?: FastifyServerOptions['logger'];
+  /** Webhook delivery settings (poll interval, timeout, backoff). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export const API_VERSION = '0.1.0';
@@ -104,6 +115,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           description: "A learner's records moving between organisations, without drift or loss.",
         },
         { name: 'Changes', description: 'One ordered feed of everything you may see, for keeping in step.' },
+        {
+          name: 'Webhooks',
+          description: 'The change feed pushed to your URL, signed as Standard Webhooks specifies.',
+        },
         { name: 'Audit', description: "Who read and wrote a learner's records." },
         {
           name: 'Administration',
@@ -152,6 +167,16 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     new TransferService(prisma as never, audit, { overdueHours: config.transferOverdueHours }),
   );
   registerAdminRoutes(app, prisma as never);
+
+  // The worker runs off the request path; it is built here so the app owns its lifecycle.
+  const webhooks = db
+    ? new WebhookWorker(db, options.webhooks, (error) => app.log.warn({ err: error }, 'webhook step failed'))
+    : undefined;
+  app.decorate('webhooks', webhooks);
+  registerWebhookRoutes(app, prisma as never, webhooks);
+  app.addHook('onClose', async () => {
+    await webhooks?.stop();
+  });
 
   // While draining, responses ask clients to close their connection, so keep-alive sockets end
   // with the last in-flight response instead of holding the shutdown open.

@@ -8,6 +8,7 @@ import { openDatabase } from './db/database.js';
 import { loadDemo } from './demo/seed.js';
 import { serveDocs } from './docs/serve-docs.js';
 import { startMaintenance } from './maintenance.js';
+import { webhookSettingsFromEnv } from './webhooks/worker.js';
 
 const config = configFromEnv();
 const logger = {
@@ -25,11 +26,13 @@ const logger = {
 
 const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
 const applied = await db.migrate();
-const app = await buildApp({ db, config, logger });
+const app = await buildApp({ db, config, logger, webhooks: webhookSettingsFromEnv() });
 await serveDocs(app);
 app.log.info({ applied, database: db.kind }, 'database ready');
 const demo = config.demo ? await loadDemo(db.prisma, { log: (m) => app.log.info(m) }) : undefined;
 await app.listen({ port: config.port, host: config.host });
+// Webhook deliveries: every API process runs a worker; claims in the database keep them apart.
+app.webhooks?.start();
 const stopMaintenance = startMaintenance(db, config.retention, (error) =>
   app.log.warn({ err: error }, 'purge failed'),
 );

@@ -28,6 +28,7 @@ export const DEFAULT_SCOPES: Record<OrganisationKind, Scope[]> = {
     'meetings:read',
     'meetings:write',
     'transitions:read',
+    'webhooks:manage',
   ],
   operator: ['admin'],
   vendor: [
@@ -39,6 +40,7 @@ export const DEFAULT_SCOPES: Record<OrganisationKind, Scope[]> = {
     'meetings:write',
     'transitions:read',
     'transitions:write',
+    'webhooks:manage',
   ],
 };
 

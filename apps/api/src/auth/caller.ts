@@ -34,6 +34,7 @@ export const SCOPES = {
   'transfers:send': 'Send transfers to other organisations',
   'transfers:receive': 'Accept or reject transfers',
   'audit:read': "Read the audit trail of the organisation's learners",
+  'webhooks:manage': "Manage the client's webhook subscriptions and see their deliveries",
   admin: 'Manage organisations and clients',
 } as const;
 export type Scope = keyof typeof SCOPES;

@@ -88,6 +88,30 @@ export const OPERATIONS: Record<string, OperationAccess> = {
     scope: 'audit:read',
     who: "The learner's responsible authority, for that learner; anyone else gets 404.",
   },
+  createWebhookSubscription: {
+    scope: 'webhooks:manage',
+    who: 'Any client, for the organisation it acts for: it receives only the changes that organisation may see (as listChanges).',
+  },
+  listWebhookSubscriptions: {
+    scope: 'webhooks:manage',
+    who: "The client's own subscriptions, for the organisation it acts for; no one else's.",
+  },
+  getWebhookSubscription: {
+    scope: 'webhooks:manage',
+    who: 'The client that created it; anyone else gets 404.',
+  },
+  deleteWebhookSubscription: {
+    scope: 'webhooks:manage',
+    who: 'The client that created it; anyone else gets 404.',
+  },
+  listWebhookDeliveries: {
+    scope: 'webhooks:manage',
+    who: 'The client that created the subscription; anyone else gets 404.',
+  },
+  replayWebhookDelivery: {
+    scope: 'webhooks:manage',
+    who: 'The client that created the subscription; anyone else gets 404.',
+  },
   listOrganisations: { scope: 'admin', who: 'The platform operator.' },
   createOrganisation: { scope: 'admin', who: 'The platform operator.' },
   createApiClient: { scope: 'admin', who: 'The platform operator.' },

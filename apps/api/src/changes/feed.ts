@@ -6,10 +6,12 @@ import type { Database } from '../db/database.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../records/routes.js';
 
-interface Position {
+/** A position in the feed: the (txid, id) of the last entry read. */
+export interface FeedPosition {
   txid: string;
   id: string;
 }
+type Position = FeedPosition;
 
 const encode = (p: Position) => Buffer.from(`c${p.txid}.${p.id}`).toString('base64url');
 function decode(cursor: string): Position {
@@ -64,6 +66,16 @@ export interface FeedEntry {
   version: number | null;
 }
 
+/** Runs one SQL statement: `Database.sql`, or a transaction's `$queryRawUnsafe`. */
+export type SqlRunner = <T>(text: string, params: unknown[]) => Promise<T[]>;
+
+/**
+ * The entries an organisation may see after a position, in feed order: the one visibility rule,
+ * shared by GET /v1/changes and the webhook worker.
+ */
+export const readFeed = (sql: SqlRunner, organisationId: string, from: FeedPosition, limit: number) =>
+  sql<FeedEntry>(FEED, [from.txid, from.id, organisationId, limit]);
+
 export class ChangeFeed {
   constructor(private readonly db: Database) {}
 
@@ -87,7 +99,7 @@ export class ChangeFeed {
         },
       );
     }
-    const rows = await this.db.sql<FeedEntry>(FEED, [from.txid, from.id, caller.actingForId, limit]);
+    const rows = await readFeed(this.db.sql, caller.actingForId, from, limit);
     const last = rows.at(-1);
     return { rows, cursor: last ? encode({ txid: last.txid, id: last.id }) : (after ?? encode(from)) };
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from './problem.js';
 
 /**
@@ -88,4 +88,39 @@ export async function remember(db: Tx, req: IdempotencyRequest, response: Stored
       body: JSON.stringify(response.body),
     },
   });
+}
+
+/**
+ * Runs a POST's work in a transaction that also stores its response under the key. A retry gets
+ * the stored response; a concurrent request with the same key loses the race on the key's primary
+ * key, its work is rolled back, and it answers with the winner's response.
+ */
+export async function idempotent(
+  prisma: PrismaClient,
+  request: IdempotencyRequest | undefined,
+  work: (tx: Prisma.TransactionClient) => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed?: boolean }> {
+  if (request) {
+    const earlier = await replayFor(prisma, request);
+    if (earlier) return { ...earlier, replayed: true };
+  }
+  try {
+    return await prisma.$transaction(async (tx) => {
+      const response = await work(tx);
+      if (request) await remember(tx, request, response);
+      return response;
+    });
+  } catch (error) {
+    if (request && isUniqueViolation(error, 'idempotency_key')) {
+      const earlier = await replayFor(prisma, request);
+      if (earlier) return { ...earlier, replayed: true };
+    }
+    throw error;
+  }
+}
+
+export function isUniqueViolation(error: unknown, table: string): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
+  const meta = JSON.stringify(error.meta ?? {});
+  return meta.includes(table) || meta.includes(table.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()));
 }

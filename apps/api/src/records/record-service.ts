@@ -17,7 +17,7 @@ import type { Database } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { encodeCursor, type ListPosition } from '../http/cursor.js';
 import { etagOf } from '../http/etag.js';
-import { type IdempotencyRequest, remember, replayFor, type StoredResponse } from '../http/idempotency.js';
+import { type IdempotencyRequest, idempotent, isUniqueViolation } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { MAX_VERSIONS } from './limits.js';
 import { indexedColumns, locationOf, present, type StoredRecord } from './representation.js';
@@ -74,12 +74,8 @@ export class RecordService {
     input: Data,
     idempotency?: IdempotencyRequest,
   ): Promise<WriteResult> {
-    if (idempotency) {
-      const earlier = await replayFor(this.prisma, idempotency);
-      if (earlier) return { ...earlier, replayed: true };
-    }
     try {
-      return await this.prisma.$transaction(async (tx) => {
+      return await idempotent(this.prisma, idempotency, async (tx) => {
         assertValid(kind, input);
         if (kind === 'learner') await assertIsResponsibleAuthority(tx, caller, input);
         const learnerId =
@@ -119,20 +115,13 @@ export class RecordService {
           recordVersion: 1,
           learnerId,
         });
-        const response: StoredResponse = {
+        return {
           statusCode: 201,
           headers: { location: locationOf(kind, id), etag: etagOf(1) },
           body: present(row),
         };
-        if (idempotency) await remember(tx, idempotency, response);
-        return response;
       });
     } catch (error) {
-      // A concurrent request with the same key committed first: answer as it did.
-      if (idempotency && isUniqueViolation(error, 'idempotency_key')) {
-        const earlier = await replayFor(this.prisma, idempotency);
-        if (earlier) return { ...earlier, replayed: true };
-      }
       throw this.translate(error, input);
     }
   }
@@ -594,12 +583,6 @@ const stale = (id: string) =>
     'precondition-failed',
     `The record ${id} has changed since the version in If-Match; read it again and reapply your change.`,
   );
-
-function isUniqueViolation(error: unknown, table: string): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
-  const meta = JSON.stringify(error.meta ?? {});
-  return meta.includes(table) || meta.includes(table.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()));
-}
 
 /** The version row of a change, written in the change's transaction. */
 export async function writeVersion(tx: Tx, caller: Caller, row: StoredRecord, change: string) {

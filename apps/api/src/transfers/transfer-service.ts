@@ -5,7 +5,7 @@ import { grantFor } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import { logAccessChange } from '../changes/change-log.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { type IdempotencyRequest, remember, replayFor, type StoredResponse } from '../http/idempotency.js';
+import { type IdempotencyRequest, idempotent, type StoredResponse } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { assertValid, writeVersion } from '../records/record-service.js';
 import { indexedColumns } from '../records/representation.js';
@@ -52,11 +52,7 @@ export class TransferService {
     request: SendRequest,
     idempotency?: IdempotencyRequest,
   ): Promise<StoredResponse & { replayed?: boolean }> {
-    if (idempotency) {
-      const earlier = await replayFor(this.prisma, idempotency);
-      if (earlier) return { ...earlier, replayed: true };
-    }
-    return this.prisma.$transaction(async (tx) => {
+    return idempotent(this.prisma, idempotency, async (tx) => {
       const grant = await grantFor(tx, caller, request.learnerId);
       if (!grant)
         throw validationProblem([
@@ -140,7 +136,6 @@ export class TransferService {
         headers: { location: `/v1/transfers/${id}` },
         body: await this.present(tx, row, caller),
       };
-      if (idempotency) await remember(tx, idempotency, response);
       return response;
     });
   }
@@ -224,11 +219,7 @@ export class TransferService {
     id: string,
     idempotency?: IdempotencyRequest,
   ): Promise<StoredResponse & { replayed?: boolean }> {
-    if (idempotency) {
-      const earlier = await replayFor(this.prisma, idempotency);
-      if (earlier) return { ...earlier, replayed: true };
-    }
-    return this.prisma.$transaction(async (tx) => {
+    return idempotent(this.prisma, idempotency, async (tx) => {
       // The conditional update takes the row lock: of two concurrent accepts, one imports and
       // the other finds the transfer no longer pending.
       const claimed = await tx.transfer.updateMany({
@@ -265,7 +256,6 @@ export class TransferService {
         headers: {},
         body: await this.present(tx, updated, caller),
       };
-      if (idempotency) await remember(tx, idempotency, response);
       return response;
     });
   }

@@ -1,0 +1,448 @@
+import type { ValidationIssue } from '@celr/schema';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { callerOf } from '../auth/authenticate.js';
+import type { Caller } from '../auth/caller.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { notFound, ProblemError, validationProblem } from '../http/problem.js';
+import { IdParams, nextLink, problemResponses } from '../records/routes.js';
+import { newWebhookSecret } from './signature.js';
+import type { WebhookWorker } from './worker.js';
+
+export const RECORD_KINDS = ['learner', 'plan', 'meeting', 'transition'] as const;
+export const CHANGES = ['created', 'updated', 'deleted', 'visible', 'hidden'] as const;
+/** Subscriptions one client may hold for one organisation. */
+export const MAX_SUBSCRIPTIONS = 20;
+const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** A receiver's URL: https, or http to this machine only (for development). */
+export function checkWebhookUrl(raw: string): ValidationIssue | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return {
+      pointer: '/url',
+      rule: 'url',
+      message: 'Give an absolute URL, such as https://example.org/celr-hooks.',
+    };
+  }
+  if (url.username || url.password)
+    return { pointer: '/url', rule: 'url-credentials', message: 'Put no user name or password in the URL.' };
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return undefined;
+  return {
+    pointer: '/url',
+    rule: 'https-required',
+    message: 'The URL must use https (http is allowed only for 127.0.0.1, ::1 and localhost).',
+  };
+}
+
+const Kinds = Type.Array(Type.Enum([...RECORD_KINDS], { type: 'string' }), {
+  maxItems: RECORD_KINDS.length,
+  uniqueItems: true,
+  description: 'Only changes to these kinds of record; every kind when absent or empty.',
+});
+const Changes = Type.Array(Type.Enum([...CHANGES], { type: 'string' }), {
+  maxItems: CHANGES.length,
+  uniqueItems: true,
+  description: 'Only these changes; every change when absent or empty.',
+});
+
+const CreateBody = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'Where deliveries are POSTed: https (http only for 127.0.0.1, ::1 and localhost).',
+    }),
+    recordKinds: Type.Optional(Kinds),
+    changes: Type.Optional(Changes),
+    description: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 500, description: 'A note for yourself.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Subscription = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', maxLength: 36 }),
+    url: Type.String({ maxLength: 2000 }),
+    recordKinds: Kinds,
+    changes: Changes,
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    enabled: Type.Boolean(),
+    organisationId: Type.String({
+      format: 'uuid',
+      maxLength: 36,
+      description:
+        'The organisation whose changes it receives: the one the client acted for when creating it.',
+    }),
+    createdAt: Type.String({ format: 'date-time', maxLength: 35 }),
+    secret: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description:
+          'The signing secret (`whsec_` + base64 of 32 random bytes). Only in the answer to creating the subscription: keep it.',
+      }),
+    ),
+  },
+  {
+    $id: 'WebhookSubscription',
+    title: 'WebhookSubscription',
+    description:
+      'Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it.',
+  },
+);
+
+const Delivery = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', maxLength: 36 }),
+    messageId: Type.String({
+      maxLength: 100,
+      description: 'The `webhook-id` header: the same on every attempt.',
+    }),
+    status: Type.Enum(['pending', 'delivered', 'failed'], {
+      type: 'string',
+      description:
+        '`pending` (waiting for its first attempt or a retry), `delivered` (2xx), or `failed` (every attempt failed).',
+    }),
+    attempts: Type.Integer({ minimum: 0, maximum: 1000 }),
+    lastStatusCode: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+    lastError: Type.Optional(Type.String({ maxLength: 500 })),
+    createdAt: Type.String({ format: 'date-time', maxLength: 35 }),
+    lastAttemptAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 35 })),
+    nextAttemptAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        maxLength: 35,
+        description: 'When a pending delivery is tried next.',
+      }),
+    ),
+    deliveredAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 35 })),
+  },
+  { $id: 'WebhookDelivery', title: 'WebhookDelivery', description: 'One change sent to a subscription.' },
+);
+
+const DeliveryParams = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', maxLength: 36, description: 'The subscription id.' }),
+    deliveryId: Type.String({ format: 'uuid', maxLength: 36, description: 'The delivery id.' }),
+  },
+  { additionalProperties: false },
+);
+
+type SubscriptionRow = {
+  id: string;
+  url: string;
+  recordKinds: string[];
+  changes: string[];
+  description: string | null;
+  enabled: boolean;
+  organisationId: string;
+  createdAt: Date;
+};
+const presentSubscription = (s: SubscriptionRow, secret?: string) => ({
+  id: s.id,
+  url: s.url,
+  recordKinds: s.recordKinds,
+  changes: s.changes,
+  ...(s.description ? { description: s.description } : {}),
+  enabled: s.enabled,
+  organisationId: s.organisationId,
+  createdAt: s.createdAt.toISOString(),
+  ...(secret ? { secret } : {}),
+});
+
+type DeliveryRow = {
+  id: string;
+  messageId: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: Date;
+  lastAttemptAt: Date | null;
+  nextAttemptAt: Date;
+  deliveredAt: Date | null;
+};
+const presentDelivery = (d: DeliveryRow) => ({
+  id: d.id,
+  messageId: d.messageId,
+  status: d.status,
+  attempts: d.attempts,
+  ...(d.lastStatusCode !== null ? { lastStatusCode: d.lastStatusCode } : {}),
+  ...(d.lastError !== null ? { lastError: d.lastError } : {}),
+  createdAt: d.createdAt.toISOString(),
+  ...(d.lastAttemptAt ? { lastAttemptAt: d.lastAttemptAt.toISOString() } : {}),
+  ...(d.status === 'pending' ? { nextAttemptAt: d.nextAttemptAt.toISOString() } : {}),
+  ...(d.deliveredAt ? { deliveredAt: d.deliveredAt.toISOString() } : {}),
+});
+const deliverySelect = {
+  id: true,
+  messageId: true,
+  status: true,
+  attempts: true,
+  lastStatusCode: true,
+  lastError: true,
+  createdAt: true,
+  lastAttemptAt: true,
+  nextAttemptAt: true,
+  deliveredAt: true,
+} as const;
+
+const tags = ['Webhooks'];
+const security = [{ oauth2: ['webhooks:manage'] }];
+/** A subscription is the client's own, for the organisation it acts for now; to anyone else it does not exist. */
+const owned = (caller: Caller, id: string) => ({
+  id,
+  clientId: caller.clientId,
+  organisationId: caller.actingForId,
+});
+
+export function registerWebhookRoutes(
+  app: FastifyInstance,
+  prisma: PrismaClient,
+  worker: WebhookWorker | undefined,
+) {
+  app.addSchema(Subscription);
+  app.addSchema(Delivery);
+  const subscription = { $ref: 'WebhookSubscription#' };
+  const delivery = { $ref: 'WebhookDelivery#' };
+
+  async function ownSubscription(caller: Caller, id: string) {
+    const found = await prisma.webhookSubscription.findFirst({ where: owned(caller, id) });
+    if (!found) throw notFound('The webhook subscription');
+    return found;
+  }
+
+  app.post(
+    '/v1/webhook-subscriptions',
+    {
+      schema: {
+        operationId: 'createWebhookSubscription',
+        summary: 'Subscribe to changes by webhook',
+        description:
+          'Changes your organisation may see (the same entries as GET /v1/changes, from now on: no backlog) are POSTed to `url`, signed with the returned `secret` as Standard Webhooks specifies. Only ids are sent. A receiver answers 2xx within 5 seconds; anything else is retried with exponential backoff (5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 8 h), then the delivery is marked failed. The secret is shown only here.',
+        tags,
+        security,
+        body: CreateBody,
+        response: { 201: subscription, ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const body = request.body as {
+        url: string;
+        recordKinds?: string[];
+        changes?: string[];
+        description?: string;
+      };
+      const issue = checkWebhookUrl(body.url);
+      if (issue) throw validationProblem([issue]);
+      const held = await prisma.webhookSubscription.count({
+        where: { clientId: caller.clientId, organisationId: caller.actingForId },
+      });
+      if (held >= MAX_SUBSCRIPTIONS)
+        throw new ProblemError(
+          'conflict',
+          `A client may hold ${MAX_SUBSCRIPTIONS} webhook subscriptions; delete one first.`,
+        );
+      const secret = newWebhookSecret();
+      // The subscription starts at the current end of the feed: entries of transactions still
+      // running (at or after the snapshot's xmin) are still to come, so none is skipped.
+      const [end] = await prisma.$queryRawUnsafe<{ txid: string }[]>(
+        'SELECT (pg_snapshot_xmin(pg_current_snapshot())::text) AS txid',
+      );
+      const created = await prisma.webhookSubscription.create({
+        data: {
+          clientId: caller.clientId,
+          organisationId: caller.actingForId,
+          url: body.url,
+          recordKinds: body.recordKinds ?? [],
+          changes: body.changes ?? [],
+          description: body.description ?? null,
+          secret,
+          cursorTxid: BigInt(end!.txid),
+          cursorId: 0n,
+        },
+      });
+      reply.code(201).header('location', `/v1/webhook-subscriptions/${created.id}`);
+      return presentSubscription(created, secret);
+    },
+  );
+
+  app.get(
+    '/v1/webhook-subscriptions',
+    {
+      schema: {
+        operationId: 'listWebhookSubscriptions',
+        summary: 'Your webhook subscriptions',
+        description:
+          'The subscriptions this client holds for the organisation it acts for, oldest first. Secrets are not shown.',
+        tags,
+        security,
+        response: {
+          200: Type.Object({ items: Type.Array(subscription as never, { maxItems: MAX_SUBSCRIPTIONS }) }),
+          ...problemResponses(401, 403, 429),
+        },
+      },
+    },
+    async (request) => {
+      const caller = callerOf(request);
+      const rows = await prisma.webhookSubscription.findMany({
+        where: { clientId: caller.clientId, organisationId: caller.actingForId },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: MAX_SUBSCRIPTIONS,
+      });
+      return { items: rows.map((s) => presentSubscription(s)) };
+    },
+  );
+
+  app.get(
+    '/v1/webhook-subscriptions/:id',
+    {
+      schema: {
+        operationId: 'getWebhookSubscription',
+        summary: 'One webhook subscription',
+        description: "A subscription of this client's. Anyone else gets 404.",
+        tags,
+        security,
+        params: IdParams,
+        response: { 200: subscription, ...problemResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      return presentSubscription(await ownSubscription(callerOf(request), id));
+    },
+  );
+
+  app.delete(
+    '/v1/webhook-subscriptions/:id',
+    {
+      schema: {
+        operationId: 'deleteWebhookSubscription',
+        summary: 'Stop a webhook subscription',
+        description:
+          'Deletes the subscription and its delivery log; nothing more is sent. Anyone else gets 404.',
+        tags,
+        security,
+        params: IdParams,
+        response: {
+          204: Type.Null({ description: 'Deleted.' }),
+          ...problemResponses(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const caller = callerOf(request);
+      const { count } = await prisma.webhookSubscription.deleteMany({ where: owned(caller, id) });
+      if (count === 0) throw notFound('The webhook subscription');
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/webhook-subscriptions/:id/deliveries',
+    {
+      schema: {
+        operationId: 'listWebhookDeliveries',
+        summary: 'The delivery log of a subscription',
+        description:
+          'What was sent, newest first: status, attempts, and the last status code or error. Anyone but the owner gets 404.',
+        tags,
+        security,
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            status: Type.Optional(Type.Enum(['pending', 'delivered', 'failed'], { type: 'string' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            cursor: Type.Optional(
+              Type.String({ maxLength: 200, description: 'Opaque position from a `next` link.' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(delivery as never, { maxItems: 200 }),
+            next: Type.Optional(Type.String({ maxLength: 2000, description: 'Link to the next page.' })),
+          }),
+          ...problemResponses(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const q = request.query as { status?: string; limit?: number; cursor?: string };
+      await ownSubscription(callerOf(request), id);
+      const limit = q.limit ?? 50;
+      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
+      const rows = await prisma.webhookDelivery.findMany({
+        where: {
+          subscriptionId: id,
+          ...(q.status ? { status: q.status } : {}),
+          ...(after
+            ? {
+                OR: [
+                  { createdAt: { lt: after.updatedAt } },
+                  { createdAt: after.updatedAt, id: { lt: after.id } },
+                ],
+              }
+            : {}),
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: limit + 1,
+        select: deliverySelect,
+      });
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const next =
+        rows.length > limit && last
+          ? nextLink(request, encodeCursor({ updatedAt: last.createdAt, id: last.id }))
+          : undefined;
+      return { items: page.map(presentDelivery), ...(next ? { next } : {}) };
+    },
+  );
+
+  app.post(
+    '/v1/webhook-subscriptions/:id/deliveries/:deliveryId/replay',
+    {
+      schema: {
+        operationId: 'replayWebhookDelivery',
+        summary: 'Send a delivery again',
+        description:
+          'Queues the delivery for another attempt now, with the same `webhook-id` (receivers drop duplicates by it) and a new timestamp and signature. For a delivery that failed, or one your receiver lost. 409 while an attempt is in flight.',
+        tags,
+        security,
+        params: DeliveryParams,
+        response: { 202: delivery, ...problemResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { id, deliveryId } = request.params as { id: string; deliveryId: string };
+      await ownSubscription(callerOf(request), id);
+      const { count } = await prisma.webhookDelivery.updateMany({
+        where: {
+          id: deliveryId,
+          subscriptionId: id,
+          OR: [{ lockedUntil: null }, { lockedUntil: { lte: new Date() } }],
+        },
+        data: { status: 'pending', nextAttemptAt: new Date(), lockedUntil: null, lease: null },
+      });
+      const found = await prisma.webhookDelivery.findFirst({
+        where: { id: deliveryId, subscriptionId: id },
+        select: deliverySelect,
+      });
+      if (!found) throw notFound('The delivery');
+      if (count === 0)
+        throw new ProblemError('conflict', 'An attempt is in flight; try again when it has finished.');
+      worker?.wake();
+      return reply.code(202).send(presentDelivery(found));
+    },
+  );
+}
