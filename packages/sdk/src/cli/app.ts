@@ -10,23 +10,30 @@ import {
 } from './command.js';
 import { exportCommand } from './commands/export.js';
 import { describeProblem, importCommand } from './commands/import.js';
+import { transferCommand } from './commands/transfer.js';
 import { validateCommand } from './commands/validate.js';
 import { CLI_VERSION } from './connection.js';
 
-/** The commands of `celr`. A new one (say `transfer`, with `send`, `accept`, `reject`) is one more entry. */
-export const COMMANDS: Command[] = [validateCommand, importCommand, exportCommand] as Command[];
+/** The commands of `celr`. A new one is one more entry; a command may have subcommands (`transfer`). */
+export const COMMANDS: Command[] = [
+  validateCommand,
+  importCommand,
+  exportCommand,
+  transferCommand,
+] as Command[];
 
 const root: Command = {
   name: 'celr',
   summary: 'the CELR command-line tool',
   usage: ['<command> [options]', '<command> --help'],
   description:
-    'Checks, imports and exports CELR records: learners, plans, meetings and transitions of care-experienced learners. Commands that talk to the API take its address and an OAuth client from options or from CELR_API_URL, CELR_CLIENT_ID, CELR_CLIENT_SECRET and (vendors) CELR_ON_BEHALF_OF.',
+    'Checks, imports and exports CELR records (learners, plans, meetings and transitions of care-experienced learners), and transfers them between organisations. Commands that talk to the API take its address and an OAuth client from options or from CELR_API_URL, CELR_CLIENT_ID, CELR_CLIENT_SECRET and (vendors) CELR_ON_BEHALF_OF.',
   options: { version: { type: 'boolean', short: 'v', description: 'Print the version.' } },
   examples: [
     { command: 'celr validate records/', says: 'Checks every record file in records/, offline.' },
     { command: 'celr import learners.ndjson', says: 'Sends the records to the API; resumable.' },
     { command: 'celr export --out all.ndjson', says: 'Everything the client can see, as NDJSON.' },
+    { command: 'celr transfer list --inbox', says: 'Transfers sent to you, to accept or reject.' },
   ],
   subcommands: COMMANDS,
 };
@@ -64,7 +71,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return EXIT.ok;
     }
     if (!command.run) {
-      if (positionals.length === 0 && argv.length === 0) {
+      // `celr` or `celr transfer` alone: the help, on stderr as it is not what was asked for.
+      if (positionals.length === 0 && args.length === 0) {
         io.stderr.write(renderHelp(command, path));
         return EXIT.usage;
       }
