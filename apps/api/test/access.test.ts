@@ -10,6 +10,8 @@ let api: TestApi;
 const ids = { learner: '', plan: '', meeting: '', transition: '' };
 /** A transfer of the learner from Northbridge to the school they are moving to. */
 let transferId = '';
+/** A webhook subscription of Northbridge's client. */
+let subscriptionId = '';
 const UPN = englandLearner.identifiers[0]!.value;
 
 beforeAll(async () => {
@@ -28,6 +30,7 @@ beforeAll(async () => {
     recipient: { scheme: 'urn', code: '990001' },
     reason: 'school-move',
   });
+  subscriptionId = await post('/v1/webhook-subscriptions', { url: 'https://hooks.northbridge.example/celr' });
 });
 afterAll(async () => api?.close());
 
@@ -76,8 +79,11 @@ function requestFor(
         ? api.orgs.northbridge.id
         : op.path.startsWith('/v1/transfers')
           ? transferId
-          : idOf,
+          : op.path.startsWith('/v1/webhook-subscriptions')
+            ? subscriptionId
+            : idOf,
     )
+    .replace('{deliveryId}', '00000000-0000-4000-8000-000000000001')
     .replace('{version}', '1')
     .replace('{system}', 'upn')
     .replace('{value}', UPN)
@@ -117,6 +123,8 @@ function requestFor(
       return { url, payload: { reason: 'Not ours.' } };
     case op.operationId === 'importBundle':
       return { url, payload: {} };
+    case op.operationId === 'createWebhookSubscription':
+      return { url, payload: { url: 'https://hooks.outsider.example/celr' } };
     case op.method === 'POST' && op.path.includes('{id}'):
       return { url };
     case op.path.startsWith('/v1/admin'):
@@ -165,7 +173,13 @@ describe("access matrix: every operation, as every outsider, against Northbridge
     // The record, the child's name and the identifier never appear in any answer, beyond the
     // caller's own request path that a problem echoes as its `instance`.
     const answer = res.body.split(request.url.split('?')[0]!).join('');
-    for (const secret of [...Object.values(ids), transferId, englandLearner.name.family, UPN]) {
+    for (const secret of [
+      ...Object.values(ids),
+      transferId,
+      subscriptionId,
+      englandLearner.name.family,
+      UPN,
+    ]) {
       expect(answer, `${res.statusCode} ${res.body}`).not.toContain(secret);
     }
     const scopeRefusal =
@@ -186,6 +200,9 @@ describe("access matrix: every operation, as every outsider, against Northbridge
     } else if (op.operationId === 'upsertLearnerByIdentifier') {
       // No learner the caller can see has the UPN, so If-Match cannot hold; without it, creating is refused.
       expect([403, 412], res.body).toContain(res.statusCode);
+    } else if (op.operationId === 'createWebhookSubscription') {
+      // Anyone may subscribe, for what they may see themselves.
+      expect(res.statusCode, res.body).toBe(201);
     } else if (op.operationId === 'importBundle') {
       expect(res.statusCode, res.body).toBe(422);
     } else if (op.method === 'POST' && op.path.includes('{id}')) {

@@ -62,3 +62,10 @@ export {
   type RetryEvent,
   type RetryOptions,
 } from './retry.js';
+export {
+  type CelrWebhookEvent,
+  type VerifyOptions,
+  verifyWebhook,
+  type WebhookHeaders,
+  WebhookVerificationError,
+} from './webhooks.js';
