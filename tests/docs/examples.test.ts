@@ -1,0 +1,212 @@
+/**
+ * The code samples of the docs are files in apps/docs/examples, included into the pages with
+ * VitePress snippet imports; this test runs them against the API on a real socket with the demo
+ * data, so a page can never show a request that does not work.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { englandLearner, invalidExamples, validExamples } from '@celr/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApiError,
+  changedLearners,
+  connect,
+  type MisPupil,
+  nightlySync,
+  syncPupil,
+  toLearner,
+} from '../../apps/docs/examples/sync-from-mis.js';
+import { checkFile, jsonSchemaFiles } from '../../apps/docs/examples/validate-offline.js';
+import { DOCS_DIR, type RunningApi, startApi } from './support/site.js';
+
+const run = promisify(execFile);
+const EXAMPLES = join(DOCS_DIR, 'examples');
+
+let api: RunningApi;
+beforeAll(async () => {
+  api = await startApi({ demo: true });
+}, 300_000);
+afterAll(async () => {
+  await api?.close();
+});
+
+const bash = (script: string) =>
+  run('bash', [join(EXAMPLES, script)], { env: { ...process.env, CELR_URL: api.baseUrl }, timeout: 60_000 });
+
+describe('every snippet the pages include', () => {
+  it('names a file and a region that exist', () => {
+    const missing: string[] = [];
+    const pages = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() && !e.name.startsWith('.') && e.name !== 'reference'
+          ? pages(join(dir, e.name))
+          : e.name.endsWith('.md')
+            ? [join(dir, e.name)]
+            : [],
+      );
+    const included = pages(join(DOCS_DIR, 'site')).flatMap((page) =>
+      [...readFileSync(page, 'utf8').matchAll(/^<<< @\/\.\.\/examples\/([^#{\s]+)(?:#([\w-]+))?/gm)].map(
+        (m) => ({
+          page,
+          file: m[1]!,
+          region: m[2],
+        }),
+      ),
+    );
+    expect(included.length).toBeGreaterThan(10);
+    for (const { page, file, region } of included) {
+      const source = readFileSync(join(EXAMPLES, file), 'utf8');
+      if (region && !source.includes(`#region ${region}`)) missing.push(`${page}: ${file}#${region}`);
+    }
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('getting-started.sh', () => {
+  it('gets a token with the demo client and lists five learners with a next link', async () => {
+    const { stdout } = await bash('getting-started.sh');
+    const page = JSON.parse(stdout) as {
+      items: { id: string; responsibleAuthority: { code: string } }[];
+      next?: string;
+    };
+    expect(page.items).toHaveLength(5);
+    expect(page.items.every((l) => l.responsibleAuthority.code === '990')).toBe(true);
+    expect(page.next).toMatch(/^\/v1\/learners\?limit=5&cursor=/);
+  });
+});
+
+describe('versions.sh', () => {
+  it('changes a learner with If-Match, and is refused with 412 for an old ETag and 428 without one', async () => {
+    const { stdout } = await bash('versions.sh');
+    const lines = stdout.trim().split('\n');
+    const read = /^read learner ([0-9a-f-]{36}) at version "v(\d+)"$/.exec(lines[0]!);
+    expect(read, stdout).not.toBeNull();
+    const before = Number(read![2]);
+    expect(lines[1]).toBe(`patched: now at version "v${before + 1}"`);
+    expect(lines[2]).toBe('with the old ETag: 412');
+    expect(lines[3]).toBe('without If-Match: 428');
+    expect(lines.at(-1)).toMatch(new RegExp(`^version ${before + 1}: patched at `));
+    expect(lines.slice(4)).toHaveLength(before + 1);
+  });
+});
+
+describe('sync-from-mis.ts', () => {
+  const credentials = () => ({
+    baseUrl: api.baseUrl,
+    clientId: 'demo-northbridge',
+    clientSecret: 'demo-northbridge-secret',
+  });
+  const pupil = (overrides: Partial<MisPupil> = {}): MisPupil => ({
+    upn: 'C990123424001',
+    misId: 'STU-1001',
+    forename: 'Amara',
+    surname: 'Okafor-Lees',
+    dob: '2013-05-14',
+    careStatus: 'looked-after',
+    legalStatus: 'C2',
+    schoolUrn: '990002',
+    schoolName: 'Northbridge Primary',
+    admitted: '2024-09-04',
+    ncYear: '8',
+    ...overrides,
+  });
+
+  it('creates, then replaces, a learner by UPN, and reports a bad UPN field by field', async () => {
+    const started = new Date().toISOString();
+    const first = await nightlySync(credentials(), [
+      pupil(),
+      pupil({ upn: 'A990123424001', misId: 'STU-1002', forename: 'Jo' }),
+    ]);
+    expect(first.created).toBe(1);
+    expect(first.replaced).toBe(0);
+    expect(first.rejected).toHaveLength(1);
+    expect(first.rejected[0]).toMatch(/^STU-1002 \/identifiers\/0\/value upn-check-letter: /);
+    expect(first.changed).toBeGreaterThan(20);
+
+    const second = await nightlySync(credentials(), [pupil({ ncYear: '9' })], started);
+    expect(second).toMatchObject({ created: 0, replaced: 1, rejected: [] });
+    // Only what changed since the first run: the learner it just replaced.
+    expect(second.changed).toBe(1);
+    expect(second.lastChange! > started).toBe(true);
+  });
+
+  it('follows next links through every page', async () => {
+    const api1 = connect(credentials());
+    const ids = new Set<string>();
+    for await (const learner of changedLearners(api1)) ids.add(learner.id);
+    const all = (await (await api1('/v1/learners?limit=200')).json()) as { items: unknown[]; next?: string };
+    expect(all.next).toBeUndefined();
+    expect(ids.size).toBe(all.items.length);
+  });
+
+  it('acts for an organisation as a vendor, with CELR-On-Behalf-Of', async () => {
+    const northbridge = await api.prisma.organisation.findFirstOrThrow({
+      where: { kind: 'local-authority', laCode: '990' },
+    });
+    const vendor = connect({
+      baseUrl: api.baseUrl,
+      clientId: 'demo-vendor',
+      clientSecret: 'demo-vendor-secret',
+      onBehalfOf: northbridge.id,
+    });
+    const result = await syncPupil(
+      vendor,
+      toLearner(pupil({ upn: 'C990123424001', ncYear: '10' }), {
+        code: '990',
+        name: 'Northbridge Borough Council',
+      }),
+    );
+    expect(result.created).toBe(false);
+    // A vendor without a delegation from the organisation is refused, with a problem document.
+    const stranger = connect({
+      ...credentials(),
+      clientId: 'demo-vendor',
+      clientSecret: 'demo-vendor-secret',
+      onBehalfOf: '00000000-0000-4000-8000-000000000000',
+    });
+    const refused = await stranger('/v1/learners').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).problem.status).toBe(403);
+  });
+});
+
+describe('validate-offline.ts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'celr-docs-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, value: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(value));
+    return path;
+  };
+
+  it('finds no problem in the valid examples and every problem in the invalid ones', () => {
+    for (const example of validExamples) {
+      expect(checkFile(example.kind, file(`${example.kind}-${example.name}.json`, example.value))).toEqual(
+        [],
+      );
+    }
+    const wrongUpn = invalidExamples.find((e) => e.name === 'upn-wrong-check-letter')!;
+    const lines = checkFile('learner', file('wrong-upn.json', wrongUpn.value));
+    expect(lines[0]).toMatch(
+      /^\/identifiers\/0\/value upn-check-letter 'A990123424001' fails the DfE UPN check/,
+    );
+    expect(
+      checkFile('learner', file('no-jurisdiction.json', { ...englandLearner, jurisdiction: undefined })),
+    ).toEqual([expect.stringMatching(/^\/jurisdiction required /)]);
+  });
+
+  it('lists the JSON Schema files that ship in @celr/schema', () => {
+    const files = jsonSchemaFiles();
+    expect(files.map((f) => f.file)).toEqual(
+      expect.arrayContaining([
+        'learner-input.schema.json',
+        'learner-input-england.schema.json',
+        'problem.schema.json',
+      ]),
+    );
+    for (const f of files) expect(JSON.parse(readFileSync(f.path, 'utf8')).$id).toMatch(/^https:\/\//);
+  });
+});
