@@ -19,6 +19,11 @@ import {
   syncPupil,
   toLearner,
 } from '../../apps/docs/examples/sync-from-mis.js';
+import {
+  acceptTransfer,
+  pendingTransfers,
+  sendLearner,
+} from '../../apps/docs/examples/transfer-a-learner.js';
 import { checkFile, jsonSchemaFiles } from '../../apps/docs/examples/validate-offline.js';
 import { DOCS_DIR, type RunningApi, startApi } from './support/site.js';
 
@@ -208,5 +213,50 @@ describe('validate-offline.ts', () => {
       ]),
     );
     for (const f of files) expect(JSON.parse(readFileSync(f.path, 'utf8')).$id).toMatch(/^https:\/\//);
+  });
+});
+
+describe('transfer-a-learner.ts', () => {
+  const as = (org: 'northbridge' | 'eastmere' | 'glenmoray') =>
+    connect({ baseUrl: api.baseUrl, clientId: `demo-${org}`, clientSecret: `demo-${org}-secret` });
+
+  it('sends a learner, finds it in the inbox, and accepts it with every record', async () => {
+    const northbridge = as('northbridge');
+    const [learner] = (
+      (await (await northbridge('/v1/learners?limit=1')).json()) as {
+        items: { id: string; name: { family: string } }[];
+      }
+    ).items;
+    const sent = await sendLearner(northbridge, learner!.id, { scheme: 'la-code', code: '991' });
+    expect(sent.status).toBe('pending');
+    // A retry with the same key is the same transfer.
+    expect((await sendLearner(northbridge, learner!.id, { scheme: 'la-code', code: '991' })).id).toBe(
+      sent.id,
+    );
+    const eastmere = as('eastmere');
+    expect((await pendingTransfers(eastmere)).map((t) => t.id)).toContain(sent.id);
+    const { name, result } = await acceptTransfer(eastmere, sent.id);
+    expect(name.family).toBe(learner!.name.family);
+    expect(result.learner.outcome).toBe('created');
+    expect(result.plans.created).toHaveLength(sent.counts.plans);
+    expect(result.meetings.created).toHaveLength(sent.counts.meetings);
+    expect(result.transition.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('keeps English codes without a Scottish counterpart for review when the learner moves to Scotland', async () => {
+    const northbridge = as('northbridge');
+    const page = (await (await northbridge('/v1/learners?limit=200&status=looked-after')).json()) as {
+      items: { id: string; careStatus: { legalStatus?: string } }[];
+    };
+    const learner = page.items.find((l) => l.careStatus.legalStatus)!;
+    const sent = await sendLearner(northbridge, learner.id, { scheme: 'council-code', code: 'S12000099' });
+    const { result } = await acceptTransfer(as('glenmoray'), sent.id);
+    expect(result.review).toContainEqual(
+      expect.objectContaining({
+        pointer: '/careStatus/legalStatus',
+        value: learner.careStatus.legalStatus,
+        list: 'england-legal-status',
+      }),
+    );
   });
 });

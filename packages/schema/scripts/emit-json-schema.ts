@@ -29,7 +29,7 @@ function plainJsonSchema(schema: Record<string, unknown>): Record<string, unknow
 }
 
 const base = `https://schema.celr.dev/${SCHEMA_VERSION}/`;
-const index: { name: string; file: string; title?: string }[] = [];
+const index: { name: string; file: string; title: string; description?: string }[] = [];
 for (const { name, schema } of schemaCatalogue()) {
   const file = schemaFileName(name);
   const body = plainJsonSchema(
@@ -41,7 +41,8 @@ for (const { name, schema } of schemaCatalogue()) {
     ...body,
   };
   writeFileSync(join(schemaDir, file), `${JSON.stringify(document, null, 2)}\n`);
-  index.push({ name, file, title: (schema as { description?: string }).description });
+  const { title, description } = schema as { title?: string; description?: string };
+  index.push({ name, file, title: title ?? name, description });
 }
 writeFileSync(
   join(schemaDir, 'index.json'),

@@ -57,6 +57,8 @@ export async function registerHardening(app: FastifyInstance, config: AppConfig)
     // After authentication, so that limits are per API client rather than per address.
     hook: 'preHandler',
     keyGenerator: (request) => (request.caller ? `client:${request.caller.clientId}` : `ip:${request.ip}`),
+    // The docs site's static files: one page view is dozens of requests, and they carry no data.
+    allowList: (request) => request.url.startsWith('/docs/'),
     ...(redis ? { redis, nameSpace: 'celr-rate-limit:' } : {}),
     // If Redis is unreachable the API keeps serving rather than refusing everyone.
     skipOnError: true,

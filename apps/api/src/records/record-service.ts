@@ -433,7 +433,7 @@ export class RecordService {
       ...(kind === 'learner' ? ['responsibleAuthority'] : []),
     ];
     const issues: ValidationIssue[] = fixed
-      .filter((f) => !isDeepStrictEqual(current[f], next[f]))
+      .filter((f) => !isDeepStrictEqual(identity(current[f]), identity(next[f])))
       .map((f) => ({
         pointer: pointerOf(f),
         rule: 'immutable',
@@ -568,6 +568,12 @@ function identifierConflict(
     { errors },
   );
 }
+
+/** What identifies an organisation reference: its scheme and code; a corrected display name is not a change of owner. */
+const identity = (v: unknown) =>
+  v && typeof v === 'object' && 'scheme' in v
+    ? { scheme: (v as { scheme?: unknown }).scheme, code: (v as unknown as { code?: unknown }).code }
+    : v;
 
 /**
  * Every write is validated here, whatever its way in (HTTP, demo data, imports, transfers), so no

@@ -17,7 +17,7 @@ export const Identifier = Type.Object(
       maxLength: 100,
       description:
         "Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.",
-      examples: ['upn', 'scn', 'la-child-id:202', 'mis:example-mis'],
+      examples: ['upn', 'scn', 'la-child-id:990', 'mis:example-mis'],
     }),
     value: Type.String({
       minLength: 1,

@@ -16,7 +16,7 @@ export const RecordMeta = Type.Object(
     updatedAt: Timestamp('When this version was written (UTC).'),
     recordedBy: Type.Object(
       {
-        organisationId: RecordId,
+        organisationId: { ...RecordId, description: 'The organisation whose client wrote this version.' },
         name: Type.Optional(Type.String({ maxLength: 200, description: 'Name of the organisation.' })),
       },
       { additionalProperties: false, description: 'The organisation whose client wrote this version.' },

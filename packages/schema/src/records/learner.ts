@@ -54,7 +54,7 @@ const Enrolment = (j: Jurisdiction) =>
       setting: CodeField(
         'education-setting',
         j,
-        'Full time, part time, alternative provision, not in education...',
+        'Full time, part time, alternative provision, not in education, elective home education, further education or other.',
       ),
       hoursPerWeek: Type.Optional(
         Type.Number({

@@ -31,7 +31,11 @@ export const meetingFields = (j: Jurisdiction) => ({
   jurisdiction: Type.Literal(j, { description: 'The nation whose code lists apply.' }),
   learnerId: { ...RecordId, description: 'The learner the meeting is about.' },
   planId: Type.Optional({ ...RecordId, description: 'The plan the meeting reviews, if any.' }),
-  type: CodeField('meeting-type', j, "PEP meeting, looked-after review, child's plan meeting..."),
+  type: CodeField(
+    'meeting-type',
+    j,
+    "PEP meeting, looked-after review, child's plan meeting, transition planning, CSP or EHC review, pathway plan review, or other.",
+  ),
   status: Type.Enum(MEETING_STATUSES, {
     type: 'string',
     description: 'Scheduled, held, cancelled or postponed.',

@@ -916,7 +916,7 @@ export interface components {
                  * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
-                 * @example la-child-id:202
+                 * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
@@ -1000,7 +1000,7 @@ export interface components {
                  */
                 yearGroup?: "E1" | "E2" | "N1" | "N2" | "R" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "10" | "11" | "12" | "13" | "14" | "X";
                 /**
-                 * @description Full time, part time, alternative provision, not in education... Code from the `education-setting` list (CELR data standard).
+                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
                  * @enum {string}
                  */
                 setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
@@ -1201,7 +1201,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
@@ -1233,7 +1233,7 @@ export interface components {
                  * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
-                 * @example la-child-id:202
+                 * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
@@ -1317,7 +1317,7 @@ export interface components {
                  */
                 yearGroup?: "E1" | "E2" | "N1" | "N2" | "R" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "10" | "11" | "12" | "13" | "14" | "X";
                 /**
-                 * @description Full time, part time, alternative provision, not in education... Code from the `education-setting` list (CELR data standard).
+                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
                  * @enum {string}
                  */
                 setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
@@ -1517,7 +1517,7 @@ export interface components {
                  * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
-                 * @example la-child-id:202
+                 * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
@@ -1601,7 +1601,7 @@ export interface components {
                  */
                 yearGroup?: "ELC" | "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "S1" | "S2" | "S3" | "S4" | "S5" | "S6";
                 /**
-                 * @description Full time, part time, alternative provision, not in education... Code from the `education-setting` list (CELR data standard).
+                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
                  * @enum {string}
                  */
                 setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
@@ -1802,7 +1802,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
@@ -1834,7 +1834,7 @@ export interface components {
                  * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
-                 * @example la-child-id:202
+                 * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
@@ -1918,7 +1918,7 @@ export interface components {
                  */
                 yearGroup?: "ELC" | "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "S1" | "S2" | "S3" | "S4" | "S5" | "S6";
                 /**
-                 * @description Full time, part time, alternative provision, not in education... Code from the `education-setting` list (CELR data standard).
+                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
                  * @enum {string}
                  */
                 setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
@@ -2122,7 +2122,7 @@ export interface components {
                  * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
-                 * @example la-child-id:202
+                 * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
@@ -2485,7 +2485,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
@@ -2920,7 +2920,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
@@ -3225,7 +3225,7 @@ export interface components {
              */
             planId?: string;
             /**
-             * @description PEP meeting, looked-after review, child's plan meeting... Code from the `meeting-type` list (CELR data standard).
+             * @description PEP meeting, looked-after review, child's plan meeting, transition planning, CSP or EHC review, pathway plan review, or other. Code from the `meeting-type` list (CELR data standard).
              * @enum {string}
              */
             type: "pep-meeting" | "looked-after-review" | "transition-planning-meeting" | "ehc-annual-review" | "pathway-plan-review" | "other";
@@ -3337,7 +3337,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
@@ -3360,7 +3360,7 @@ export interface components {
              */
             planId?: string;
             /**
-             * @description PEP meeting, looked-after review, child's plan meeting... Code from the `meeting-type` list (CELR data standard).
+             * @description PEP meeting, looked-after review, child's plan meeting, transition planning, CSP or EHC review, pathway plan review, or other. Code from the `meeting-type` list (CELR data standard).
              * @enum {string}
              */
             type: "pep-meeting" | "looked-after-review" | "transition-planning-meeting" | "ehc-annual-review" | "pathway-plan-review" | "other";
@@ -3462,7 +3462,7 @@ export interface components {
              */
             planId?: string;
             /**
-             * @description PEP meeting, looked-after review, child's plan meeting... Code from the `meeting-type` list (CELR data standard).
+             * @description PEP meeting, looked-after review, child's plan meeting, transition planning, CSP or EHC review, pathway plan review, or other. Code from the `meeting-type` list (CELR data standard).
              * @enum {string}
              */
             type: "looked-after-review-scotland" | "childs-plan-meeting" | "transition-planning-meeting" | "csp-review" | "pathway-plan-review" | "other";
@@ -3574,7 +3574,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
@@ -3597,7 +3597,7 @@ export interface components {
              */
             planId?: string;
             /**
-             * @description PEP meeting, looked-after review, child's plan meeting... Code from the `meeting-type` list (CELR data standard).
+             * @description PEP meeting, looked-after review, child's plan meeting, transition planning, CSP or EHC review, pathway plan review, or other. Code from the `meeting-type` list (CELR data standard).
              * @enum {string}
              */
             type: "looked-after-review-scotland" | "childs-plan-meeting" | "transition-planning-meeting" | "csp-review" | "pathway-plan-review" | "other";
@@ -3699,7 +3699,7 @@ export interface components {
             learnerId?: string | null;
             /** @description The plan the meeting reviews, if any. */
             planId?: string | null;
-            /** @description PEP meeting, looked-after review, child's plan meeting... Code from the `meeting-type` list (CELR data standard). */
+            /** @description PEP meeting, looked-after review, child's plan meeting, transition planning, CSP or EHC review, pathway plan review, or other. Code from the `meeting-type` list (CELR data standard). */
             type?: string | null;
             /** @description Scheduled, held, cancelled or postponed. */
             status?: ("scheduled" | "held" | "cancelled" | "postponed") | null;
@@ -3907,7 +3907,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
@@ -4227,7 +4227,7 @@ export interface components {
                 recordedBy: {
                     /**
                      * Format: uuid
-                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     * @description The organisation whose client wrote this version.
                      */
                     organisationId: string;
                     /** @description Name of the organisation. */
