@@ -127,14 +127,42 @@ function validationProblemExample(kind: RecordKind, instance: string) {
   };
 }
 
+/** What `detail` says in each kind of problem, as the API words it. */
+const DETAILS: Partial<Record<ProblemType, string>> = {
+  'bad-request': 'The body is not valid JSON: Unexpected end of JSON input',
+  'invalid-query': '1 query parameter is not valid.',
+  unauthorised: 'The access token has expired; request a new one from /oauth/token.',
+  forbidden: "This operation needs the 'plans:write' scope; the token has: plans:read.",
+  'not-found': 'The learner was not found.',
+  conflict: 'The transfer is accepted; it can be accepted only while pending.',
+  'identifier-conflict': 'An identifier in the record already belongs to another of your learners.',
+  gone: 'The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.',
+  'precondition-failed':
+    'The record has changed since the version in If-Match; read it again and reapply your change.',
+  'precondition-required':
+    "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
+  'payload-too-large': 'Request body is too large',
+  'unsupported-media-type': 'Unsupported Media Type: application/xml',
+  'rate-limited': 'Too many requests: at most 1200 per minute. Retry after the time in Retry-After.',
+  unavailable: 'The database is not answering; retry shortly.',
+  internal: 'Something went wrong on our side; the request id identifies it in our logs.',
+};
+
 const problemExample = (type: ProblemType, instance: string) => ({
   type: problemTypeUri(type),
   title: PROBLEM_TYPES[type].title,
   status: PROBLEM_TYPES[type].status,
-  detail: PROBLEM_TYPES[type].title,
+  detail: DETAILS[type] ?? PROBLEM_TYPES[type].title,
   instance,
   requestId: '3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97',
 });
+
+const ETAG = {
+  description:
+    'The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed.',
+  schema: { type: 'string', maxLength: 20, example: '"v3"' },
+};
+const LOCATION = { description: 'Where the new resource is.', schema: { type: 'string', maxLength: 200 } };
 
 const refName = (schema: Json | undefined) =>
   typeof schema?.$ref === 'string' && schema.$ref.startsWith(COMPONENT)
@@ -189,6 +217,15 @@ const problemResponse = (description: string) => ({
   content: { 'application/problem+json': { schema: { $ref: `${COMPONENT}Problem` } } },
 });
 
+function successDescription(operationId: string): string {
+  if (operationId.startsWith('list'))
+    return 'A page of results, oldest first; `next` links to the following page when there is one.';
+  if (operationId === 'requestToken') return 'An access token.';
+  if (operationId === 'live' || operationId === 'ready') return 'Up.';
+  if (operationId.startsWith('create')) return 'Created.';
+  return 'Done.';
+}
+
 export function finishOpenApiDocument(document: Json): Json {
   integerFormats(document);
   for (const schema of Object.values<Json>(document.components?.schemas ?? {})) {
@@ -208,8 +245,18 @@ export function finishOpenApiDocument(document: Json): Json {
       if (operation.parameters?.some((p: Json) => p.in === 'path' || p.in === 'query')) {
         responses['400'] ??= problemResponse('Malformed request or query parameter');
       }
+      const id = String(operation.operationId);
       for (const [status, response] of Object.entries<Json>(responses)) {
+        if (response.description === 'Default Response')
+          response.description = status.startsWith('2') ? successDescription(id) : 'Problem';
+        const recordHeaders =
+          status === '201' && /^(create|upsert)/.test(id) && !id.includes('Transfer')
+            ? { Location: LOCATION, ETag: ETAG }
+            : status === '200' && /^(get|replace|patch|upsert)(Learner|Plan|Meeting|Transition)/.test(id)
+              ? { ETag: ETAG }
+              : {};
         response.headers = {
+          ...recordHeaders,
           ...(/^[24]/.test(status) ? RATE_LIMIT_HEADERS : {}),
           ...(status === '429' ? { 'Retry-After': RETRY_AFTER } : {}),
           'Access-Control-Allow-Origin': CORS_ORIGIN,

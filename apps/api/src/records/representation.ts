@@ -1,4 +1,4 @@
-import type { RecordKind } from '@celr/schema';
+import { type RecordKind, records } from '@celr/schema';
 
 /** Plural path segment of each kind: /v1/learners, /v1/plans... */
 export const COLLECTION: Record<RecordKind, string> = {
@@ -34,8 +34,26 @@ export function present(
       updatedAt: row.updatedAt.toISOString(),
       recordedBy: { organisationId: row.writtenById },
     },
-    ...(row.data as Record<string, unknown>),
+    ...inSchemaOrder(row.data as Record<string, unknown>),
   };
+}
+
+/** Every top-level field of every kind, in the order the schema declares them (jurisdiction first). */
+const FIELD_ORDER = new Map(
+  Object.values(records).flatMap((def) =>
+    Object.keys(def.input.england.properties).map((key, i) => [key, i] as const),
+  ),
+);
+
+/**
+ * PostgreSQL's jsonb keeps keys in its own order (shortest first); records are returned in the
+ * schema's order instead, so that people reading a response find `jurisdiction` and `name` first.
+ */
+function inSchemaOrder(data: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(data).sort((a, b) => (FIELD_ORDER.get(a) ?? 999) - (FIELD_ORDER.get(b) ?? 999));
+  const ordered: Record<string, unknown> = {};
+  for (const key of keys) ordered[key] = data[key];
+  return ordered;
 }
 
 /** The columns that lists filter on, taken from the record's own fields. */

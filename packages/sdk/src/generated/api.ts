@@ -4706,7 +4706,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description An access token. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -4754,7 +4754,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/oauth/token",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -4781,7 +4781,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/oauth/token",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -4810,7 +4810,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/oauth/token",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -4840,7 +4840,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Up. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -4878,7 +4878,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/health/live",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -4908,7 +4908,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Up. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -4946,7 +4946,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/health/ready",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5001,7 +5001,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -5264,7 +5264,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5291,7 +5291,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5318,7 +5318,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5347,7 +5347,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5389,6 +5389,10 @@ export interface operations {
             /** @description The learner as stored, with `Location` and `ETag` headers. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -5422,7 +5426,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5449,7 +5453,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5476,7 +5480,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5503,7 +5507,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5530,7 +5534,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:payload-too-large",
                      *       "title": "The request body is too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large",
+                     *       "detail": "Request body is too large",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5557,7 +5561,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5603,7 +5607,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5644,6 +5648,8 @@ export interface operations {
             /** @description A care-experienced learner: who they are, their care status, where they go to school, and how they are doing. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -5686,7 +5692,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5713,7 +5719,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5740,7 +5746,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5767,7 +5773,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5794,7 +5800,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5823,7 +5829,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5868,6 +5874,8 @@ export interface operations {
             /** @description A care-experienced learner: who they are, their care status, where they go to school, and how they are doing. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -5901,7 +5909,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5928,7 +5936,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5955,7 +5963,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -5982,7 +5990,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6009,7 +6017,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6036,7 +6044,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6063,7 +6071,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6107,7 +6115,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6136,7 +6144,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6208,7 +6216,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6235,7 +6243,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6262,7 +6270,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6289,7 +6297,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6316,7 +6324,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6343,7 +6351,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6370,7 +6378,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6399,7 +6407,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6444,6 +6452,8 @@ export interface operations {
             /** @description A care-experienced learner: who they are, their care status, where they go to school, and how they are doing. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6477,7 +6487,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6504,7 +6514,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6531,7 +6541,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6558,7 +6568,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6585,7 +6595,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6612,7 +6622,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6639,7 +6649,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6683,7 +6693,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6712,7 +6722,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6748,7 +6758,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -6801,7 +6811,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6828,7 +6838,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6855,7 +6865,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6882,7 +6892,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6911,7 +6921,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6951,6 +6961,8 @@ export interface operations {
             /** @description A care-experienced learner: who they are, their care status, where they go to school, and how they are doing. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -6984,7 +6996,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7011,7 +7023,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7038,7 +7050,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7065,7 +7077,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7092,7 +7104,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7121,7 +7133,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7167,7 +7179,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -7332,7 +7344,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7359,7 +7371,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7386,7 +7398,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7415,7 +7427,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7457,6 +7469,10 @@ export interface operations {
             /** @description The plan as stored, with `Location` and `ETag` headers. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7490,7 +7506,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7517,7 +7533,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7544,7 +7560,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7571,7 +7587,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7598,7 +7614,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:payload-too-large",
                      *       "title": "The request body is too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large",
+                     *       "detail": "Request body is too large",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7625,7 +7641,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7671,7 +7687,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7712,6 +7728,8 @@ export interface operations {
             /** @description A plan for the learner's education: PEP, child's plan, coordinated support plan, EHC plan or pathway plan. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7754,7 +7772,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7781,7 +7799,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7808,7 +7826,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7835,7 +7853,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7862,7 +7880,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7891,7 +7909,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7936,6 +7954,8 @@ export interface operations {
             /** @description A plan for the learner's education: PEP, child's plan, coordinated support plan, EHC plan or pathway plan. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7969,7 +7989,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -7996,7 +8016,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8023,7 +8043,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8050,7 +8070,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8077,7 +8097,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8104,7 +8124,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8131,7 +8151,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8175,7 +8195,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8204,7 +8224,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8276,7 +8296,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8303,7 +8323,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8330,7 +8350,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8357,7 +8377,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8384,7 +8404,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8411,7 +8431,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8438,7 +8458,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8467,7 +8487,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8512,6 +8532,8 @@ export interface operations {
             /** @description A plan for the learner's education: PEP, child's plan, coordinated support plan, EHC plan or pathway plan. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -8545,7 +8567,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8572,7 +8594,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8599,7 +8621,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8626,7 +8648,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8653,7 +8675,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8680,7 +8702,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8707,7 +8729,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8751,7 +8773,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8780,7 +8802,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8816,7 +8838,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -8869,7 +8891,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8896,7 +8918,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8923,7 +8945,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8950,7 +8972,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8979,7 +9001,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9019,6 +9041,8 @@ export interface operations {
             /** @description A plan for the learner's education: PEP, child's plan, coordinated support plan, EHC plan or pathway plan. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9052,7 +9076,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9079,7 +9103,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9106,7 +9130,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9133,7 +9157,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9160,7 +9184,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9189,7 +9213,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9235,7 +9259,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -9362,7 +9386,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9389,7 +9413,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9416,7 +9440,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9445,7 +9469,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9487,6 +9511,10 @@ export interface operations {
             /** @description The meeting as stored, with `Location` and `ETag` headers. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9520,7 +9548,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9547,7 +9575,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9574,7 +9602,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9601,7 +9629,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9628,7 +9656,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:payload-too-large",
                      *       "title": "The request body is too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large",
+                     *       "detail": "Request body is too large",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9655,7 +9683,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9701,7 +9729,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9742,6 +9770,8 @@ export interface operations {
             /** @description A meeting about the learner: PEP meeting, looked-after review, child's plan meeting, transition planning. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9784,7 +9814,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9811,7 +9841,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9838,7 +9868,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9865,7 +9895,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9892,7 +9922,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9921,7 +9951,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9966,6 +9996,8 @@ export interface operations {
             /** @description A meeting about the learner: PEP meeting, looked-after review, child's plan meeting, transition planning. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9999,7 +10031,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10026,7 +10058,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10053,7 +10085,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10080,7 +10112,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10107,7 +10139,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10134,7 +10166,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10161,7 +10193,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10205,7 +10237,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10234,7 +10266,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10306,7 +10338,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10333,7 +10365,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10360,7 +10392,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10387,7 +10419,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10414,7 +10446,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10441,7 +10473,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10468,7 +10500,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10497,7 +10529,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10542,6 +10574,8 @@ export interface operations {
             /** @description A meeting about the learner: PEP meeting, looked-after review, child's plan meeting, transition planning. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -10575,7 +10609,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10602,7 +10636,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10629,7 +10663,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10656,7 +10690,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10683,7 +10717,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10710,7 +10744,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10737,7 +10771,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10781,7 +10815,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10810,7 +10844,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10846,7 +10880,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -10899,7 +10933,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10926,7 +10960,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10953,7 +10987,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10980,7 +11014,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11009,7 +11043,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11049,6 +11083,8 @@ export interface operations {
             /** @description A meeting about the learner: PEP meeting, looked-after review, child's plan meeting, transition planning. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11082,7 +11118,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11109,7 +11145,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11136,7 +11172,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11163,7 +11199,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11190,7 +11226,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11219,7 +11255,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11265,7 +11301,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -11388,7 +11424,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11415,7 +11451,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11442,7 +11478,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11471,7 +11507,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11513,6 +11549,10 @@ export interface operations {
             /** @description The transition as stored, with `Location` and `ETag` headers. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11546,7 +11586,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11573,7 +11613,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11600,7 +11640,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11627,7 +11667,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11654,7 +11694,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:payload-too-large",
                      *       "title": "The request body is too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large",
+                     *       "detail": "Request body is too large",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11681,7 +11721,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11727,7 +11767,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11768,6 +11808,8 @@ export interface operations {
             /** @description A move in the learner's life that affects their education: a new school, a phase transfer, a placement move, a move between authorities, leaving care. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -11810,7 +11852,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11837,7 +11879,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11864,7 +11906,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11891,7 +11933,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11918,7 +11960,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11947,7 +11989,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11992,6 +12034,8 @@ export interface operations {
             /** @description A move in the learner's life that affects their education: a new school, a phase transfer, a placement move, a move between authorities, leaving care. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12025,7 +12069,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12052,7 +12096,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12079,7 +12123,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12106,7 +12150,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12133,7 +12177,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12160,7 +12204,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12187,7 +12231,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12231,7 +12275,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12260,7 +12304,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12332,7 +12376,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12359,7 +12403,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12386,7 +12430,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12413,7 +12457,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12440,7 +12484,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12467,7 +12511,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12494,7 +12538,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12523,7 +12567,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12568,6 +12612,8 @@ export interface operations {
             /** @description A move in the learner's life that affects their education: a new school, a phase transfer, a placement move, a move between authorities, leaving care. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12601,7 +12647,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12628,7 +12674,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12655,7 +12701,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12682,7 +12728,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12709,7 +12755,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12736,7 +12782,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12763,7 +12809,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12807,7 +12853,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-required",
                      *       "title": "If-Match is required",
                      *       "status": 428,
-                     *       "detail": "If-Match is required",
+                     *       "detail": "Send If-Match with the ETag you read, so that no one else's change is overwritten.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12836,7 +12882,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12872,7 +12918,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -12925,7 +12971,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12952,7 +12998,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -12979,7 +13025,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13006,7 +13052,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13035,7 +13081,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13075,6 +13121,8 @@ export interface operations {
             /** @description A move in the learner's life that affects their education: a new school, a phase transfer, a placement move, a move between authorities, leaving care. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13108,7 +13156,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13135,7 +13183,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13162,7 +13210,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13189,7 +13237,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13216,7 +13264,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13245,7 +13293,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13294,6 +13342,8 @@ export interface operations {
             /** @description A care-experienced learner: who they are, their care status, where they go to school, and how they are doing. */
             200: {
                 headers: {
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13311,6 +13361,10 @@ export interface operations {
             /** @description A care-experienced learner: who they are, their care status, where they go to school, and how they are doing. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -13344,7 +13398,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners-by-identifier/{system}/{value}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13371,7 +13425,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners-by-identifier/{system}/{value}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13398,7 +13452,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners-by-identifier/{system}/{value}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13425,7 +13479,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/learners-by-identifier/{system}/{value}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13452,7 +13506,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:precondition-failed",
                      *       "title": "The record has changed since it was read",
                      *       "status": 412,
-                     *       "detail": "The record has changed since it was read",
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
                      *       "instance": "/v1/learners-by-identifier/{system}/{value}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13479,7 +13533,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/learners-by-identifier/{system}/{value}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13525,7 +13579,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners-by-identifier/{system}/{value}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13572,7 +13626,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -13737,7 +13791,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13764,7 +13818,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13791,7 +13845,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13818,7 +13872,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13845,7 +13899,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13874,7 +13928,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/plans",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13921,7 +13975,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14048,7 +14102,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14075,7 +14129,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14102,7 +14156,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14129,7 +14183,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14156,7 +14210,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14185,7 +14239,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/meetings",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14232,7 +14286,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14355,7 +14409,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14382,7 +14436,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14409,7 +14463,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14436,7 +14490,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14463,7 +14517,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14492,7 +14546,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/transitions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14534,7 +14588,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14592,7 +14646,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/audit-events",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14619,7 +14673,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/audit-events",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14646,7 +14700,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/audit-events",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14673,7 +14727,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/audit-events",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14702,7 +14756,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/audit-events",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14740,7 +14794,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14801,7 +14855,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/changes",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14828,7 +14882,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/changes",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14855,7 +14909,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/changes",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14882,7 +14936,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/changes",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14911,7 +14965,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/changes",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14953,7 +15007,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14992,7 +15046,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15019,7 +15073,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15046,7 +15100,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15075,7 +15129,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15193,7 +15247,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15220,7 +15274,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15247,7 +15301,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15274,7 +15328,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15301,7 +15355,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15347,7 +15401,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15419,7 +15473,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15446,7 +15500,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15473,7 +15527,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15500,7 +15554,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15529,7 +15583,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15565,7 +15619,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Done. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -15609,7 +15663,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/history",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15636,7 +15690,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/history",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15663,7 +15717,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/history",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15690,7 +15744,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/history",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15719,7 +15773,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/history",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16032,7 +16086,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/bundle",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16059,7 +16113,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/bundle",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16086,7 +16140,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/bundle",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16113,7 +16167,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/bundle",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16142,7 +16196,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/bundle",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16216,7 +16270,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16243,7 +16297,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16270,7 +16324,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16297,7 +16351,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16324,7 +16378,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16351,7 +16405,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:gone",
                      *       "title": "The record has been deleted",
                      *       "status": 410,
-                     *       "detail": "The record has been deleted",
+                     *       "detail": "The learner was deleted at 2026-01-05T10:00:00.000Z; its history is at /v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16397,7 +16451,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16481,7 +16535,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16508,7 +16562,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16535,7 +16589,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16562,7 +16616,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16589,7 +16643,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16616,7 +16670,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16662,7 +16716,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16734,7 +16788,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/cancel",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16761,7 +16815,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/cancel",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16788,7 +16842,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/cancel",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16815,7 +16869,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/cancel",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16842,7 +16896,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/cancel",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16871,7 +16925,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/cancel",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17202,7 +17256,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/bundles/import",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17229,7 +17283,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/bundles/import",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17256,7 +17310,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/bundles/import",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17283,7 +17337,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/bundles/import",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17310,7 +17364,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:payload-too-large",
                      *       "title": "The request body is too large",
                      *       "status": 413,
-                     *       "detail": "The request body is too large",
+                     *       "detail": "Request body is too large",
                      *       "instance": "/v1/bundles/import",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17337,7 +17391,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/bundles/import",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17383,7 +17437,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/bundles/import",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17413,7 +17467,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -17464,7 +17518,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17491,7 +17545,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17520,7 +17574,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17565,9 +17619,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17614,7 +17672,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17641,7 +17699,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17668,7 +17726,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17695,7 +17753,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17722,7 +17780,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17768,7 +17826,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/admin/organisations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17809,9 +17867,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17850,7 +17912,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/admin/organisations/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/clients",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17877,7 +17939,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/admin/organisations/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/clients",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17904,7 +17966,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/admin/organisations/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/clients",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17931,7 +17993,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/admin/organisations/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/clients",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -17958,7 +18020,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/admin/organisations/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/clients",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18004,7 +18066,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/admin/organisations/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/clients",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18036,7 +18098,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Done. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -18077,7 +18139,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/admin/clients/{clientId}/rotate-secret",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18104,7 +18166,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/admin/clients/{clientId}/rotate-secret",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18131,7 +18193,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/admin/clients/{clientId}/rotate-secret",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18158,7 +18220,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/admin/clients/{clientId}/rotate-secret",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18187,7 +18249,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/admin/clients/{clientId}/rotate-secret",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18253,7 +18315,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/admin/clients/{clientId}/revoke",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18280,7 +18342,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/admin/clients/{clientId}/revoke",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18307,7 +18369,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/admin/clients/{clientId}/revoke",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18334,7 +18396,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/admin/clients/{clientId}/revoke",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18363,7 +18425,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/admin/clients/{clientId}/revoke",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18402,9 +18464,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18441,7 +18507,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/admin/delegations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18468,7 +18534,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/admin/delegations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18495,7 +18561,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/admin/delegations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18522,7 +18588,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/admin/delegations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18549,7 +18615,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/admin/delegations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18576,7 +18642,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/admin/delegations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18622,7 +18688,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/admin/delegations",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18655,7 +18721,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -18693,7 +18759,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18720,7 +18786,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18749,7 +18815,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18798,6 +18864,10 @@ export interface operations {
             /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it. */
             201: {
                 headers: {
+                    /** @description Where the new resource is. */
+                    Location?: string;
+                    /** @description The version of the record: send it back in If-Match to change it, or If-None-Match to ask whether it changed. */
+                    ETag?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18831,7 +18901,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18858,7 +18928,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18885,7 +18955,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18912,7 +18982,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18939,7 +19009,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unsupported-media-type",
                      *       "title": "The Content-Type is not supported",
                      *       "status": 415,
-                     *       "detail": "The Content-Type is not supported",
+                     *       "detail": "Unsupported Media Type: application/xml",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -18985,7 +19055,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/webhook-subscriptions",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19057,7 +19127,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19084,7 +19154,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19111,7 +19181,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19138,7 +19208,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19167,7 +19237,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19237,7 +19307,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19264,7 +19334,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19291,7 +19361,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19318,7 +19388,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19347,7 +19417,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19388,7 +19458,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -19428,7 +19498,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19455,7 +19525,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19482,7 +19552,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19509,7 +19579,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19538,7 +19608,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19612,7 +19682,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:invalid-query",
                      *       "title": "A query or path parameter is not valid",
                      *       "status": 400,
-                     *       "detail": "A query or path parameter is not valid",
+                     *       "detail": "1 query parameter is not valid.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19639,7 +19709,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "Authentication is required",
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19666,7 +19736,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:forbidden",
                      *       "title": "The client may not do this",
                      *       "status": 403,
-                     *       "detail": "The client may not do this",
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19693,7 +19763,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:not-found",
                      *       "title": "No such resource",
                      *       "status": 404,
-                     *       "detail": "No such resource",
+                     *       "detail": "The learner was not found.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19720,7 +19790,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:conflict",
                      *       "title": "The request conflicts with the current state",
                      *       "status": 409,
-                     *       "detail": "The request conflicts with the current state",
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -19749,7 +19819,7 @@ export interface operations {
                      *       "type": "urn:celr:problem:rate-limited",
                      *       "title": "Too many requests",
                      *       "status": 429,
-                     *       "detail": "Too many requests",
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
