@@ -4,12 +4,13 @@
  * data, so a page can never show a request that does not work.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { englandLearner, invalidExamples, validExamples } from '@celr/schema';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ApiError,
   changedLearners,
@@ -25,6 +26,7 @@ import {
   sendLearner,
 } from '../../apps/docs/examples/transfer-a-learner.js';
 import { checkFile, jsonSchemaFiles } from '../../apps/docs/examples/validate-offline.js';
+import { changeHandler, LocalCopy, startReceiver } from '../../apps/docs/examples/webhook-receiver.js';
 import { DOCS_DIR, type RunningApi, startApi } from './support/site.js';
 
 const run = promisify(execFile);
@@ -258,5 +260,126 @@ describe('transfer-a-learner.ts', () => {
         list: 'england-legal-status',
       }),
     );
+  });
+});
+
+describe('webhook-receiver.ts', () => {
+  const northbridge = () =>
+    connect({ baseUrl: api.baseUrl, clientId: 'demo-northbridge', clientSecret: 'demo-northbridge-secret' });
+  let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
+  afterAll(async () => {
+    receiver?.server.closeAllConnections();
+    await new Promise((resolve) => receiver?.server.close(resolve) ?? resolve(undefined));
+  });
+
+  /** Runs the API's webhook worker (the server polls; the tests step it) until `done`, for 10 s at most. */
+  async function tickUntil(done: () => boolean) {
+    const until = Date.now() + 10_000;
+    for (;;) {
+      await api.app.webhooks!.tick();
+      await receiver!.events.idle();
+      if (done()) return;
+      if (Date.now() > until) throw new Error('no delivery within 10 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('subscribes, verifies a delivery, and fetches the changed learner; a replay is dropped', async () => {
+    const client = northbridge();
+    receiver = await startReceiver(client);
+    expect(receiver.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/celr-hooks$/);
+    expect(receiver.subscription.secret).toMatch(/^whsec_/);
+
+    // A new learner: `created` and `visible` are delivered, and the receiver fetches them.
+    const learner = (await (
+      await client('/v1/learners', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...englandLearner, identifiers: [] }),
+      })
+    ).json()) as { id: string; meta: { version: number } };
+    await tickUntil(() => receiver!.copy.version('learner', learner.id) === learner.meta.version);
+
+    // A change to it: `updated`, and the receiver fetches the new version.
+    const patched = await client(`/v1/learners/${learner.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/merge-patch+json', 'if-match': `"v${learner.meta.version}"` },
+      body: JSON.stringify({
+        views: [{ recordedOn: '2026-02-02', text: 'I would like a laptop for homework.', how: 'In her PEP' }],
+      }),
+    });
+    const version = ((await patched.json()) as { meta: { version: number } }).meta.version;
+    expect(version).toBe(learner.meta.version + 1);
+
+    await tickUntil(() => receiver!.copy.version('learner', learner.id) === version);
+    const held = receiver.copy.records.get(`learner/${learner.id}`)!;
+    expect(held.record).toMatchObject({
+      id: learner.id,
+      views: [expect.objectContaining({ how: 'In her PEP' })],
+    });
+
+    const log = (await (
+      await client(`/v1/webhook-subscriptions/${receiver.subscription.id}/deliveries`)
+    ).json()) as { items: { id: string; status: string; lastStatusCode?: number }[] };
+    expect(log.items[0]).toMatchObject({ status: 'delivered', lastStatusCode: 204 });
+
+    // A replay has the same webhook-id: the receiver answers 2xx and does not handle it again.
+    const handled = vi.spyOn(receiver.copy, 'version');
+    await client(
+      `/v1/webhook-subscriptions/${receiver.subscription.id}/deliveries/${log.items[0]!.id}/replay`,
+      { method: 'POST' },
+    );
+    await api.app.webhooks!.tick();
+    await receiver.events.idle();
+    const replayed = (await (
+      await client(`/v1/webhook-subscriptions/${receiver.subscription.id}/deliveries`)
+    ).json()) as { items: { id: string; status: string; attempts: number }[] };
+    expect(replayed.items.find((d) => d.id === log.items[0]!.id)).toMatchObject({
+      status: 'delivered',
+      attempts: 2,
+    });
+    expect(handled).not.toHaveBeenCalled();
+  });
+
+  it('rejects a delivery without a valid signature with 400, and handles nothing', async () => {
+    const before = receiver!.copy.records.size;
+    const body = JSON.stringify({
+      type: 'celr.change',
+      timestamp: new Date().toISOString(),
+      data: { change: 'hidden', recordKind: 'learner', recordId: 'x', learnerId: 'x' },
+    });
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'msg_forged',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    };
+    const forged = await fetch(receiver!.url, {
+      method: 'POST',
+      headers: { ...headers, 'webhook-signature': `v1,${randomBytes(32).toString('base64')}` },
+      body,
+    });
+    expect(forged.status).toBe(400);
+    const unsigned = await fetch(receiver!.url, { method: 'POST', headers, body });
+    expect(unsigned.status).toBe(400);
+    await receiver!.events.idle();
+    expect(receiver!.copy.records.size).toBe(before);
+  });
+
+  it('drops a deleted record, and forgets a learner who is hidden with everything about them', async () => {
+    const copy = new LocalCopy();
+    const handle = changeHandler(northbridge(), copy);
+    copy.put('learner', 'l1', 'l1', { meta: { version: 3 } });
+    copy.put('plan', 'p1', 'l1', { meta: { version: 1 } });
+    copy.put('plan', 'p2', 'l2', { meta: { version: 1 } });
+    const event = (change: string, recordKind: string, recordId: string, learnerId: string) =>
+      ({
+        type: 'celr.change',
+        timestamp: new Date().toISOString(),
+        data: { change, recordKind, recordId, learnerId },
+      }) as Parameters<typeof handle>[0];
+    await handle(event('deleted', 'plan', 'p2', 'l2'));
+    expect([...copy.records.keys()]).toEqual(['learner/l1', 'plan/p1']);
+    await handle(event('hidden', 'learner', 'l1', 'l1'));
+    expect(copy.records.size).toBe(0);
   });
 });
