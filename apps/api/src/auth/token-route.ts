@@ -78,7 +78,18 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
       },
     },
     async (request, reply) => {
-      const body = request.body as { client_id?: string; client_secret?: string; scope?: string };
+      // Bodies of other media types are not validated by the route's schema: accept only an object.
+      const raw = request.body;
+      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        throw oauthError(
+          'invalid_request',
+          'Send a form (application/x-www-form-urlencoded) or a JSON object with grant_type=client_credentials.',
+        );
+      }
+      const body = raw as { client_id?: string; client_secret?: string; scope?: string; grant_type?: string };
+      if (body.grant_type !== 'client_credentials') {
+        throw oauthError('invalid_request', 'grant_type must be client_credentials.');
+      }
       let clientId = body.client_id;
       let secret = body.client_secret;
       const basic = request.headers.authorization;
