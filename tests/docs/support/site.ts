@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp, configFromEnv, createTestDatabase, openDatabase } from '@celr/api';
+import { type openDatabase, startTestApp } from '@celr/api';
 import type { FastifyInstance } from 'fastify';
 import { loadDemo } from '../../../apps/api/src/demo/seed.js';
 import { serveDocs } from '../../../apps/api/src/docs/serve-docs.js';
@@ -53,16 +53,9 @@ export interface RunningApi {
 }
 
 export async function startApi(options: { demo?: boolean; docs?: boolean } = {}): Promise<RunningApi> {
-  const testDb = await createTestDatabase();
-  const db = await openDatabase({ url: testDb.url, memory: true });
-  await db.migrate();
-  const config = {
-    ...configFromEnv({}),
-    tokenSecret: 'docs-test-secret-of-at-least-32-bytes!',
-    // A browser loading every page of the site makes more requests than one client would.
-    rateLimit: { max: 100_000, windowMs: 60_000 },
-  };
-  const app = await buildApp({ db, config });
+  // A browser loading every page of the site makes more requests than one client would.
+  const started = await startTestApp({ rateLimit: { max: 100_000, windowMs: 60_000 } });
+  const { app, db } = started;
   if (options.docs) await serveDocs(app);
   if (options.demo) await loadDemo(db.prisma);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -72,11 +65,7 @@ export async function startApi(options: { demo?: boolean; docs?: boolean } = {})
     app,
     prisma: db.prisma,
     baseUrl: `http://127.0.0.1:${address.port}`,
-    async close() {
-      await app.close();
-      await db.close();
-      await testDb.drop();
-    },
+    close: started.close,
   };
 }
 

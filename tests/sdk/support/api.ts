@@ -4,28 +4,15 @@
  * authority, a school and a vendor that the authority has delegated to, and a client for each.
  */
 import type { AddressInfo } from 'node:net';
-import {
-  type AppConfig,
-  buildApp,
-  configFromEnv,
-  createClient,
-  createOrganisation,
-  createTestDatabase,
-  openDatabase,
-} from '@celr/api';
+import { type AppConfig, createClient, createOrganisation, startTestApp } from '@celr/api';
 
 export async function startApi(overrides: Partial<AppConfig> = {}) {
-  const testDb = await createTestDatabase();
-  const db = await openDatabase({ url: testDb.url, memory: true, poolSize: 5 });
-  await db.migrate();
-  const config: AppConfig = {
-    ...configFromEnv({}),
-    tokenSecret: 'sdk-test-secret-of-at-least-32-bytes!',
+  const started = await startTestApp({
     // The tests send a few hundred requests a minute; 429s are simulated where they are tested.
     rateLimit: { max: 100_000, windowMs: 60_000 },
     ...overrides,
-  };
-  const app = await buildApp({ db, config });
+  });
+  const { app, db } = started;
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
@@ -71,9 +58,7 @@ export async function startApi(overrides: Partial<AppConfig> = {}) {
       };
     },
     async close() {
-      await app.close();
-      await db.close();
-      await testDb.drop();
+      await started.close();
     },
   };
 }

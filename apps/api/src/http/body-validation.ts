@@ -1,7 +1,7 @@
 import { checkSchema, isRecordKind, validate } from '@celr/schema';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
-import { ProblemError, validationProblem } from './problem.js';
+import { validationProblem } from './problem.js';
 
 /**
  * Request bodies are validated by @celr/schema, never by Fastify's Ajv, whose defaults strip
@@ -37,5 +37,3 @@ export const bodyValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema }
     return issues.length === 0 ? { value: body } : { error: validationProblem(issues) as never };
   };
 };
-
-export const isProblem = (e: unknown): e is ProblemError => e instanceof ProblemError;

@@ -53,9 +53,6 @@ export interface WriteResult {
   replayed?: boolean;
 }
 
-const ownFields = (kind: RecordKind): Partial<Record<string, RecordKind>> =>
-  kind === 'learner' ? {} : { learnerId: 'learner' };
-
 /**
  * Create, read, replace, patch, delete, list and history of the four record kinds. Every change
  * writes a new version row in the same transaction as the record, so history is never behind the
@@ -427,11 +424,7 @@ export class RecordService {
 
   /** Fields that say whose record it is cannot change by an ordinary write; transfers move them. */
   private assertUnchanged(kind: RecordKind, current: Data, next: Data) {
-    const fixed = [
-      'jurisdiction',
-      ...Object.keys(ownFields(kind)),
-      ...(kind === 'learner' ? ['responsibleAuthority'] : []),
-    ];
+    const fixed = ['jurisdiction', ...(kind === 'learner' ? ['responsibleAuthority'] : ['learnerId'])];
     const issues: ValidationIssue[] = fixed
       .filter((f) => !isDeepStrictEqual(identity(current[f]), identity(next[f])))
       .map((f) => ({

@@ -417,11 +417,3 @@ async function requireMergePatchType(request: FastifyRequest) {
     );
   }
 }
-
-export function assertJsonBody(body: unknown) {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ProblemError('validation', 'The body must be a JSON object.', {
-      errors: [{ pointer: '', rule: 'type', message: 'Must be an object.' }],
-    });
-  }
-}

@@ -2,24 +2,17 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { createClient, createOrganisation } from '../../src/admin/organisations.js';
 import { buildApp } from '../../src/app.js';
 import type { Scope } from '../../src/auth/caller.js';
-import { type AppConfig, configFromEnv } from '../../src/config.js';
+import type { AppConfig } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { createTestDatabase } from '../../src/db/test-database.js';
+import { startTestApp } from '../../src/testing.js';
 
 /**
  * An API on its own database (in-memory PGlite, or a fresh PostgreSQL database when DATABASE_URL
  * is set), with organisations of every kind and one client each.
  */
 export async function startTestApi(overrides: Partial<AppConfig> = {}) {
-  const testDb = await createTestDatabase();
-  const db = await openDatabase({ url: testDb.url, memory: true, poolSize: 5 });
-  await db.migrate();
-  const config = {
-    ...configFromEnv({}),
-    tokenSecret: 'test-secret-of-at-least-32-bytes-long!',
-    ...overrides,
-  };
-  const app = await buildApp({ db, config });
+  const started = await startTestApp(overrides);
+  const { app, db, config } = started;
   await app.ready();
   const orgs = await createOrganisations(db);
   const clients = new Map<string, { clientId: string; secret: string }>();
@@ -33,7 +26,7 @@ export async function startTestApi(overrides: Partial<AppConfig> = {}) {
     /** Creates another app instance on the same database: a second API process. */
     async secondProcess() {
       // PGlite is embedded in one process, so there the second app shares the first one's database.
-      const otherDb = testDb.url ? await openDatabase({ url: testDb.url, poolSize: 5 }) : db;
+      const otherDb = started.url ? await openDatabase({ url: started.url, poolSize: 5 }) : db;
       const other = await buildApp({ db: otherDb, config });
       if (otherDb !== db) other.addHook('onClose', () => otherDb.close());
       await other.ready();
@@ -80,9 +73,7 @@ export async function startTestApi(overrides: Partial<AppConfig> = {}) {
       });
     },
     async close() {
-      await app.close();
-      await db.close();
-      await testDb.drop();
+      await started.close();
     },
   };
   return api;
