@@ -20,3 +20,4 @@ export * from './records/index.js';
 export * from './transfer/index.js';
 export * from './validation/index.js';
 export const SCHEMA_VERSION = '0.1.0';
+export * from './exchange/record-line.js';

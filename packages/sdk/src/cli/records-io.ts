@@ -8,8 +8,8 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ValidationIssue } from '@celr/schema';
-import { isRecordKind, type RecordKind } from '../records.js';
+import { classifyRecordLine, jsonErrorMessage, type ValidationIssue } from '@celr/schema';
+import { isRecordKind, RECORD_KINDS, type RecordKind } from '../records.js';
 import { UsageError } from './command.js';
 
 export const RECORD_FILE_EXTENSIONS = ['.json', '.ndjson', '.jsonl'];
@@ -101,7 +101,14 @@ export async function* readRecords(
     let fileKind = defaultKind;
     if (container.kind !== undefined) {
       if (!isRecordKind(container.kind)) {
-        yield { file, problem: kindProblem(container.kind, '/kind') };
+        yield {
+          file,
+          problem: {
+            pointer: '/kind',
+            rule: 'kind',
+            message: `${JSON.stringify(container.kind)} is not a kind of record: use ${RECORD_KINDS.join(', ')}.`,
+          },
+        };
         return;
       }
       fileKind = container.kind;
@@ -150,55 +157,18 @@ export function parseLine(
   return classify(value, defaultKind);
 }
 
-/** The kind and the record itself, from an envelope, a `kind` member, or the default. */
+/** The kind and the record itself, as @celr/schema reads an exchange line. */
 export function classify(
   value: unknown,
   defaultKind?: RecordKind,
 ): Pick<SourceRecord, 'kind' | 'record' | 'problem'> {
-  if (!isObject(value)) {
-    return { problem: { pointer: '', rule: 'type', message: 'A record must be a JSON object.' } };
-  }
-  if ('kind' in value) {
-    const { kind, ...rest } = value;
-    if (!isRecordKind(kind)) return { problem: kindProblem(kind, '/kind') };
-    if ('record' in value && Object.keys(rest).length === 1) {
-      return isObject(value.record)
-        ? { kind, record: value.record }
-        : { problem: { pointer: '/record', rule: 'type', message: 'A record must be a JSON object.' } };
-    }
-    return { kind, record: rest };
-  }
-  if (!defaultKind) {
-    return {
-      problem: {
-        pointer: '',
-        rule: 'kind',
-        message:
-          'Cannot tell what kind of record this is: give it a "kind" member, wrap it as { "kind": "learner", "record": {...} }, or pass --kind.',
-      },
-    };
-  }
-  return { kind: defaultKind, record: value };
-}
-
-function kindProblem(kind: unknown, pointer: string): ValidationIssue {
-  return {
-    pointer,
-    rule: 'kind',
-    message: `${JSON.stringify(kind)} is not a kind of record: use learner, plan, meeting or transition.`,
-  };
+  const line = classifyRecordLine(value, defaultKind);
+  if (!line.ok) return { problem: line.issue };
+  return { kind: line.kind, record: line.record };
 }
 
 function jsonProblem(error: unknown, text: string, oneLine = false): ValidationIssue {
-  const message = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(message)?.[1];
-  let at = '';
-  if (position !== undefined && !/line \d+/.test(message)) {
-    const before = text.slice(0, Number(position));
-    const column = Number(position) - before.lastIndexOf('\n');
-    at = oneLine ? ` (column ${column})` : ` (line ${before.split('\n').length}, column ${column})`;
-  }
-  return { pointer: '', rule: 'json', message: `Not valid JSON: ${message}${at}.`.replace(/\.\.$/, '.') };
+  return { pointer: '', rule: 'json', message: jsonErrorMessage(error, text, !oneLine) };
 }
 
 function looksLikeNdjson(text: string): boolean {
