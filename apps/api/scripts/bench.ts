@@ -49,12 +49,13 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
-import { englandLearner, upnCheckLetter, validate } from '@celr/schema';
+import { validate } from '@celr/schema';
 import { createClient, createOrganisation } from '../src/admin/organisations.js';
 import { AuditTrail } from '../src/audit/audit-trail.js';
 import type { Caller } from '../src/auth/caller.js';
 import { type Database, openDatabase, sqlThrough } from '../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../src/db/test-database.js';
+import { syntheticLearner } from '../src/demo/cohort.js';
 import { RecordService } from '../src/records/record-service.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -421,75 +422,6 @@ function cpuSnapshot(serverPid: number): CpuSnapshot {
   return { server: cpuOf(serverPid), postgres, client: (self.user + self.system) / 1000 };
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Learners: the example learner with the name, date of birth and identifiers varied
-
-const GIVEN = [
-  'Amara',
-  'Callum',
-  'Priya',
-  'Tomasz',
-  'Aisha',
-  'Kieran',
-  'Ffion',
-  'Oluwaseun',
-  'Mei',
-  'Jack',
-  'Leila',
-  'Dylan',
-  'Zainab',
-  'Ellis',
-  'Niamh',
-  'Reuben',
-  'Sofia',
-  'Kai',
-  'Hannah',
-  'Yusuf',
-];
-const FAMILY = [
-  'Okafor-Lees',
-  'MacLeod',
-  'Natarajan',
-  'Kowalski',
-  'Begum',
-  'Doherty',
-  'Price',
-  'Adeyemi',
-  'Chen',
-  'Smith',
-  'Haddad',
-  'Evans',
-  'Hussain',
-  'Walsh',
-  'Byrne',
-  'Cohen',
-  'Rossi',
-  'Nguyen',
-  'Taylor',
-  'Ali',
-  'Whitcombe',
-  'Reeve',
-  'Mensah',
-];
-
-function learnerBody(n: number): Record<string, unknown> {
-  // UPN: check letter + LA code 990 + nine digits unique to this learner.
-  const digits = `990${String(n).padStart(9, '0')}`;
-  const upn = `${upnCheckLetter(`A${digits}`)}${digits}`;
-  const day = n % 2000; // dates of birth over about five and a half years
-  const dateOfBirth = new Date(Date.UTC(2009, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
-  return {
-    ...englandLearner,
-    name: { given: GIVEN[n % GIVEN.length], family: FAMILY[Math.floor(n / GIVEN.length) % FAMILY.length] },
-    dateOfBirth,
-    identifiers: [
-      { system: 'upn', value: upn },
-      { system: 'la-child-id:990', value: `NB-${String(n).padStart(6, '0')}` },
-      { system: 'mis:example-mis', value: `STU-${n}` },
-    ],
-  };
-}
-
 async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;
   await Promise.all(
@@ -671,7 +603,7 @@ async function main() {
     requestId: 'bench-seed',
   };
 
-  const invalid = validate('learner', learnerBody(0));
+  const invalid = validate('learner', syntheticLearner(0));
   if (!invalid.ok) throw new Error(`The generated learner is not valid: ${JSON.stringify(invalid.issues)}`);
   const service = new RecordService(prisma, new AuditTrail(sqlThrough(prisma)), sqlThrough(prisma));
   const ids: string[] = [];
@@ -680,7 +612,7 @@ async function main() {
     Array.from({ length: LEARNERS }, (_, n) => n),
     8,
     async (n) => {
-      const body = learnerBody(n);
+      const body = syntheticLearner(n);
       const check = validate('learner', body);
       if (!check.ok) throw new Error(`Learner ${n} is not valid: ${JSON.stringify(check.issues)}`);
       const result = await service.create('learner', { ...caller, requestId: `bench-seed-${n}` }, body);
@@ -762,7 +694,7 @@ async function main() {
                   'content-type': 'application/json',
                   ...(IDEMPOTENCY ? { 'idempotency-key': randomUUID() } : {}),
                 },
-                body: JSON.stringify(learnerBody(nextLearner++)),
+                body: JSON.stringify(syntheticLearner(nextLearner++)),
               }),
             },
           ];
@@ -790,7 +722,7 @@ async function main() {
         const created = await fetch(`${server.url}/v1/learners`, {
           method: 'POST',
           headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
-          body: JSON.stringify(learnerBody(nextLearner++)),
+          body: JSON.stringify(syntheticLearner(nextLearner++)),
         });
         if (created.status !== 201)
           throw new Error(`API POST /v1/learners: ${created.status} ${await created.text()}`);

@@ -9,6 +9,9 @@ import { registerAuthentication } from './auth/authenticate.js';
 import { SCOPES } from './auth/caller.js';
 import { registerTokenRoute } from './auth/token-route.js';
 import { TokenIssuer } from './auth/tokens.js';
+import { BulkImports } from './bulk/import-jobs.js';
+import { BulkImportWorker, type BulkWorkerSettings } from './bulk/import-worker.js';
+import { registerBulkRoutes } from './bulk/routes.js';
 import { ChangeFeed, registerChangeRoutes } from './changes/feed.js';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/database.js';
@@ -30,6 +33,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Sends webhook deliveries; created with the app, started by the server (main.ts), stopped on close. */
     webhooks: WebhookWorker | undefined;
+    /** Runs queued bulk imports; created with the app, started by the server (main.ts), stopped on close. */
+    bulkImports: BulkImportWorker | undefined;
   }
 }
 
@@ -40,6 +45,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Webhook delivery settings (poll interval, timeout, backoff). */
   webhooks?: Partial<WebhookSettings>;
+  /** Bulk import worker settings (poll interval, lease). */
+  bulk?: Partial<BulkWorkerSettings>;
 }
 
 export const API_VERSION = '0.1.0';
@@ -119,6 +126,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           name: 'Webhooks',
           description: 'The change feed pushed to your URL, signed as Standard Webhooks specifies.',
         },
+        {
+          name: 'Bulk',
+          description: 'Whole cohorts in and out: NDJSON imports run as jobs, and streamed exports.',
+        },
         { name: 'Audit', description: "Who read and wrote a learner's records." },
         {
           name: 'Administration',
@@ -161,7 +172,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
-  registerChangeRoutes(app, new ChangeFeed(db as never));
+  const feed = new ChangeFeed(db as never);
+  registerChangeRoutes(app, feed);
   registerTransferRoutes(
     app,
     new TransferService(prisma as never, audit, { overdueHours: config.transferOverdueHours }),
@@ -174,8 +186,23 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     : undefined;
   app.decorate('webhooks', webhooks);
   registerWebhookRoutes(app, prisma as never, webhooks);
+  const bulkImports = db
+    ? new BulkImportWorker(db, audit, options.bulk, (error) =>
+        app.log.warn({ err: error }, 'bulk import step failed'),
+      )
+    : undefined;
+  app.decorate('bulkImports', bulkImports);
+  registerBulkRoutes(app, {
+    db: db as never,
+    audit,
+    imports: new BulkImports(db as never, config.bulk),
+    worker: bulkImports,
+    feed,
+    limits: config.bulk,
+  });
   app.addHook('onClose', async () => {
     await webhooks?.stop();
+    await bulkImports?.stop();
   });
 
   // While draining, responses ask clients to close their connection, so keep-alive sockets end

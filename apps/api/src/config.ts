@@ -20,7 +20,9 @@ export interface AppConfig {
   rateLimit: { max: number; windowMs: number };
   /** A pending transfer older than this many hours is flagged overdue. */
   transferOverdueHours: number;
-  retention: { idempotencyHours: number; changeFeedDays: number };
+  retention: { idempotencyHours: number; changeFeedDays: number; bulkImportDays: number };
+  /** The largest bulk import accepted: bytes and records. */
+  bulk: { maxBytes: number; maxLines: number };
   /** Redis for rate-limit counters shared by several API processes. */
   redisUrl?: string;
 }
@@ -56,6 +58,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
     retention: {
       idempotencyHours: Number(env.CELR_IDEMPOTENCY_HOURS ?? 24),
       changeFeedDays: Number(env.CELR_CHANGE_RETENTION_DAYS ?? 90),
+      bulkImportDays: Number(env.CELR_BULK_IMPORT_RETENTION_DAYS ?? 7),
+    },
+    bulk: {
+      maxBytes: Number(env.CELR_BULK_MAX_BYTES ?? 256 * 1024 * 1024),
+      maxLines: Number(env.CELR_BULK_MAX_LINES ?? 200_000),
     },
   };
 }

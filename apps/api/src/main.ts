@@ -33,6 +33,8 @@ const demo = config.demo ? await loadDemo(db.prisma, { log: (m) => app.log.info(
 await app.listen({ port: config.port, host: config.host });
 // Webhook deliveries: every API process runs a worker; claims in the database keep them apart.
 app.webhooks?.start();
+// Bulk imports likewise: a job is claimed by one process, and taken over if that process dies.
+app.bulkImports?.start();
 const stopMaintenance = startMaintenance(db, config.retention, (error) =>
   app.log.warn({ err: error }, 'purge failed'),
 );

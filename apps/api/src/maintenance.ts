@@ -6,6 +6,8 @@ export interface Retention {
   idempotencyHours: number;
   /** How far back the change feed goes. */
   changeFeedDays: number;
+  /** How long a finished bulk import (and its error report) can be read. */
+  bulkImportDays: number;
 }
 
 /**
@@ -19,7 +21,16 @@ export async function purgeExpired(db: Database, retention: Retention, now = new
   const changes = await new ChangeFeed(db).purge(
     new Date(now.getTime() - retention.changeFeedDays * 86400_000),
   );
-  return { idempotencyKeys: keys.count, changes };
+  // Finished imports after their retention; an upload that never finished (the client or the process went away) after a day.
+  const imports = await db.prisma.bulkImport.deleteMany({
+    where: {
+      OR: [
+        { finishedAt: { lt: new Date(now.getTime() - retention.bulkImportDays * 86400_000) } },
+        { status: 'receiving', createdAt: { lt: new Date(now.getTime() - 86400_000) } },
+      ],
+    },
+  });
+  return { idempotencyKeys: keys.count, changes, bulkImports: imports.count };
 }
 
 /** Runs purgeExpired every hour until stopped; failures are logged and retried next time. */

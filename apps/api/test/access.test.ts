@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { englandLearner, englandMeeting, englandPlan, englandTransition } from '@celr/schema';
+import { englandLearner, englandMeeting, englandPlan, englandTransition, recordLine } from '@celr/schema';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/auth/policy.js';
@@ -119,6 +119,16 @@ function requestFor(
           reason: 'responsibility-moves',
         },
       };
+    case op.operationId === 'createBulkImport':
+      // Lines aimed at Northbridge's records: replacing its learner by id, and a plan for that learner.
+      return {
+        url: `${url}?mode=per-record`,
+        payload: [
+          recordLine('learner', { id: ids.learner, ...englandLearner }),
+          recordLine('plan', { ...englandPlan, learnerId: ids.learner }),
+        ].join('\n') as never,
+        headers: { 'content-type': 'application/x-ndjson' },
+      };
     case op.operationId === 'rejectTransfer':
       return { url, payload: { reason: 'Not ours.' } };
     case op.operationId === 'importBundle':
@@ -189,11 +199,22 @@ describe("access matrix: every operation, as every outsider, against Northbridge
     } else if (scopeRefusal) {
       // The organisation may not do this to anyone's records: nothing about this record is involved.
     } else if (
-      op.operationId.startsWith('list') &&
-      !op.path.includes('{id}') &&
-      op.operationId !== 'listAuditEvents'
+      (op.operationId.startsWith('list') &&
+        !op.path.includes('{id}') &&
+        op.operationId !== 'listAuditEvents') ||
+      op.operationId === 'exportRecords'
     ) {
       expect(res.statusCode).toBe(200);
+    } else if (op.operationId === 'createBulkImport') {
+      // Accepted as a job; every line fails, and neither the job nor its report tells anything of the records.
+      expect(res.statusCode, res.body).toBe(202);
+      await api.app.bulkImports!.tick();
+      const job = await api.as(role.org, { method: 'GET', url: res.headers.location as string });
+      const errors = await api.as(role.org, { method: 'GET', url: job.json().links.errors });
+      expect(job.json()).toMatchObject({ counts: { created: 0, updated: 0, failed: 2 } });
+      for (const secret of [...Object.values(ids), englandLearner.name.family, UPN]) {
+        expect(job.body + errors.body).not.toContain(secret);
+      }
     } else if (op.operationId === 'createLearner') {
       // Creating a learner for another authority is refused whoever asks.
       expect(res.statusCode, res.body).toBe(403);

@@ -128,11 +128,11 @@ describe('retention', () => {
         headers: { 'idempotency-key': 'kept-for-a-day' },
       });
       expect(await api.db.prisma.idempotencyKey.count()).toBe(1);
-      await purgeExpired(api.db, { idempotencyHours: 24, changeFeedDays: 90 });
+      await purgeExpired(api.db, { idempotencyHours: 24, changeFeedDays: 90, bulkImportDays: 7 });
       expect(await api.db.prisma.idempotencyKey.count()).toBe(1);
       await purgeExpired(
         api.db,
-        { idempotencyHours: 24, changeFeedDays: 90 },
+        { idempotencyHours: 24, changeFeedDays: 90, bulkImportDays: 7 },
         new Date(Date.now() + 25 * 3600_000),
       );
       expect(await api.db.prisma.idempotencyKey.count()).toBe(0);

@@ -36,8 +36,9 @@ export class AuditTrail {
 
   constructor(private readonly sql: Database['sql']) {}
 
-  async write(tx: Prisma.TransactionClient, caller: Caller, event: AuditedAccess): Promise<void> {
-    await tx.$executeRawUnsafe(INSERT, ...columns([this.row(caller, event)]));
+  async write(tx: Prisma.TransactionClient, caller: Caller, ...events: AuditedAccess[]): Promise<void> {
+    if (events.length === 0) return;
+    await tx.$executeRawUnsafe(INSERT, ...columns(events.map((e) => this.row(caller, e))));
   }
 
   read(caller: Caller, ...events: AuditedAccess[]): Promise<void> {

@@ -84,6 +84,24 @@ export const OPERATIONS: Record<string, OperationAccess> = {
     scope: 'learners:read',
     who: "Every organisation, for what it may see: changes to learners while they were visible to it, and when they became visible or hidden. Nothing about other organisations' learners.",
   },
+  createBulkImport: {
+    scope: 'learners:write',
+    who: 'Any organisation, for what it may write: each line needs the write scope of its kind and follows the access rules of a single write (learners are created by their responsible authority; schools write the fields they own; plans, meetings and transitions follow their learner).',
+  },
+  getBulkImport: {
+    scope: 'learners:write',
+    who: 'The client that submitted the import; anyone else gets 404.',
+  },
+  listBulkImportErrors: {
+    scope: 'learners:write',
+    who: 'The client that submitted the import; anyone else gets 404.',
+  },
+  exportRecords: {
+    scope: 'learners:read',
+    who: seeOnly(
+      'Each kind exported needs its read scope; the file holds only learners the organisation can see, and their records.',
+    ),
+  },
   listAuditEvents: {
     scope: 'audit:read',
     who: "The learner's responsible authority, for that learner; anyone else gets 404.",

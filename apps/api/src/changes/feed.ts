@@ -104,6 +104,25 @@ export class ChangeFeed {
     return { rows, cursor: last ? encode({ txid: last.txid, id: last.id }) : (after ?? encode(from)) };
   }
 
+  /**
+   * A cursor for now: every change after it may be missing from data read from now on, and none
+   * before it is. A bulk export hands it out, so the feed can carry on from where the export began.
+   */
+  async head(): Promise<string> {
+    const [last] = await this.db.sql<Position>(
+      `SELECT txid::text, id::text FROM change
+       WHERE txid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+       ORDER BY txid DESC, id DESC LIMIT 1`,
+      [],
+    );
+    if (last) return encode(last);
+    const [horizon] = await this.db.sql<Position>(
+      'SELECT txid::text, change_id::text AS id FROM change_horizon WHERE id = 1',
+      [],
+    );
+    return encode(horizon ?? { txid: '0', id: '0' });
+  }
+
   /** Removes entries older than the retention window, keeping each organisation's latest access entry per learner. */
   async purge(olderThan: Date) {
     return this.db.prisma.$transaction(async (tx) => {

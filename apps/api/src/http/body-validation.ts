@@ -12,6 +12,9 @@ import { validationProblem } from './problem.js';
  */
 export const bodyValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema }) => {
   const ref = String((schema as { $ref?: string }).$ref ?? '');
+  // A streamed body (a bulk import's NDJSON) is read and validated line by line by its job.
+  if ((schema as { contentMediaType?: string }).contentMediaType === 'application/x-ndjson')
+    return (body: unknown) => ({ value: body });
   // A bundle is validated record by record in the service, with pointers into the bundle.
   if (ref === 'TransferBundle#') return (body: unknown) => ({ value: body });
   const name = /^([A-Z][a-z]+)(Input|Patch)#$/.exec(ref);

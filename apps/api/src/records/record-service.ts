@@ -387,7 +387,7 @@ export class RecordService {
           input,
           change === 'patched' ? 'The record after applying the merge patch is not valid.' : undefined,
         );
-        this.assertUnchanged(kind, current.data as Data, input);
+        assertIdentityUnchanged(kind, current.data as Data, input);
         if (kind === 'learner') assertSchoolFieldsOnly(grant, current.data as Data, input);
         const version = current.version + 1;
         const updated = await tx.record.updateMany({
@@ -420,22 +420,6 @@ export class RecordService {
     } catch (error) {
       throw this.translate(error, input);
     }
-  }
-
-  /** Fields that say whose record it is cannot change by an ordinary write; transfers move them. */
-  private assertUnchanged(kind: RecordKind, current: Data, next: Data) {
-    const fixed = ['jurisdiction', ...(kind === 'learner' ? ['responsibleAuthority'] : ['learnerId'])];
-    const issues: ValidationIssue[] = fixed
-      .filter((f) => !isDeepStrictEqual(identity(current[f]), identity(next[f])))
-      .map((f) => ({
-        pointer: pointerOf(f),
-        rule: 'immutable',
-        message:
-          f === 'responsibleAuthority'
-            ? 'The responsible authority changes only through a transfer (POST /v1/transfers).'
-            : `'${f}' cannot change once the record exists.`,
-      }));
-    if (issues.length) throw validationProblem(issues);
   }
 
   /**
@@ -560,6 +544,22 @@ function identifierConflict(
     'An identifier in the record already belongs to another of your learners.',
     { errors },
   );
+}
+
+/** Fields that say whose record it is cannot change by an ordinary write; transfers move them. */
+export function assertIdentityUnchanged(kind: RecordKind, current: Data, next: Data) {
+  const fixed = ['jurisdiction', ...(kind === 'learner' ? ['responsibleAuthority'] : ['learnerId'])];
+  const issues: ValidationIssue[] = fixed
+    .filter((f) => !isDeepStrictEqual(identity(current[f]), identity(next[f])))
+    .map((f) => ({
+      pointer: pointerOf(f),
+      rule: 'immutable',
+      message:
+        f === 'responsibleAuthority'
+          ? 'The responsible authority changes only through a transfer (POST /v1/transfers).'
+          : `'${f}' cannot change once the record exists.`,
+    }));
+  if (issues.length) throw validationProblem(issues);
 }
 
 /** What identifies an organisation reference: its scheme and code; a corrected display name is not a change of owner. */

@@ -1,0 +1,644 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { type RecordKind, readRecordLine, type ValidationIssue, validate } from '@celr/schema';
+import type { AuditedAccess, AuditTrail } from '../audit/audit-trail.js';
+import {
+  type AccessGrant,
+  assertMayWrite,
+  assertSchoolFieldsOnly,
+  GRANTS,
+  syncSchoolAccess,
+} from '../auth/access.js';
+import type { Caller } from '../auth/caller.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { ProblemError } from '../http/problem.js';
+import { assertIdentityUnchanged } from '../records/record-service.js';
+import { COLLECTION, indexedColumns } from '../records/representation.js';
+
+type Tx = Prisma.TransactionClient;
+type Data = Record<string, unknown>;
+
+/** One line of an import, numbered as in the submitted file. */
+export interface SourceLine {
+  line: number;
+  text: string;
+}
+
+/** Why a line was not written. */
+export interface LineError extends ValidationIssue {
+  line: number;
+  kind?: RecordKind;
+}
+
+export interface BlockResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Lines that failed (a line with several issues counts once). */
+  failed: number;
+  errors: LineError[];
+}
+
+/** The organisation the caller acts for, as the access rules need it. */
+export interface ActingOrganisation {
+  id: string;
+  kind: string;
+  laCode: string | null;
+  name: string;
+}
+
+interface Parsed {
+  line: number;
+  kind: RecordKind;
+  input: Data;
+  sourceId?: string;
+}
+
+interface Target {
+  id: string;
+  learnerId: string;
+  ownerId: string;
+  version: number;
+  data: Data;
+}
+
+interface Decision {
+  line: Parsed;
+  id: string;
+  learnerId: string;
+  ownerId: string;
+  version: number;
+  /** The version replaced, for an update. */
+  target?: Target;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Later stages may refer to earlier ones (a plan to its learner, a meeting to its plan). */
+const STAGES: RecordKind[] = ['learner', 'plan', 'meeting', 'transition'];
+
+/** Learners the acting organisation holds an open grant for. */
+const VISIBLE = (learner: string) =>
+  `EXISTS (SELECT 1 FROM learner_access a WHERE a.learner_id = ${learner} AND a.organisation_id = $1::uuid AND a.ended_at IS NULL)`;
+
+/**
+ * Checks and writes one block of an import's lines, in the caller's transaction, with the access
+ * rules of single writes (src/auth/access.ts) and the validation of @celr/schema. A line that
+ * breaks a rule is reported and not written; the others are written in a few set-based
+ * statements per block rather than several per line, which is what makes an import fast.
+ *
+ * What a line does: a record whose `id` is one the caller can see (or that an earlier import
+ * created from a record with that `id`) is replaced; a learner one of whose identifiers belongs to
+ * a learner the caller can see is replaced; anything else is created. A record identical to the
+ * stored one is left alone (no new version, nothing in the change feed), so sending a whole
+ * cohort again each night costs little. `learnerId` and `planId` may name the `id` a record had
+ * in the file it came from; they are followed to the record it became.
+ */
+export class BlockImporter {
+  constructor(
+    private readonly tx: Tx,
+    private readonly caller: Caller,
+    private readonly org: ActingOrganisation,
+    private readonly audit: AuditTrail,
+  ) {}
+
+  async import(lines: SourceLine[], defaultKind: RecordKind | undefined): Promise<BlockResult> {
+    const result: BlockResult = { created: 0, updated: 0, unchanged: 0, failed: 0, errors: [] };
+    const failedLines = new Set<number>();
+    const fail = (line: number, kind: RecordKind | undefined, issues: ValidationIssue[]) => {
+      failedLines.add(line);
+      for (const issue of issues) result.errors.push({ line, ...(kind ? { kind } : {}), ...issue });
+    };
+    const byKind = new Map<RecordKind, Parsed[]>(STAGES.map((k) => [k, []]));
+    for (const { line, text } of lines) {
+      const read = readRecordLine(text, defaultKind);
+      if (!read.ok) {
+        fail(line, undefined, [read.issue]);
+        continue;
+      }
+      const issues = this.check(read.kind, read.input, read.sourceId);
+      if (issues.length) fail(line, read.kind, issues);
+      else byKind.get(read.kind)!.push({ line, kind: read.kind, input: read.input, sourceId: read.sourceId });
+    }
+    for (const kind of STAGES) {
+      for (const batch of withoutCollisions(byKind.get(kind)!)) {
+        const decided = await this.decide(kind, batch, fail);
+        await this.write(kind, decided.creates, decided.updates);
+        result.created += decided.creates.length;
+        result.updated += decided.updates.length;
+        result.unchanged += decided.unchanged;
+      }
+    }
+    result.failed = failedLines.size;
+    result.errors.sort((a, b) => a.line - b.line);
+    return result;
+  }
+
+  /** What can be told from the line alone: the token's scope, the record's validity, its id. */
+  private check(kind: RecordKind, input: Data, sourceId: string | undefined): ValidationIssue[] {
+    const scope = `${COLLECTION[kind]}:write`;
+    if (!this.caller.scopes.has(scope)) {
+      return [
+        {
+          pointer: '',
+          rule: 'scope',
+          message: `Writing ${kind} records needs the '${scope}' scope, which the token that submitted the import did not have.`,
+        },
+      ];
+    }
+    if (sourceId !== undefined && !UUID.test(sourceId)) {
+      return [
+        {
+          pointer: '/id',
+          rule: 'format',
+          message: "'id' is the id of a CELR record (a UUID); your own ids belong in identifiers.",
+        },
+      ];
+    }
+    const checked = validate(kind, input);
+    return checked.ok ? [] : checked.issues;
+  }
+
+  /** Which lines create, which replace, which change nothing, and which break an access rule. */
+  private async decide(
+    kind: RecordKind,
+    lines: Parsed[],
+    fail: (line: number, kind: RecordKind, issues: ValidationIssue[]) => void,
+  ) {
+    if (kind !== 'learner') await this.followReferences(lines);
+    const targets = await this.targetsOf(kind, lines, fail);
+    const learnerIds = new Set<string>();
+    for (const l of lines) {
+      const target = targets.get(l.line);
+      if (target && target !== FAILED) learnerIds.add(target.learnerId);
+      else if (kind !== 'learner') learnerIds.add(String(l.input.learnerId));
+    }
+    const grants = await this.grantsFor([...learnerIds]);
+    const learners = kind === 'learner' ? new Map() : await this.learnersById([...learnerIds]);
+
+    const creates: Decision[] = [];
+    const updates: Decision[] = [];
+    let unchanged = 0;
+    for (const l of lines) {
+      const target = targets.get(l.line);
+      if (target === FAILED) continue;
+      try {
+        if (target) {
+          const grant = grants.get(target.learnerId);
+          if (!grant) throw notVisible(kind);
+          assertMayWrite(grant, kind);
+          assertIdentityUnchanged(kind, target.data, l.input);
+          if (kind === 'learner') assertSchoolFieldsOnly(grant, target.data, l.input);
+          if (isDeepStrictEqual(target.data, l.input)) {
+            unchanged++;
+            continue;
+          }
+          updates.push({
+            line: l,
+            id: target.id,
+            learnerId: target.learnerId,
+            ownerId: target.ownerId,
+            version: target.version + 1,
+            target,
+          });
+        } else if (kind === 'learner') {
+          this.assertIsResponsibleAuthority(l.input);
+          const id = randomUUID();
+          creates.push({ line: l, id, learnerId: id, ownerId: this.org.id, version: 1 });
+        } else {
+          const learnerId = String(l.input.learnerId);
+          const learner = learners.get(learnerId);
+          const grant = grants.get(learnerId);
+          if (!learner || !grant) throw noSuchLearner();
+          if (learner.jurisdiction !== l.input.jurisdiction) {
+            throw invalid(
+              '/jurisdiction',
+              'jurisdiction-mismatch',
+              `The learner's records are in ${learner.jurisdiction}; a ${kind} for them is too.`,
+            );
+          }
+          assertMayWrite(grant, kind);
+          creates.push({ line: l, id: randomUUID(), learnerId, ownerId: this.org.id, version: 1 });
+        }
+      } catch (error) {
+        if (!(error instanceof ProblemError)) throw error;
+        fail(l.line, kind, issuesOf(error));
+      }
+    }
+    if (kind === 'learner') {
+      const clashes = await this.identifierClashes([...creates, ...updates]);
+      for (const [line, issues] of clashes) fail(line, kind, issues);
+      const ok = (d: Decision) => !clashes.has(d.line.line);
+      return { creates: creates.filter(ok), updates: updates.filter(ok), unchanged };
+    }
+    return { creates, updates, unchanged };
+  }
+
+  /**
+   * The record each line replaces, if any: by `id` (the record itself, or one an earlier import
+   * made from it), then, for learners, by identifier. Lines whose identifiers belong to more than
+   * one learner fail here and are left out of the map with a marker.
+   */
+  private async targetsOf(
+    kind: RecordKind,
+    lines: Parsed[],
+    fail: (line: number, kind: RecordKind, issues: ValidationIssue[]) => void,
+  ): Promise<Map<number, Target>> {
+    const targets = new Map<number, Target>();
+    const ids = [...new Set(lines.flatMap((l) => (l.sourceId ? [l.sourceId] : [])))];
+    if (ids.length) {
+      const rows = await this.tx.$queryRawUnsafe<(Target & { sourceRecordId: string | null })[]>(
+        `SELECT r.id::text, r.learner_id::text AS "learnerId", r.owner_id::text AS "ownerId", r.version, r.data,
+                r.source_record_id::text AS "sourceRecordId"
+         FROM record r
+         WHERE r.kind = $2 AND r.deleted_at IS NULL AND (r.id = ANY($3::uuid[]) OR r.source_record_id = ANY($3::uuid[]))
+           AND ${VISIBLE('r.learner_id')}
+         ORDER BY r.created_at`,
+        this.org.id,
+        kind,
+        ids,
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const bySource = new Map(rows.filter((r) => r.sourceRecordId).map((r) => [r.sourceRecordId!, r]));
+      for (const l of lines) {
+        const found = l.sourceId ? (byId.get(l.sourceId) ?? bySource.get(l.sourceId)) : undefined;
+        if (found) targets.set(l.line, found);
+      }
+    }
+    if (kind !== 'learner') return targets;
+
+    const pending = lines.filter((l) => !targets.has(l.line) && identifiersOf(l.input).length);
+    if (!pending.length) return targets;
+    const pairs = pending.flatMap((l) => identifiersOf(l.input));
+    const matches = await this.tx.$queryRawUnsafe<{ learnerId: string; system: string; value: string }[]>(
+      `SELECT DISTINCT i.learner_id::text AS "learnerId", i.system, i.value
+       FROM learner_identifier i
+       JOIN unnest($2::text[], $3::text[]) AS p(system, value) ON p.system = i.system AND p.value = i.value
+       WHERE ${VISIBLE('i.learner_id')}`,
+      this.org.id,
+      pairs.map((p) => p.system),
+      pairs.map((p) => p.value),
+    );
+    if (!matches.length) return targets;
+    const learnersOf = new Map<string, Set<string>>();
+    for (const m of matches) {
+      const key = `${m.system}|${m.value}`;
+      learnersOf.set(key, (learnersOf.get(key) ?? new Set()).add(m.learnerId));
+    }
+    const wanted = new Map<number, string>();
+    for (const l of pending) {
+      const found = new Set(
+        identifiersOf(l.input).flatMap((i) => [...(learnersOf.get(`${i.system}|${i.value}`) ?? [])]),
+      );
+      if (found.size > 1) {
+        fail(l.line, kind, [
+          {
+            pointer: '/identifiers',
+            rule: 'identifier-ambiguous',
+            message: `The identifiers belong to ${found.size} different learners you can see (${[...found].join(', ')}); send the line with the id of the one to replace.`,
+          },
+        ]);
+        targets.set(l.line, FAILED);
+      } else if (found.size === 1) wanted.set(l.line, [...found][0]!);
+    }
+    if (!wanted.size) return targets;
+    const rows = await this.tx.$queryRawUnsafe<Target[]>(
+      `SELECT r.id::text, r.learner_id::text AS "learnerId", r.owner_id::text AS "ownerId", r.version, r.data
+       FROM record r WHERE r.id = ANY($1::uuid[]) AND r.kind = 'learner' AND r.deleted_at IS NULL`,
+      [...new Set(wanted.values())],
+    );
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const [line, id] of wanted) {
+      const row = byId.get(id);
+      if (row) targets.set(line, row);
+    }
+    return targets;
+  }
+
+  /** `learnerId` and `planId` naming a record by the id it had where it came from, made ours. */
+  private async followReferences(lines: Parsed[]) {
+    const refs = [
+      ...new Set(
+        lines.flatMap((l) =>
+          ['learnerId', 'planId'].map((f) => l.input[f]).filter((v): v is string => typeof v === 'string'),
+        ),
+      ),
+    ];
+    if (!refs.length) return;
+    const rows = await this.tx.$queryRawUnsafe<{ id: string; source: string }[]>(
+      `SELECT DISTINCT ON (r.source_record_id) r.id::text, r.source_record_id::text AS source
+       FROM record r
+       WHERE r.source_record_id = ANY($2::uuid[]) AND r.deleted_at IS NULL AND ${VISIBLE('r.learner_id')}
+         AND NOT EXISTS (SELECT 1 FROM record s WHERE s.id = r.source_record_id)
+       ORDER BY r.source_record_id, r.created_at DESC`,
+      this.org.id,
+      refs,
+    );
+    if (!rows.length) return;
+    const ours = new Map(rows.map((r) => [r.source, r.id]));
+    for (const l of lines) {
+      for (const field of ['learnerId', 'planId']) {
+        const value = l.input[field];
+        if (typeof value === 'string' && ours.has(value)) l.input = { ...l.input, [field]: ours.get(value) };
+      }
+    }
+  }
+
+  private async grantsFor(learnerIds: string[]): Promise<Map<string, AccessGrant>> {
+    if (!learnerIds.length) return new Map();
+    const rows = await this.tx.$queryRawUnsafe<{ learnerId: string; basis: string; grants: string[] }[]>(
+      `SELECT a.learner_id::text AS "learnerId", string_agg(a.basis, '+') AS basis,
+              array_remove(array_agg(DISTINCT g), NULL) AS grants
+       FROM learner_access a LEFT JOIN LATERAL unnest(a.grants) AS g ON true
+       WHERE a.organisation_id = $1::uuid AND a.learner_id = ANY($2::uuid[]) AND a.ended_at IS NULL
+       GROUP BY a.learner_id`,
+      this.org.id,
+      learnerIds.filter((id) => UUID.test(id)),
+    );
+    return new Map(rows.map((r) => [r.learnerId, { basis: r.basis, grants: r.grants }]));
+  }
+
+  private async learnersById(ids: string[]) {
+    const rows = await this.tx.$queryRawUnsafe<{ id: string; jurisdiction: string }[]>(
+      `SELECT id::text, jurisdiction FROM record WHERE id = ANY($1::uuid[]) AND kind = 'learner' AND deleted_at IS NULL`,
+      ids.filter((id) => UUID.test(id)),
+    );
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  private assertIsResponsibleAuthority(input: Data) {
+    if (this.org.kind !== 'local-authority') {
+      throw new ProblemError(
+        'forbidden',
+        'Only a local authority creates learners: the responsible authority is the corporate parent.',
+      );
+    }
+    const named = input.responsibleAuthority as { code?: string } | undefined;
+    if (named?.code !== this.org.laCode) {
+      throw invalid(
+        '/responsibleAuthority/code',
+        'responsible-authority-is-caller',
+        `${this.org.name} may create learners it is responsible for (${this.org.laCode}); this one names ${named?.code ?? 'no authority'}. Records move between authorities by transfer.`,
+      );
+    }
+  }
+
+  /** Identifiers another learner of the same owner already has: unique per owning organisation. */
+  private async identifierClashes(decisions: Decision[]): Promise<Map<number, ValidationIssue[]>> {
+    const wanted = decisions.flatMap((d) =>
+      identifiersOf(d.line.input).map((i, index) => ({ ...i, index, d })),
+    );
+    const clashes = new Map<number, ValidationIssue[]>();
+    if (!wanted.length) return clashes;
+    const taken = await this.tx.$queryRawUnsafe<
+      { ownerId: string; system: string; value: string; learnerId: string }[]
+    >(
+      `SELECT i.owner_id::text AS "ownerId", i.system, i.value, i.learner_id::text AS "learnerId"
+       FROM learner_identifier i
+       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS w(owner_id, system, value)
+         ON w.owner_id = i.owner_id AND w.system = i.system AND w.value = i.value`,
+      wanted.map((w) => w.d.ownerId),
+      wanted.map((w) => w.system),
+      wanted.map((w) => w.value),
+    );
+    const holder = new Map(taken.map((t) => [`${t.ownerId}|${t.system}|${t.value}`, t.learnerId]));
+    for (const w of wanted) {
+      const other = holder.get(`${w.d.ownerId}|${w.system}|${w.value}`);
+      if (!other || other === w.d.learnerId) continue;
+      const list = clashes.get(w.d.line.line) ?? [];
+      list.push({
+        pointer: `/identifiers/${w.index}/value`,
+        rule: 'identifier-unique',
+        message: `Your organisation already holds ${w.system} '${w.value}' for learner ${other}.`,
+      });
+      clashes.set(w.d.line.line, list);
+    }
+    return clashes;
+  }
+
+  /** The writes of a batch, a statement per table: records, versions, change feed, access, identifiers, audit. */
+  private async write(kind: RecordKind, creates: Decision[], updates: Decision[]) {
+    if (!creates.length && !updates.length) return;
+    const rows = (ds: Decision[]) =>
+      ds.map((d) => ({
+        id: d.id,
+        learner_id: d.learnerId,
+        owner_id: d.ownerId,
+        version: d.version,
+        source_record_id: d.target ? null : (d.line.sourceId ?? null),
+        data: d.line.input,
+        ...indexedColumns(kind, d.line.input),
+      }));
+    const org = this.org.id;
+    if (creates.length) {
+      await this.tx.$executeRawUnsafe(
+        `INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id)
+         SELECT x.id, $2, x.learner_id, x.jurisdiction, x.type, x.status, x.owner_id, $3::uuid, 1, x.data, x.source_record_id
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, learner_id uuid, jurisdiction text, type text, status text,
+                                                owner_id uuid, data jsonb, source_record_id uuid)`,
+        JSON.stringify(rows(creates)),
+        kind,
+        org,
+      );
+    }
+    if (updates.length) {
+      const changed = await this.tx.$executeRawUnsafe(
+        `UPDATE record r SET jurisdiction = x.jurisdiction, type = x.type, status = x.status, version = x.version,
+                data = x.data, written_by_id = $2::uuid, updated_at = now()
+         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, jurisdiction text, type text, status text, data jsonb)
+         WHERE r.id = x.id AND r.version = x.version - 1 AND r.deleted_at IS NULL`,
+        JSON.stringify(rows(updates)),
+        org,
+      );
+      // Another writer changed one of these records since it was read: retry the block with fresh reads.
+      if (changed !== updates.length) throw new ConcurrentChange();
+    }
+    const all = [...creates, ...updates];
+
+    // The creator sees a learner from their first change on: its 'visible' entry comes first.
+    const created = kind === 'learner' ? creates.map((d) => d.id) : [];
+    if (created.length) {
+      await this.tx.$executeRawUnsafe(
+        `INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
+         SELECT gen_random_uuid(), l, $2::uuid, 'responsible', $3::text[] FROM unnest($1::uuid[]) AS l`,
+        created,
+        org,
+        GRANTS.responsible,
+      );
+      await this.tx.$executeRawUnsafe(
+        `INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id)
+         SELECT 'visible', 'learner', l, l, $2::uuid FROM unnest($1::uuid[]) WITH ORDINALITY AS u(l, n) ORDER BY n`,
+        created,
+        org,
+      );
+    }
+    await this.tx.$executeRawUnsafe(
+      `INSERT INTO change (change, record_kind, record_id, learner_id, version)
+       SELECT CASE WHEN v = 1 THEN 'created' ELSE 'updated' END, $4, r, l, v
+       FROM unnest($1::uuid[], $2::uuid[], $3::int[]) WITH ORDINALITY AS u(r, l, v, n) ORDER BY n`,
+      all.map((d) => d.id),
+      all.map((d) => d.learnerId),
+      all.map((d) => d.version),
+      kind,
+    );
+    await this.tx.$executeRawUnsafe(
+      `INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
+       SELECT x.id, x.version, $2, x.learner_id, x.data, now(), $3, $4::uuid, CASE WHEN x.version = 1 THEN 'created' ELSE 'replaced' END
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, learner_id uuid, data jsonb)`,
+      JSON.stringify(
+        all.map((d) => ({ id: d.id, version: d.version, learner_id: d.learnerId, data: d.line.input })),
+      ),
+      kind,
+      this.caller.clientId,
+      org,
+    );
+    if (kind === 'learner') await this.writeLearnerExtras(creates, updates);
+    await this.audit.write(
+      this.tx,
+      this.caller,
+      ...all.map(
+        (d): AuditedAccess => ({
+          action: d.target ? 'replace' : 'create',
+          recordKind: kind,
+          recordId: d.id,
+          recordVersion: d.version,
+          learnerId: d.learnerId,
+        }),
+      ),
+    );
+  }
+
+  /** Identifiers, and the school grant that follows the enrolment. */
+  private async writeLearnerExtras(creates: Decision[], updates: Decision[]) {
+    const newIdentifiers = [
+      ...creates,
+      ...updates.filter(
+        (d) => !isDeepStrictEqual(identifiersOf(d.target!.data), identifiersOf(d.line.input)),
+      ),
+    ];
+    const replaced = newIdentifiers.filter((d) => d.target).map((d) => d.id);
+    if (replaced.length) {
+      await this.tx.$executeRawUnsafe(
+        'DELETE FROM learner_identifier WHERE learner_id = ANY($1::uuid[])',
+        replaced,
+      );
+    }
+    const pairs = newIdentifiers.flatMap((d) => identifiersOf(d.line.input).map((i) => ({ ...i, d })));
+    if (pairs.length) {
+      await this.tx.$executeRawUnsafe(
+        `INSERT INTO learner_identifier (learner_id, owner_id, system, value)
+         SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])`,
+        pairs.map((p) => p.d.id),
+        pairs.map((p) => p.d.ownerId),
+        pairs.map((p) => p.system),
+        pairs.map((p) => p.value),
+      );
+    }
+    // A new learner's school, found in one query for the whole batch.
+    const schools = await this.schoolsOf(creates.map((d) => d.line.input));
+    const enrolled = creates.flatMap((d) => {
+      const key = schoolKey(d.line.input);
+      const school = key ? schools.get(key) : undefined;
+      return school ? [{ learner: d.id, school }] : [];
+    });
+    if (enrolled.length) {
+      await this.tx.$executeRawUnsafe(
+        `INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
+         SELECT gen_random_uuid(), l, s, 'school', $3::text[] FROM unnest($1::uuid[], $2::uuid[]) AS u(l, s)`,
+        enrolled.map((e) => e.learner),
+        enrolled.map((e) => e.school),
+        GRANTS.school,
+      );
+      await this.tx.$executeRawUnsafe(
+        `INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id)
+         SELECT 'visible', 'learner', l, l, s FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u(l, s, n) ORDER BY n`,
+        enrolled.map((e) => e.learner),
+        enrolled.map((e) => e.school),
+      );
+    }
+    // A learner who moved school: rare in a batch, so the single-write path does it.
+    for (const d of updates) {
+      if (schoolKey(d.target!.data) !== schoolKey(d.line.input))
+        await syncSchoolAccess(this.tx, d.id, d.line.input);
+    }
+  }
+
+  private async schoolsOf(inputs: Data[]): Promise<Map<string, string>> {
+    const keys = [...new Set(inputs.map(schoolKey).filter((k): k is string => k !== undefined))];
+    if (!keys.length) return new Map();
+    const rows = await this.tx.$queryRawUnsafe<{ id: string; urn: string | null; seedCode: string | null }[]>(
+      `SELECT id::text, urn, seed_code AS "seedCode" FROM organisation
+       WHERE kind = 'school' AND (urn = ANY($1::text[]) OR seed_code = ANY($2::text[]))`,
+      keys.filter((k) => k.startsWith('urn|')).map((k) => k.slice(4)),
+      keys.filter((k) => k.startsWith('seed-code|')).map((k) => k.slice(10)),
+    );
+    const found = new Map<string, string>();
+    for (const r of rows) {
+      if (r.urn) found.set(`urn|${r.urn}`, r.id);
+      if (r.seedCode) found.set(`seed-code|${r.seedCode}`, r.id);
+    }
+    return found;
+  }
+}
+
+/** A write found a record changed under it; the block is retried from its first line. */
+export class ConcurrentChange extends Error {
+  constructor() {
+    super('A record in the block changed while the block was being written.');
+  }
+}
+
+/** Marks a line whose target could not be decided (it has already failed). */
+const FAILED: Target = { id: '', learnerId: '', ownerId: '', version: 0, data: {} };
+
+function identifiersOf(input: Data): { system: string; value: string }[] {
+  const list = input.identifiers;
+  return Array.isArray(list)
+    ? (list as { system: string; value: string }[]).map(({ system, value }) => ({ system, value }))
+    : [];
+}
+
+function schoolKey(input: Data): string | undefined {
+  const school = (input.enrolment as { school?: { scheme?: string; code?: string } } | undefined)?.school;
+  return school && (school.scheme === 'urn' || school.scheme === 'seed-code')
+    ? `${school.scheme}|${school.code}`
+    : undefined;
+}
+
+/**
+ * Lines of one kind in runs that touch distinct records: a line that names the same `id` or
+ * identifier as an earlier line of its run starts a new run, so it is decided after the earlier
+ * one is written (and replaces it) rather than both being decided against the same stored state.
+ */
+function* withoutCollisions(lines: Parsed[]): Generator<Parsed[]> {
+  let run: Parsed[] = [];
+  let keys = new Set<string>();
+  for (const l of lines) {
+    const own = [
+      ...(l.sourceId ? [`id|${l.sourceId}`] : []),
+      ...identifiersOf(l.input).map((i) => `${i.system}|${i.value}`),
+    ];
+    if (own.some((k) => keys.has(k))) {
+      yield run;
+      run = [];
+      keys = new Set();
+    }
+    run.push(l);
+    for (const k of own) keys.add(k);
+  }
+  if (run.length) yield run;
+}
+
+function issuesOf(error: ProblemError): ValidationIssue[] {
+  const errors = error.extra.errors;
+  if (errors?.length) return errors;
+  return [{ pointer: '', rule: error.type, message: error.detail ?? error.message }];
+}
+
+const invalid = (pointer: string, rule: string, message: string) =>
+  new ProblemError('validation', message, { errors: [{ pointer, rule, message }] });
+
+const noSuchLearner = () =>
+  invalid('/learnerId', 'learner-exists', 'No learner with this id that your organisation can see.');
+
+const notVisible = (kind: RecordKind) =>
+  new ProblemError('not-found', `The ${kind} is not one your organisation can see.`);

@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type { RecordKind } from '@celr/schema';
+import type { Caller } from '../auth/caller.js';
+import type { Database } from '../db/database.js';
+import type { BulkImport } from '../generated/prisma/client.js';
+import { idempotencyRequest, idempotent } from '../http/idempotency.js';
+import { notFound, ProblemError } from '../http/problem.js';
+
+export type ImportMode = 'all-or-nothing' | 'per-record';
+
+export interface BulkLimits {
+  /** The largest file accepted, in bytes. */
+  maxBytes: number;
+  /** The most non-blank lines accepted in one file. */
+  maxLines: number;
+}
+
+export const DEFAULT_BULK_LIMITS: BulkLimits = { maxBytes: 256 * 1024 * 1024, maxLines: 200_000 };
+
+/** Lines per stored block: what a worker checks and writes in one step (and, per record, one transaction). */
+export const BLOCK_LINES = 1000;
+
+export const importLocation = (id: string) => `/v1/bulk/import/${id}`;
+
+/** A job as the API shows it. */
+export function presentImport(job: BulkImport) {
+  const finished = ['succeeded', 'partially-succeeded', 'failed'].includes(job.status);
+  return {
+    id: job.id,
+    status: job.status,
+    mode: job.mode,
+    ...(job.defaultKind ? { kind: job.defaultKind } : {}),
+    lines: job.lines,
+    bytes: Number(job.bytes),
+    progress: {
+      linesDone: job.linesDone,
+      percent: job.lines === 0 ? 100 : Math.floor((job.linesDone / job.lines) * 100),
+    },
+    counts: { created: job.created, updated: job.updated, unchanged: job.unchanged, failed: job.failed },
+    ...(job.problem ? { problem: job.problem } : {}),
+    createdAt: job.createdAt.toISOString(),
+    ...(job.startedAt ? { startedAt: job.startedAt.toISOString() } : {}),
+    ...(job.finishedAt ? { finishedAt: job.finishedAt.toISOString() } : {}),
+    links: {
+      self: importLocation(job.id),
+      errors: `${importLocation(job.id)}/errors`,
+    },
+    ...(finished ? {} : { retryAfterSeconds: 1 }),
+  };
+}
+
+/**
+ * Receiving an import and showing it to the client that sent it. The file is streamed into
+ * blocks of lines in the database as it arrives, so neither its size nor the number of API
+ * processes matters: any process's worker can take the job, and nothing is held in memory.
+ */
+export class BulkImports {
+  constructor(
+    private readonly db: Database,
+    private readonly limits: BulkLimits,
+  ) {}
+
+  async receive(
+    caller: Caller,
+    options: { mode: ImportMode; kind?: RecordKind; idempotencyKey?: string | string[] },
+    body: Readable,
+  ) {
+    const prisma = this.db.prisma;
+    const job = await prisma.bulkImport.create({
+      data: {
+        clientId: caller.clientId,
+        organisationId: caller.actingForId,
+        submittedById: caller.organisationId,
+        scopes: [...caller.scopes],
+        requestId: caller.requestId,
+        mode: options.mode,
+        defaultKind: options.kind ?? null,
+      },
+    });
+    let received: { lines: number; bytes: number; digest: string };
+    try {
+      received = await this.storeBlocks(job.id, body);
+    } catch (error) {
+      await prisma.bulkImport.delete({ where: { id: job.id } }).catch(() => {});
+      throw error;
+    }
+    if (received.lines === 0) {
+      await prisma.bulkImport.delete({ where: { id: job.id } });
+      throw new ProblemError('validation', 'The file has no records: send one JSON record per line.', {
+        errors: [{ pointer: '', rule: 'not-empty', message: 'At least one line is needed.' }],
+      });
+    }
+    const idempotency = idempotencyRequest(options.idempotencyKey, caller, 'POST', '/v1/bulk/import', {
+      mode: options.mode,
+      kind: options.kind ?? null,
+      sha256: received.digest,
+    });
+    const result = await idempotent(prisma, idempotency, async (tx) => {
+      const queued = await tx.bulkImport.update({
+        where: { id: job.id },
+        data: { status: 'queued', lines: received.lines, bytes: received.bytes },
+      });
+      return {
+        statusCode: 202,
+        headers: { location: importLocation(job.id) },
+        body: presentImport(queued),
+      };
+    });
+    // A retry of an import already received: the first job answers, the copy is dropped.
+    if (result.replayed) await prisma.bulkImport.delete({ where: { id: job.id } });
+    return result;
+  }
+
+  private async storeBlocks(importId: string, body: Readable) {
+    const hash = createHash('sha256');
+    let bytes = 0;
+    let tooLarge = false;
+    body.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      hash.update(chunk);
+      if (bytes > this.limits.maxBytes && !tooLarge) {
+        tooLarge = true;
+        body.destroy();
+      }
+    });
+    const reader = createInterface({ input: body, crlfDelay: Number.POSITIVE_INFINITY });
+    let block: string[] = [];
+    let firstLine = 1;
+    let seq = 0;
+    let line = 0;
+    let lines = 0;
+    const flush = async () => {
+      if (!block.length) return;
+      await this.db.sql(
+        'INSERT INTO bulk_import_block (import_id, seq, first_line, text) VALUES ($1::uuid, $2, $3, $4)',
+        [importId, seq++, firstLine, block.join('\n')],
+      );
+      firstLine = line + 1;
+      block = [];
+    };
+    try {
+      for await (const text of reader) {
+        line++;
+        if (text.trim() !== '') lines++;
+        if (lines > this.limits.maxLines) throw tooManyLines(this.limits.maxLines);
+        block.push(text);
+        if (block.length === BLOCK_LINES) await flush();
+      }
+    } catch (error) {
+      if (tooLarge) throw tooBig(this.limits.maxBytes);
+      if (error instanceof ProblemError) throw error;
+      throw new ProblemError('bad-request', 'The upload ended before the whole file arrived; send it again.');
+    }
+    if (tooLarge) throw tooBig(this.limits.maxBytes);
+    await flush();
+    return { lines, bytes, digest: hash.digest('hex') };
+  }
+
+  /** The caller's job; another client's is 404, as if it did not exist. */
+  async get(caller: Caller, id: string): Promise<BulkImport> {
+    const job = await this.db.prisma.bulkImport.findFirst({
+      where: {
+        id,
+        clientId: caller.clientId,
+        organisationId: caller.actingForId,
+        NOT: { status: 'receiving' },
+      },
+    });
+    if (!job) throw notFound('The import');
+    return job;
+  }
+
+  async errors(caller: Caller, id: string, after: number | undefined, limit: number) {
+    await this.get(caller, id);
+    const rows = await this.db.sql<{
+      id: string;
+      line: number;
+      kind: string | null;
+      pointer: string;
+      rule: string;
+      message: string;
+    }>(
+      `SELECT id::text, line, kind, pointer, rule, message FROM bulk_import_error
+       WHERE import_id = $1::uuid AND id > $2::bigint ORDER BY id LIMIT $3`,
+      [id, after ?? 0, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    return {
+      items: page.map(({ id: _id, kind, ...e }) => ({ ...e, ...(kind ? { kind } : {}) })),
+      after: rows.length > limit ? Number(page.at(-1)!.id) : undefined,
+    };
+  }
+}
+
+const tooBig = (max: number) =>
+  new ProblemError(
+    'payload-too-large',
+    `An import may be at most ${max.toLocaleString('en-GB')} bytes; split the file and send the parts as separate imports.`,
+  );
+
+const tooManyLines = (max: number) =>
+  new ProblemError(
+    'payload-too-large',
+    `An import may have at most ${max.toLocaleString('en-GB')} records; split the file and send the parts as separate imports.`,
+  );

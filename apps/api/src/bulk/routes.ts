@@ -1,0 +1,325 @@
+import type { Readable } from 'node:stream';
+import { RECORD_KINDS, type RecordKind } from '@celr/schema';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { callerOf } from '../auth/authenticate.js';
+import type { ChangeFeed } from '../changes/feed.js';
+import type { Database } from '../db/database.js';
+import { ProblemError } from '../http/problem.js';
+import { COLLECTION } from '../records/representation.js';
+import { IdParams, problemResponses } from '../records/routes.js';
+import { exportRecords } from './export.js';
+import { type BulkImports, type BulkLimits, type ImportMode, presentImport } from './import-jobs.js';
+import type { BulkImportWorker } from './import-worker.js';
+
+export const NDJSON = 'application/x-ndjson';
+
+const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
+const KindEnum = (description: string) => Type.Enum([...RECORD_KINDS], { type: 'string', description });
+
+const ImportJob = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', maxLength: 36 }),
+    status: Type.Enum(['queued', 'running', 'succeeded', 'partially-succeeded', 'failed'], {
+      type: 'string',
+      description:
+        '`queued`, then `running`; then `succeeded` (every line written or already as sent), `partially-succeeded` (per-record: some lines failed, the rest are written) or `failed` (nothing written: every line failed, an all-or-nothing import had a bad line, or the job stopped; see `problem`).',
+    }),
+    mode: Type.Enum(['all-or-nothing', 'per-record'], { type: 'string' }),
+    kind: Type.Optional(KindEnum('The kind of lines that do not say.')),
+    lines: count('Records received (non-blank lines).'),
+    bytes: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    progress: Type.Object({
+      linesDone: count('Lines checked and, unless the import fails, written.'),
+      percent: Type.Integer({ minimum: 0, maximum: 100 }),
+    }),
+    counts: Type.Object({
+      created: count('Records created.'),
+      updated: count('Records replaced with a new version.'),
+      unchanged: count('Lines identical to the stored record: nothing to write.'),
+      failed: count('Lines not written; `errors` says why.'),
+    }),
+    problem: Type.Optional(
+      Type.Unsafe<object>({ $ref: 'Problem#', description: 'Why the import stopped, when it did.' }),
+    ),
+    createdAt: Type.String({ format: 'date-time', maxLength: 35 }),
+    startedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 35 })),
+    finishedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 35 })),
+    links: Type.Object({
+      self: Type.String({ maxLength: 100 }),
+      errors: Type.String({ maxLength: 100, description: 'The issues of the lines that failed.' }),
+    }),
+    retryAfterSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 60, description: 'While the import runs: when to look again.' }),
+    ),
+  },
+  {
+    $id: 'BulkImport',
+    title: 'BulkImport',
+    description: 'A bulk import job: where it is, what it wrote and how many lines failed.',
+  },
+);
+
+const LineIssue = Type.Object({
+  line: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'Line of the file, from 1.' }),
+  kind: Type.Optional(KindEnum('The kind of record the line was.')),
+  pointer: Type.String({
+    maxLength: 1000,
+    description: "JSON Pointer into the line's record; empty for the whole line.",
+  }),
+  rule: Type.String({
+    maxLength: 100,
+    description: 'The rule broken, as in single writes (e.g. `required`, `upn-check-letter`, `scope`).',
+  }),
+  message: Type.String({ maxLength: 2000 }),
+});
+
+export interface BulkServices {
+  db: Database;
+  audit: AuditTrail;
+  imports: BulkImports;
+  worker: BulkImportWorker | undefined;
+  feed: ChangeFeed;
+  limits: BulkLimits;
+}
+
+export function registerBulkRoutes(root: FastifyInstance, services: BulkServices) {
+  root.addSchema(ImportJob);
+  root.register(async (app) => bulkRoutes(app, services));
+}
+
+function bulkRoutes(app: FastifyInstance, services: BulkServices) {
+  const { imports, limits } = services;
+  // Here only, the body is handed over as a stream: the import reads it as it arrives, never whole.
+  app.addContentTypeParser(NDJSON, (_request, payload, done) => done(null, payload));
+
+  app.post(
+    '/v1/bulk/import',
+    {
+      bodyLimit: limits.maxBytes,
+      schema: {
+        operationId: 'createBulkImport',
+        summary: 'Import records from an NDJSON file',
+        description: `Starts a job that writes every line of an NDJSON file: one record per line, as \`GET /v1/bulk/export\` and \`celr export\` write them (\`{"kind":"learner","record":{...}}\`), or records with a \`kind\` member, or bare records of the \`kind\` named in the query. Up to ${limits.maxLines.toLocaleString('en-GB')} records and ${Math.round(limits.maxBytes / 1024 / 1024)} MiB per file.\n\nEach line follows the rules of a single write: the write scope of its kind, the access rules of your organisation, and validation by @celr/schema. A line whose \`id\` is a record you can see (or one an earlier import made from a record with that id) replaces it; a learner with an identifier of a learner you can see replaces that learner; anything else is created. A line identical to the stored record writes nothing. \`learnerId\` and \`planId\` may name the id a record had in the file it came from.\n\n\`mode=all-or-nothing\` writes every line or none; \`mode=per-record\` writes the good lines and reports the bad ones. Answers 202 at once with the job (\`Location\`); follow it at \`GET /v1/bulk/import/{id}\` and read the failed lines (line, pointer, rule) at its \`errors\` link. Send \`Idempotency-Key\` so that a retried upload never runs twice.`,
+        tags: ['Bulk'],
+        security: [{ oauth2: ['learners:write'] }],
+        consumes: [NDJSON],
+        querystring: Type.Object(
+          {
+            mode: Type.Enum(['all-or-nothing', 'per-record'], {
+              type: 'string',
+              description:
+                'What a bad line does: stop everything (`all-or-nothing`) or only itself (`per-record`).',
+            }),
+            kind: Type.Optional(KindEnum('The kind of lines that do not say which kind they are.')),
+          },
+          { additionalProperties: false },
+        ),
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({
+              maxLength: 255,
+              description: 'A unique key; a retry with the same key and file returns the first job.',
+            }),
+          ),
+        }),
+        body: Type.String({
+          contentMediaType: NDJSON,
+          maxLength: limits.maxBytes,
+          description:
+            'One JSON record per line (UTF-8). Blank lines are skipped and still counted in line numbers.',
+        }),
+        response: {
+          202: { description: 'The import is queued.', $ref: 'BulkImport#' },
+          ...problemResponses(400, 401, 403, 413, 415, 422, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      if (!String(request.headers['content-type']).toLowerCase().startsWith(NDJSON)) {
+        throw new ProblemError(
+          'unsupported-media-type',
+          `Send the file as ${NDJSON}: one JSON record per line.`,
+        );
+      }
+      const query = request.query as { mode: ImportMode; kind?: RecordKind };
+      const result = await imports.receive(
+        caller,
+        { mode: query.mode, kind: query.kind, idempotencyKey: request.headers['idempotency-key'] },
+        request.body as Readable,
+      );
+      services.worker?.wake();
+      for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(result.statusCode as 202).send(result.body);
+    },
+  );
+
+  app.get(
+    '/v1/bulk/import/:id',
+    {
+      schema: {
+        operationId: 'getBulkImport',
+        summary: 'Follow an import',
+        description:
+          'Where the import is: status, lines done, records created, updated and unchanged, lines failed. Poll until `status` is `succeeded`, `partially-succeeded` or `failed`; while it runs, `retryAfterSeconds` says when to look again. Only the client that submitted it sees it.',
+        tags: ['Bulk'],
+        security: [{ oauth2: ['learners:write'] }],
+        params: IdParams,
+        response: { 200: { $ref: 'BulkImport#' }, ...problemResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const job = await imports.get(callerOf(request), (request.params as { id: string }).id);
+      const view = presentImport(job);
+      if (view.retryAfterSeconds) reply.header('retry-after', String(view.retryAfterSeconds));
+      return view;
+    },
+  );
+
+  app.get(
+    '/v1/bulk/import/:id/errors',
+    {
+      schema: {
+        operationId: 'listBulkImportErrors',
+        summary: "The issues of an import's failed lines",
+        description:
+          "Each issue of each line that failed, in line order: the line, the JSON Pointer into the line's record and the rule broken, as a single write would report them. The first 10,000 issues are kept; `counts.failed` on the import stays exact.",
+        tags: ['Bulk'],
+        security: [{ oauth2: ['learners:write'] }],
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            limit: Type.Optional(
+              Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'Issues per page.' }),
+            ),
+            after: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: Number.MAX_SAFE_INTEGER,
+                description: 'Position from a `next` link.',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            items: Type.Array(LineIssue, { maxItems: 1000 }),
+            next: Type.Optional(
+              Type.String({
+                maxLength: 2000,
+                description: 'Link to the next page; absent on the last page.',
+              }),
+            ),
+          }),
+          ...problemResponses(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const query = request.query as { limit?: number; after?: number };
+      const limit = query.limit ?? 200;
+      const page = await imports.errors(callerOf(request), id, query.after, limit);
+      return {
+        items: page.items,
+        ...(page.after !== undefined
+          ? { next: `/v1/bulk/import/${id}/errors?after=${page.after}&limit=${limit}` }
+          : {}),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/bulk/export',
+    {
+      schema: {
+        operationId: 'exportRecords',
+        summary: 'Export everything you may see as NDJSON',
+        description:
+          'Streams every record your organisation may see, or the kinds, learner or recent changes asked for, as NDJSON: one `{"kind":"learner","record":{...}}` per line, each record as `GET` returns it. Learners come before their plans, meetings and transitions, so `POST /v1/bulk/import` (or `celr import`) loads the file as it is. The response is sent as it is read, in constant memory, however large the cohort; a response cut short ends without its final chunk, so a client can tell. The `CELR-Changes-Cursor` header is the change feed position the export began at: follow `GET /v1/changes?after=` from it to catch anything written during or after the export.',
+        tags: ['Bulk'],
+        security: [{ oauth2: ['learners:read'] }],
+        querystring: Type.Object(
+          {
+            kind: Type.Optional(
+              Type.Array(KindEnum('A kind of record.'), {
+                maxItems: 4,
+                description:
+                  'Only these kinds (repeat the parameter). Default: every kind your token may read.',
+              }),
+            ),
+            learner: Type.Optional(
+              Type.String({
+                format: 'uuid',
+                maxLength: 36,
+                description: 'Only this learner and their records.',
+              }),
+            ),
+            updatedSince: Type.Optional(
+              Type.String({
+                format: 'date-time',
+                maxLength: 35,
+                description: 'Only records changed at or after this time.',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: {
+            description: 'The records, one per line.',
+            headers: {
+              'celr-changes-cursor': {
+                type: 'string',
+                maxLength: 100,
+                description:
+                  'The change feed position this export began at; pass it as `after` to GET /v1/changes.',
+              },
+            },
+            content: {
+              [NDJSON]: {
+                schema: {
+                  type: 'string',
+                  maxLength: Number.MAX_SAFE_INTEGER,
+                  description: 'NDJSON: one record envelope per line, as long as what you may see.',
+                },
+              },
+            },
+          },
+          ...problemResponses(400, 401, 403, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const caller = callerOf(request);
+      const query = request.query as { kind?: RecordKind[]; learner?: string; updatedSince?: string };
+      const readable = RECORD_KINDS.filter((k) => caller.scopes.has(`${COLLECTION[k]}:read`));
+      const kinds = query.kind?.length ? [...new Set(query.kind)] : readable;
+      const missing = kinds.filter((k) => !readable.includes(k));
+      if (missing.length) {
+        const scope = `${COLLECTION[missing[0]!]}:read`;
+        throw new ProblemError(
+          'forbidden',
+          `Exporting ${missing.join(', ')} records needs the '${scope}' scope.`,
+          {
+            headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+          },
+        );
+      }
+      const cursor = await services.feed.head();
+      reply.header('content-type', `${NDJSON}; charset=utf-8`);
+      reply.header('celr-changes-cursor', cursor);
+      return reply.send(
+        exportRecords(services.db, services.audit, caller, {
+          kinds,
+          learnerId: query.learner,
+          updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
+        }),
+      );
+    },
+  );
+}
