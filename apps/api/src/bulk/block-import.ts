@@ -94,6 +94,9 @@ const VISIBLE = (learner: string) =>
  * in the file it came from; they are followed to the record it became.
  */
 export class BlockImporter {
+  /** Who holds each identifier of the batch in hand, as `owner|system|value` → learner id. */
+  private identifierOwners = new Map<string, string>();
+
   constructor(
     private readonly tx: Tx,
     private readonly caller: Caller,
@@ -101,28 +104,30 @@ export class BlockImporter {
     private readonly audit: AuditTrail,
   ) {}
 
-  async import(lines: SourceLine[], defaultKind: RecordKind | undefined): Promise<BlockResult> {
-    const result: BlockResult = { created: 0, updated: 0, unchanged: 0, failed: 0, errors: [] };
-    const failedLines = new Set<number>();
+  /** Reads and checks a block's lines and writes them. */
+  import(lines: SourceLine[], defaultKind: RecordKind | undefined): Promise<BlockResult> {
+    return this.write(readBlock(lines, defaultKind, this.caller.scopes));
+  }
+
+  /** Writes a block already read: what can be told from the database is decided here. */
+  async write(block: ReadBlock): Promise<BlockResult> {
+    const result: BlockResult = {
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      failed: 0,
+      errors: [...block.errors],
+    };
+    const failedLines = new Set(block.errors.map((e) => e.line));
     const fail = (line: number, kind: RecordKind | undefined, issues: ValidationIssue[]) => {
       failedLines.add(line);
       for (const issue of issues) result.errors.push({ line, ...(kind ? { kind } : {}), ...issue });
     };
-    const byKind = new Map<RecordKind, Parsed[]>(STAGES.map((k) => [k, []]));
-    for (const { line, text } of lines) {
-      const read = readRecordLine(text, defaultKind);
-      if (!read.ok) {
-        fail(line, undefined, [read.issue]);
-        continue;
-      }
-      const issues = this.check(read.kind, read.input, read.sourceId);
-      if (issues.length) fail(line, read.kind, issues);
-      else byKind.get(read.kind)!.push({ line, kind: read.kind, input: read.input, sourceId: read.sourceId });
-    }
     for (const kind of STAGES) {
-      for (const batch of withoutCollisions(byKind.get(kind)!)) {
+      for (const batch of withoutCollisions(block.byKind.get(kind)!)) {
+        this.identifierOwners = new Map();
         const decided = await this.decide(kind, batch, fail);
-        await this.write(kind, decided.creates, decided.updates);
+        await this.store(kind, decided.creates, decided.updates);
         result.created += decided.creates.length;
         result.updated += decided.updates.length;
         result.unchanged += decided.unchanged;
@@ -131,31 +136,6 @@ export class BlockImporter {
     result.failed = failedLines.size;
     result.errors.sort((a, b) => a.line - b.line);
     return result;
-  }
-
-  /** What can be told from the line alone: the token's scope, the record's validity, its id. */
-  private check(kind: RecordKind, input: Data, sourceId: string | undefined): ValidationIssue[] {
-    const scope = `${COLLECTION[kind]}:write`;
-    if (!this.caller.scopes.has(scope)) {
-      return [
-        {
-          pointer: '',
-          rule: 'scope',
-          message: `Writing ${kind} records needs the '${scope}' scope, which the token that submitted the import did not have.`,
-        },
-      ];
-    }
-    if (sourceId !== undefined && !UUID.test(sourceId)) {
-      return [
-        {
-          pointer: '/id',
-          rule: 'format',
-          message: "'id' is the id of a CELR record (a UUID); your own ids belong in identifiers.",
-        },
-      ];
-    }
-    const checked = validate(kind, input);
-    return checked.ok ? [] : checked.issues;
   }
 
   /** Which lines create, which replace, which change nothing, and which break an access rule. */
@@ -225,7 +205,7 @@ export class BlockImporter {
       }
     }
     if (kind === 'learner') {
-      const clashes = await this.identifierClashes([...creates, ...updates]);
+      const clashes = this.identifierClashes([...creates, ...updates]);
       for (const [line, issues] of clashes) fail(line, kind, issues);
       const ok = (d: Decision) => !clashes.has(d.line.line);
       return { creates: creates.filter(ok), updates: updates.filter(ok), unchanged };
@@ -266,19 +246,25 @@ export class BlockImporter {
     }
     if (kind !== 'learner') return targets;
 
-    const pending = lines.filter((l) => !targets.has(l.line) && identifiersOf(l.input).length);
-    if (!pending.length) return targets;
-    const pairs = pending.flatMap((l) => identifiersOf(l.input));
-    const matches = await this.tx.$queryRawUnsafe<{ learnerId: string; system: string; value: string }[]>(
-      `SELECT DISTINCT i.learner_id::text AS "learnerId", i.system, i.value
+    // Every holder of the batch's identifiers, in one read: the visible ones find the learner a line
+    // replaces, and all of them (by owner) are what identifierClashes() checks uniqueness against.
+    const pairs = lines.flatMap((l) => identifiersOf(l.input));
+    if (!pairs.length) return targets;
+    const holders = await this.tx.$queryRawUnsafe<
+      { learnerId: string; ownerId: string; system: string; value: string; visible: boolean }[]
+    >(
+      `SELECT DISTINCT i.learner_id::text AS "learnerId", i.owner_id::text AS "ownerId", i.system, i.value,
+              ${VISIBLE('i.learner_id')} AS visible
        FROM learner_identifier i
-       JOIN unnest($2::text[], $3::text[]) AS p(system, value) ON p.system = i.system AND p.value = i.value
-       WHERE ${VISIBLE('i.learner_id')}`,
+       JOIN unnest($2::text[], $3::text[]) AS p(system, value) ON p.system = i.system AND p.value = i.value`,
       this.org.id,
       pairs.map((p) => p.system),
       pairs.map((p) => p.value),
     );
-    if (!matches.length) return targets;
+    for (const h of holders) this.identifierOwners.set(`${h.ownerId}|${h.system}|${h.value}`, h.learnerId);
+    const matches = holders.filter((h) => h.visible);
+    const pending = lines.filter((l) => !targets.has(l.line) && identifiersOf(l.input).length);
+    if (!matches.length || !pending.length) return targets;
     const learnersOf = new Map<string, Set<string>>();
     for (const m of matches) {
       const key = `${m.system}|${m.value}`;
@@ -383,24 +369,12 @@ export class BlockImporter {
   }
 
   /** Identifiers another learner of the same owner already has: unique per owning organisation. */
-  private async identifierClashes(decisions: Decision[]): Promise<Map<number, ValidationIssue[]>> {
+  private identifierClashes(decisions: Decision[]): Map<number, ValidationIssue[]> {
     const wanted = decisions.flatMap((d) =>
       identifiersOf(d.line.input).map((i, index) => ({ ...i, index, d })),
     );
     const clashes = new Map<number, ValidationIssue[]>();
-    if (!wanted.length) return clashes;
-    const taken = await this.tx.$queryRawUnsafe<
-      { ownerId: string; system: string; value: string; learnerId: string }[]
-    >(
-      `SELECT i.owner_id::text AS "ownerId", i.system, i.value, i.learner_id::text AS "learnerId"
-       FROM learner_identifier i
-       JOIN unnest($1::uuid[], $2::text[], $3::text[]) AS w(owner_id, system, value)
-         ON w.owner_id = i.owner_id AND w.system = i.system AND w.value = i.value`,
-      wanted.map((w) => w.d.ownerId),
-      wanted.map((w) => w.system),
-      wanted.map((w) => w.value),
-    );
-    const holder = new Map(taken.map((t) => [`${t.ownerId}|${t.system}|${t.value}`, t.learnerId]));
+    const holder = this.identifierOwners;
     for (const w of wanted) {
       const other = holder.get(`${w.d.ownerId}|${w.system}|${w.value}`);
       if (!other || other === w.d.learnerId) continue;
@@ -416,10 +390,11 @@ export class BlockImporter {
   }
 
   /** The writes of a batch, a statement per table: records, versions, change feed, access, identifiers, audit. */
-  private async write(kind: RecordKind, creates: Decision[], updates: Decision[]) {
+  private async store(kind: RecordKind, creates: Decision[], updates: Decision[]) {
     if (!creates.length && !updates.length) return;
     const rows = (ds: Decision[]) =>
-      ds.map((d) => ({
+      ds.map((d, n) => ({
+        n,
         id: d.id,
         learner_id: d.learnerId,
         owner_id: d.ownerId,
@@ -429,68 +404,54 @@ export class BlockImporter {
         ...indexedColumns(kind, d.line.input),
       }));
     const org = this.org.id;
+    // One statement per batch: the rows' JSON is sent and parsed once for the record, its version,
+    // its change-feed entries and (for a new learner) the creator's grant. A single INSERT into
+    // `change`, ordered, puts each creator's 'visible' entry before the records it may then see.
     if (creates.length) {
       await this.tx.$executeRawUnsafe(
-        `INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id)
-         SELECT x.id, $2, x.learner_id, x.jurisdiction, x.type, x.status, x.owner_id, $3::uuid, 1, x.data, x.source_record_id
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, learner_id uuid, jurisdiction text, type text, status text,
-                                                owner_id uuid, data jsonb, source_record_id uuid)`,
+        `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                      AS x(id uuid, learner_id uuid, jurisdiction text, type text, status text, owner_id uuid,
+                           data jsonb, source_record_id uuid, n bigint)),
+              r AS (INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id)
+                    SELECT id, $2, learner_id, jurisdiction, type, status, owner_id, $3::uuid, 1, data, source_record_id FROM x),
+              v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
+                    SELECT id, 1, $2, learner_id, data, now(), $4, $3::uuid, 'created' FROM x),
+              a AS (INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
+                    SELECT gen_random_uuid(), id, $3::uuid, 'responsible', $5::text[] FROM x WHERE $2 = 'learner')
+         INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id, version)
+         SELECT e.change, $2, e.id, e.learner_id, e.org, e.version
+         FROM (SELECT 'visible' AS change, id, learner_id, $3::uuid AS org, NULL::int AS version, 0 AS step, n FROM x WHERE $2 = 'learner'
+               UNION ALL SELECT 'created', id, learner_id, NULL::uuid, 1, 1, n FROM x) e
+         ORDER BY e.step, e.n`,
         JSON.stringify(rows(creates)),
         kind,
         org,
+        this.caller.clientId,
+        GRANTS.responsible,
       );
     }
     if (updates.length) {
-      const changed = await this.tx.$executeRawUnsafe(
-        `UPDATE record r SET jurisdiction = x.jurisdiction, type = x.type, status = x.status, version = x.version,
-                data = x.data, written_by_id = $2::uuid, updated_at = now()
-         FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, jurisdiction text, type text, status text, data jsonb)
-         WHERE r.id = x.id AND r.version = x.version - 1 AND r.deleted_at IS NULL`,
+      const [result] = await this.tx.$queryRawUnsafe<{ changed: number }[]>(
+        `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                      AS x(id uuid, learner_id uuid, version int, jurisdiction text, type text, status text, data jsonb, n bigint)),
+              u AS (UPDATE record r SET jurisdiction = x.jurisdiction, type = x.type, status = x.status, version = x.version,
+                           data = x.data, written_by_id = $3::uuid, updated_at = now()
+                    FROM x WHERE r.id = x.id AND r.version = x.version - 1 AND r.deleted_at IS NULL
+                    RETURNING r.id),
+              v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
+                    SELECT x.id, x.version, $2, x.learner_id, x.data, now(), $4, $3::uuid, 'replaced' FROM x JOIN u ON u.id = x.id),
+              c AS (INSERT INTO change (change, record_kind, record_id, learner_id, version)
+                    SELECT 'updated', $2, x.id, x.learner_id, x.version FROM x JOIN u ON u.id = x.id ORDER BY x.n)
+         SELECT count(*)::int AS changed FROM u`,
         JSON.stringify(rows(updates)),
+        kind,
         org,
+        this.caller.clientId,
       );
       // Another writer changed one of these records since it was read: retry the block with fresh reads.
-      if (changed !== updates.length) throw new ConcurrentChange();
+      if (result?.changed !== updates.length) throw new ConcurrentChange();
     }
     const all = [...creates, ...updates];
-
-    // The creator sees a learner from their first change on: its 'visible' entry comes first.
-    const created = kind === 'learner' ? creates.map((d) => d.id) : [];
-    if (created.length) {
-      await this.tx.$executeRawUnsafe(
-        `INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
-         SELECT gen_random_uuid(), l, $2::uuid, 'responsible', $3::text[] FROM unnest($1::uuid[]) AS l`,
-        created,
-        org,
-        GRANTS.responsible,
-      );
-      await this.tx.$executeRawUnsafe(
-        `INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id)
-         SELECT 'visible', 'learner', l, l, $2::uuid FROM unnest($1::uuid[]) WITH ORDINALITY AS u(l, n) ORDER BY n`,
-        created,
-        org,
-      );
-    }
-    await this.tx.$executeRawUnsafe(
-      `INSERT INTO change (change, record_kind, record_id, learner_id, version)
-       SELECT CASE WHEN v = 1 THEN 'created' ELSE 'updated' END, $4, r, l, v
-       FROM unnest($1::uuid[], $2::uuid[], $3::int[]) WITH ORDINALITY AS u(r, l, v, n) ORDER BY n`,
-      all.map((d) => d.id),
-      all.map((d) => d.learnerId),
-      all.map((d) => d.version),
-      kind,
-    );
-    await this.tx.$executeRawUnsafe(
-      `INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
-       SELECT x.id, x.version, $2, x.learner_id, x.data, now(), $3, $4::uuid, CASE WHEN x.version = 1 THEN 'created' ELSE 'replaced' END
-       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, version int, learner_id uuid, data jsonb)`,
-      JSON.stringify(
-        all.map((d) => ({ id: d.id, version: d.version, learner_id: d.learnerId, data: d.line.input })),
-      ),
-      kind,
-      this.caller.clientId,
-      org,
-    );
     if (kind === 'learner') await this.writeLearnerExtras(creates, updates);
     await this.audit.write(
       this.tx,
@@ -578,6 +539,66 @@ export class BlockImporter {
     }
     return found;
   }
+}
+
+/** A block's lines, read and checked against everything that needs no database: the CPU part of an import. */
+export interface ReadBlock {
+  byKind: Map<RecordKind, Parsed[]>;
+  errors: LineError[];
+}
+
+/**
+ * Reads a block's lines: JSON, kind, the token's scope, validation by @celr/schema. Kept apart
+ * from the writes so a worker can read the next block while the database writes this one.
+ */
+export function readBlock(
+  lines: SourceLine[],
+  defaultKind: RecordKind | undefined,
+  scopes: ReadonlySet<string>,
+): ReadBlock {
+  const byKind = new Map<RecordKind, Parsed[]>(STAGES.map((k) => [k, []]));
+  const errors: LineError[] = [];
+  for (const { line, text } of lines) {
+    const read = readRecordLine(text, defaultKind);
+    if (!read.ok) {
+      errors.push({ line, ...read.issue });
+      continue;
+    }
+    const issues = checkLine(scopes, read.kind, read.input, read.sourceId);
+    if (issues.length) for (const issue of issues) errors.push({ line, kind: read.kind, ...issue });
+    else byKind.get(read.kind)!.push({ line, kind: read.kind, input: read.input, sourceId: read.sourceId });
+  }
+  return { byKind, errors };
+}
+
+/** What can be told from the line alone: the token's scope, the record's validity, its id. */
+function checkLine(
+  scopes: ReadonlySet<string>,
+  kind: RecordKind,
+  input: Data,
+  sourceId: string | undefined,
+): ValidationIssue[] {
+  const scope = `${COLLECTION[kind]}:write`;
+  if (!scopes.has(scope)) {
+    return [
+      {
+        pointer: '',
+        rule: 'scope',
+        message: `Writing ${kind} records needs the '${scope}' scope, which the token that submitted the import did not have.`,
+      },
+    ];
+  }
+  if (sourceId !== undefined && !UUID.test(sourceId)) {
+    return [
+      {
+        pointer: '/id',
+        rule: 'format',
+        message: "'id' is the id of a CELR record (a UUID); your own ids belong in identifiers.",
+      },
+    ];
+  }
+  const checked = validate(kind, input);
+  return checked.ok ? [] : checked.issues;
 }
 
 /** A write found a record changed under it; the block is retried from its first line. */

@@ -11,6 +11,7 @@ import {
   type BlockResult,
   ConcurrentChange,
   type LineError,
+  readBlock,
   type SourceLine,
 } from './block-import.js';
 
@@ -181,7 +182,13 @@ export class BulkImportWorker {
         return;
       }
       if (error instanceof JobProblem) {
-        await this.finish(job, 'failed', {
+        // Blocks a per-record job committed before it stopped stay written, and the status says so.
+        const [totals] = await this.db.sql<Totals>(
+          'SELECT created, updated, unchanged FROM bulk_import WHERE id = $1::uuid',
+          [job.id],
+        );
+        const written = totals ? totals.created + totals.updated + totals.unchanged : 0;
+        await this.finish(job, written > 0 ? 'partially-succeeded' : 'failed', {
           type: problemTypeUri(error.type),
           title: PROBLEM_TYPES[error.type].title,
           status: PROBLEM_TYPES[error.type].status,
@@ -196,16 +203,26 @@ export class BulkImportWorker {
 
   private async runPerRecord(job: Job, caller: Caller, org: ActingOrganisation) {
     let stored = await this.storedErrors(job.id);
-    for (let seq = job.nextBlock; !this.stopped; seq++) {
+    const read = async (seq: number) => {
       const lines = await this.block(job.id, seq);
-      if (!lines) return this.finishPerRecord(job);
+      return lines && { lines, block: readBlock(lines, job.defaultKind ?? undefined, caller.scopes) };
+    };
+    // On PostgreSQL the next block is read and checked while the database writes this one; PGlite's
+    // single session is the transaction's until it ends.
+    const overlap = this.db.kind === 'postgresql';
+    let next = read(job.nextBlock);
+    for (let seq = job.nextBlock; !this.stopped; seq++) {
+      const current = await next;
+      if (!current) return this.finishPerRecord(job);
+      const { lines, block } = current;
+      if (overlap) {
+        next = read(seq + 1);
+        next.catch(() => {});
+      }
       const result = await this.withRetries(() =>
         this.db.prisma.$transaction(
           async (tx) => {
-            const result = await new BlockImporter(tx, caller, org, this.audit).import(
-              lines,
-              job.defaultKind ?? undefined,
-            );
+            const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
             stored += await this.saveErrors(tx, job.id, result.errors, stored);
             const moved = await tx.$executeRawUnsafe(
               `UPDATE bulk_import SET lines_done = lines_done + $3, created = created + $4, updated = updated + $5,
@@ -214,7 +231,7 @@ export class BulkImportWorker {
                WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $8`,
               job.id,
               job.lease,
-              countLines(lines),
+              lines.length,
               result.created,
               result.updated,
               result.unchanged,
@@ -229,12 +246,13 @@ export class BulkImportWorker {
         ),
       );
       if (!result) {
-        const first = (await this.firstLineOf({ ...job, nextBlock: seq })) ?? 0;
+        const first = lines[0]?.line ?? 0;
         throw new JobProblem(
           'conflict',
-          `The records of lines ${first} to ${first + BLOCK_SPAN(lines)} kept changing under concurrent writes. The lines before line ${first} are written; send line ${first} onwards again as a new import.`,
+          `The records of lines ${first} to ${lines.at(-1)?.line ?? first} kept changing under concurrent writes. The lines before line ${first} are written; send line ${first} onwards again as a new import.`,
         );
       }
+      if (!overlap) next = read(seq + 1);
     }
   }
 
@@ -268,7 +286,7 @@ export class BulkImportWorker {
                 lines,
                 job.defaultKind ?? undefined,
               );
-              add(totals, result, countLines(lines));
+              add(totals, result, lines.length);
               for (const e of result.errors) if (errors.length < this.settings.maxErrors) errors.push(e);
               if (reportsProgress) await this.progress(job, totals.linesDone);
             }
@@ -446,9 +464,6 @@ export class BulkImportWorker {
     return { caller, org: org! };
   }
 }
-
-const countLines = (lines: SourceLine[]) => lines.length;
-const BLOCK_SPAN = (lines: SourceLine[]) => (lines.at(-1)?.line ?? 0) - (lines[0]?.line ?? 0);
 
 function add(totals: Totals, result: BlockResult, lines: number) {
   totals.linesDone += lines;
