@@ -62,6 +62,8 @@ interface Totals {
 
 /** The job's claim was taken by another worker (this one was too slow); its work is rolled back. */
 class LeaseLost extends Error {}
+/** The worker is stopping: the job is handed back for another process to go on with. */
+class Stopping extends Error {}
 /** An all-or-nothing job with bad lines: everything it wrote is rolled back. */
 class RolledBack extends Error {}
 /** The job cannot run at all (its client was revoked, say): it fails with this problem. */
@@ -150,7 +152,7 @@ export class BulkImportWorker {
 
   private async claim(): Promise<Job | undefined> {
     const [job] = await this.db.sql<Job>(
-      `UPDATE bulk_import SET status = 'running', lease = $1::uuid, locked_until = now() + ($2::int * interval '1 millisecond'),
+      `UPDATE bulk_import SET status = 'running', lease = $1::uuid, locked_until = clock_timestamp() + ($2::int * interval '1 millisecond'),
               attempts = attempts + 1, started_at = coalesce(started_at, now())
        WHERE id = (SELECT id FROM bulk_import
                    WHERE status = 'queued' OR (status = 'running' AND locked_until <= now())
@@ -176,7 +178,7 @@ export class BulkImportWorker {
       else await this.runPerRecord(job, caller, org);
     } catch (error) {
       if (error instanceof LeaseLost) return;
-      if (this.stopped && !(error instanceof JobProblem)) {
+      if (error instanceof Stopping || (this.stopped && !(error instanceof JobProblem))) {
         // Shutting down: hand the job back now rather than when the lease runs out.
         await this.release(job);
         return;
@@ -211,7 +213,8 @@ export class BulkImportWorker {
     // single session is the transaction's until it ends.
     const overlap = this.db.kind === 'postgresql';
     let next = read(job.nextBlock);
-    for (let seq = job.nextBlock; !this.stopped; seq++) {
+    for (let seq = job.nextBlock; ; seq++) {
+      if (this.stopped) throw new Stopping();
       const current = await next;
       if (!current) return this.finishPerRecord(job);
       const { lines, block } = current;
@@ -227,7 +230,7 @@ export class BulkImportWorker {
             const moved = await tx.$executeRawUnsafe(
               `UPDATE bulk_import SET lines_done = lines_done + $3, created = created + $4, updated = updated + $5,
                       unchanged = unchanged + $6, failed = failed + $7, next_block = $8 + 1,
-                      locked_until = now() + ($9::int * interval '1 millisecond')
+                      locked_until = clock_timestamp() + ($9::int * interval '1 millisecond')
                WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $8`,
               job.id,
               job.lease,
@@ -279,7 +282,7 @@ export class BulkImportWorker {
         await this.db.prisma.$transaction(
           async (tx) => {
             for (let seq = 0; ; seq++) {
-              if (this.stopped) throw new LeaseLost();
+              if (this.stopped) throw new Stopping();
               const lines = await this.block(job.id, seq, tx);
               if (!lines) break;
               const result = await new BlockImporter(tx, caller, org, this.audit).import(
@@ -348,7 +351,7 @@ export class BulkImportWorker {
 
   private async progress(job: Job, linesDone: number) {
     const n = await this.db.sql<{ id: string }>(
-      `UPDATE bulk_import SET lines_done = $3, locked_until = now() + ($4::int * interval '1 millisecond')
+      `UPDATE bulk_import SET lines_done = $3, locked_until = clock_timestamp() + ($4::int * interval '1 millisecond')
        WHERE id = $1::uuid AND lease = $2::uuid RETURNING id::text`,
       [job.id, job.lease, linesDone, this.settings.leaseMs],
     );
