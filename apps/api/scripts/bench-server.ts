@@ -13,6 +13,11 @@
  *                        no-op), to measure what the audit insert costs. Only this file reads the flag.
  *   BENCH_LOG_LEVEL      api only: log as src/main.ts does, at this level, to /dev/null (default: no logger)
  *   BENCH_ORG_ID         bare only: the organisation whose access grants the query checks
+ *   BENCH_BULK_WORKER=1  api only: start the bulk import worker (app.bulkImports.start()), as src/main.ts does
+ *   BENCH_SQL_TIMING=1   time every SQL statement this process sends (pg's Client.prototype.query, which
+ *                        Prisma's pg adapter and Database.sql both go through) and the import's record checks
+ *                        (BlockImporter's check(): JSON Schema validation and scope), between timing-start and
+ *                        timing-stop; measurement only, a few microseconds per statement
  *
  * It listens on 127.0.0.1 on a free port and talks to its parent over the IPC channel:
  *   -> { type: 'ready', port }                          once listening
@@ -20,6 +25,9 @@
  *   <- { type: 'reset-peak' }                           start a new sampled peak
  *   <- { type: 'profile-start' } -> { type: 'profile-started' }        start the V8 CPU profiler
  *   <- { type: 'profile-stop', file } -> { type: 'profile-written' }   stop it, write a .cpuprofile
+ *   <- { type: 'timing-start' } -> { type: 'timing-started' }          BENCH_SQL_TIMING: start afresh
+ *   <- { type: 'timing-stop', restart? } -> { type: 'timing', statements, checks }   what it timed since
+ *                                                        (restart: and start afresh at once)
  * On SIGTERM it closes the server and the pool and exits 0 (so `--cpu-prof` gets written).
  */
 import { createWriteStream } from 'node:fs';
@@ -66,8 +74,79 @@ async function profileCommand(message: { type?: string; file?: string }) {
     });
   }
 }
-process.on('message', (message: { type?: string; file?: string }) => {
+// SQL timing (BENCH_SQL_TIMING=1): wall time from each query's call to its result, by statement.
+interface Timed {
+  calls: number;
+  ms: number;
+}
+const sqlTiming = process.env.BENCH_SQL_TIMING === '1';
+let timing = false;
+let statements = new Map<string, Timed>();
+let checks: Timed = { calls: 0, ms: 0 };
+const add = (into: Timed, started: number) => {
+  into.calls++;
+  into.ms += performance.now() - started;
+};
+/**
+ * A statement's first 90 characters, whitespace collapsed: enough to tell the import's statements
+ * apart; for one that starts WITH, the tables it writes instead (what its CTEs hide).
+ */
+function statementLabel(text: string) {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const writes = /^WITH\b/i.test(flat)
+    ? [...flat.matchAll(/\b(INSERT INTO|UPDATE|DELETE FROM)\s+("?[\w.]+"?)/gi)].map(
+        (m) => `${(m[1] as string).toUpperCase()} ${m[2]}`,
+      )
+    : [];
+  return writes.length ? `WITH ... ${writes.join(', ')}` : flat.slice(0, 90);
+}
+if (sqlTiming) {
+  type Query = (this: unknown, ...args: unknown[]) => unknown;
+  const prototype = pg.Client.prototype as unknown as { query: Query };
+  const query = prototype.query;
+  prototype.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: unknown } | undefined;
+    const text = typeof first === 'string' ? first : first?.text;
+    if (!timing || typeof text !== 'string') return query.apply(this, args);
+    const label = statementLabel(text);
+    const started = performance.now();
+    const done = () => {
+      const entry = statements.get(label) ?? { calls: 0, ms: 0 };
+      statements.set(label, entry);
+      add(entry, started);
+    };
+    // Callback style (pg.Pool.query uses it) or a promise (Prisma's adapter).
+    const last = args.length - 1;
+    const callback = args[last];
+    if (typeof callback === 'function') {
+      args[last] = (...results: unknown[]) => {
+        done();
+        return (callback as (...r: unknown[]) => unknown)(...results);
+      };
+      return query.apply(this, args);
+    }
+    const result = query.apply(this, args);
+    if (result && typeof (result as Promise<unknown>).then === 'function')
+      (result as Promise<unknown>).then(done, done);
+    return result;
+  };
+}
+function timingCommand(message: { type?: string; restart?: boolean }) {
+  const timed = { statements: [...statements].map(([label, t]) => ({ label, ...t })), checks };
+  statements = new Map();
+  checks = { calls: 0, ms: 0 };
+  if (message.type === 'timing-start') {
+    timing = sqlTiming;
+    send({ type: 'timing-started', ...(sqlTiming ? {} : { error: 'BENCH_SQL_TIMING is not set' }) });
+  } else {
+    timing = sqlTiming && message.restart === true;
+    send({ type: 'timing', ...timed });
+  }
+}
+
+process.on('message', (message: { type?: string; file?: string; restart?: boolean }) => {
   if (message.type === 'profile-start' || message.type === 'profile-stop') void profileCommand(message);
+  if (message.type === 'timing-start' || message.type === 'timing-stop') timingCommand(message);
   if (message.type === 'reset-peak') peakRss = process.memoryUsage.rss();
   if (message.type === 'stats') {
     const memory = process.memoryUsage();
@@ -94,15 +173,32 @@ process.on('SIGINT', () => void stop());
 
 if (mode === 'api') {
   // Imported here, not at the top, so that the bare server's memory holds none of the API's modules.
-  const [{ buildApp }, { AuditTrail }, { configFromEnv }, { openDatabase }] = await Promise.all([
-    import('../src/app.js'),
-    import('../src/audit/audit-trail.js'),
-    import('../src/config.js'),
-    import('../src/db/database.js'),
-  ]);
+  const [{ buildApp }, { AuditTrail }, { configFromEnv }, { openDatabase }, { BlockImporter }] =
+    await Promise.all([
+      import('../src/app.js'),
+      import('../src/audit/audit-trail.js'),
+      import('../src/config.js'),
+      import('../src/db/database.js'),
+      import('../src/bulk/block-import.js'),
+    ]);
   if (process.env.BENCH_NO_AUDIT === '1') {
     // Measurement only: skip the read audit insert. Writes are still audited (AuditTrail.write).
     AuditTrail.prototype.read = async () => {};
+  }
+  if (sqlTiming) {
+    // The import's per-line checks (validation, scope, id), timed as a whole: a private method at run time.
+    type Check = (this: unknown, ...args: unknown[]) => unknown;
+    const prototype = BlockImporter.prototype as unknown as { check: Check };
+    const check = prototype.check;
+    prototype.check = function (this: unknown, ...args: unknown[]) {
+      if (!timing) return check.apply(this, args);
+      const started = performance.now();
+      try {
+        return check.apply(this, args);
+      } finally {
+        add(checks, started);
+      }
+    };
   }
   const config = { ...configFromEnv(), databaseUrl, host: '127.0.0.1', port: 0, demo: false };
   const level = process.env.BENCH_LOG_LEVEL;
@@ -127,6 +223,8 @@ if (mode === 'api') {
     await db.close();
   };
   await app.listen({ host: '127.0.0.1', port: 0 });
+  // Bulk imports run in the API process, as src/main.ts starts them (and app.close() stops them).
+  if (process.env.BENCH_BULK_WORKER === '1') app.bulkImports?.start();
   const address = app.server.address();
   send({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
 } else {
