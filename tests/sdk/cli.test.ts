@@ -1,6 +1,7 @@
 /**
  * The `celr` command-line tool run as a process: validate offline, import into and export from the
- * API running on a real socket, and an import killed halfway and resumed.
+ * API running on a real socket (bulk import jobs and the streamed export), and an import
+ * interrupted and run again.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ const dir = scratch.dir;
 
 beforeAll(async () => {
   api = await startApi();
+  // `celr import` sends bulk import jobs: the API's worker runs them (a new job wakes it).
+  api.app.bulkImports?.start();
   client = createCelrClient({
     baseUrl: api.baseUrl,
     clientId: api.clients.northbridge.clientId,
@@ -141,23 +144,24 @@ describe('celr validate', () => {
 });
 
 describe('celr import', () => {
-  it('imports the good rows, reports each bad one, and imports the fixed ones on the next run', async () => {
-    // An exported learner (with its id and meta) and records that refer to it by that id.
+  /** An exported record: its id and meta, as `celr export` writes it. */
+  const exportedMeta = (id: string) => ({
+    version: 4,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-02-01T00:00:00.000Z',
+    recordedBy: { organisationId: id },
+  });
+
+  it('imports the good lines as a job, reports each bad one by line, and a fixed file replaces rather than copies', async () => {
+    // An exported learner, plan and meeting (with ids), and records that refer to them by those ids.
     const exportedId = '11111111-1111-4111-8111-111111111111';
-    const exported = {
-      id: exportedId,
-      meta: {
-        version: 4,
-        createdAt: '2025-01-01T00:00:00.000Z',
-        updatedAt: '2025-02-01T00:00:00.000Z',
-        recordedBy: { organisationId: exportedId },
-      },
-      ...learner(100),
-    };
+    const planId = '11111111-1111-4111-8111-111111111112';
+    const meetingId = '11111111-1111-4111-8111-111111111113';
+    const exported = { id: exportedId, meta: exportedMeta(exportedId), ...learner(100) };
     const rows = (fixed: boolean) =>
       ndjson(
         { kind: 'learner', record: exported },
-        { kind: 'plan', record: plan(exportedId) },
+        { kind: 'plan', record: { id: planId, ...plan(exportedId) } },
         { kind: 'learner', record: learner(101, fixed ? {} : { dateOfBirth: '2013-02-30' }) },
         {
           kind: 'learner',
@@ -166,7 +170,7 @@ describe('celr import', () => {
         fixed
           ? { kind: 'meeting', record: meeting(exportedId, { summary: 'Fixed row' }) }
           : '{"kind": "meeting"',
-        { kind: 'meeting', record: meeting(exportedId) },
+        { kind: 'meeting', record: { id: meetingId, ...meeting(exportedId) } },
         {
           kind: 'plan',
           record: plan(fixed ? exportedId : '22222222-2222-4222-8222-222222222222', { status: 'draft' }),
@@ -178,115 +182,175 @@ describe('celr import', () => {
     const first = await celr(['import', 'rows.ndjson'], { cwd: dir, env });
     expect(first.code, first.stderr).toBe(1);
     noStack(first.stderr);
-    const report = first.stdout.split('\n');
-    expect(report).toEqual([
+    expect(first.stdout.split('\n')).toEqual([
       'rows.ndjson:3: learner /dateOfBirth format: Must match format "date".',
       expect.stringMatching(
-        /^rows\.ndjson:4: learner \/responsibleAuthority\/code responsible-authority-is-caller: Must be 990\.$/,
+        /^rows\.ndjson:4: learner \/responsibleAuthority\/code responsible-authority-is-caller: /,
       ),
       expect.stringMatching(/^rows\.ndjson:5: \(record\) json: Not valid JSON/),
-      expect.stringMatching(/^rows\.ndjson:7: plan \/learnerId learner-exists: No learner with this id/),
-      'rows.ndjson: 7 lines: 3 created, 0 updated, 4 failed.',
+      expect.stringMatching(/^rows\.ndjson:7: plan \/learnerId \S+: /),
+      'rows.ndjson: 7 lines: 3 created, 0 updated, 0 unchanged, 4 failed.',
       '',
     ]);
-    // Not a terminal: plain progress lines on stderr, and how to go on.
+    // Not a terminal: plain lines on stderr, the job, and how to go on.
+    expect(first.stderr).toMatch(/^rows\.ndjson: sent as import job [0-9a-f-]{36}\.$/m);
     expect(first.stderr).toMatch(/^import rows\.ndjson: 7\/7 \(4 failed\)$/m);
-    expect(first.stderr).toContain('Fix the failed lines and run the same command again');
-    expect(existsSync(join(dir, 'rows.ndjson.celr-checkpoint'))).toBe(true);
+    expect(first.stderr).toContain('Fix the failed lines and import them again');
 
-    // The good rows are in the API, the plan and meeting attached to the learner's new id.
+    // The good lines are in the API, the plan and meeting attached to the learner's new id.
     const [imported] = await all(client.list('learner', { identifier: `upn|${upn(100)}` }));
     expect(imported?.id).not.toBe(exportedId);
     expect(await all(client.list('plan', { learner: imported!.id }))).toHaveLength(1);
     expect(await all(client.list('meeting', { learner: imported!.id }))).toHaveLength(1);
 
-    // Fixed: only the lines not done are sent, and the checkpoint goes when all are done.
+    // Fixed: a new import, in which the lines with ids written the first time are unchanged.
     write('rows.ndjson', rows(true));
     const second = await celr(['import', '--json', 'rows.ndjson'], { cwd: dir, env });
     expect(second.code, second.stderr).toBe(0);
-    expect(JSON.parse(second.stdout)).toEqual({
+    const report = JSON.parse(second.stdout);
+    expect(report).toEqual({
       file: 'rows.ndjson',
+      mode: 'per-record',
       lines: 7,
       created: 4,
       updated: 0,
-      replayed: 0,
-      skipped: 3,
+      unchanged: 3,
       failed: 0,
+      jobs: [
+        {
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          part: 1,
+          firstLine: 1,
+          lastLine: 7,
+          lines: 7,
+          replayed: false,
+          status: 'succeeded',
+          counts: { created: 4, updated: 0, unchanged: 3, failed: 0 },
+        },
+      ],
       errors: [],
     });
-    expect(existsSync(join(dir, 'rows.ndjson.celr-checkpoint'))).toBe(false);
     expect(await all(client.list('plan', { learner: imported!.id }))).toHaveLength(2);
     expect(await all(client.list('meeting', { learner: imported!.id }))).toHaveLength(2);
     expect(await all(client.list('learner', { identifier: `upn|${upn(101)}` }))).toHaveLength(1);
   });
 
-  it('resumes an import killed halfway, and no record exists twice', async () => {
-    // Learner B has a UPN (upserted); learner C has no identifier (POSTed with an Idempotency-Key).
-    const b = '33333333-3333-4333-8333-333333333333';
+  it('interrupted and run again, follows the same job: nothing is imported twice', async () => {
+    // Records the API has no key for (a learner without identifiers, plans without ids): sent
+    // twice as separate imports they would be created twice.
     const c = '44444444-4444-4444-8444-444444444444';
-    const noIdentifiers = { ...learner(201), name: { given: 'Resume', family: 'Without-Identifiers' } };
+    const noIdentifiers = { ...learner(201), name: { given: 'Rerun', family: 'Without-Identifiers' } };
     delete (noIdentifiers as { identifiers?: unknown }).identifiers;
     write(
-      'resume.ndjson',
+      'rerun.ndjson',
       ndjson(
-        { kind: 'learner', record: { id: b, ...learner(200) } },
         { kind: 'learner', record: { id: c, ...noIdentifiers } },
-        { kind: 'plan', record: plan(b, { reviewDue: '2026-01-01' }) },
-        { kind: 'plan', record: plan(b, { reviewDue: '2026-01-02' }) },
         { kind: 'plan', record: plan(c, { reviewDue: '2026-01-03' }) },
         { kind: 'plan', record: plan(c, { reviewDue: '2026-01-04' }) },
       ),
     );
     const env = api.env('northbridge');
 
-    // Killed (SIGKILL) after the third record was written and before it was recorded as done.
-    const killed = await celr(['import', 'resume.ndjson'], {
+    // Ctrl-C once the file is sent, while the command waits for the job.
+    const interrupted = await celr(['import', 'rerun.ndjson'], {
       cwd: dir,
-      env: { ...env, CELR_IMPORT_STOP_AFTER: '3' },
+      env,
+      interruptWhen: /sent as import job/,
     });
-    expect(killed.signal).toBe('SIGKILL');
-    const checkpoint = readFileSync(join(dir, 'resume.ndjson.celr-checkpoint'), 'utf8').trim().split('\n');
-    expect(checkpoint.slice(1).map((l) => JSON.parse(l).line)).toEqual([1, 2]);
-
-    const resumed = await celr(['import', 'resume.ndjson'], { cwd: dir, env });
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toMatch(/^resuming: 2 lines were done before/m);
-    expect(resumed.stdout).toBe(
-      'resume.ndjson: 6 lines: 3 created, 0 updated, 1 already imported, 2 done in an earlier run, 0 failed.\n',
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    const jobId = /sent as import job ([0-9a-f-]{36})/.exec(interrupted.stderr)?.[1];
+    expect(interrupted.stderr).toContain(
+      `Interrupted: the import goes on in the API (job ${jobId}). Run the same command again to follow it; nothing is imported twice.`,
     );
 
-    const everything = async () => {
-      const [learnerB] = await all(client.list('learner', { identifier: `upn|${upn(200)}` }));
-      const learners = (await all(client.list('learner'))).filter(
-        (l) => l.id === learnerB?.id || l.name.family === 'Without-Identifiers',
-      );
-      const plans = (await all(client.list('plan'))).filter((p) =>
-        learners.some((l) => l.id === p.learnerId),
-      );
-      return { learners, plans };
-    };
-    const after = await everything();
-    expect(after.learners).toHaveLength(2);
-    expect(after.plans.map((p) => p.reviewDue).sort()).toEqual([
-      '2026-01-01',
-      '2026-01-02',
-      '2026-01-03',
-      '2026-01-04',
-    ]);
-
-    // Even from the first line, without the checkpoint, nothing is created twice.
-    const again = await celr(['import', '--restart', '--json', 'resume.ndjson'], { cwd: dir, env });
+    const again = await celr(['import', '--json', 'rerun.ndjson'], { cwd: dir, env });
     expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`rerun.ndjson: sent before, as import job ${jobId}; following it.`);
     expect(JSON.parse(again.stdout)).toMatchObject({
-      created: 0,
-      updated: 1,
-      replayed: 5,
-      skipped: 0,
+      created: 3,
       failed: 0,
+      jobs: [{ id: jobId, replayed: true, status: 'succeeded' }],
     });
-    const final = await everything();
-    expect(final.learners.map((l) => l.id).sort()).toEqual(after.learners.map((l) => l.id).sort());
-    expect(final.plans.map((p) => p.id).sort()).toEqual(after.plans.map((p) => p.id).sort());
+    // And once more: still the same job.
+    const third = await celr(['import', '--json', 'rerun.ndjson'], { cwd: dir, env });
+    expect(JSON.parse(third.stdout).jobs).toMatchObject([{ id: jobId, replayed: true }]);
+
+    const learners = (await all(client.list('learner'))).filter(
+      (l) => l.name.family === 'Without-Identifiers',
+    );
+    expect(learners).toHaveLength(1);
+    const plans = await all(client.list('plan', { learner: learners[0]!.id }));
+    expect(plans.map((p) => p.reviewDue).sort()).toEqual(['2026-01-03', '2026-01-04']);
+  });
+
+  it('sends a longer file as consecutive jobs, with errors at the lines of the file', async () => {
+    const a = '55555555-5555-4555-8555-555555555555';
+    const b = '66666666-6666-4666-8666-666666666666';
+    write(
+      'parts.ndjson',
+      ndjson(
+        { kind: 'learner', record: { id: a, ...learner(400) } },
+        { kind: 'plan', record: plan(a, { reviewDue: '2026-02-01' }) },
+        '',
+        { kind: 'learner', record: { id: b, ...learner(401) } },
+        // Refers to a learner sent in the first part, by the id it had in the file.
+        { kind: 'plan', record: { ...plan(a), status: 'sleeping' } },
+        { kind: 'meeting', record: meeting(b) },
+      ),
+    );
+    const env = api.env('northbridge');
+    const run = await celr(['import', '--part-lines', '2', '--json', 'parts.ndjson'], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ lines: 5, created: 4, failed: 1 });
+    expect(
+      report.jobs.map((j: { part: number; firstLine: number; lastLine: number; lines: number }) => [
+        j.part,
+        j.firstLine,
+        j.lastLine,
+        j.lines,
+      ]),
+    ).toEqual([
+      [1, 1, 3, 2],
+      [2, 4, 5, 2],
+      [3, 6, 6, 1],
+    ]);
+    expect(report.errors).toEqual([
+      expect.objectContaining({
+        file: 'parts.ndjson',
+        line: 5,
+        kind: 'plan',
+        pointer: '/status',
+        rule: 'enum',
+      }),
+    ]);
+    expect(run.stderr).toMatch(/^part 2\/3 \(lines 4-5\): sent as import job /m);
+    const [learnerB] = await all(client.list('learner', { identifier: `upn|${upn(401)}` }));
+    expect(await all(client.list('meeting', { learner: learnerB!.id }))).toHaveLength(1);
+
+    // All or nothing cannot span several imports: refused before anything is sent.
+    const refused = await celr(['import', '--mode', 'all-or-nothing', '--part-lines', '2', 'parts.ndjson'], {
+      cwd: dir,
+      env,
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toBe(
+      'celr import: --mode all-or-nothing: parts.ndjson has 5 records, more than one import takes (--part-lines 2). It would be sent as 3 imports, and none can undo another. Import it per record, or in one part with a larger --part-lines if the API accepts that many.',
+    );
+  });
+
+  it('all or nothing: one bad line and nothing is written', async () => {
+    write('atomic.ndjson', ndjson(learner(500), { ...learner(501), dateOfBirth: 'soon' }, learner(502)));
+    const run = await celr(['import', '--mode', 'all-or-nothing', '--kind', 'learner', 'atomic.ndjson'], {
+      cwd: dir,
+      env: api.env('northbridge'),
+    });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toBe(
+      'atomic.ndjson:2: learner /dateOfBirth format: Must match format "date".\natomic.ndjson: 3 lines: 0 created, 0 updated, 0 unchanged, 1 failed.\n',
+    );
+    expect(run.stderr).toContain('Nothing was written (--mode all-or-nothing)');
+    expect(await all(client.list('learner', { identifier: `upn|${upn(500)}` }))).toHaveLength(0);
   });
 });
 
@@ -298,7 +362,9 @@ describe('celr export', () => {
     const env = api.env('northbridge');
     const one = await celr(['export', '--learner', owner.id, '--out', 'one.ndjson'], { cwd: dir, env });
     expect(one.code, one.stderr).toBe(0);
-    expect(one.stderr).toMatch(/Exported 1 learner, 1 plan, 1 meeting to one\.ndjson\.\n$/);
+    expect(one.stderr).toMatch(
+      /Exported 1 learner, 1 plan, 1 meeting to one\.ndjson\.\nChange-feed cursor: \S+ \(GET \/v1\/changes\?after=\S+ lists what changed since the export began\)\.\n$/,
+    );
     const lines = readFileSync(join(dir, 'one.ndjson'), 'utf8')
       .trim()
       .split('\n')
@@ -323,6 +389,46 @@ describe('celr export', () => {
     expect(everything.stdout.trim().split('\n')).toHaveLength(visible);
     // A vendor acting for Northbridge sees what Northbridge sees.
     expect(vendor.stdout).toBe(everything.stdout);
+  });
+
+  it('exports some kinds, or what changed since a time, and gives the cursor to follow the change feed from', async () => {
+    const owner = await client.create('learner', learner(310));
+    await client.create('plan', plan(owner.id));
+    const env = api.env('northbridge');
+    const plans = await celr(['export', '--learner', owner.id, '--kind', 'plan'], { cwd: dir, env });
+    expect(plans.code, plans.stderr).toBe(0);
+    expect(
+      plans.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).kind),
+    ).toEqual(['plan']);
+    expect(plans.stderr).toMatch(/^Exported 0 learners, 1 plan\.$/m);
+    const cursor = /^Change-feed cursor: (\S+) /m.exec(plans.stderr)?.[1];
+    expect(cursor).toBeDefined();
+
+    // Written after the export began: in the change feed from its cursor, and in an export --since.
+    const later = new Date().toISOString();
+    const added = await client.create('meeting', meeting(owner.id));
+    const changes = await client.GET('/v1/changes', { params: { query: { after: cursor! } } });
+    expect(changes.items.map((c) => c.recordId)).toContain(added.id);
+    const since = await celr(['export', '--since', later, '--kind', 'meeting', '--kind', 'plan'], {
+      cwd: dir,
+      env,
+    });
+    expect(since.code, since.stderr).toBe(0);
+    expect(
+      since.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).record.id),
+    ).toEqual([added.id]);
+
+    const wrong = await celr(['export', '--kind', 'pupil', '--since', 'yesterday'], { cwd: dir, env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(
+      /^celr export: --kind pupil: use one of learner, plan, meeting, transition\.$/m,
+    );
   });
 
   it('fails with a clear message when the API refuses the client', async () => {

@@ -1,11 +1,18 @@
-/** The CLI in process, without an API: argument handling, help, `validate`, progress. `tests/sdk` runs it as a process. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * The CLI in process, without the API: argument handling, help, `validate`, progress, the parts of
+ * an import, and what a stand-in API does on demand. `tests/sdk` runs it as a process against the API.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { englandLearner, englandMeeting, englandPlan, scotlandTransition } from '@celr/schema';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS, runCli } from '../src/cli/app.js';
 import type { CliIO } from '../src/cli/command.js';
+import { scanNdjson } from '../src/cli/ndjson-parts.js';
 import { Progress } from '../src/cli/progress.js';
 import { classify } from '../src/cli/records-io.js';
 
@@ -66,6 +73,18 @@ describe('usage errors exit 2', () => {
     [['import', 'a.ndjson', 'b.ndjson'], 'celr import: name one NDJSON file to import.'],
     [['import', 'missing.ndjson'], 'celr import: missing.ndjson: no such file.'],
     [
+      ['import', '--mode', 'atomic', 'x.ndjson'],
+      'celr import: --mode atomic: use per-record or all-or-nothing.',
+    ],
+    [
+      ['import', '--part-lines', '0', 'x.ndjson'],
+      'celr import: --part-lines 0: give a whole number of records, 1 or more.',
+    ],
+    [
+      ['export', '--since', 'last week'],
+      'celr export: --since last week: give a date and time, e.g. 2025-09-01T00:00:00Z.',
+    ],
+    [
       ['export', 'out.ndjson'],
       'celr export: unexpected argument out.ndjson: use --out <file> to name the output.',
     ],
@@ -99,9 +118,7 @@ describe('usage errors exit 2', () => {
       CELR_CLIENT_SECRET: 'y',
     });
     expect(code).toBe(1);
-    expect(stderr).toMatch(
-      /^celr import: stopped at line 1: No response|^celr import: .*(ECONNREFUSED|fetch failed)/m,
-    );
+    expect(stderr).toMatch(/^celr import: .*(ECONNREFUSED|fetch failed)/m);
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });
@@ -235,5 +252,149 @@ describe('progress', () => {
     expect(lines).toContain('import x.ndjson: 50/100 (0 failed)');
     expect(lines.at(-1)).toBe('import x.ndjson: 100/100 (1 failed)');
     expect(lines.length).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('cutting an NDJSON file into parts', () => {
+  const scan = (name: string, content: string, records: number, bytes = 1 << 20) =>
+    scanNdjson(join(dir, file(name, content)), { records, bytes });
+
+  it('numbers lines as the API does (LF, CRLF, a lone CR; blank lines counted) and keeps blank lines with the part before', async () => {
+    const content = 'a\r\n\nb\rc\n  \n\u00a0\nd\ne';
+    const { records, bytes, parts } = await scan('parts.ndjson', content, 2);
+    expect({ records, bytes }).toEqual({ records: 5, bytes: Buffer.byteLength(content) });
+    expect(parts.map(({ sha256: _, ...p }) => p)).toEqual([
+      { number: 1, start: 0, end: 6, firstLine: 1, lastLine: 3, records: 2 },
+      { number: 2, start: 6, end: 16, firstLine: 4, lastLine: 7, records: 2 },
+      { number: 3, start: 16, end: 17, firstLine: 8, lastLine: 8, records: 1 },
+    ]);
+    const bytesOf = (p: { start: number; end: number }) => Buffer.from(content).subarray(p.start, p.end);
+    expect(bytesOf(parts[1]!).toString()).toBe('c\n  \n\u00a0\nd\n');
+    expect(parts[0]!.sha256).toBe(createHash('sha256').update(bytesOf(parts[0]!)).digest('hex'));
+  });
+
+  it('cuts before a part grows past its bytes, and a whole file that fits is one part', async () => {
+    const line = `${'x'.repeat(9)}\n`;
+    expect((await scan('bytes.ndjson', line.repeat(5), 100, 25)).parts.map((p) => p.records)).toEqual([
+      2, 2, 1,
+    ]);
+    const whole = await scan('whole.ndjson', line.repeat(5), 100);
+    expect(whole.parts).toHaveLength(1);
+    expect(whole.parts[0]!.sha256).toBe(createHash('sha256').update(line.repeat(5)).digest('hex'));
+    expect((await scan('blank.ndjson', '\n \n', 10)).records).toBe(0);
+  });
+});
+
+/** A stand-in for the API, for what the real one does not do on demand (cut a response short). */
+async function fakeApi(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      if (req.url === '/oauth/token') {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ access_token: 'token', token_type: 'Bearer', expires_in: 900 }));
+        return;
+      }
+      handle(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const env = {
+    CELR_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    CELR_CLIENT_ID: 'x',
+    CELR_CLIENT_SECRET: 'y',
+  };
+  return { env, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+describe('celr export against a connection that drops', () => {
+  it('fails, and leaves no file, when the response is cut short', async () => {
+    const line = `${JSON.stringify({ kind: 'learner', record: englandLearner })}\n`;
+    const api = await fakeApi((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'celr-changes-cursor': '42' });
+      res.write(line.repeat(3));
+      // Half a line, then the connection closes without the final chunk.
+      res.write(line.slice(0, 20), () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    try {
+      const toFile = await run(['export', '--out', 'cut.ndjson'], api.env);
+      expect(toFile.code).toBe(1);
+      expect(toFile.stderr).toMatch(
+        /^celr export: the export was cut short after 3 records \(.+\); cut\.ndjson was not written\. Run it again\.$/m,
+      );
+      expect(existsSync(join(dir, 'cut.ndjson'))).toBe(false);
+      expect(existsSync(join(dir, 'cut.ndjson.partial'))).toBe(false);
+
+      const toStdout = await run(['export'], api.env);
+      expect(toStdout.code).toBe(1);
+      expect(toStdout.stdout).toBe(line.repeat(3));
+      expect(toStdout.stderr).toMatch(/cut short after 3 records \(.+\): the output is incomplete\./);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('celr import against jobs that stopped', () => {
+  it('sends again, under the next key, a part whose earlier job stopped before writing anything', async () => {
+    const keys: string[] = [];
+    const job = (id: string, status: string, extra: object = {}) => ({
+      id,
+      status,
+      mode: 'per-record',
+      lines: 1,
+      bytes: 10,
+      progress: { linesDone: status === 'queued' ? 0 : 1, percent: status === 'queued' ? 0 : 100 },
+      counts: { created: status === 'succeeded' ? 1 : 0, updated: 0, unchanged: 0, failed: 0 },
+      createdAt: '2025-01-01T00:00:00.000Z',
+      links: { self: `/v1/bulk/import/${id}`, errors: `/v1/bulk/import/${id}/errors` },
+      ...extra,
+    });
+    const stoppedId = '00000000-0000-4000-8000-000000000001';
+    const newId = '00000000-0000-4000-8000-000000000002';
+    const problem = {
+      type: 'urn:celr:problem:conflict',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Kept changing.',
+    };
+    const api = await fakeApi((req, res, body) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.method === 'POST') {
+        expect(body).toBe(`${JSON.stringify(englandLearner)}\n`);
+        expect(req.url).toBe('/v1/bulk/import?mode=per-record&kind=learner');
+        keys.push(String(req.headers['idempotency-key']));
+        // The first key was used by a run before: the API replays its job.
+        if (keys.length === 1) res.setHeader('idempotent-replayed', 'true');
+        res.statusCode = 202;
+        res.end(
+          JSON.stringify(job(keys.length === 1 ? stoppedId : newId, 'queued', { retryAfterSeconds: 1 })),
+        );
+      } else if (req.url === `/v1/bulk/import/${stoppedId}`) {
+        res.end(JSON.stringify(job(stoppedId, 'failed', { problem })));
+      } else res.end(JSON.stringify(job(newId, 'succeeded')));
+    });
+    try {
+      file('again.ndjson', `${JSON.stringify(englandLearner)}\n`);
+      const result = await run(['import', '--kind', 'learner', '--json', 'again.ndjson'], api.env);
+      expect(result.code, result.stderr).toBe(0);
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toMatch(/^celr-import-[0-9a-f]{48}$/);
+      expect(keys[1]).not.toBe(keys[0]);
+      expect(result.stderr).toContain(
+        `again.ndjson: the import sent before (job ${stoppedId}) stopped without writing anything (Kept changing.); sending it again.`,
+      );
+      expect(JSON.parse(result.stdout)).toMatchObject({ created: 1, jobs: [{ id: newId, replayed: false }] });
+
+      // The same command again sends the same keys, in the same order.
+      const seen = keys.splice(0);
+      await run(['import', '--kind', 'learner', '--json', 'again.ndjson'], api.env);
+      expect(keys).toEqual(seen);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -21,19 +21,19 @@ export interface CliResult {
  * Runs `celr` as its own process (`node --import tsx --conditions=@celr/source .../main.ts`), as a
  * user would run the built bin. Asynchronous, so an API served by this test process keeps answering.
  */
-export function celr(
-  args: string[],
-  options: { cwd: string; env?: Record<string, string> },
-): Promise<CliResult> {
+export function celr(args: string[], options: RunOptions): Promise<CliResult> {
   return runTypeScript(CLI_MAIN, args, options);
 }
 
+export interface RunOptions {
+  cwd: string;
+  env?: Record<string, string>;
+  /** Sends SIGINT (Ctrl-C) once, when stderr first matches. */
+  interruptWhen?: RegExp;
+}
+
 /** Runs a TypeScript file as its own process, with workspace packages resolved to their sources. */
-export function runTypeScript(
-  file: string,
-  args: string[],
-  options: { cwd: string; env?: Record<string, string> },
-): Promise<CliResult> {
+export function runTypeScript(file: string, args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -50,8 +50,13 @@ export function runTypeScript(
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
     });
+    let interrupted = false;
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
+      if (options.interruptWhen && !interrupted && options.interruptWhen.test(stderr)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));

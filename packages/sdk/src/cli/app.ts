@@ -31,7 +31,10 @@ const root: Command = {
   options: { version: { type: 'boolean', short: 'v', description: 'Print the version.' } },
   examples: [
     { command: 'celr validate records/', says: 'Checks every record file in records/, offline.' },
-    { command: 'celr import learners.ndjson', says: 'Sends the records to the API; resumable.' },
+    {
+      command: 'celr import learners.ndjson',
+      says: 'Sends the file to the API as a bulk import and reports each line that failed.',
+    },
     { command: 'celr export --out all.ndjson', says: 'Everything the client can see, as NDJSON.' },
     { command: 'celr transfer list --inbox', says: 'Transfers sent to you, to accept or reject.' },
   ],

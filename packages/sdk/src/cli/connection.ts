@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
+import { ClientCredentialsTokenSource, type TokenSource } from '../auth.js';
 import { CelrClient } from '../client.js';
-import type { RetryEvent } from '../retry.js';
+import { type RetryEvent, retryingFetch } from '../retry.js';
 import { type CliIO, type OptionSpecs, UsageError, type Values } from './command.js';
 
 /** The options of every command that talks to the API; each falls back to its environment variable. */
@@ -67,12 +68,24 @@ export const CLI_VERSION: string = (
   createRequire(import.meta.url)('../../package.json') as { version: string }
 ).version;
 
-export function clientFor(connection: Connection, onRetry: (event: RetryEvent) => void): CelrClient {
-  return new CelrClient({
-    ...connection,
-    headers: { 'user-agent': `celr-cli/${CLI_VERSION}` },
-    onRetry,
-  });
+export const USER_AGENT = `celr-cli/${CLI_VERSION}`;
+
+/** The client's access tokens, cached; shared by the typed client and requests made without it (uploads). */
+export function tokensFor(connection: Connection, onRetry: (event: RetryEvent) => void): TokenSource {
+  const { baseUrl, clientId, clientSecret } = connection;
+  return new ClientCredentialsTokenSource(
+    baseUrl,
+    { clientId, clientSecret },
+    retryingFetch((request) => globalThis.fetch(request), undefined, { onRetry }),
+  );
+}
+
+export function clientFor(
+  connection: Connection,
+  onRetry: (event: RetryEvent) => void,
+  tokens: TokenSource = tokensFor(connection, onRetry),
+): CelrClient {
+  return new CelrClient({ ...connection, headers: { 'user-agent': USER_AGENT }, onRetry }, tokens);
 }
 
 export const describeRetry = (e: RetryEvent) =>

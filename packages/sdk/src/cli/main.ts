@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * `celr`: validate, import and export CELR records. The first Ctrl-C lets the command stop at a safe
- * point (an import between two records, resumable); a second one ends the process at once.
+ * point (an import stops sending or following its job, and the same command picks it up again);
+ * a second one ends the process at once.
  */
 import { runCli } from './app.js';
 

@@ -26,8 +26,6 @@ export interface Location {
 }
 
 export interface SourceRecord extends Location {
-  /** The line's text (NDJSON only), e.g. for a checkpoint hash. */
-  text?: string;
   kind?: RecordKind;
   record?: unknown;
   /** Why the record could not be read (bad JSON, unknown kind); the record is then absent. */
@@ -139,8 +137,7 @@ async function* readNdjson(
   path: string,
   defaultKind?: RecordKind,
 ): AsyncGenerator<SourceRecord> {
-  for await (const { line, text } of ndjsonLines(path))
-    yield { file, line, text, ...parseLine(text, defaultKind) };
+  for await (const { line, text } of ndjsonLines(path)) yield { file, line, ...parseLine(text, defaultKind) };
 }
 
 /** One NDJSON line: its kind and record, or the problem that stops it being read. */

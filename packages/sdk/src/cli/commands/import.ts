@@ -1,283 +1,406 @@
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type CelrClient, type IdentifierRef, unwrap } from '../../client.js';
-import { type CelrProblemError, isCelrProblem } from '../../errors.js';
-import { COLLECTIONS, type RecordKind, toInput } from '../../records.js';
-import { Checkpoint, hashLine } from '../checkpoint.js';
-import { type CliIO, type Command, EXIT, FailedError, type OptionSpecs, UsageError } from '../command.js';
-import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
+import { type CelrClient, ON_BEHALF_OF_HEADER, unwrap } from '../../client.js';
+import { CelrProblemError } from '../../errors.js';
+import type { components } from '../../generated/api.js';
+import { defaultSleep, parseRetryAfter } from '../../retry.js';
+import { type Command, EXIT, FailedError, type OptionSpecs, UsageError } from '../command.js';
+import {
+  clientFor,
+  connectionFrom,
+  connectionOptions,
+  describeRetry,
+  tokensFor,
+  USER_AGENT,
+} from '../connection.js';
+import { type Part, scanNdjson } from '../ndjson-parts.js';
 import { Progress } from '../progress.js';
-import { isObject, ndjsonLines, parseLine } from '../records-io.js';
+import { uploadFile } from '../upload.js';
 import { clean, formatError, kindOption, type RecordError } from './validate.js';
 
+type BulkImport = components['schemas']['BulkImport'];
+type Counts = BulkImport['counts'];
+
+const MODES = ['per-record', 'all-or-nothing'] as const;
+type Mode = (typeof MODES)[number];
+
+/** Records per import unless --part-lines says otherwise; the API takes up to 200,000 by default. */
+const DEFAULT_PART_LINES = 50_000;
+/** A part is also cut before it reaches the API's default limit on bytes (256 MiB). */
+const PART_BYTES = 256 * 1024 * 1024;
+const ERRORS_PAGE = 1000;
+const FINISHED = new Set<BulkImport['status']>(['succeeded', 'partially-succeeded', 'failed']);
+
 const options = {
+  mode: {
+    type: 'string',
+    short: 'm',
+    value: '<mode>',
+    description:
+      'per-record (default): write the good lines and report the bad ones; all-or-nothing: write every line or none.',
+  },
   kind: {
     type: 'string',
     short: 'k',
     value: '<kind>',
     description: 'The kind of lines that do not say: learner, plan, meeting or transition.',
   },
-  restart: {
-    type: 'boolean',
-    description: 'Ignore the checkpoint and start from the first line (nothing is duplicated).',
+  'part-lines': {
+    type: 'string',
+    value: '<n>',
+    description: `Records per import job (default ${DEFAULT_PART_LINES.toLocaleString('en-GB')}); a longer file is sent as consecutive jobs.`,
   },
   json: { type: 'boolean', description: 'Print the report as one JSON document on stdout.' },
   ...connectionOptions,
 } as const satisfies OptionSpecs;
 
-/** Identifier systems an upsert prefers, in order: the national ones first. */
-const PREFERRED_SYSTEMS = ['upn', 'scn', 'uln'];
-
-type Outcome = 'created' | 'updated' | 'replayed';
-
-/**
- * How records reach the API. Today one request per record; when the API has a bulk import endpoint,
- * another writer can send batches without changing how files are read, checkpointed and reported.
- */
-interface RecordWriter {
-  write(
-    kind: RecordKind,
-    input: Record<string, unknown>,
-    idempotencyKey: string,
-  ): Promise<{ id: string; outcome: Outcome }>;
+/** One import job: which part of the file it holds, and how it ended. */
+interface JobReport {
+  id: string;
+  part: number;
+  firstLine: number;
+  lastLine: number;
+  lines: number;
+  /** The job was created by an earlier run of the same command (the API replayed the upload). */
+  replayed: boolean;
+  status: BulkImport['status'];
+  counts: Counts;
+  problem?: object;
 }
-
-class PerRecordWriter implements RecordWriter {
-  constructor(private readonly client: CelrClient) {}
-
-  async write(kind: RecordKind, input: Record<string, unknown>, idempotencyKey: string) {
-    const identifier = kind === 'learner' ? preferredIdentifier(input) : undefined;
-    if (identifier) {
-      // Idempotent by identifier: the learner the organisation holds under it is replaced, never duplicated.
-      const result = await this.client.raw.PUT('/v1/learners-by-identifier/{system}/{value}', {
-        params: { path: identifier },
-        body: input as never,
-      });
-      const learner = unwrap(result);
-      return { id: learner.id, outcome: result.response.status === 201 ? 'created' : 'updated' } as const;
-    }
-    // The kind is only known at run time, so the typed path is given up for this one call.
-    const raw = this.client.raw as unknown as {
-      POST(path: string, init: object): Promise<{ data?: unknown; error?: unknown; response: Response }>;
-    };
-    const result = await raw.POST(COLLECTIONS[kind], {
-      params: { header: { 'idempotency-key': idempotencyKey } },
-      body: input,
-    });
-    const record = unwrap(result) as { id: string };
-    const replayed = result.response.headers.get('idempotent-replayed') === 'true';
-    return { id: record.id, outcome: replayed ? 'replayed' : 'created' } as const;
-  }
-}
-
-function preferredIdentifier(input: Record<string, unknown>): IdentifierRef | undefined {
-  const identifiers = Array.isArray(input.identifiers) ? (input.identifiers as IdentifierRef[]) : [];
-  for (const system of PREFERRED_SYSTEMS) {
-    const found = identifiers.find((i) => i?.system === system && typeof i.value === 'string');
-    if (found) return { system: found.system, value: found.value };
-  }
-  const first = identifiers[0];
-  return first && typeof first.system === 'string' && typeof first.value === 'string'
-    ? { system: first.system, value: first.value }
-    : undefined;
-}
-
-/** Requests that fail this way would fail for every line: stop, keep the checkpoint, resume later. */
-const stopsTheImport = (error: CelrProblemError) =>
-  error.status === 0 || error.status === 401 || error.status === 429 || error.status >= 500;
 
 export const importCommand: Command<typeof options> = {
   name: 'import',
-  summary: 'Write the records of an NDJSON file to the API, resumably',
-  usage: ['import [--kind <kind>] [--restart] [--json] <file.ndjson>'],
+  summary: 'Write the records of an NDJSON file to the API, as bulk import jobs',
+  usage: [
+    'import [--mode per-record|all-or-nothing] [--kind <kind>] [--part-lines <n>] [--json] <file.ndjson>',
+  ],
   description:
-    'Sends each line of an NDJSON file to the API: learners by identifier (PUT /v1/learners-by-identifier/{system}/{value}: created, or replaced if your organisation already holds one with that UPN, SCN, ULN or first identifier), other records with POST and an Idempotency-Key derived from the file, the line and its content. Lines are checked with @celr/schema first. A line that fails is reported (file, line, pointer, rule, message) and the import goes on.\nLines done are recorded in <file>.celr-checkpoint; run the same command again after an interruption or after fixing failed lines, and only the lines not done are sent. Even without the checkpoint a line sent twice never creates a second record. The checkpoint is removed when every line is done.\nRecords exported with `celr export` keep their ids: a plan, meeting or transition whose learnerId (or planId) is the id of a record earlier in the file is sent with the new id.',
+    "Uploads an NDJSON file to the API's bulk import (POST /v1/bulk/import), streamed from disk, follows the job until it ends, and lists the lines that failed (file, line, kind, pointer, rule, message) with a summary: records created, updated, unchanged and failed. The API checks every line as a single write would. A line whose id is a record you can see (as `celr export` writes them) replaces it, a learner with the identifier of a learner you can see replaces that learner, an identical record is left unchanged, and anything else is created; a plan's learnerId (or a meeting's planId) may be the id a record had in the file.\n--mode per-record (the default) writes the good lines and reports the bad ones; --mode all-or-nothing writes nothing if any line fails.\nA file of more than --part-lines records is sent as consecutive jobs of that many records each (errors still name the file's own lines); such a file cannot be imported all or nothing.\nEach job carries an Idempotency-Key made from its content, the mode, the kind and the organisation: after an interruption (Ctrl-C, a lost connection) run the same command again, and the jobs the API has already received are followed, not imported again. A changed file is a new import: its lines without an id are created again, except learners, which are matched by identifier.",
   options,
   examples: [
     {
       command: 'celr import learners.ndjson',
-      says: 'Imports each line; exit code 0 when all are written, 1 when some failed (they are listed).',
+      says: 'Imports the file; exit code 0 when all lines are written, 1 when some failed (they are listed).',
     },
-    { command: 'celr import --kind plan plans.ndjson', says: 'Lines without a "kind" are plans.' },
+    {
+      command: 'celr import --mode all-or-nothing --kind plan plans.ndjson',
+      says: 'Lines without a "kind" are plans; one bad line and nothing is written.',
+    },
     {
       command: 'CELR_ON_BEHALF_OF=<org id> celr import export.ndjson',
       says: 'A vendor importing for an organisation that delegated to it.',
     },
   ],
-  exitCodes: ['130 interrupted (Ctrl-C): run the command again to resume'],
+  exitCodes: ['130 interrupted (Ctrl-C): run the same command again to go on; nothing is imported twice'],
   async run({ values, positionals, io }) {
     if (positionals.length !== 1) throw new UsageError('name one NDJSON file to import.');
+    const mode = modeOption(values.mode);
+    const kind = kindOption(values.kind);
+    const partLines = partLinesOption(values['part-lines']);
     const file = positionals[0]!;
     const path = resolve(io.cwd, file);
     const info = await stat(path).catch(() => undefined);
     if (!info?.isFile()) throw new UsageError(`${file}: no such file.`);
-    const defaultKind = kindOption(values.kind);
     const connection = connectionFrom(values, io);
-    const checkpoint = Checkpoint.open(
-      path,
-      { api: connection.baseUrl, onBehalfOf: connection.onBehalfOf },
-      values.restart === true,
-    );
 
-    const { validate } = await import('@celr/schema');
-    let total = 0;
-    for await (const _ of ndjsonLines(path)) total++;
-    const progress = new Progress(io.stderr, `import ${file}`, total);
-    const client = clientFor(connection, (event) => progress.log(describeRetry(event)));
-    const writer: RecordWriter = new PerRecordWriter(client);
-    const keyBase = `${realpathSync(path)}\n${connection.onBehalfOf ?? ''}`;
-    const stopAfter = Number(io.env.CELR_IMPORT_STOP_AFTER ?? 0);
+    let parts: Part[];
+    let records: number;
+    try {
+      ({ parts, records } = await scanNdjson(path, { records: partLines, bytes: PART_BYTES }, io.signal));
+    } catch (error) {
+      if (!io.signal.aborted) throw error;
+      io.stderr.write('Interrupted: nothing was sent.\n');
+      return EXIT.interrupted;
+    }
+    if (records === 0) throw new FailedError(`${file} has no records: every line is blank.`);
+    if (parts.length > 1 && mode === 'all-or-nothing') {
+      throw new UsageError(
+        `--mode all-or-nothing: ${file} has ${records} records, more than one import takes (--part-lines ${partLines}). It would be sent as ${parts.length} imports, and none can undo another. Import it per record, or in one part with a larger --part-lines if the API accepts that many.`,
+      );
+    }
 
-    const counts = { created: 0, updated: 0, replayed: 0, skipped: 0, failed: 0 };
+    const progress = new Progress(io.stderr, `import ${file}`, records);
+    const onRetry = (event: Parameters<typeof describeRetry>[0]) => progress.log(describeRetry(event));
+    const tokens = tokensFor(connection, onRetry);
+    const client = clientFor(connection, onRetry, tokens);
+    const many = parts.length > 1;
+    const nameOf = (part: Part) =>
+      many ? `part ${part.number}/${parts.length} (lines ${part.firstLine}-${part.lastLine})` : file;
+
+    const totals: Counts = { created: 0, updated: 0, unchanged: 0, failed: 0 };
+    const jobs: JobReport[] = [];
     const errors: RecordError[] = [];
-    let seen = 0;
-    let written = 0;
+    let recordsDone = 0;
+    /** Where the run is: the part being sent, then its job while the API runs it. */
+    let current: { part: Part; jobId?: string } | undefined;
     let interrupted = false;
-    let stopped: { line: number; error: CelrProblemError } | undefined;
-    const detail = () => `${counts.failed} failed`;
-    if (checkpoint.done.size)
-      progress.log(`resuming: ${checkpoint.done.size} lines were done before (${checkpoint.path})`);
+    let stopped: JobReport | undefined;
+    const failedSoFar = (job?: BulkImport) => `${totals.failed + (job?.counts.failed ?? 0)} failed`;
 
-    for await (const { line, text } of ndjsonLines(path)) {
-      if (io.signal.aborted) {
-        interrupted = true;
-        break;
-      }
-      seen++;
-      const fail = (issues: Omit<RecordError, 'file' | 'line'>[]) => {
-        counts.failed++;
-        for (const issue of issues) errors.push({ file, line, ...issue });
-      };
-      const hash = hashLine(text);
-      const done = checkpoint.done.get(line);
-      if (done) {
-        if (done.hash === hash) counts.skipped++;
-        else {
-          fail([
-            {
-              kind: done.kind as RecordKind,
-              pointer: '',
-              rule: 'checkpoint-changed',
-              message: `This line was imported (as ${done.kind} ${done.id}) and has changed since; it is not sent again. Pass --restart to import the file from its first line.`,
+    /** Sends a part, or finds the job an earlier run made of it. */
+    const submit = async (part: Part): Promise<{ job: BulkImport; replayed: boolean }> => {
+      const query = new URLSearchParams({ mode, ...(kind ? { kind } : {}) });
+      for (let attempt = 0; ; attempt++) {
+        const response = await uploadFile(
+          {
+            url: new URL(`/v1/bulk/import?${query}`, connection.baseUrl).href,
+            headers: {
+              'content-type': 'application/x-ndjson',
+              'user-agent': USER_AGENT,
+              'idempotency-key': idempotencyKey(part, mode, kind, connection.onBehalfOf, attempt),
+              ...(connection.onBehalfOf ? { [ON_BEHALF_OF_HEADER]: connection.onBehalfOf } : {}),
             },
-          ]);
+            path,
+            start: part.start,
+            end: part.end,
+            sha256: part.sha256,
+            signal: io.signal,
+            onSent: (bytes) =>
+              progress.update(
+                recordsDone,
+                `sending${many ? ` part ${part.number}/${parts.length}` : ''}: ${Math.floor((bytes / (part.end - part.start)) * 100)}%`,
+              ),
+          },
+          tokens,
+          { onRetry },
+        );
+        const text = await response.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {}
+        if (!response.ok) {
+          const problem = CelrProblemError.fromResponse(response, body);
+          if (problem.status === 413) {
+            throw new FailedError(
+              `${nameOf(part)}: ${describeProblem(problem)}\nSend smaller parts with --part-lines.`,
+            );
+          }
+          throw problem;
         }
-        progress.update(seen, detail());
-        continue;
+        const sent = body as BulkImport;
+        if (response.headers.get('idempotent-replayed') !== 'true') return { job: sent, replayed: false };
+        // The answer the API kept for the key says how the job began; ask how it is now.
+        const job = await getJob(client, sent.id, io.signal);
+        if (job.status === 'failed' && job.problem && written(job.counts) === 0) {
+          // It stopped before writing anything (say, concurrent writes): the next key sends it again.
+          progress.log(
+            `${nameOf(part)}: the import sent before (job ${job.id}) stopped without writing anything (${problemText(job.problem)}); sending it again.`,
+          );
+          continue;
+        }
+        return { job, replayed: true };
       }
-      const parsed = parseLine(text, defaultKind);
-      if (parsed.problem || !parsed.kind) {
-        fail([parsed.problem!]);
-        progress.update(seen, detail());
-        continue;
-      }
-      const kind = parsed.kind;
-      const source =
-        isObject(parsed.record) && typeof parsed.record.id === 'string' ? parsed.record.id : undefined;
-      const input = withNewIds(toInput(parsed.record as never) as Record<string, unknown>, checkpoint.ids);
-      const checked = validate(kind, input);
-      if (!checked.ok) {
-        fail(checked.issues.map((issue) => ({ kind, ...issue })));
-        progress.update(seen, detail());
-        continue;
-      }
-      const key = `celr-import-${createHash('sha256').update(`${keyBase}\n${line}\n${text}`).digest('hex').slice(0, 40)}`;
-      let result: { id: string; outcome: Outcome };
-      try {
-        result = await writer.write(kind, input, key);
-      } catch (error) {
-        if (!isCelrProblem(error)) throw error;
-        if (stopsTheImport(error)) {
-          stopped = { line, error };
+    };
+
+    try {
+      for (const part of parts) {
+        current = { part };
+        const submitted = await submit(part);
+        current.jobId = submitted.job.id;
+        progress.log(
+          submitted.replayed
+            ? `${nameOf(part)}: sent before, as import job ${submitted.job.id}; following it.`
+            : `${nameOf(part)}: sent as import job ${submitted.job.id}.`,
+        );
+        const show = (job: BulkImport) =>
+          progress.update(
+            recordsDone + job.progress.linesDone,
+            `${many ? `part ${part.number}/${parts.length} ` : ''}${job.status}, ${failedSoFar(job)}`,
+          );
+        show(submitted.job);
+        const job = await follow(client, submitted.job, io.signal, show);
+        const report: JobReport = {
+          id: job.id,
+          part: part.number,
+          firstLine: part.firstLine,
+          lastLine: part.lastLine,
+          lines: part.records,
+          replayed: submitted.replayed,
+          status: job.status,
+          counts: job.counts,
+          ...(job.problem ? { problem: job.problem } : {}),
+        };
+        if (job.counts.failed > 0) {
+          const found = await lineErrors(client, job, part, file, io.signal);
+          errors.push(...found);
+          const listed = new Set(found.map((e) => e.line)).size;
+          if (listed < job.counts.failed) {
+            progress.log(
+              `${nameOf(part)}: ${job.counts.failed - listed} more failed lines are not listed (the API keeps the first issues of a job only).`,
+            );
+          }
+        }
+        jobs.push(report);
+        for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += job.counts[key];
+        recordsDone += part.records;
+        current = undefined;
+        if (job.problem) {
+          stopped = report;
           break;
         }
-        fail(problemIssues(error).map((issue) => ({ kind, ...issue })));
-        progress.update(seen, detail());
-        continue;
       }
-      written++;
-      // Test hook: die the hardest way between writing a record and recording it, as a crash would.
-      if (stopAfter > 0 && written >= stopAfter) process.kill(process.pid, 'SIGKILL');
-      checkpoint.add({ line, hash, kind, id: result.id, ...(source ? { source } : {}) });
-      counts[result.outcome]++;
-      progress.update(seen, detail());
+    } catch (error) {
+      if (!io.signal.aborted) throw error;
+      interrupted = true;
     }
-    progress.update(seen, detail(), true);
+    progress.update(recordsDone, failedSoFar(), true);
     progress.end();
 
-    const complete = !interrupted && !stopped;
-    if (complete && counts.failed === 0) checkpoint.remove();
     const report = {
       file,
-      lines: total,
-      ...counts,
-      ...(checkpoint.exists ? { checkpoint: checkpoint.path } : {}),
+      mode,
+      ...(kind ? { kind } : {}),
+      lines: records,
+      ...totals,
+      jobs,
       ...(interrupted ? { interrupted: true } : {}),
-      ...(stopped ? { stoppedAt: stopped.line, problem: stopped.error.problem } : {}),
       errors: errors.map(clean),
     };
     if (values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else printReport(io, report, total);
-
-    if (stopped) {
-      throw new FailedError(
-        `stopped at line ${stopped.line}: ${describeProblem(stopped.error)}\nThe lines done so far are recorded in ${checkpoint.path}; run the same command again to go on.`,
+    else {
+      for (const e of errors) io.stdout.write(`${formatError(e)}\n`);
+      io.stdout.write(
+        `${file}: ${records} lines: ${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ${totals.failed} failed${interrupted ? ' so far' : ''}.\n`,
       );
     }
-    if (interrupted) return EXIT.interrupted;
-    return counts.failed === 0 ? EXIT.ok : EXIT.failed;
+
+    if (interrupted) {
+      const rest = current && current.part.number < parts.length ? ', and send the parts after it' : '';
+      io.stderr.write(
+        current?.jobId
+          ? `Interrupted: the import goes on in the API (job ${current.jobId}). Run the same command again to follow it${rest}; nothing is imported twice.\n`
+          : `Interrupted${current ? ` while sending ${nameOf(current.part)}` : ''}: run the same command again to go on; nothing is imported twice.\n`,
+      );
+      return EXIT.interrupted;
+    }
+    if (stopped) {
+      const part = parts[stopped.part - 1]!;
+      const after = stopped.part < parts.length ? ' The parts after it were not sent.' : '';
+      throw new FailedError(
+        `${nameOf(part)}: import job ${stopped.id} stopped: ${problemText(stopped.problem)}${after}`,
+      );
+    }
+    if (totals.failed > 0) {
+      io.stderr.write(
+        mode === 'all-or-nothing'
+          ? 'Nothing was written (--mode all-or-nothing): fix the failed lines and run the command again.\n'
+          : written(totals) === 0
+            ? 'No line was written: fix the failed lines and run the command again.\n'
+            : 'The other lines are written. Fix the failed lines and import them again: lines without an id, other than learners, are created each time they are imported.\n',
+      );
+      return EXIT.failed;
+    }
+    return EXIT.ok;
   },
 };
 
-function printReport(
-  io: CliIO,
-  report: { file: string; errors: RecordError[]; checkpoint?: string; interrupted?: boolean } & Record<
-    string,
-    unknown
-  >,
-  total: number,
-) {
-  for (const e of report.errors) io.stdout.write(`${formatError(e)}\n`);
-  const c = report as unknown as Record<'created' | 'updated' | 'replayed' | 'skipped' | 'failed', number>;
-  const parts = [
-    `${c.created} created`,
-    `${c.updated} updated`,
-    ...(c.replayed ? [`${c.replayed} already imported`] : []),
-    ...(c.skipped ? [`${c.skipped} done in an earlier run`] : []),
-    `${c.failed} failed`,
-  ];
-  io.stdout.write(`${report.file}: ${total} lines: ${parts.join(', ')}.\n`);
-  if (report.interrupted) {
-    io.stderr.write(
-      `Interrupted: run the same command again to import the remaining lines (${report.checkpoint}).\n`,
-    );
-  } else if (c.failed && report.checkpoint) {
-    io.stderr.write(
-      `Fix the failed lines and run the same command again: only lines not done are sent (${report.checkpoint}).\n`,
-    );
-  }
+function modeOption(value: string | undefined): Mode {
+  if (value === undefined) return 'per-record';
+  if (!(MODES as readonly string[]).includes(value))
+    throw new UsageError(`--mode ${value}: use per-record or all-or-nothing.`);
+  return value as Mode;
 }
 
-/** The issues of a problem, or one issue that says what the problem was. */
-function problemIssues(error: CelrProblemError) {
-  if (error.errors.length) return error.errors;
-  return [{ pointer: '', rule: error.code, message: describeProblem(error) }];
+function partLinesOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PART_LINES;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`--part-lines ${value}: give a whole number of records, 1 or more.`);
+  return n;
+}
+
+/**
+ * The same part of the same file, sent in the same mode, for the same organisation, gets the same
+ * key, so a second run of the command is answered with the job of the first. `attempt` moves on
+ * only past a job that stopped without writing anything.
+ */
+function idempotencyKey(
+  part: Part,
+  mode: Mode,
+  kind: string | undefined,
+  onBehalfOf: string | undefined,
+  attempt: number,
+): string {
+  const source = JSON.stringify([part.sha256, part.number, mode, kind ?? null, onBehalfOf ?? null, attempt]);
+  return `celr-import-${createHash('sha256').update(source).digest('hex').slice(0, 48)}`;
+}
+
+const written = (counts: Counts) => counts.created + counts.updated + counts.unchanged;
+
+async function getJob(client: CelrClient, id: string, signal: AbortSignal) {
+  return unwrap(await client.raw.GET('/v1/bulk/import/{id}', { params: { path: { id } }, signal }));
+}
+
+/** Polls the job until it ends, waiting as long as the API asks between looks. */
+async function follow(
+  client: CelrClient,
+  job: BulkImport,
+  signal: AbortSignal,
+  show: (job: BulkImport) => void,
+): Promise<BulkImport> {
+  let current = job;
+  let wait = current.retryAfterSeconds;
+  while (!FINISHED.has(current.status)) {
+    await defaultSleep(Math.min(60, Math.max(1, wait ?? 1)) * 1000, signal);
+    const result = await client.raw.GET('/v1/bulk/import/{id}', {
+      params: { path: { id: current.id } },
+      signal,
+    });
+    current = unwrap(result);
+    const header = parseRetryAfter(result.response.headers.get('retry-after'));
+    wait = current.retryAfterSeconds ?? (header !== undefined ? header / 1000 : undefined);
+    show(current);
+  }
+  return current;
+}
+
+/** Every issue of the job's failed lines (all pages), numbered as lines of the file. */
+async function lineErrors(
+  client: CelrClient,
+  job: BulkImport,
+  part: Part,
+  file: string,
+  signal: AbortSignal,
+): Promise<RecordError[]> {
+  const out: RecordError[] = [];
+  let after: number | undefined;
+  do {
+    const page = unwrap(
+      await client.raw.GET('/v1/bulk/import/{id}/errors', {
+        params: {
+          path: { id: job.id },
+          query: { limit: ERRORS_PAGE, ...(after !== undefined ? { after } : {}) },
+        },
+        signal,
+      }),
+    );
+    for (const item of page.items) {
+      out.push({
+        file,
+        line: part.firstLine - 1 + item.line,
+        ...(item.kind ? { kind: item.kind } : {}),
+        pointer: item.pointer,
+        rule: item.rule,
+        message: item.message,
+      });
+    }
+    const next = page.next ? new URL(page.next, 'http://celr.invalid').searchParams.get('after') : null;
+    const position = next === null ? undefined : Number(next);
+    after =
+      position !== undefined && Number.isSafeInteger(position) && position !== after ? position : undefined;
+  } while (after !== undefined);
+  return out;
+}
+
+function problemText(problem: object | undefined): string {
+  const p = problem as { title?: string; detail?: string } | undefined;
+  return p?.detail ?? p?.title ?? 'no reason given';
 }
 
 export function describeProblem(error: CelrProblemError): string {
   const status = error.status ? `HTTP ${error.status} ` : '';
   const id = error.requestId ? ` (request id ${error.requestId})` : '';
   return `${status}${error.detail ?? error.title}${id}`;
-}
-
-/** References to records earlier in the file (by their exported id) replaced by the ids the API gave them. */
-function withNewIds(input: Record<string, unknown>, ids: Map<string, string>): Record<string, unknown> {
-  const out = { ...input };
-  for (const field of ['learnerId', 'planId']) {
-    const value = out[field];
-    if (typeof value === 'string' && ids.has(value)) out[field] = ids.get(value);
-  }
-  return out;
 }
