@@ -1,0 +1,212 @@
+import { englandPlan, readRecordLine } from '@celr/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../src/audit/audit-trail.js';
+import { EXPORT_PAGE_LEARNERS, exportRecords } from '../src/bulk/export.js';
+import { syntheticCohort, syntheticLearner } from '../src/demo/cohort.js';
+import { startTestApi, type TestApi } from './support/api.js';
+
+let api: TestApi;
+let learnerId: string;
+let planId: string;
+const COHORT = 5000;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  const res = await api.as('northbridge', {
+    method: 'POST',
+    url: '/v1/bulk/import?mode=per-record',
+    headers: { 'content-type': 'application/x-ndjson' },
+    payload: syntheticCohort(COHORT),
+  });
+  expect(res.statusCode).toBe(202);
+  await api.app.bulkImports!.tick();
+  const upn = (syntheticLearner(7).identifiers as { value: string }[])[0]!.value;
+  learnerId = (
+    await api.as('northbridge', { method: 'GET', url: `/v1/learners?identifier=upn|${upn}` })
+  ).json().items[0].id;
+  const plan = await api.as('northbridge', {
+    method: 'POST',
+    url: '/v1/plans',
+    payload: { ...englandPlan, learnerId },
+  });
+  planId = plan.json().id;
+}, 300_000);
+afterAll(() => api.close());
+
+const lines = (body: string) =>
+  body
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { kind: string; record: { id: string; learnerId?: string } });
+
+describe('GET /v1/bulk/export', () => {
+  it('streams everything the caller may see as NDJSON, each learner before their records', async () => {
+    const res = await api.as('northbridge', { method: 'GET', url: '/v1/bulk/export' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/x-ndjson/);
+    expect(res.headers['celr-changes-cursor']).toEqual(expect.any(String));
+    const all = lines(res.body);
+    expect(all.filter((l) => l.kind === 'learner')).toHaveLength(COHORT);
+    expect(new Set(all.map((l) => l.record.id)).size).toBe(all.length);
+    const planAt = all.findIndex((l) => l.record.id === planId);
+    const learnerAt = all.findIndex((l) => l.record.id === learnerId);
+    expect(learnerAt).toBeGreaterThanOrEqual(0);
+    expect(planAt).toBeGreaterThan(learnerAt);
+    // Each line is an exchange line as @celr/schema reads it, and each record is as GET returns it.
+    expect(readRecordLine(JSON.stringify(all[planAt]))).toMatchObject({
+      ok: true,
+      kind: 'plan',
+      sourceId: planId,
+    });
+    const single = await api.as('northbridge', { method: 'GET', url: `/v1/plans/${planId}` });
+    expect(all[planAt]!.record).toEqual(single.json());
+  });
+
+  it('filters by kind, learner and time, and needs the read scope of each kind', async () => {
+    const plans = lines(
+      (await api.as('northbridge', { method: 'GET', url: '/v1/bulk/export?kind=plan' })).body,
+    );
+    expect(plans.map((l) => l.record.id)).toEqual([planId]);
+    const one = lines(
+      (await api.as('northbridge', { method: 'GET', url: `/v1/bulk/export?learner=${learnerId}` })).body,
+    );
+    expect(one.map((l) => l.kind)).toEqual(['learner', 'plan']);
+    const future = await api.as('northbridge', {
+      method: 'GET',
+      url: '/v1/bulk/export?updatedSince=2999-01-01T00:00:00Z',
+    });
+    expect(future.body).toBe('');
+
+    const learnersOnly = ['learners:read'] as const;
+    const scoped = await api.as('northbridge', {
+      method: 'GET',
+      url: `/v1/bulk/export?learner=${learnerId}`,
+      scopes: [...learnersOnly],
+    });
+    expect(lines(scoped.body).map((l) => l.kind)).toEqual(['learner']);
+    const refused = await api.as('northbridge', {
+      method: 'GET',
+      url: '/v1/bulk/export?kind=plan',
+      scopes: [...learnersOnly],
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['www-authenticate']).toMatch(/scope="plans:read"/);
+  });
+
+  it("holds nothing of other organisations' learners", async () => {
+    const res = await api.as('eastmere', { method: 'GET', url: '/v1/bulk/export' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain(learnerId);
+  });
+
+  it('names the change-feed position to carry on from: later changes, and nothing before', async () => {
+    const res = await api.as('northbridge', { method: 'GET', url: `/v1/bulk/export?learner=${learnerId}` });
+    const cursor = res.headers['celr-changes-cursor'] as string;
+    await api.as('northbridge', {
+      method: 'PATCH',
+      url: `/v1/plans/${planId}`,
+      headers: { 'content-type': 'application/merge-patch+json', 'if-match': '*' },
+      payload: { status: 'completed' },
+    });
+    let items: { recordId: string; change: string }[] = [];
+    for (let i = 0; i < 50 && !items.length; i++) {
+      items = (await api.as('northbridge', { method: 'GET', url: `/v1/changes?after=${cursor}` })).json()
+        .items;
+      if (!items.length) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(items.map((e) => [e.recordId, e.change])).toEqual([[planId, 'updated']]);
+  });
+
+  it('what it writes, an import loads as it is: a new authority gets the same learners and plan', async () => {
+    const file = (await api.as('northbridge', { method: 'GET', url: `/v1/bulk/export?learner=${learnerId}` }))
+      .body;
+    const other = await startTestApi();
+    try {
+      const res = await other.as('northbridge', {
+        method: 'POST',
+        url: '/v1/bulk/import?mode=all-or-nothing',
+        headers: { 'content-type': 'application/x-ndjson' },
+        payload: file,
+      });
+      await other.app.bulkImports!.tick();
+      const job = (
+        await other.as('northbridge', { method: 'GET', url: res.headers.location as string })
+      ).json();
+      expect(job).toMatchObject({ status: 'succeeded', counts: { created: 2 } });
+      const [learner] = (await other.as('northbridge', { method: 'GET', url: '/v1/learners' })).json().items;
+      const [plan] = (await other.as('northbridge', { method: 'GET', url: '/v1/plans' })).json().items;
+      expect(plan.learnerId).toBe(learner.id);
+      expect(learner.id).not.toBe(learnerId);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('reads a page ahead of its reader at most', async () => {
+    const caller = {
+      clientId: 'test',
+      organisationId: api.orgs.northbridge.id,
+      organisationKind: 'local-authority' as const,
+      actingForId: api.orgs.northbridge.id,
+      actingForKind: 'local-authority' as const,
+      scopes: new Set(['learners:read']),
+      requestId: 'export-unit',
+    };
+    const audited = async () =>
+      (
+        await api.db.sql<{ n: number }>(
+          "SELECT count(*)::int AS n FROM audit_event WHERE request_id = 'export-unit'",
+          [],
+        )
+      )[0]!.n;
+    const stream = exportRecords(api.db, new AuditTrail(api.db.sql), caller, { kinds: ['learner'] });
+    const pages = stream[Symbol.asyncIterator]();
+    await pages.next();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await audited()).toBeLessThanOrEqual(2 * EXPORT_PAGE_LEARNERS);
+    await pages.next();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await audited()).toBeLessThanOrEqual(3 * EXPORT_PAGE_LEARNERS);
+    stream.destroy();
+  });
+
+  it('reads only as fast as the client: a client that stops reading stops the export, so memory stays flat', async () => {
+    const address = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const token = await api.token('northbridge');
+    const exported = async () => {
+      const [row] = await api.db.sql<{ n: number }>(
+        "SELECT count(*)::int AS n FROM audit_event WHERE action = 'export' AND request_id = $1",
+        [requestId],
+      );
+      return row!.n;
+    };
+    const res = await fetch(`${address}/v1/bulk/export?kind=learner`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const requestId = res.headers.get('x-request-id')!;
+    const reader = res.body!.getReader();
+    const first = (await reader.read()).value!;
+    let bytes = first.length;
+    let newlines = first.filter((b) => b === 10).length;
+    // The client pauses: the server reads on only as far as the socket's buffers take it, then waits.
+    let whilePaused = await exported();
+    for (let settled = 0; settled < 3; ) {
+      await new Promise((r) => setTimeout(r, 500));
+      const now = await exported();
+      settled = now === whilePaused ? settled + 1 : 0;
+      whilePaused = now;
+    }
+    // Socket buffers (a few MB on loopback) hold part of the cohort; the rest waits for the client.
+    expect(whilePaused).toBeLessThan(COHORT * 0.75);
+    expect(whilePaused).toBeGreaterThanOrEqual(EXPORT_PAGE_LEARNERS);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      bytes += value.length;
+      for (const b of value) if (b === 10) newlines++;
+    }
+    expect(bytes).toBeGreaterThan(COHORT * 1000);
+    expect(newlines).toBe(COHORT);
+    expect(await exported()).toBe(COHORT);
+  });
+});
