@@ -5,7 +5,7 @@
 set -euo pipefail
 CELR_URL="${CELR_URL:-http://localhost:3000}"
 
-# #region token
+#region token
 # Exchange the client id and secret for an access token (OAuth 2.0 client credentials).
 # curl -d sends the form as application/x-www-form-urlencoded.
 TOKEN=$(curl --fail --silent --show-error "$CELR_URL/oauth/token" \
@@ -13,10 +13,10 @@ TOKEN=$(curl --fail --silent --show-error "$CELR_URL/oauth/token" \
   -d client_id=demo-northbridge \
   -d client_secret=demo-northbridge-secret |
   node -pe 'JSON.parse(require("fs").readFileSync(0)).access_token')
-# #endregion token
+#endregion token
 
-# #region list
+#region list
 # List the learners Northbridge Borough Council may see, five to a page.
 curl --fail --silent --show-error "$CELR_URL/v1/learners?limit=5" \
   -H "Authorization: Bearer $TOKEN"
-# #endregion list
+#endregion list
