@@ -9,8 +9,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { englandLearner, invalidExamples, validExamples } from '@celr/schema';
+import { englandLearner, invalidExamples, upnCheckLetter, validExamples } from '@celr/schema';
+import { createCelrClient } from '@celr/sdk';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  cohortFile,
+  exportAll,
+  finished,
+  followChanges,
+  nightlyResend,
+  startImport,
+} from '../../apps/docs/examples/bulk-exchange.js';
 import {
   ApiError,
   changedLearners,
@@ -386,5 +395,159 @@ describe('webhook-receiver.ts', () => {
     expect([...copy.records.keys()]).toEqual(['learner/l1', 'plan/p1']);
     await handle(event('hidden', 'learner', 'l1', 'l1'));
     expect(copy.records.size).toBe(0);
+  });
+});
+
+describe('bulk-exchange.sh', () => {
+  it('exports everything, sends the file back (unchanged lines write nothing) and reads the feed from the export cursor', async () => {
+    const { stdout } = await bash('bulk-exchange.sh');
+    const lines = stdout.trim().split('\n');
+    const records = Number(/^exported (\d+) records$/.exec(lines[0]!)?.[1]);
+    expect(records, stdout).toBeGreaterThan(50);
+    const job = /^queued (\/v1\/bulk\/import\/[0-9a-f-]{36})$/.exec(lines[1]!)?.[1];
+    expect(job, stdout).toBeDefined();
+    const summary =
+      /^(succeeded|partially-succeeded): (\d+) lines, 0 created, 0 updated, (\d+) unchanged, (\d+) failed$/.exec(
+        lines[2]!,
+      );
+    expect(summary, stdout).not.toBeNull();
+    const [unchanged, failed] = [Number(summary![3]), Number(summary![4])];
+    expect(Number(summary![2])).toBe(records);
+    expect(unchanged + failed).toBe(records);
+    expect(unchanged).toBeGreaterThan(failed);
+    // The only lines that fail are records Northbridge may read but no longer write (the learner the
+    // transfer test sent to Eastmere, and their records), each reported with its line and rule.
+    const issues = lines.slice(3, -1);
+    expect(issues).toHaveLength(failed);
+    for (const issue of issues) expect(issue).toMatch(/^line \d+: \(record\) forbidden: /);
+    console.info(stdout);
+    expect(lines.at(-1)).toMatch(/^changes since the export: \d+$/);
+
+    // Identical records write nothing: no feed entry is as recent as the import.
+    const northbridge = connect({
+      baseUrl: api.baseUrl,
+      clientId: 'demo-northbridge',
+      clientSecret: 'demo-northbridge-secret',
+    });
+    const { createdAt } = (await (await northbridge(job!)).json()) as { createdAt: string };
+    const feed: { at: string }[] = [];
+    for (let next: string | undefined = '/v1/changes?limit=1000'; next; ) {
+      const page = (await (await northbridge(next)).json()) as { items: { at: string }[]; next?: string };
+      feed.push(...page.items);
+      next = page.next;
+    }
+    expect(feed.length).toBeGreaterThan(0);
+    expect(feed.filter((c) => c.at >= createdAt)).toEqual([]);
+  });
+});
+
+describe('bulk-exchange.ts', () => {
+  const credentials = { clientId: 'demo-northbridge', clientSecret: 'demo-northbridge-secret' };
+  const northbridge = () => createCelrClient({ ...credentials, baseUrl: api.baseUrl });
+  /** A pupil with a UPN of its own (LA 990, the nth of this test) and MIS id STU-20nn. */
+  const pupil = (n: number, overrides: Partial<MisPupil> = {}): MisPupil => {
+    const digits = `99020000${String(n).padStart(4, '0')}`;
+    return {
+      upn: `${upnCheckLetter(`A${digits}`)}${digits}`,
+      misId: `STU-${2000 + n}`,
+      forename: ['Callum', 'Priya', 'Tomasz', 'Aisha', 'Kieran'][n % 5]!,
+      surname: 'Whitcombe',
+      dob: '2012-11-03',
+      careStatus: 'looked-after',
+      legalStatus: 'C2',
+      schoolUrn: '990002',
+      schoolName: 'Northbridge Primary',
+      admitted: '2024-09-04',
+      ncYear: '8',
+      ...overrides,
+    };
+  };
+  const cohort = [
+    pupil(1),
+    pupil(2, { upn: 'A990123424001' }),
+    pupil(3),
+    pupil(4, { dob: '03/11/2012' }),
+    pupil(5),
+  ];
+
+  it('sends a cohort per record: writes the good pupils and reports each bad one by line, pointer and rule', async () => {
+    const run = (runId: string, pupils = cohort) =>
+      nightlyResend({ ...credentials, baseUrl: api.baseUrl }, pupils, runId);
+    const first = await run('2026-11-24');
+    expect(first).toMatchObject({
+      replayed: false,
+      status: 'partially-succeeded',
+      counts: { created: 3, updated: 0, unchanged: 0, failed: 2 },
+    });
+    expect(first.rejected).toEqual([
+      expect.stringMatching(/^STU-2002 \(line 2\) \/identifiers\/0\/value upn-check-letter: /),
+      expect.stringMatching(/^STU-2004 \(line 4\) \/dateOfBirth format: /),
+    ]);
+    console.info(first.rejected.join('\n'));
+
+    // The same run retried: the same job, imported once.
+    const retried = await run('2026-11-24');
+    expect(retried).toMatchObject({ id: first.id, replayed: true, counts: first.counts });
+
+    // The next night, nothing changed: nothing is written.
+    const again = await run('2026-11-25');
+    expect(again.id).not.toBe(first.id);
+    expect(again.counts).toEqual({ created: 0, updated: 0, unchanged: 3, failed: 2 });
+
+    // A pupil moved up a year and the two fixed: one replaced, two created, the rest unchanged.
+    const fixed = [pupil(1), pupil(2), pupil(3, { ncYear: '9' }), pupil(4), pupil(5)];
+    const third = await run('2026-11-26', fixed);
+    expect(third).toMatchObject({
+      status: 'succeeded',
+      counts: { created: 2, updated: 1, unchanged: 2, failed: 0 },
+      rejected: [],
+    });
+  });
+
+  it('all-or-nothing: one bad line and nothing is written', async () => {
+    const celr = northbridge();
+    const pupils = [pupil(11), pupil(12, { dob: '2012-13-01' })];
+    const { job } = await startImport(celr, cohortFile(pupils), {
+      mode: 'all-or-nothing',
+      idempotencyKey: 'docs-all-or-nothing',
+    });
+    const done = await finished(celr, job.id);
+    expect(done).toMatchObject({ status: 'failed', counts: { created: 0, failed: 1 } });
+    const found = await celr.GET('/v1/learners', {
+      params: { query: { identifier: `upn|${pupils[0]!.upn}` } },
+    });
+    expect(found.items).toEqual([]);
+  });
+
+  it('exports everything to a file, and follows the change feed from its cursor', async () => {
+    const celr = northbridge();
+    const dir = mkdtempSync(join(tmpdir(), 'celr-export-'));
+    try {
+      const file = join(dir, 'cohort.ndjson');
+      const { cursor, records } = await exportAll(celr, file);
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(records);
+      const kinds = lines.map((l) => (JSON.parse(l) as { kind: string }).kind);
+      expect(kinds[0]).toBe('learner');
+      expect(new Set(kinds)).toEqual(new Set(['learner', 'plan', 'meeting', 'transition']));
+
+      // A change after the export is in the feed from the export's cursor.
+      const [learner] = (
+        await celr.GET('/v1/learners', { params: { query: { identifier: `upn|${pupil(1).upn}` } } })
+      ).items;
+      const changed = await celr.update('learner', learner!.id, (l) => ({
+        ...l,
+        views: [{ recordedOn: '2026-11-24', text: 'I like art club.', how: 'At her PEP meeting' }],
+      }));
+      const seen: { change: string; recordId: string; version?: number }[] = [];
+      const next = await followChanges(celr, cursor, (entry) => void seen.push(entry));
+      expect(seen).toContainEqual(
+        expect.objectContaining({ change: 'updated', recordId: learner!.id, version: changed.meta.version }),
+      );
+      // Followed to the end: from the cursor it returned there is nothing more.
+      expect(await followChanges(celr, next, () => {})).toBe(next);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -59,6 +59,8 @@ export async function startApi(options: { demo?: boolean; docs?: boolean } = {})
   if (options.docs) await serveDocs(app);
   if (options.demo) await loadDemo(db.prisma);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  // Bulk imports run in a worker, as `npm start` runs it (webhooks are stepped by the tests instead).
+  app.bulkImports?.start();
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('The API is not listening on a port');
   return {

@@ -37,9 +37,10 @@ const WHEN: Record<ProblemType, string> = {
   'idempotency-key-reuse': 'The `Idempotency-Key` was used before with a different request.',
   'idempotency-key-in-use':
     'A request with the same `Idempotency-Key` is still being processed; retry shortly.',
-  'payload-too-large': 'The body is larger than the limit (1 MiB unless the operator changed it).',
+  'payload-too-large':
+    'The body is larger than the limit: 1 MiB for an ordinary request; for a bulk import, 256 MiB or 200,000 records. (The operator may have changed either.) Split a bulk file and send the parts as separate imports.',
   'unsupported-media-type':
-    'The `Content-Type` is not `application/json` (or `application/merge-patch+json` for a patch, `application/x-www-form-urlencoded` for a token).',
+    'The `Content-Type` is not `application/json` (or `application/merge-patch+json` for a patch, `application/x-www-form-urlencoded` for a token, `application/x-ndjson` for a bulk import).',
   'rate-limited': 'Too many requests from your client. Wait for the seconds in `Retry-After`.',
   unavailable:
     'The API cannot reach its database, or is shutting down. Retry after the seconds in `Retry-After`.',
@@ -107,7 +108,22 @@ const API_RULES: Record<string, { where: string; what: string }> = {
     where: 'importing a bundle',
     what: "A school move is shared by a transfer, not imported: the school reads the authority's record.",
   },
-  format: { where: '`Idempotency-Key` header', what: 'The key is 1 to 255 visible ASCII characters.' },
+  format: {
+    where: '`Idempotency-Key` header; the `id` of a bulk import line',
+    what: 'The key is 1 to 255 visible ASCII characters. A line’s `id` is the UUID of a CELR record (your own ids belong in `identifiers`).',
+  },
+  'not-empty': {
+    where: '`POST /v1/bulk/import`',
+    what: 'The file has at least one record: a file of blank lines is refused (422) and no job is made.',
+  },
+  scope: {
+    where: 'bulk import lines',
+    what: 'The token that sent the import has the write scope of the line’s kind (`plans:write` for a plan).',
+  },
+  'identifier-ambiguous': {
+    where: 'bulk import lines',
+    what: 'A learner line’s identifiers belong to more than one learner you can see: send it with the `id` of the one to replace.',
+  },
   type: { where: 'any body', what: 'The body is a JSON object (a patch: a non-empty one).' },
 };
 
@@ -154,8 +170,16 @@ export function schemaReadmeRules(): Rule[] {
     });
 }
 
-/** Rules of @celr/schema that its README's table does not describe yet (transfer bundles). */
+/** Rules of @celr/schema that its README's table does not describe yet (transfer bundles, exchange lines). */
 const SCHEMA_EXTRA: Record<string, { kind: string; what: string }> = {
+  json: {
+    kind: 'exchange file line',
+    what: 'A line of an NDJSON file (`celr validate`, `celr import`, `POST /v1/bulk/import`) is valid JSON; the message gives the column.',
+  },
+  kind: {
+    kind: 'exchange file line',
+    what: 'A line says its kind (`{ "kind": "learner", "record": {...} }`, or a `kind` member) as one of `learner`, `plan`, `meeting`, `transition`, or the file’s kind is given (`--kind`, `?kind=`).',
+  },
   'bundle-learner': {
     kind: 'transfer bundle',
     what: "The manifest and every record in the content are about the bundle's learner.",
