@@ -15,9 +15,9 @@
  *   BENCH_ORG_ID         bare only: the organisation whose access grants the query checks
  *   BENCH_BULK_WORKER=1  api only: start the bulk import worker (app.bulkImports.start()), as src/main.ts does
  *   BENCH_SQL_TIMING=1   time every SQL statement this process sends (pg's Client.prototype.query, which
- *                        Prisma's pg adapter and Database.sql both go through) and the import's record checks
- *                        (BlockImporter's check(): JSON Schema validation and scope), between timing-start and
- *                        timing-stop; measurement only, a few microseconds per statement
+ *                        Prisma's pg adapter and Database.sql both go through), from the call to the result,
+ *                        between timing-start and timing-stop, and measure how busy the event loop was
+ *                        (performance.eventLoopUtilization); measurement only, microseconds per statement
  *
  * It listens on 127.0.0.1 on a free port and talks to its parent over the IPC channel:
  *   -> { type: 'ready', port }                          once listening
@@ -26,13 +26,14 @@
  *   <- { type: 'profile-start' } -> { type: 'profile-started' }        start the V8 CPU profiler
  *   <- { type: 'profile-stop', file } -> { type: 'profile-written' }   stop it, write a .cpuprofile
  *   <- { type: 'timing-start' } -> { type: 'timing-started' }          BENCH_SQL_TIMING: start afresh
- *   <- { type: 'timing-stop', restart? } -> { type: 'timing', statements, checks }   what it timed since
+ *   <- { type: 'timing-stop', restart? } -> { type: 'timing', statements, eventLoop }   what it timed since
  *                                                        (restart: and start afresh at once)
  * On SIGTERM it closes the server and the pool and exits 0 (so `--cpu-prof` gets written).
  */
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import pg from 'pg';
 
@@ -82,11 +83,7 @@ interface Timed {
 const sqlTiming = process.env.BENCH_SQL_TIMING === '1';
 let timing = false;
 let statements = new Map<string, Timed>();
-let checks: Timed = { calls: 0, ms: 0 };
-const add = (into: Timed, started: number) => {
-  into.calls++;
-  into.ms += performance.now() - started;
-};
+let eventLoopSince = performance.eventLoopUtilization();
 /**
  * A statement's first 90 characters, whitespace collapsed: enough to tell the import's statements
  * apart; for one that starts WITH, the tables it writes instead (what its CTEs hide).
@@ -113,7 +110,8 @@ if (sqlTiming) {
     const done = () => {
       const entry = statements.get(label) ?? { calls: 0, ms: 0 };
       statements.set(label, entry);
-      add(entry, started);
+      entry.calls++;
+      entry.ms += performance.now() - started;
     };
     // Callback style (pg.Pool.query uses it) or a promise (Prisma's adapter).
     const last = args.length - 1;
@@ -132,9 +130,14 @@ if (sqlTiming) {
   };
 }
 function timingCommand(message: { type?: string; restart?: boolean }) {
-  const timed = { statements: [...statements].map(([label, t]) => ({ label, ...t })), checks };
+  const loop = performance.eventLoopUtilization(eventLoopSince);
+  const timed = {
+    statements: [...statements].map(([label, t]) => ({ label, ...t })),
+    // Time the event loop was running JavaScript (not waiting for I/O), and its share of the time since.
+    eventLoop: { activeMs: loop.active, utilization: loop.utilization },
+  };
   statements = new Map();
-  checks = { calls: 0, ms: 0 };
+  eventLoopSince = performance.eventLoopUtilization();
   if (message.type === 'timing-start') {
     timing = sqlTiming;
     send({ type: 'timing-started', ...(sqlTiming ? {} : { error: 'BENCH_SQL_TIMING is not set' }) });
@@ -173,32 +176,15 @@ process.on('SIGINT', () => void stop());
 
 if (mode === 'api') {
   // Imported here, not at the top, so that the bare server's memory holds none of the API's modules.
-  const [{ buildApp }, { AuditTrail }, { configFromEnv }, { openDatabase }, { BlockImporter }] =
-    await Promise.all([
-      import('../src/app.js'),
-      import('../src/audit/audit-trail.js'),
-      import('../src/config.js'),
-      import('../src/db/database.js'),
-      import('../src/bulk/block-import.js'),
-    ]);
+  const [{ buildApp }, { AuditTrail }, { configFromEnv }, { openDatabase }] = await Promise.all([
+    import('../src/app.js'),
+    import('../src/audit/audit-trail.js'),
+    import('../src/config.js'),
+    import('../src/db/database.js'),
+  ]);
   if (process.env.BENCH_NO_AUDIT === '1') {
     // Measurement only: skip the read audit insert. Writes are still audited (AuditTrail.write).
     AuditTrail.prototype.read = async () => {};
-  }
-  if (sqlTiming) {
-    // The import's per-line checks (validation, scope, id), timed as a whole: a private method at run time.
-    type Check = (this: unknown, ...args: unknown[]) => unknown;
-    const prototype = BlockImporter.prototype as unknown as { check: Check };
-    const check = prototype.check;
-    prototype.check = function (this: unknown, ...args: unknown[]) {
-      if (!timing) return check.apply(this, args);
-      const started = performance.now();
-      try {
-        return check.apply(this, args);
-      } finally {
-        add(checks, started);
-      }
-    };
   }
   const config = { ...configFromEnv(), databaseUrl, host: '127.0.0.1', port: 0, demo: false };
   const level = process.env.BENCH_LOG_LEVEL;

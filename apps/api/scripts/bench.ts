@@ -32,8 +32,9 @@
  *        own startedAt -> finishedAt, the upload time, records/s by tenth of the file, the CPU used by
  *        the API process and PostgreSQL, the API's peak RSS, the ratio import/COPY against the aim, and
  *        where the worker's time went: every SQL statement the API process sent, timed from call to
- *        result in the process (scripts/bench-server.ts, BENCH_SQL_TIMING), the records' checks
- *        (validation), and the rest (JavaScript: parsing, deciding, building parameters, Prisma);
+ *        result in the process (scripts/bench-server.ts, BENCH_SQL_TIMING), the rest, and how busy the
+ *        API's event loop was (JavaScript: parsing, validation, deciding, building parameters, Prisma);
+ *        --profile says which JavaScript;
  *   6. prints the table and the aims, stops the servers, drops the database.
  *
  * Options (flags, or the BENCH_* environment variable in brackets):
@@ -248,14 +249,11 @@ interface ServerStats {
   external: number;
 }
 
-/** What an API process with BENCH_SQL_TIMING=1 timed: SQL statements by their start, and the import's checks. */
-interface Timed {
-  calls: number;
-  ms: number;
-}
+/** What an API process with BENCH_SQL_TIMING=1 timed: SQL statements (call to result), and its event loop. */
 interface SqlTiming {
-  statements: (Timed & { label: string })[];
-  checks: Timed;
+  statements: { label: string; calls: number; ms: number }[];
+  /** Time the event loop ran JavaScript rather than waited for I/O, and that time's share of the whole. */
+  eventLoop: { activeMs: number; utilization: number };
 }
 
 interface Server {
@@ -1181,11 +1179,13 @@ function bulkReport(bulk: BulkResult, pgVersion: string): string[] {
         `    ${s(ms / 1000, 2).padStart(8)}  ${pct(ms)}  ${String(rest.reduce((n, t) => n + t.calls, 0)).padStart(6)}  ${''.padStart(8)}  (${rest.length} other statements)`,
       );
     }
-    const checks = r.worker.checks;
+    const loop = r.worker.eventLoop;
     lines.push(
-      `    ${s(sqlMs / 1000, 2).padStart(8)}  ${pct(sqlMs)}  all SQL`,
-      `    ${s(checks.ms / 1000, 2).padStart(8)}  ${pct(checks.ms)}  ${String(checks.calls).padStart(6)}  ${(checks.ms / Math.max(1, checks.calls)).toFixed(3).padStart(8)}  BlockImporter check(): validation, scope, id`,
-      `    ${s((workerMs - sqlMs - checks.ms) / 1000, 2).padStart(8)}  ${pct(workerMs - sqlMs - checks.ms)}  the rest: JavaScript between statements (parsing lines, deciding, building parameters, Prisma's engine), event loop`,
+      `    ${s(sqlMs / 1000, 2).padStart(8)}  ${pct(sqlMs)}  all SQL (statements that overlap, e.g. the polls beside the worker, count each)`,
+      `    ${s((workerMs - sqlMs) / 1000, 2).padStart(8)}  ${pct(workerMs - sqlMs)}  the rest: the worker not waiting for a statement`,
+      `  The API's event loop ran JavaScript for ${s(loop.activeMs / 1000)} s (${(100 * loop.utilization).toFixed(0)} % of the time from the 202 to the end): ` +
+        "parsing and validating lines, deciding, building parameters, Prisma's engine, the polls. A statement's time " +
+        'above includes any wait for the loop to take its result; --profile says which JavaScript.',
     );
   }
   return lines;
