@@ -165,6 +165,14 @@ describe('POST /v1/bulk/import', () => {
     expect((await errorsOf('eastmere', other))[0]).toMatchObject({ pointer: '/responsibleAuthority/code' });
   });
 
+  it('takes back an export unchanged, even lines for records the sender may only read', async () => {
+    const [learner] = await learnerByUpn('northbridge', 200);
+    const file = (await api.as('school', { method: 'GET', url: `/v1/bulk/export?learner=${learner!.id}` }))
+      .body;
+    const job = await runImport('school', file);
+    expect(job).toMatchObject({ status: 'succeeded', counts: { unchanged: 1, failed: 0 } });
+  });
+
   it('follows references to records earlier in the file by the ids they had', async () => {
     const learnerId = '0195f7e2-0000-7000-8000-000000000001';
     const planId = '0195f7e2-0000-7000-8000-000000000002';

@@ -40,9 +40,10 @@ export function exportRecords(
           : [filter.learnerId]
         : (
             await db.sql<{ id: string }>(
-              `SELECT DISTINCT learner_id::text AS id FROM learner_access
+              // Ordered as uuids (not as text, whose collation may differ), like the keyset condition.
+              `SELECT learner_id AS id FROM learner_access
                WHERE organisation_id = $1::uuid AND ended_at IS NULL AND learner_id > $2::uuid
-               ORDER BY 1 LIMIT $3`,
+               GROUP BY learner_id ORDER BY learner_id LIMIT $3`,
               [caller.actingForId, after, EXPORT_PAGE_LEARNERS],
             )
           ).map((r) => r.id);

@@ -68,6 +68,8 @@ export class BulkImports {
     body: Readable,
   ) {
     const prisma = this.db.prisma;
+    // A malformed key is refused before a byte of the file is stored.
+    idempotencyRequest(options.idempotencyKey, caller, 'POST', '/v1/bulk/import', null);
     const job = await prisma.bulkImport.create({
       data: {
         clientId: caller.clientId,
@@ -97,6 +99,7 @@ export class BulkImports {
       kind: options.kind ?? null,
       sha256: received.digest,
     });
+    // A refused key (reused for another file) leaves nothing behind either.
     const result = await idempotent(prisma, idempotency, async (tx) => {
       const queued = await tx.bulkImport.update({
         where: { id: job.id },
@@ -107,6 +110,9 @@ export class BulkImports {
         headers: { location: importLocation(job.id) },
         body: presentImport(queued),
       };
+    }).catch(async (error) => {
+      await prisma.bulkImport.delete({ where: { id: job.id } }).catch(() => {});
+      throw error;
     });
     // A retry of an import already received: the first job answers, the copy is dropped.
     if (result.replayed) await prisma.bulkImport.delete({ where: { id: job.id } });
@@ -183,7 +189,7 @@ export class BulkImports {
       message: string;
     }>(
       `SELECT id::text, line, kind, pointer, rule, message FROM bulk_import_error
-       WHERE import_id = $1::uuid AND id > $2::bigint ORDER BY id LIMIT $3`,
+       WHERE import_id = $1::uuid AND id > $2::bigint ORDER BY bulk_import_error.id LIMIT $3`,
       [id, after ?? 0, limit + 1],
     );
     const page = rows.slice(0, limit);

@@ -24,7 +24,7 @@ const ImportJob = Type.Object(
     status: Type.Enum(['queued', 'running', 'succeeded', 'partially-succeeded', 'failed'], {
       type: 'string',
       description:
-        '`queued`, then `running`; then `succeeded` (every line written or already as sent), `partially-succeeded` (per-record: some lines failed, the rest are written) or `failed` (nothing written: every line failed, an all-or-nothing import had a bad line, or the job stopped; see `problem`).',
+        '`queued`, then `running`; then `succeeded` (every line written or already as sent), `partially-succeeded` (per-record: some lines failed or the job stopped part way, and the rest are written) or `failed` (nothing written: every line failed, an all-or-nothing import had a bad line, or the job stopped before writing anything). When the job stopped, `problem` says why.',
     }),
     mode: Type.Enum(['all-or-nothing', 'per-record'], { type: 'string' }),
     kind: Type.Optional(KindEnum('The kind of lines that do not say.')),

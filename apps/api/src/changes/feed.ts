@@ -112,7 +112,7 @@ export class ChangeFeed {
     const [last] = await this.db.sql<Position>(
       `SELECT txid::text, id::text FROM change
        WHERE txid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
-       ORDER BY txid DESC, id DESC LIMIT 1`,
+       ORDER BY change.txid DESC, change.id DESC LIMIT 1`,
       [],
     );
     if (last) return encode(last);

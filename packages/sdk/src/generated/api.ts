@@ -4737,7 +4737,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description `queued`, then `running`; then `succeeded` (every line written or already as sent), `partially-succeeded` (per-record: some lines failed, the rest are written) or `failed` (nothing written: every line failed, an all-or-nothing import had a bad line, or the job stopped; see `problem`).
+             * @description `queued`, then `running`; then `succeeded` (every line written or already as sent), `partially-succeeded` (per-record: some lines failed or the job stopped part way, and the rest are written) or `failed` (nothing written: every line failed, an all-or-nothing import had a bad line, or the job stopped before writing anything). When the job stopped, `problem` says why.
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "partially-succeeded" | "failed";
