@@ -115,8 +115,16 @@ export const importCommand: Command<typeof options> = {
     }
     if (records === 0) throw new FailedError(`${file} has no records: every line is blank.`);
     if (parts.length > 1 && mode === 'all-or-nothing') {
+      const why =
+        records > partLines
+          ? `has ${records} records, more than one import takes (--part-lines ${partLines})`
+          : 'is larger than one import takes (256 MiB)';
+      const instead =
+        records > partLines
+          ? 'Import it per record, or in one part with a larger --part-lines if the API accepts that many.'
+          : 'Import it per record, or split it into smaller files.';
       throw new UsageError(
-        `--mode all-or-nothing: ${file} has ${records} records, more than one import takes (--part-lines ${partLines}). It would be sent as ${parts.length} imports, and none can undo another. Import it per record, or in one part with a larger --part-lines if the API accepts that many.`,
+        `--mode all-or-nothing: ${file} ${why}. It would be sent as ${parts.length} imports, and none can undo another. ${instead}`,
       );
     }
 
