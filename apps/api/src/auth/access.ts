@@ -101,6 +101,14 @@ export async function assertIsResponsibleAuthority(
     where: { id: caller.actingForId },
     select: { kind: true, laCode: true, name: true },
   });
+  assertCreatesOwnLearner(org, input);
+}
+
+/** The rule of assertIsResponsibleAuthority, for a caller whose organisation is already at hand (a bulk import's). */
+export function assertCreatesOwnLearner(
+  org: { kind: string; laCode: string | null; name: string } | null,
+  input: Record<string, unknown>,
+): void {
   const named = input.responsibleAuthority as { scheme?: string; code?: string } | undefined;
   if (org?.kind !== 'local-authority') {
     throw new ProblemError(

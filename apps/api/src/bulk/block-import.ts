@@ -4,6 +4,7 @@ import { type RecordKind, readRecordLine, type ValidationIssue, validate } from 
 import type { AuditedAccess, AuditTrail } from '../audit/audit-trail.js';
 import {
   type AccessGrant,
+  assertCreatesOwnLearner,
   assertMayWrite,
   assertSchoolFieldsOnly,
   GRANTS,
@@ -183,7 +184,7 @@ export class BlockImporter {
             target,
           });
         } else if (kind === 'learner') {
-          this.assertIsResponsibleAuthority(l.input);
+          assertCreatesOwnLearner(this.org, l.input);
           const id = randomUUID();
           creates.push({ line: l, id, learnerId: id, ownerId: this.org.id, version: 1 });
         } else {
@@ -252,17 +253,24 @@ export class BlockImporter {
     // replaces, and all of them (by owner) are what identifierClashes() checks uniqueness against.
     const pairs = lines.flatMap((l) => identifiersOf(l.input));
     if (!pairs.length) return targets;
-    const holders = await this.tx.$queryRawUnsafe<
-      { learnerId: string; ownerId: string; system: string; value: string; visible: boolean }[]
-    >(
-      `SELECT DISTINCT i.learner_id::text AS "learnerId", i.owner_id::text AS "ownerId", i.system, i.value,
-              ${VISIBLE('i.learner_id')} AS visible
-       FROM learner_identifier i
-       JOIN unnest($2::text[], $3::text[]) AS p(system, value) ON p.system = i.system AND p.value = i.value`,
-      this.org.id,
-      pairs.map((p) => p.system),
-      pairs.map((p) => p.value),
-    );
+    // `= ANY` on both columns is an index lookup on (system, value) whatever the planner thinks of
+    // the arrays; a join to unnest() was planned as a scan of the whole table once it grew (and,
+    // inside an all-or-nothing job's transaction, before statistics saw its rows). The arrays
+    // pair every system with every value, so the exact pairs are picked out here.
+    const asked = new Set(pairs.map((p) => `${p.system}|${p.value}`));
+    const holders = (
+      await this.tx.$queryRawUnsafe<
+        { learnerId: string; ownerId: string; system: string; value: string; visible: boolean }[]
+      >(
+        `SELECT i.learner_id::text AS "learnerId", i.owner_id::text AS "ownerId", i.system, i.value,
+                ${VISIBLE('i.learner_id')} AS visible
+         FROM learner_identifier i
+         WHERE i.system = ANY($2::text[]) AND i.value = ANY($3::text[])`,
+        this.org.id,
+        [...new Set(pairs.map((p) => p.system))],
+        [...new Set(pairs.map((p) => p.value))],
+      )
+    ).filter((h) => asked.has(`${h.system}|${h.value}`));
     for (const h of holders) this.identifierOwners.set(`${h.ownerId}|${h.system}|${h.value}`, h.learnerId);
     const matches = holders.filter((h) => h.visible);
     const pending = lines.filter((l) => !targets.has(l.line) && identifiersOf(l.input).length);
@@ -351,23 +359,6 @@ export class BlockImporter {
       ids.filter((id) => UUID.test(id)),
     );
     return new Map(rows.map((r) => [r.id, r]));
-  }
-
-  private assertIsResponsibleAuthority(input: Data) {
-    if (this.org.kind !== 'local-authority') {
-      throw new ProblemError(
-        'forbidden',
-        'Only a local authority creates learners: the responsible authority is the corporate parent.',
-      );
-    }
-    const named = input.responsibleAuthority as { code?: string } | undefined;
-    if (named?.code !== this.org.laCode) {
-      throw invalid(
-        '/responsibleAuthority/code',
-        'responsible-authority-is-caller',
-        `${this.org.name} may create learners it is responsible for (${this.org.laCode}); this one names ${named?.code ?? 'no authority'}. Records move between authorities by transfer.`,
-      );
-    }
   }
 
   /** Identifiers another learner of the same owner already has: unique per owning organisation. */

@@ -5,6 +5,7 @@ import type { Caller, OrganisationKind } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from '../http/problem.js';
+import { PollingLoop } from '../jobs/polling-loop.js';
 import {
   type ActingOrganisation,
   BlockImporter,
@@ -86,10 +87,7 @@ class JobProblem extends Error {
  */
 export class BulkImportWorker {
   readonly settings: BulkWorkerSettings;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private stopped = false;
-  private current: Promise<number> | undefined;
+  private readonly loop: PollingLoop<number>;
 
   constructor(
     private readonly db: Database,
@@ -98,56 +96,41 @@ export class BulkImportWorker {
     private readonly onError: (error: unknown) => void = () => {},
   ) {
     this.settings = { ...DEFAULT_BULK_WORKER_SETTINGS, ...settings };
+    this.loop = new PollingLoop(() => this.step(), this.settings.pollMs, onError);
   }
 
   start() {
-    if (this.running || this.stopped) return;
-    this.running = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Looks now (a job was just queued) instead of at the next poll. */
   wake() {
-    if (this.running && !this.stopped && !this.current) this.schedule(0);
+    this.loop.wake();
   }
 
   /** Stops after the block in hand and hands the job back at once, for another process to go on with. */
-  async stop() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.current?.catch(() => {});
+  stop() {
+    return this.loop.stop();
   }
 
-  private schedule(ms: number) {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(async () => {
-      try {
-        await this.tick();
-      } catch (error) {
-        this.onError(error);
-      }
-      if (!this.stopped) this.schedule(this.settings.pollMs);
-    }, ms);
-    this.timer.unref();
+  private get stopped() {
+    return this.loop.stopped;
   }
 
   /** Runs queued jobs until there are none; returns how many it took. Concurrent calls share the run. */
   tick(): Promise<number> {
-    if (this.current) return this.current;
-    const run = (async () => {
-      let taken = 0;
-      while (!this.stopped) {
-        const job = await this.claim();
-        if (!job) break;
-        taken++;
-        await this.run(job);
-      }
-      return taken;
-    })();
-    this.current = run;
-    return run.finally(() => {
-      this.current = undefined;
-    });
+    return this.loop.run();
+  }
+
+  private async step() {
+    let taken = 0;
+    while (!this.stopped) {
+      const job = await this.claim();
+      if (!job) break;
+      taken++;
+      await this.run(job);
+    }
+    return taken;
   }
 
   private async claim(): Promise<Job | undefined> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type FeedEntry, readFeed, type SqlRunner } from '../changes/feed.js';
 import type { Database } from '../db/database.js';
+import { PollingLoop } from '../jobs/polling-loop.js';
 import { webhookHeaders } from './signature.js';
 
 export interface WebhookSettings {
@@ -79,18 +80,16 @@ export function webhookPayload(entry: FeedEntry): string {
  */
 export class WebhookWorker {
   readonly settings: WebhookSettings;
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private stopped = false;
-  private current: Promise<unknown> | undefined;
+  private readonly loop: PollingLoop<{ queued: number; sent: number }>;
   private readonly abort = new AbortController();
 
   constructor(
     private readonly db: Database,
     settings: Partial<WebhookSettings> = {},
-    private readonly onError: (error: unknown) => void = () => {},
+    onError: (error: unknown) => void = () => {},
   ) {
     this.settings = { ...DEFAULT_WEBHOOK_SETTINGS, ...settings };
+    this.loop = new PollingLoop(() => this.step(), this.settings.pollMs, onError);
   }
 
   get maxAttempts() {
@@ -99,55 +98,38 @@ export class WebhookWorker {
 
   /** Polls every `pollMs` until stopped. */
   start() {
-    if (this.running || this.stopped) return;
-    this.running = true;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Looks again now (after a replay, say) instead of at the next poll. */
   wake() {
-    if (this.running && !this.stopped && !this.current) this.schedule(0);
+    this.loop.wake();
   }
 
   /** Stops polling, aborts sends in flight (their claims are released) and waits for the step in progress. */
-  async stop() {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.abort.abort();
-    await this.current?.catch(() => {});
+  stop() {
+    return this.loop.stop(() => this.abort.abort());
   }
 
-  private schedule(ms: number) {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(async () => {
-      try {
-        await this.tick();
-      } catch (error) {
-        this.onError(error);
-      }
-      if (!this.stopped) this.schedule(this.settings.pollMs);
-    }, ms);
-    this.timer.unref();
+  private get stopped() {
+    return this.loop.stopped;
   }
 
   /** One step: fan out new changes, then send what is due. Concurrent calls share the step in progress. */
   tick(): Promise<{ queued: number; sent: number }> {
-    if (this.current) return this.current as Promise<{ queued: number; sent: number }>;
-    const step = (async () => {
-      const queued = await this.fanOut();
-      let sent = 0;
-      for (let round = 0; round < 20 && !this.stopped; round++) {
-        const claimed = await this.claim();
-        if (claimed.length === 0) break;
-        await Promise.all(claimed.map((d) => this.send(d)));
-        sent += claimed.length;
-      }
-      return { queued, sent };
-    })();
-    this.current = step;
-    return step.finally(() => {
-      this.current = undefined;
-    });
+    return this.loop.run();
+  }
+
+  private async step() {
+    const queued = await this.fanOut();
+    let sent = 0;
+    for (let round = 0; round < 20 && !this.stopped; round++) {
+      const claimed = await this.claim();
+      if (claimed.length === 0) break;
+      await Promise.all(claimed.map((d) => this.send(d)));
+      sent += claimed.length;
+    }
+    return { queued, sent };
   }
 
   /** Turns new feed entries into deliveries, for every subscription served. */
