@@ -632,6 +632,17 @@ const LABELS: Record<RunKey, string> = {
 const MB = 1024 * 1024;
 const results: RunResult[] = [];
 const serverPeaks: { label: string; peakRssMb: number; idleRssMb: number; heapUsedMb: number }[] = [];
+/** Stops a server, keeping its peak and idle memory for the report. */
+async function stopAndRecordPeak(server: Server, label: string, peak: number) {
+  const stats = await server.stats();
+  serverPeaks.push({
+    label,
+    peakRssMb: peak / MB,
+    idleRssMb: stats.rss / MB,
+    heapUsedMb: stats.heapUsed / MB,
+  });
+  await server.stop();
+}
 let testDb: TestDatabase | undefined;
 let db: Database | undefined;
 const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'celr-bench-profile-')) : undefined;
@@ -1039,14 +1050,7 @@ async function bulkPhase(
         `${result.peakRssMb.toFixed(0)} MB peak RSS`,
     );
   }
-  const stats = await server.stats();
-  serverPeaks.push({
-    label,
-    peakRssMb: peak / MB,
-    idleRssMb: stats.rss / MB,
-    heapUsedMb: stats.heapUsed / MB,
-  });
-  await server.stop();
+  await stopAndRecordPeak(server, label, peak);
   rmSync(bulkDir, { recursive: true, force: true });
   return { learners: BULK_LEARNERS, ndjsonBytes, copy, imports };
 }
@@ -1407,14 +1411,7 @@ async function main() {
           `${result.non2xx} non-2xx, ${result.errors} errors, ${result.auditEvents} audit events, ${(phasePeak / MB).toFixed(0)} MB peak RSS`,
       );
     }
-    const stats = await server.stats();
-    serverPeaks.push({
-      label,
-      peakRssMb: peak / MB,
-      idleRssMb: stats.rss / MB,
-      heapUsedMb: stats.heapUsed / MB,
-    });
-    await server.stop();
+    await stopAndRecordPeak(server, label, peak);
   }
 
   // 5. The bulk phase.
