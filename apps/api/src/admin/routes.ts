@@ -4,7 +4,7 @@ import { SCOPES, type Scope } from '../auth/caller.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { notFound, ProblemError } from '../http/problem.js';
-import { problemResponses } from '../records/routes.js';
+import { problemResponses } from '../http/problem-responses.js';
 import { createClient, createOrganisation, revokeClient, rotateSecret } from './organisations.js';
 
 const Organisation = Type.Object({

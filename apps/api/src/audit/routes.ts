@@ -3,7 +3,8 @@ import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { notFound, ProblemError } from '../http/problem.js';
-import { nextLink, problemResponses } from '../records/routes.js';
+import { nextLink } from '../http/pagination.js';
+import { problemResponses } from '../http/problem-responses.js';
 import type { AuditTrail } from './audit-trail.js';
 
 const AuditQuery = Type.Object(

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
-import { problemResponses } from '../records/routes.js';
+import { problemResponses } from '../http/problem-responses.js';
 import { SCOPES } from './caller.js';
 import { verifySecret } from './secrets.js';
 import type { TokenIssuer } from './tokens.js';

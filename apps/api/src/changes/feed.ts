@@ -4,7 +4,7 @@ import { callerOf } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { ProblemError } from '../http/problem.js';
-import { problemResponses } from '../records/routes.js';
+import { problemResponses } from '../http/problem-responses.js';
 
 /** A position in the feed: the (txid, id) of the last entry read. */
 export interface FeedPosition {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.js';
 import { ProblemError } from '../http/problem.js';
-import { problemResponses } from '../records/routes.js';
+import { problemResponses } from '../http/problem-responses.js';
 
 export function registerHealthRoutes(app: FastifyInstance, db: Database | undefined) {
   // Load balancers poll these; they carry no data. Like everything else they are rate limited (by address).

@@ -1,51 +1,22 @@
-import { codeLists, type RecordKind } from '@celr/schema';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RecordKind } from '@celr/schema';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
-import { decodeCursor } from '../http/cursor.js';
 import { etagOf, matchesIfNoneMatch, requiredIfMatch } from '../http/etag.js';
 import { idempotencyRequest } from '../http/idempotency.js';
+import { pageOf, nextLink } from '../http/pagination.js';
+import { IdParams } from '../http/params.js';
 import { ProblemError } from '../http/problem.js';
+import { problemResponses } from '../http/problem-responses.js';
+import { ref } from '../http/schema-ref.js';
+import { sendWrite } from '../http/send-write.js';
 import { MAX_VERSIONS } from './limits.js';
-import type { RecordService, WriteResult } from './record-service.js';
+import { filtersFrom, listQuery, type Query } from './list-query.js';
+import type { RecordService } from './record-service.js';
 import { COLLECTION, present } from './representation.js';
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
-const ref = (name: string) => ({ $ref: `${name}#` });
 
-/** Error responses as RFC 9457 problem documents, with the media type they are sent with. */
-export const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      {
-        description: PROBLEM_DESCRIPTIONS[s] ?? 'Problem',
-        content: { 'application/problem+json': { schema: ref('Problem') } },
-      },
-    ]),
-  );
-
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Malformed request or query parameter',
-  401: 'Missing, expired or invalid access token',
-  403: 'The token lacks the scope, or the organisation may not do this',
-  404: 'No such record, or not one the caller may see',
-  406: 'Not acceptable',
-  409: 'Conflicts with the current state',
-  410: 'The record was deleted',
-  412: 'If-Match does not match the current version',
-  413: 'Body too large',
-  415: 'Unsupported Content-Type',
-  422: 'The body is not valid; `errors` lists each field',
-  428: 'If-Match is required',
-  429: 'Rate limited; see Retry-After',
-  503: 'Not available (for example, the database does not answer)',
-};
-
-export const IdParams = Type.Object(
-  { id: Type.String({ format: 'uuid', maxLength: 36, description: 'The record id.' }) },
-  { additionalProperties: false },
-);
 const VersionParams = Type.Object(
   {
     id: Type.String({ format: 'uuid', maxLength: 36 }),
@@ -53,88 +24,6 @@ const VersionParams = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const typeFilter: Partial<Record<RecordKind, string>> = {
-  plan: 'plan-type',
-  meeting: 'meeting-type',
-  transition: 'transition-type',
-};
-const statusFilter: Record<RecordKind, readonly string[]> = {
-  learner: codeLists['care-status'].codes.map((c) => c.code),
-  plan: ['draft', 'active', 'under-review', 'completed', 'superseded'],
-  meeting: ['scheduled', 'held', 'cancelled', 'postponed'],
-  transition: ['planned', 'in-progress', 'completed', 'cancelled'],
-};
-
-export function listQuery(kind: RecordKind, withLearner: boolean) {
-  const listId = typeFilter[kind];
-  return Type.Object(
-    {
-      limit: Type.Optional(
-        Type.Integer({
-          minimum: 1,
-          maximum: 200,
-          default: 50,
-          description: 'Items per page (1-200, default 50).',
-        }),
-      ),
-      cursor: Type.Optional(
-        Type.String({ maxLength: 2000, description: 'Opaque position from a `next` link.' }),
-      ),
-      updatedSince: Type.Optional(
-        Type.String({
-          format: 'date-time',
-          maxLength: 35,
-          description: 'Only records changed at or after this time.',
-        }),
-      ),
-      status: Type.Optional(
-        Type.Enum(statusFilter[kind], {
-          type: 'string',
-          description: kind === 'learner' ? 'Care status.' : 'Status.',
-        }),
-      ),
-      ...(listId
-        ? {
-            type: Type.Optional(
-              Type.Enum(
-                codeLists[listId as 'plan-type'].codes.map((c) => c.code),
-                { type: 'string', description: 'Type.' },
-              ),
-            ),
-          }
-        : {}),
-      ...(withLearner
-        ? {
-            learner: Type.Optional(
-              Type.String({ format: 'uuid', maxLength: 36, description: 'Only records about this learner.' }),
-            ),
-          }
-        : {}),
-      ...(kind === 'learner'
-        ? {
-            identifier: Type.Optional(
-              Type.String({
-                maxLength: 100,
-                pattern: '^[^|]+\\|.+$',
-                description:
-                  'Only learners with this identifier, as `system|value` (e.g. `upn|C990123424001`).',
-              }),
-            ),
-          }
-        : {}),
-    },
-    { additionalProperties: false },
-  );
-}
-
-export const pageOf = (name: string) =>
-  Type.Object({
-    items: Type.Array(ref(name) as never, { maxItems: 200 }),
-    next: Type.Optional(
-      Type.String({ maxLength: 2000, description: 'Link to the next page; absent on the last page.' }),
-    ),
-  });
 
 const VersionList = Type.Object({
   items: Type.Array(
@@ -162,42 +51,6 @@ const headerDoc = {
       'A unique key (e.g. a UUID). A retry with the same key and body returns the first response instead of creating twice.',
   }),
 };
-
-export function sendWrite(reply: FastifyReply, result: WriteResult) {
-  for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
-  if (result.replayed) reply.header('idempotent-replayed', 'true');
-  return reply.code(result.statusCode).send(result.body);
-}
-
-export function nextLink(request: FastifyRequest, cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined;
-  const url = new URL(request.url, 'http://x');
-  url.searchParams.set('cursor', cursor);
-  return `${url.pathname}${url.search}`;
-}
-
-type Query = {
-  limit: number;
-  cursor?: string;
-  updatedSince?: string;
-  status?: string;
-  type?: string;
-  learner?: string;
-  identifier?: string;
-};
-
-export function filtersFrom(query: Query, learnerId?: string) {
-  const [system, ...rest] = query.identifier?.split('|') ?? [];
-  return {
-    limit: query.limit,
-    after: query.cursor ? decodeCursor(query.cursor) : undefined,
-    learnerId: learnerId ?? query.learner,
-    type: query.type,
-    status: query.status,
-    updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
-    identifier: system ? { system, value: rest.join('|') } : undefined,
-  };
-}
 
 /** The create, read, replace, patch, delete, list and history operations of one record kind. */
 export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, service: RecordService) {

@@ -4,7 +4,10 @@ import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { idempotencyRequest } from '../http/idempotency.js';
-import { IdParams, nextLink, problemResponses, sendWrite } from '../records/routes.js';
+import { nextLink } from '../http/pagination.js';
+import { IdParams } from '../http/params.js';
+import { problemResponses } from '../http/problem-responses.js';
+import { sendWrite } from '../http/send-write.js';
 import type { SendRequest, TransferService } from './transfer-service.js';
 
 const Ref = Type.Object(

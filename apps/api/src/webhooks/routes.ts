@@ -6,7 +6,9 @@ import type { Caller } from '../auth/caller.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
-import { IdParams, nextLink, problemResponses } from '../records/routes.js';
+import { nextLink } from '../http/pagination.js';
+import { IdParams } from '../http/params.js';
+import { problemResponses } from '../http/problem-responses.js';
 import { newWebhookSecret } from './signature.js';
 import type { WebhookWorker } from './worker.js';
 

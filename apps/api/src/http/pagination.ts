@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ref } from './schema-ref.js';
+
+/** A page of a list operation: the items, and a link to the next page while there is one. */
+export const pageOf = (name: string) =>
+  Type.Object({
+    items: Type.Array(ref(name) as never, { maxItems: 200 }),
+    next: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'Link to the next page; absent on the last page.' }),
+    ),
+  });
+
+/** The request's own URL with the cursor of the next page, or nothing on the last page. */
+export function nextLink(request: FastifyRequest, cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const url = new URL(request.url, 'http://x');
+  url.searchParams.set('cursor', cursor);
+  return `${url.pathname}${url.search}`;
+}
