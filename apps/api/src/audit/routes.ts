@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { notFound, ProblemError } from '../http/problem.js';
 import { nextLink } from '../http/pagination.js';
+import { notFound, ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import type { AuditTrail } from './audit-trail.js';
 

@@ -3,13 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import { requiredIfMatch } from '../http/etag.js';
-import type { RecordService } from '../records/record-service.js';
-import { COLLECTION, present } from '../records/representation.js';
 import { nextLink, pageOf } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { sendWrite } from '../http/send-write.js';
 import { filtersFrom, listQuery } from '../records/list-query.js';
+import type { RecordService } from '../records/record-service.js';
+import { COLLECTION, present } from '../records/representation.js';
 
 const IdentifierParams = Type.Object(
   {

@@ -98,4 +98,3 @@ export function filtersFrom(query: Query, learnerId?: string) {
     identifier: system ? { system, value: rest.join('|') } : undefined,
   };
 }
-

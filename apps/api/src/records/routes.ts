@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import { etagOf, matchesIfNoneMatch, requiredIfMatch } from '../http/etag.js';
 import { idempotencyRequest } from '../http/idempotency.js';
-import { pageOf, nextLink } from '../http/pagination.js';
+import { nextLink, pageOf } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
