@@ -4,9 +4,19 @@ import { resolve } from 'node:path';
 import { type CelrClient, ON_BEHALF_OF_HEADER, unwrap } from '../../client.js';
 import { CelrProblemError } from '../../errors.js';
 import type { components } from '../../generated/api.js';
+import type { RecordKind } from '../../records.js';
 import { defaultSleep, parseRetryAfter } from '../../retry.js';
-import { type Command, EXIT, FailedError, type OptionSpecs, UsageError } from '../command.js';
 import {
+  type CliIO,
+  type Command,
+  EXIT,
+  FailedError,
+  type OptionSpecs,
+  UsageError,
+  type Values,
+} from '../command.js';
+import {
+  type Connection,
   clientFor,
   connectionFrom,
   connectionOptions,
@@ -94,215 +104,305 @@ export const importCommand: Command<typeof options> = {
   ],
   exitCodes: ['130 interrupted (Ctrl-C): run the same command again to go on; nothing is imported twice'],
   async run({ values, positionals, io }) {
-    if (positionals.length !== 1) throw new UsageError('name one NDJSON file to import.');
-    const mode = modeOption(values.mode);
-    const kind = kindOption(values.kind);
-    const partLines = partLinesOption(values['part-lines']);
-    const file = positionals[0]!;
-    const path = resolve(io.cwd, file);
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile()) throw new UsageError(`${file}: no such file.`);
-    const connection = connectionFrom(values, io);
-
-    let parts: Part[];
-    let records: number;
-    try {
-      ({ parts, records } = await scanNdjson(path, { records: partLines, bytes: PART_BYTES }, io.signal));
-    } catch (error) {
-      if (!io.signal.aborted) throw error;
-      io.stderr.write('Interrupted: nothing was sent.\n');
-      return EXIT.interrupted;
-    }
-    if (records === 0) throw new FailedError(`${file} has no records: every line is blank.`);
-    if (parts.length > 1 && mode === 'all-or-nothing') {
-      const why =
-        records > partLines
-          ? `has ${records} records, more than one import takes (--part-lines ${partLines})`
-          : 'is larger than one import takes (256 MiB)';
-      const instead =
-        records > partLines
-          ? 'Import it per record, or in one part with a larger --part-lines if the API accepts that many.'
-          : 'Import it per record, or split it into smaller files.';
-      throw new UsageError(
-        `--mode all-or-nothing: ${file} ${why}. It would be sent as ${parts.length} imports, and none can undo another. ${instead}`,
-      );
-    }
-
-    const progress = new Progress(io.stderr, `import ${file}`, records);
-    const onRetry = (event: Parameters<typeof describeRetry>[0]) => progress.log(describeRetry(event));
-    const tokens = tokensFor(connection, onRetry);
-    const client = clientFor(connection, onRetry, tokens);
-    const many = parts.length > 1;
-    const nameOf = (part: Part) =>
-      many ? `part ${part.number}/${parts.length} (lines ${part.firstLine}-${part.lastLine})` : file;
-
-    const totals: Counts = { created: 0, updated: 0, unchanged: 0, failed: 0 };
-    const jobs: JobReport[] = [];
-    const errors: RecordError[] = [];
-    let recordsDone = 0;
-    /** Where the run is: the part being sent, then its job while the API runs it. */
-    let current: { part: Part; jobId?: string } | undefined;
-    let interrupted = false;
-    let stopped: JobReport | undefined;
-    const failedSoFar = (job?: BulkImport) => `${totals.failed + (job?.counts.failed ?? 0)} failed`;
-
-    /** Sends a part, or finds the job an earlier run made of it. */
-    const submit = async (part: Part): Promise<{ job: BulkImport; replayed: boolean }> => {
-      const query = new URLSearchParams({ mode, ...(kind ? { kind } : {}) });
-      for (let attempt = 0; ; attempt++) {
-        const response = await uploadFile(
-          {
-            url: new URL(`/v1/bulk/import?${query}`, connection.baseUrl).href,
-            headers: {
-              'content-type': 'application/x-ndjson',
-              'user-agent': USER_AGENT,
-              'idempotency-key': idempotencyKey(part, mode, kind, connection.onBehalfOf, attempt),
-              ...(connection.onBehalfOf ? { [ON_BEHALF_OF_HEADER]: connection.onBehalfOf } : {}),
-            },
-            path,
-            start: part.start,
-            end: part.end,
-            sha256: part.sha256,
-            signal: io.signal,
-            onSent: (bytes) =>
-              progress.update(
-                recordsDone,
-                `sending${many ? ` part ${part.number}/${parts.length}` : ''}: ${Math.floor((bytes / (part.end - part.start)) * 100)}%`,
-              ),
-          },
-          tokens,
-          { onRetry },
-        );
-        const text = await response.text();
-        let body: unknown = text;
-        try {
-          body = JSON.parse(text);
-        } catch {}
-        if (!response.ok) {
-          const problem = CelrProblemError.fromResponse(response, body);
-          if (problem.status === 413) {
-            throw new FailedError(
-              `${nameOf(part)}: ${describeProblem(problem)}\nSend smaller parts with --part-lines.`,
-            );
-          }
-          throw problem;
-        }
-        const sent = body as BulkImport;
-        if (response.headers.get('idempotent-replayed') !== 'true') return { job: sent, replayed: false };
-        // The answer the API kept for the key says how the job began; ask how it is now.
-        const job = await getJob(client, sent.id, io.signal);
-        if (job.status === 'failed' && job.problem && written(job.counts) === 0) {
-          // It stopped before writing anything (say, concurrent writes): the next key sends it again.
-          progress.log(
-            `${nameOf(part)}: the import sent before (job ${job.id}) stopped without writing anything (${problemText(job.problem)}); sending it again.`,
-          );
-          continue;
-        }
-        return { job, replayed: true };
-      }
-    };
-
-    try {
-      for (const part of parts) {
-        current = { part };
-        const submitted = await submit(part);
-        current.jobId = submitted.job.id;
-        progress.log(
-          submitted.replayed
-            ? `${nameOf(part)}: sent before, as import job ${submitted.job.id}; following it.`
-            : `${nameOf(part)}: sent as import job ${submitted.job.id}.`,
-        );
-        const show = (job: BulkImport) =>
-          progress.update(
-            recordsDone + job.progress.linesDone,
-            `${many ? `part ${part.number}/${parts.length} ` : ''}${job.status}, ${failedSoFar(job)}`,
-          );
-        show(submitted.job);
-        const job = await follow(client, submitted.job, io.signal, show);
-        const report: JobReport = {
-          id: job.id,
-          part: part.number,
-          firstLine: part.firstLine,
-          lastLine: part.lastLine,
-          lines: part.records,
-          replayed: submitted.replayed,
-          status: job.status,
-          counts: job.counts,
-          ...(job.problem ? { problem: job.problem } : {}),
-        };
-        if (job.counts.failed > 0) {
-          const found = await lineErrors(client, job, part, file, io.signal);
-          errors.push(...found);
-          const listed = new Set(found.map((e) => e.line)).size;
-          if (listed < job.counts.failed) {
-            progress.log(
-              `${nameOf(part)}: ${job.counts.failed - listed} more failed lines are not listed (the API keeps the first issues of a job only).`,
-            );
-          }
-        }
-        jobs.push(report);
-        for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += job.counts[key];
-        recordsDone += part.records;
-        current = undefined;
-        if (job.problem) {
-          stopped = report;
-          break;
-        }
-      }
-    } catch (error) {
-      if (!io.signal.aborted) throw error;
-      interrupted = true;
-    }
-    progress.update(recordsDone, failedSoFar(), true);
-    progress.end();
-
-    const report = {
-      file,
-      mode,
-      ...(kind ? { kind } : {}),
-      lines: records,
-      ...totals,
-      jobs,
-      ...(interrupted ? { interrupted: true } : {}),
-      errors: errors.map(clean),
-    };
-    if (values.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else {
-      for (const e of errors) io.stdout.write(`${formatError(e)}\n`);
-      io.stdout.write(
-        `${file}: ${records} lines: ${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ${totals.failed} failed${interrupted ? ' so far' : ''}.\n`,
-      );
-    }
-
-    if (interrupted) {
-      const rest = current && current.part.number < parts.length ? ', and send the parts after it' : '';
-      io.stderr.write(
-        current?.jobId
-          ? `Interrupted: the import goes on in the API (job ${current.jobId}). Run the same command again to follow it${rest}; nothing is imported twice.\n`
-          : `Interrupted${current ? ` while sending ${nameOf(current.part)}` : ''}: run the same command again to go on; nothing is imported twice.\n`,
-      );
-      return EXIT.interrupted;
-    }
-    if (stopped) {
-      const part = parts[stopped.part - 1]!;
-      const after = stopped.part < parts.length ? ' The parts after it were not sent.' : '';
-      throw new FailedError(
-        `${nameOf(part)}: import job ${stopped.id} stopped: ${problemText(stopped.problem)}${after}`,
-      );
-    }
-    if (totals.failed > 0) {
-      io.stderr.write(
-        mode === 'all-or-nothing'
-          ? 'Nothing was written (--mode all-or-nothing): fix the failed lines and run the command again.\n'
-          : written(totals) === 0
-            ? 'No line was written: fix the failed lines and run the command again.\n'
-            : 'The other lines are written. Fix the failed lines and import them again: lines without an id, other than learners, are created each time they are imported.\n',
-      );
-      return EXIT.failed;
-    }
-    return EXIT.ok;
+    const options = await parseOptions(values, positionals, io);
+    const plan = await planParts(options, io);
+    if (!plan) return EXIT.interrupted;
+    const run = startRun(options, plan, io);
+    await importParts(run);
+    return reportErrors(run);
   },
 };
+
+/** What one `celr import` is asked to do, checked before anything is read or sent. */
+interface ImportOptions {
+  /** The file as named on the command line, and its resolved path. */
+  file: string;
+  path: string;
+  mode: Mode;
+  kind: RecordKind | undefined;
+  partLines: number;
+  json: boolean;
+  connection: Connection;
+}
+
+/** The file cut into the parts sent as import jobs. */
+interface ImportPlan {
+  parts: Part[];
+  records: number;
+}
+
+/** An import under way: its options and parts, its connection, and what the jobs have said so far. */
+interface ImportRun extends ImportOptions, ImportPlan {
+  io: CliIO;
+  progress: Progress;
+  onRetry: (event: Parameters<typeof describeRetry>[0]) => void;
+  tokens: ReturnType<typeof tokensFor>;
+  client: CelrClient;
+  totals: Counts;
+  jobs: JobReport[];
+  errors: RecordError[];
+  /** Records of the parts whose jobs have ended. */
+  recordsDone: number;
+  /** Where the run is: the part being sent, then its job while the API runs it. */
+  current?: { part: Part; jobId?: string };
+  interrupted: boolean;
+  /** The job that stopped with a problem; the parts after it are not sent. */
+  stopped?: JobReport;
+}
+
+async function parseOptions(
+  values: Values<typeof options>,
+  positionals: string[],
+  io: CliIO,
+): Promise<ImportOptions> {
+  if (positionals.length !== 1) throw new UsageError('name one NDJSON file to import.');
+  const mode = modeOption(values.mode);
+  const kind = kindOption(values.kind);
+  const partLines = partLinesOption(values['part-lines']);
+  const file = positionals[0]!;
+  const path = resolve(io.cwd, file);
+  const info = await stat(path).catch(() => undefined);
+  if (!info?.isFile()) throw new UsageError(`${file}: no such file.`);
+  const connection = connectionFrom(values, io);
+  return { file, path, mode, kind, partLines, json: values.json === true, connection };
+}
+
+/** Reads the file once and cuts it into parts; undefined when interrupted before anything was sent. */
+async function planParts(options: ImportOptions, io: CliIO): Promise<ImportPlan | undefined> {
+  const { file, path, mode, partLines } = options;
+  let parts: Part[];
+  let records: number;
+  try {
+    ({ parts, records } = await scanNdjson(path, { records: partLines, bytes: PART_BYTES }, io.signal));
+  } catch (error) {
+    if (!io.signal.aborted) throw error;
+    io.stderr.write('Interrupted: nothing was sent.\n');
+    return undefined;
+  }
+  if (records === 0) throw new FailedError(`${file} has no records: every line is blank.`);
+  if (parts.length > 1 && mode === 'all-or-nothing') {
+    const why =
+      records > partLines
+        ? `has ${records} records, more than one import takes (--part-lines ${partLines})`
+        : 'is larger than one import takes (256 MiB)';
+    const instead =
+      records > partLines
+        ? 'Import it per record, or in one part with a larger --part-lines if the API accepts that many.'
+        : 'Import it per record, or split it into smaller files.';
+    throw new UsageError(
+      `--mode all-or-nothing: ${file} ${why}. It would be sent as ${parts.length} imports, and none can undo another. ${instead}`,
+    );
+  }
+  return { parts, records };
+}
+
+function startRun(options: ImportOptions, plan: ImportPlan, io: CliIO): ImportRun {
+  const progress = new Progress(io.stderr, `import ${options.file}`, plan.records);
+  const onRetry = (event: Parameters<typeof describeRetry>[0]) => progress.log(describeRetry(event));
+  const tokens = tokensFor(options.connection, onRetry);
+  const client = clientFor(options.connection, onRetry, tokens);
+  return {
+    ...options,
+    ...plan,
+    io,
+    progress,
+    onRetry,
+    tokens,
+    client,
+    totals: { created: 0, updated: 0, unchanged: 0, failed: 0 },
+    jobs: [],
+    errors: [],
+    recordsDone: 0,
+    interrupted: false,
+  };
+}
+
+/** How messages name a part: the file itself when it is sent whole. */
+function nameOf(run: ImportRun, part: Part): string {
+  return run.parts.length > 1
+    ? `part ${part.number}/${run.parts.length} (lines ${part.firstLine}-${part.lastLine})`
+    : run.file;
+}
+
+const failedSoFar = (run: ImportRun, job?: BulkImport) =>
+  `${run.totals.failed + (job?.counts.failed ?? 0)} failed`;
+
+/** Sends the parts one after another, following each job to its end; stops at a job that stopped. */
+async function importParts(run: ImportRun): Promise<void> {
+  try {
+    for (const part of run.parts) {
+      run.current = { part };
+      const submitted = await uploadPart(run, part);
+      run.current.jobId = submitted.job.id;
+      run.progress.log(
+        submitted.replayed
+          ? `${nameOf(run, part)}: sent before, as import job ${submitted.job.id}; following it.`
+          : `${nameOf(run, part)}: sent as import job ${submitted.job.id}.`,
+      );
+      const report = await followJob(run, part, submitted);
+      run.jobs.push(report);
+      for (const key of Object.keys(run.totals) as (keyof Counts)[]) run.totals[key] += report.counts[key];
+      run.recordsDone += part.records;
+      run.current = undefined;
+      if (report.problem) {
+        run.stopped = report;
+        break;
+      }
+    }
+  } catch (error) {
+    if (!run.io.signal.aborted) throw error;
+    run.interrupted = true;
+  }
+  run.progress.update(run.recordsDone, failedSoFar(run), true);
+  run.progress.end();
+}
+
+/** Sends a part, or finds the job an earlier run made of it. */
+async function uploadPart(run: ImportRun, part: Part): Promise<{ job: BulkImport; replayed: boolean }> {
+  const { mode, kind, connection, io, progress, tokens, onRetry } = run;
+  const many = run.parts.length > 1;
+  const query = new URLSearchParams({ mode, ...(kind ? { kind } : {}) });
+  for (let attempt = 0; ; attempt++) {
+    const response = await uploadFile(
+      {
+        url: new URL(`/v1/bulk/import?${query}`, connection.baseUrl).href,
+        headers: {
+          'content-type': 'application/x-ndjson',
+          'user-agent': USER_AGENT,
+          'idempotency-key': idempotencyKey(part, mode, kind, connection.onBehalfOf, attempt),
+          ...(connection.onBehalfOf ? { [ON_BEHALF_OF_HEADER]: connection.onBehalfOf } : {}),
+        },
+        path: run.path,
+        start: part.start,
+        end: part.end,
+        sha256: part.sha256,
+        signal: io.signal,
+        onSent: (bytes) =>
+          progress.update(
+            run.recordsDone,
+            `sending${many ? ` part ${part.number}/${run.parts.length}` : ''}: ${Math.floor((bytes / (part.end - part.start)) * 100)}%`,
+          ),
+      },
+      tokens,
+      { onRetry },
+    );
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    if (!response.ok) {
+      const problem = CelrProblemError.fromResponse(response, body);
+      if (problem.status === 413) {
+        throw new FailedError(
+          `${nameOf(run, part)}: ${describeProblem(problem)}\nSend smaller parts with --part-lines.`,
+        );
+      }
+      throw problem;
+    }
+    const sent = body as BulkImport;
+    if (response.headers.get('idempotent-replayed') !== 'true') return { job: sent, replayed: false };
+    // The answer the API kept for the key says how the job began; ask how it is now.
+    const job = await getJob(run.client, sent.id, io.signal);
+    if (job.status === 'failed' && job.problem && written(job.counts) === 0) {
+      // It stopped before writing anything (say, concurrent writes): the next key sends it again.
+      progress.log(
+        `${nameOf(run, part)}: the import sent before (job ${job.id}) stopped without writing anything (${problemText(job.problem)}); sending it again.`,
+      );
+      continue;
+    }
+    return { job, replayed: true };
+  }
+}
+
+/** Follows a part's job until it ends, and collects its failed lines as lines of the file. */
+async function followJob(
+  run: ImportRun,
+  part: Part,
+  submitted: { job: BulkImport; replayed: boolean },
+): Promise<JobReport> {
+  const { client, io, progress } = run;
+  const many = run.parts.length > 1;
+  const show = (job: BulkImport) =>
+    progress.update(
+      run.recordsDone + job.progress.linesDone,
+      `${many ? `part ${part.number}/${run.parts.length} ` : ''}${job.status}, ${failedSoFar(run, job)}`,
+    );
+  show(submitted.job);
+  const job = await follow(client, submitted.job, io.signal, show);
+  const report: JobReport = {
+    id: job.id,
+    part: part.number,
+    firstLine: part.firstLine,
+    lastLine: part.lastLine,
+    lines: part.records,
+    replayed: submitted.replayed,
+    status: job.status,
+    counts: job.counts,
+    ...(job.problem ? { problem: job.problem } : {}),
+  };
+  if (job.counts.failed > 0) {
+    const found = await lineErrors(client, job, part, run.file, io.signal);
+    run.errors.push(...found);
+    const listed = new Set(found.map((e) => e.line)).size;
+    if (listed < job.counts.failed) {
+      progress.log(
+        `${nameOf(run, part)}: ${job.counts.failed - listed} more failed lines are not listed (the API keeps the first issues of a job only).`,
+      );
+    }
+  }
+  return report;
+}
+
+/** Prints the report (text or JSON) and says, on stderr and in the exit code, how the import ended. */
+function reportErrors(run: ImportRun): number {
+  const { file, mode, kind, records, totals, jobs, errors, interrupted, current, stopped, parts, io } = run;
+  const report = {
+    file,
+    mode,
+    ...(kind ? { kind } : {}),
+    lines: records,
+    ...totals,
+    jobs,
+    ...(interrupted ? { interrupted: true } : {}),
+    errors: errors.map(clean),
+  };
+  if (run.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else {
+    for (const e of errors) io.stdout.write(`${formatError(e)}\n`);
+    io.stdout.write(
+      `${file}: ${records} lines: ${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ${totals.failed} failed${interrupted ? ' so far' : ''}.\n`,
+    );
+  }
+
+  if (interrupted) {
+    const rest = current && current.part.number < parts.length ? ', and send the parts after it' : '';
+    io.stderr.write(
+      current?.jobId
+        ? `Interrupted: the import goes on in the API (job ${current.jobId}). Run the same command again to follow it${rest}; nothing is imported twice.\n`
+        : `Interrupted${current ? ` while sending ${nameOf(run, current.part)}` : ''}: run the same command again to go on; nothing is imported twice.\n`,
+    );
+    return EXIT.interrupted;
+  }
+  if (stopped) {
+    const part = parts[stopped.part - 1]!;
+    const after = stopped.part < parts.length ? ' The parts after it were not sent.' : '';
+    throw new FailedError(
+      `${nameOf(run, part)}: import job ${stopped.id} stopped: ${problemText(stopped.problem)}${after}`,
+    );
+  }
+  if (totals.failed > 0) {
+    io.stderr.write(
+      mode === 'all-or-nothing'
+        ? 'Nothing was written (--mode all-or-nothing): fix the failed lines and run the command again.\n'
+        : written(totals) === 0
+          ? 'No line was written: fix the failed lines and run the command again.\n'
+          : 'The other lines are written. Fix the failed lines and import them again: lines without an id, other than learners, are created each time they are imported.\n',
+    );
+    return EXIT.failed;
+  }
+  return EXIT.ok;
+}
 
 function modeOption(value: string | undefined): Mode {
   if (value === undefined) return 'per-record';
