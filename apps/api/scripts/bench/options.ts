@@ -1,0 +1,113 @@
+/**
+ * The benchmark's options (flags, or BENCH_* environment variables; the list is in the header of
+ * scripts/bench.ts), read and checked once, when the benchmark starts, and the paths and clock every
+ * part shares.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    learners: { type: 'string' },
+    runs: { type: 'string' },
+    only: { type: 'string' },
+    'bulk-learners': { type: 'string' },
+    'bulk-modes': { type: 'string' },
+    'no-idempotency': { type: 'boolean' },
+    'log-level': { type: 'string' },
+    profile: { type: 'boolean' },
+    'node-flags': { type: 'string' },
+    runner: { type: 'string' },
+    json: { type: 'string' },
+    quick: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (flags.help) {
+  // The options are documented once, in the header of scripts/bench.ts: print it.
+  const header = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'bench.ts'), 'utf8');
+  const doc = /^\/\*\*\n([\s\S]*?)\n \*\//.exec(header)?.[1] ?? '';
+  console.log(doc.replace(/^ \* ?/gm, ''));
+  process.exit(0);
+}
+export const env = process.env;
+const quick = flags.quick ?? env.BENCH_QUICK === '1';
+const numberOption = (
+  flag: string | undefined,
+  variable: string | undefined,
+  normal: number,
+  quickValue: number,
+) => {
+  const value = Number(flag ?? variable ?? (quick ? quickValue : normal));
+  if (!Number.isFinite(value) || value < 0) throw new Error(`Not a number: ${flag ?? variable}`);
+  return value;
+};
+export const DURATION = numberOption(flags.duration, env.BENCH_DURATION, 10, 3);
+export const WARMUP = numberOption(flags.warmup, env.BENCH_WARMUP, 2, 1);
+export const CONNECTIONS = numberOption(flags.connections, env.BENCH_CONNECTIONS, 10, 10);
+export const LEARNERS = Math.max(numberOption(flags.learners, env.BENCH_LEARNERS, 2000, 300), CONNECTIONS);
+export const IDEMPOTENCY = !(flags['no-idempotency'] ?? env.BENCH_IDEMPOTENCY === '0');
+export const LOG_LEVEL = flags['log-level'] ?? env.BENCH_LOG_LEVEL;
+export const PROFILE = flags.profile ?? env.BENCH_PROFILE === '1';
+// Profiles name the source files under tsx (the loader's work is done before a profile starts).
+export const RUNNER = flags.runner ?? env.BENCH_RUNNER ?? (PROFILE ? 'tsx' : 'bundle');
+if (RUNNER !== 'bundle' && RUNNER !== 'tsx')
+  throw new Error(`--runner is 'bundle' or 'tsx', not '${RUNNER}'.`);
+// The server processes run with the settings `npm start` uses (apps/api/package.json, "serve"),
+// so the memory measured is the memory a deployment sees.
+export const PRODUCTION_NODE_FLAGS = '--max-old-space-size=160';
+export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
+export const SERVER_NODE_FLAGS = flags['node-flags'] ?? env.BENCH_NODE_FLAGS ?? PRODUCTION_NODE_FLAGS;
+export const JSON_FILE = flags.json ?? env.BENCH_JSON;
+export const SERVER_URL = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+/** The HTTP runs (autocannon); `bulk`, the bulk import phase, is the other. */
+export const ALL_RUNS = ['bare', 'read', 'list', 'create', 'read-no-audit', 'list-no-audit'] as const;
+export type RunKey = (typeof ALL_RUNS)[number];
+export const ALL_PHASES = [...ALL_RUNS, 'bulk'] as const;
+if (flags.runs && flags.only) throw new Error('--only is another name for --runs: give one of them.');
+export const RUNS = new Set(
+  (flags.only ?? flags.runs ?? env.BENCH_RUNS ?? ALL_PHASES.join(','))
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean),
+);
+for (const r of RUNS)
+  if (!(ALL_PHASES as readonly string[]).includes(r))
+    throw new Error(`Unknown run '${r}'; the runs are ${ALL_PHASES.join(', ')}.`);
+export const HTTP_RUNS = ALL_RUNS.filter((r) => RUNS.has(r));
+export const BULK = RUNS.has('bulk');
+export const BULK_LEARNERS = numberOption(flags['bulk-learners'], env.BENCH_BULK_LEARNERS, 100_000, 2000);
+export const BULK_MODE_NAMES = ['per-record', 'all-or-nothing'] as const;
+export type BulkMode = (typeof BULK_MODE_NAMES)[number];
+export const BULK_MODES = (flags['bulk-modes'] ?? env.BENCH_BULK_MODES ?? BULK_MODE_NAMES.join(','))
+  .split(',')
+  .map((m) => m.trim())
+  .filter(Boolean) as BulkMode[];
+for (const m of BULK_MODES)
+  if (!(BULK_MODE_NAMES as readonly string[]).includes(m))
+    throw new Error(`Unknown import mode '${m}'; the modes are ${BULK_MODE_NAMES.join(', ')}.`);
+if (BULK && (BULK_LEARNERS < 1 || BULK_MODES.length === 0))
+  throw new Error('The bulk phase needs --bulk-learners >= 1 and at least one mode.');
+
+/** The aims the release note states next to the figures. Missing them is reported, not an error. */
+export const AIMS = { readRatio: 0.5, peakRssMb: 300, bulkOverCopy: 0.2 };
+
+export const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const serverEntry = join(apiDir, 'scripts', 'bench-server.ts');
+// Inside the package, so that the bundle's imports of dependencies resolve as the sources' do.
+export const bundleDir = join(apiDir, 'node_modules', '.cache', 'celr-bench');
+export const startedAt = performance.now();
+/** The 1-minute load average when the run began: other work on the machine skews every figure. */
+export const loadAtStart = loadavg()[0] ?? 0;
+export const log = (message: string) =>
+  console.log(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+
+export const MB = 1024 * 1024;
+/** Where --profile keeps the .cpuprofile files. */
+export const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'celr-bench-profile-')) : undefined;

@@ -1,0 +1,224 @@
+/**
+ * The report: the table of the request runs and the aims, the bulk phase's part, the servers'
+ * memory, the CPU profiles (--profile), and the same as JSON (--json).
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import type { BulkResult } from './bulk.js';
+import { bulkReport } from './bulk-report.js';
+import {
+  AIMS,
+  BULK,
+  BULK_LEARNERS,
+  BULK_MODES,
+  CONNECTIONS,
+  DURATION,
+  env,
+  IDEMPOTENCY,
+  JSON_FILE,
+  LEARNERS,
+  LOG_LEVEL,
+  loadAtStart,
+  MB,
+  PROFILE,
+  profileDir,
+  RUNNER,
+  RUNS,
+  SERVER_NODE_FLAGS,
+  startedAt,
+  WARMUP,
+} from './options.js';
+import { summariseProfile } from './profile.js';
+import type { RunResult } from './requests.js';
+import { serverPeaks } from './servers.js';
+
+export interface BenchOutcome {
+  cpuModel: string;
+  pgVersion: string;
+  results: RunResult[];
+  bulk: BulkResult | undefined;
+  /** What the tsx loader adds to each server's memory (--runner tsx). */
+  tsxOverhead: number | undefined;
+}
+
+/** Prints the report (and writes the JSON file); throws when a run had more than 1 % failed requests. */
+export function report({ cpuModel, pgVersion, results, bulk, tsxOverhead }: BenchOutcome): void {
+  const byKey = new Map(results.map((r) => [r.key, r]));
+  const row = (cells: string[], widths: number[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const widths = [48, 10, 6, 6, 7, 6, 10, 8, 20];
+  const ms = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(2));
+  const httpSettings = results.length
+    ? `${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up, ${LEARNERS} learners, `
+    : '';
+  const lines = [
+    '',
+    `Results (${httpSettings}PostgreSQL ${pgVersion}, ` +
+      `Node ${process.version}, ${availableParallelism()} CPUs${LOG_LEVEL ? `, API logging at ${LOG_LEVEL}` : ''}${PROFILE ? ', CPU-profiled' : ''}` +
+      `, servers run by ${RUNNER === 'tsx' ? 'node --import tsx' : 'node (esbuild bundle)'}` +
+      `${SERVER_NODE_FLAGS ? `, server flags ${SERVER_NODE_FLAGS}` : ''}${env.MALLOC_ARENA_MAX ? `, MALLOC_ARENA_MAX=${env.MALLOC_ARENA_MAX}` : ''}` +
+      `; load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end)`,
+    ...(results.length ? [''] : []),
+    ...(results.length
+      ? [
+          row(
+            [
+              'run',
+              'req/s mean',
+              'p50 ms',
+              'p99 ms',
+              'non-2xx',
+              'errors',
+              'audit rows',
+              'peak RSS',
+              'CPU ms/req srv/pg/ac',
+            ],
+            widths,
+          ),
+          row(
+            widths.map((w) => '-'.repeat(w)),
+            widths,
+          ),
+        ]
+      : []),
+    ...results.map((r) =>
+      row(
+        [
+          r.label,
+          r.requestsPerSecond.toFixed(0),
+          String(r.latencyP50Ms),
+          String(r.latencyP99Ms),
+          String(r.non2xx),
+          String(r.errors + r.timeouts),
+          r.key === 'bare' ? '-' : String(r.auditEvents),
+          `${r.peakRssMb.toFixed(0)} MB`,
+          `${ms(r.cpuMsPerRequest.server)} / ${ms(r.cpuMsPerRequest.postgres)} / ${ms(r.cpuMsPerRequest.client)}`,
+        ],
+        widths,
+      ),
+    ),
+    ...(results.length
+      ? [
+          '',
+          'CPU ms/req: CPU time per request of the server process / all PostgreSQL processes / the load generator (autocannon).',
+        ]
+      : []),
+    '',
+  ];
+  const failedRuns = results.filter(
+    (r) => r.non2xx + r.errors + r.timeouts > 0.01 * (r.requests + r.errors + r.timeouts),
+  );
+  for (const r of failedRuns) {
+    const codes = Object.entries(r.statusCodes)
+      .map(([code, n]) => `${code}: ${n}`)
+      .join(', ');
+    lines.push(
+      `INVALID: ${r.label.trim()} had ${r.non2xx} non-2xx responses and ${r.errors + r.timeouts} errors (${codes}); its figures do not measure successful requests.`,
+    );
+  }
+  if (failedRuns.length) lines.push('');
+  const bare = byKey.get('bare');
+  const read = byKey.get('read');
+  const readNoAudit = byKey.get('read-no-audit');
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  if (bare && read) {
+    const ratio = read.requestsPerSecond / bare.requestsPerSecond;
+    lines.push(
+      `API read / bare read:                  ${ratio.toFixed(2)}   (aim >= ${AIMS.readRatio}: ${verdict(ratio >= AIMS.readRatio)})`,
+    );
+  }
+  if (bare && readNoAudit) {
+    const ratio = readNoAudit.requestsPerSecond / bare.requestsPerSecond;
+    lines.push(`API read without read audit / bare:    ${ratio.toFixed(2)}`);
+  }
+  if (read && readNoAudit) {
+    lines.push(
+      `Read audit insert costs:               ${(100 * (1 - read.requestsPerSecond / readNoAudit.requestsPerSecond)).toFixed(0)} % of API read throughput`,
+    );
+  }
+  if (bulk) lines.push(...(lines.at(-1) === '' ? [] : ['']), ...bulkReport(bulk, pgVersion), '');
+  const apiPeaks = serverPeaks.filter((s) => s.label !== 'bare server');
+  for (const s of serverPeaks) {
+    const aim =
+      s.label === 'API' ? `   (aim < ${AIMS.peakRssMb} MB: ${verdict(s.peakRssMb < AIMS.peakRssMb)})` : '';
+    lines.push(
+      `${`Peak RSS, ${s.label}:`.padEnd(39)}${s.peakRssMb.toFixed(0)} MB${aim}   (idle at the end: RSS ${s.idleRssMb.toFixed(0)} MB, heap ${s.heapUsedMb.toFixed(0)} MB)`,
+    );
+  }
+  if (tsxOverhead !== undefined) {
+    lines.push(
+      `${'Of which the tsx loader:'.padEnd(39)}about ${(tsxOverhead / MB).toFixed(0)} MB in each server (an idle tsx process less plain node; production runs node dist/main.js)`,
+    );
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  lines.push(`Run time:                              ${seconds.toFixed(0)} s`);
+  console.log(lines.join('\n'));
+
+  if (profileDir) {
+    for (const r of results.filter((x) => x.profile)) {
+      console.log(`\nCPU profile of the API, ${r.label.trim()} (${r.profile}):`);
+      console.log(summariseProfile(r.profile as string));
+    }
+    for (const r of bulk?.imports.filter((x) => x.profile) ?? []) {
+      console.log(`\nCPU profile of the API, ${r.mode} bulk import, from the 202 to the end (${r.profile}):`);
+      console.log(summariseProfile(r.profile as string));
+    }
+    const left = readdirSync(profileDir).length;
+    if (left) console.log(`\n${left} profile(s) kept in ${profileDir}`);
+  }
+
+  if (JSON_FILE) {
+    writeFileSync(
+      JSON_FILE,
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          node: process.version,
+          cpus: availableParallelism(),
+          cpuModel,
+          postgres: pgVersion,
+          options: {
+            duration: DURATION,
+            warmup: WARMUP,
+            connections: CONNECTIONS,
+            learners: LEARNERS,
+            idempotency: IDEMPOTENCY,
+            logLevel: LOG_LEVEL ?? null,
+            profile: PROFILE,
+            runner: RUNNER,
+            serverNodeFlags: SERVER_NODE_FLAGS ?? null,
+            mallocArenaMax: env.MALLOC_ARENA_MAX ?? null,
+            runs: [...RUNS],
+            bulkLearners: BULK ? BULK_LEARNERS : null,
+            bulkModes: BULK ? BULK_MODES : null,
+          },
+          aims: AIMS,
+          results,
+          bulk: bulk ?? null,
+          servers: serverPeaks,
+          ratios: {
+            apiReadOverBare: bare && read ? read.requestsPerSecond / bare.requestsPerSecond : null,
+            apiReadNoAuditOverBare:
+              bare && readNoAudit ? readNoAudit.requestsPerSecond / bare.requestsPerSecond : null,
+            bulkOverCopy: bulk
+              ? Object.fromEntries(
+                  bulk.imports.map((r) => [r.mode, r.recordsPerSecond / bulk.copy.rowsPerSecond]),
+                )
+              : null,
+          },
+          apiPeakRssMb: apiPeaks.length ? Math.max(...apiPeaks.map((s) => s.peakRssMb)) : null,
+          tsxLoaderRssMb: tsxOverhead === undefined ? null : tsxOverhead / MB,
+          runSeconds: seconds,
+          valid: failedRuns.length === 0,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\nResults written to ${JSON_FILE}`);
+  }
+
+  // A run made mostly of refusals measures nothing: that is an error, not a missed aim.
+  if (failedRuns.length)
+    throw new Error(`${failedRuns.length} run(s) had more than 1 % failed requests; see INVALID above.`);
+}
