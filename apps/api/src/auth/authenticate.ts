@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
-import type { Caller, OrganisationKind, Scope } from './caller.js';
+import type { Caller, Scope } from './caller.js';
 import { accessOf } from './policy.js';
+import { resolveCaller } from './resolve-caller.js';
 import type { TokenIssuer } from './tokens.js';
 
 /** How a route is protected. Every route must say, or the app refuses to start. */
@@ -31,7 +32,7 @@ export function callerOf(request: FastifyRequest): Caller {
  */
 export function registerAuthentication(
   app: FastifyInstance,
-  prisma: PrismaClient,
+  _prisma: PrismaClient,
   sql: Database['sql'],
   tokens: TokenIssuer,
 ) {
@@ -70,20 +71,17 @@ export function registerAuthentication(
       );
     }
     const claims = await tokens.verify(token);
-    // One statement on every request, so that revoking a client takes effect at once everywhere.
-    const [client] = await sql<{ revokedAt: Date | null; organisationId: string; kind: string }>(
-      `SELECT c.revoked_at AS "revokedAt", o.id::text AS "organisationId", o.kind
-       FROM api_client c JOIN organisation o ON o.id = c.organisation_id
-       WHERE c.client_id = $1`,
-      [claims.clientId],
-    );
-    if (!client || client.revokedAt || client.organisationId !== claims.organisationId) {
-      throw new ProblemError('unauthorised', 'The client behind this token has been revoked.', {
-        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-      });
-    }
-    const scopes = new Set(claims.scopes);
-    if (!scopes.has(access.scope)) {
+    const onBehalfOf = request.headers[ON_BEHALF_OF];
+    // The same resolution as a bulk import job's (auth/resolve-caller.ts): one statement, so that
+    // revoking a client takes effect at once everywhere.
+    const { caller } = await resolveCaller(sql, {
+      clientId: claims.clientId,
+      organisationId: claims.organisationId,
+      scopes: claims.scopes,
+      onBehalfOf: typeof onBehalfOf === 'string' ? onBehalfOf : undefined,
+      requestId: request.id,
+    });
+    if (!caller.scopes.has(access.scope)) {
       throw new ProblemError(
         'forbidden',
         `This operation needs the '${access.scope}' scope; the token has: ${claims.scopes.join(' ') || 'none'}.`,
@@ -92,36 +90,6 @@ export function registerAuthentication(
         },
       );
     }
-    const kind = client.kind as OrganisationKind;
-    let actingForId = client.organisationId;
-    let actingForKind = kind;
-    const onBehalfOf = request.headers[ON_BEHALF_OF];
-    if (typeof onBehalfOf === 'string') {
-      if (kind !== 'vendor')
-        throw new ProblemError(
-          'forbidden',
-          `Only vendor clients act on behalf of another organisation (${ON_BEHALF_OF}).`,
-        );
-      const delegation = await prisma.delegation.findFirst({
-        where: { vendorId: client.organisationId, organisationId: onBehalfOf, revokedAt: null },
-        select: { organisation: { select: { id: true, kind: true } } },
-      });
-      if (!delegation)
-        throw new ProblemError(
-          'forbidden',
-          `The organisation ${onBehalfOf} has not delegated to this vendor.`,
-        );
-      actingForId = delegation.organisation.id;
-      actingForKind = delegation.organisation.kind as OrganisationKind;
-    }
-    request.caller = {
-      clientId: claims.clientId,
-      organisationId: client.organisationId,
-      organisationKind: kind,
-      actingForId,
-      actingForKind,
-      scopes,
-      requestId: request.id,
-    };
+    request.caller = caller;
   });
 }
