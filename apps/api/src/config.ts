@@ -21,8 +21,8 @@ export interface AppConfig {
   /** A pending transfer older than this many hours is flagged overdue. */
   transferOverdueHours: number;
   retention: { idempotencyHours: number; changeFeedDays: number; bulkImportDays: number };
-  /** The largest bulk import accepted: bytes and records. */
-  bulk: { maxBytes: number; maxLines: number };
+  /** The largest bulk import accepted: bytes and records; and the longest line read. */
+  bulk: { maxBytes: number; maxLines: number; maxLineBytes?: number };
   /** Redis for rate-limit counters shared by several API processes. */
   redisUrl?: string;
 }
@@ -63,6 +63,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
     bulk: {
       maxBytes: Number(env.CELR_BULK_MAX_BYTES ?? 256 * 1024 * 1024),
       maxLines: Number(env.CELR_BULK_MAX_LINES ?? 200_000),
+      maxLineBytes: Number(env.CELR_BULK_MAX_LINE_BYTES ?? 1024 * 1024),
     },
   };
 }

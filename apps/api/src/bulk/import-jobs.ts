@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { RecordKind } from '@celr/schema';
 import type { Caller } from '../auth/caller.js';
@@ -7,6 +6,7 @@ import type { Database } from '../db/database.js';
 import type { BulkImport } from '../generated/prisma/client.js';
 import { idempotencyRequest, idempotent } from '../http/idempotency.js';
 import { notFound, ProblemError } from '../http/problem.js';
+import { DEFAULT_MAX_LINE_BYTES, nulPlaceholder, tooLongPlaceholder } from './line-screen.js';
 
 export type ImportMode = 'all-or-nothing' | 'per-record';
 
@@ -15,6 +15,8 @@ export interface BulkLimits {
   maxBytes: number;
   /** The most non-blank lines accepted in one file. */
   maxLines: number;
+  /** The longest line read, in bytes; a longer one fails (`line-too-long`). Default: 1 MiB. */
+  maxLineBytes?: number;
 }
 
 export const DEFAULT_BULK_LIMITS: BulkLimits = { maxBytes: 256 * 1024 * 1024, maxLines: 200_000 };
@@ -119,24 +121,23 @@ export class BulkImports {
     return result;
   }
 
+  /**
+   * Splits the upload into lines as it arrives and stores them in blocks. A line is never held
+   * whole beyond `maxLineBytes`: a longer one is stored as a placeholder that the worker reports
+   * as a failed line (`line-too-long`), so the rest of the file is still imported.
+   */
   private async storeBlocks(importId: string, body: Readable) {
+    const maxLine = this.limits.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     const hash = createHash('sha256');
     let bytes = 0;
-    let tooLarge = false;
-    body.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      hash.update(chunk);
-      if (bytes > this.limits.maxBytes && !tooLarge) {
-        tooLarge = true;
-        body.destroy();
-      }
-    });
-    const reader = createInterface({ input: body, crlfDelay: Number.POSITIVE_INFINITY });
     let block: string[] = [];
     let firstLine = 1;
     let seq = 0;
     let line = 0;
     let lines = 0;
+    // The line being received: its pieces, and its length so far (past maxLine, only the length).
+    let pieces: Buffer[] = [];
+    let lineBytes = 0;
     const flush = async () => {
       if (!block.length) return;
       await this.db.sql(
@@ -146,20 +147,46 @@ export class BulkImports {
       firstLine = line + 1;
       block = [];
     };
+    const endLine = async () => {
+      line++;
+      let text: string;
+      if (lineBytes > maxLine) text = tooLongPlaceholder(lineBytes, maxLine);
+      else {
+        let raw = Buffer.concat(pieces, lineBytes);
+        if (raw.at(-1) === 0x0d) raw = raw.subarray(0, -1);
+        text = raw.toString('utf8');
+        // No JSON text holds a raw NUL, and PostgreSQL text cannot store one.
+        if (text.includes('\u0000')) text = nulPlaceholder();
+      }
+      pieces = [];
+      lineBytes = 0;
+      if (text.trim() !== '') lines++;
+      if (lines > this.limits.maxLines) throw tooManyLines(this.limits.maxLines);
+      block.push(text);
+      if (block.length === BLOCK_LINES) await flush();
+    };
     try {
-      for await (const text of reader) {
-        line++;
-        if (text.trim() !== '') lines++;
-        if (lines > this.limits.maxLines) throw tooManyLines(this.limits.maxLines);
-        block.push(text);
-        if (block.length === BLOCK_LINES) await flush();
+      for await (const data of body) {
+        const chunk: Buffer = typeof data === 'string' ? Buffer.from(data) : data;
+        bytes += chunk.length;
+        if (bytes > this.limits.maxBytes) throw tooBig(this.limits.maxBytes);
+        hash.update(chunk);
+        for (let start = 0; ; ) {
+          const newline = chunk.indexOf(0x0a, start);
+          const end = newline === -1 ? chunk.length : newline;
+          if (lineBytes + (end - start) <= maxLine) pieces.push(chunk.subarray(start, end));
+          else pieces = [];
+          lineBytes += end - start;
+          if (newline === -1) break;
+          await endLine();
+          start = newline + 1;
+        }
       }
     } catch (error) {
-      if (tooLarge) throw tooBig(this.limits.maxBytes);
       if (error instanceof ProblemError) throw error;
       throw new ProblemError('bad-request', 'The upload ended before the whole file arrived; send it again.');
     }
-    if (tooLarge) throw tooBig(this.limits.maxBytes);
+    if (lineBytes > 0) await endLine();
     await flush();
     return { lines, bytes, digest: hash.digest('hex') };
   }
