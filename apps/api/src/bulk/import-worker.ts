@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordKind } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { Caller, OrganisationKind } from '../auth/caller.js';
+import type { Caller } from '../auth/caller.js';
+import { resolveCaller } from '../auth/resolve-caller.js';
 import type { Database } from '../db/database.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from '../http/problem.js';
+import { PROBLEM_TYPES, ProblemError, type ProblemType, problemTypeUri } from '../http/problem.js';
 import { PollingLoop } from '../jobs/polling-loop.js';
 import {
   type ActingOrganisation,
@@ -12,9 +13,11 @@ import {
   type BlockResult,
   ConcurrentChange,
   type LineError,
+  type ReadBlock,
   readBlock,
   type SourceLine,
 } from './block-import.js';
+import { screenLines } from './line-screen.js';
 
 type Tx = Prisma.TransactionClient;
 
@@ -39,6 +42,20 @@ export const DEFAULT_BULK_WORKER_SETTINGS: BulkWorkerSettings = {
   conflictRetries: 3,
 };
 
+/**
+ * Test-only hooks, to stand in for what real input does to a worker: a line that exhausts the
+ * process while it is read, a line the database refuses. Production code never passes any.
+ */
+export interface BulkWorkerFaults {
+  /**
+   * Called with lines about to be read and checked outside a transaction: a per-record block, or one
+   * line when going line by line. Throwing stands for a line that throws; never resolving, for a process that died.
+   */
+  beforeRead?(lines: SourceLine[]): void | Promise<void>;
+  /** Called in the write's transaction, before the lines are written. */
+  beforeWrite?(tx: Tx, lines: SourceLine[]): Promise<void>;
+}
+
 interface Job {
   id: string;
   lease: string;
@@ -51,6 +68,11 @@ interface Job {
   scopes: string[];
   requestId: string;
   nextBlock: number;
+  progressAttempt: number;
+  blockInHand: number | null;
+  resumeLine: number | null;
+  lineInHand: number | null;
+  lineStage: 'read' | 'write' | 'retry' | null;
 }
 
 interface Totals {
@@ -82,8 +104,18 @@ class JobProblem extends Error {
  * of API processes can run workers over one database and each job runs in one of them. Per-record
  * jobs commit block by block, each block with the job's counters and position in one
  * transaction: a worker that dies loses at most the block in hand, and whoever takes the job
- * after the lease expires goes on from the next block, never writing a line twice. An
- * all-or-nothing job writes every block in one transaction and commits only if no line failed.
+ * after the lease expires goes on from that block, never writing a line twice. An all-or-nothing
+ * job writes every block in one transaction and commits only if no line failed.
+ *
+ * No line can stop a job for good. A block the database refuses (an error with a SQLSTATE that is
+ * not a conflict with a concurrent write, while the database still answers) is written again line
+ * by line, each line in its own transaction, so every good line lands and each bad one is
+ * reported (`database-refused`). Any other failure of a block is taken as the worker dying: the
+ * job is taken again when the lease ends, and a block that was in hand when a worker stopped (the
+ * job's `block_in_hand` says so) is written line by line, with the line in hand and its stage
+ * committed before it is read and before it is written. A line in hand when a worker died reading
+ * it (or twice writing it) is reported (`line-crashed-worker`) and skipped; any other failure of
+ * one line fails that line (`database-refused`, `line-unprocessable`).
  */
 export class BulkImportWorker {
   readonly settings: BulkWorkerSettings;
@@ -94,6 +126,7 @@ export class BulkImportWorker {
     private readonly audit: AuditTrail,
     settings: Partial<BulkWorkerSettings> = {},
     private readonly onError: (error: unknown) => void = () => {},
+    private readonly faults: BulkWorkerFaults = {},
   ) {
     this.settings = { ...DEFAULT_BULK_WORKER_SETTINGS, ...settings };
     this.loop = new PollingLoop(() => this.step(), this.settings.pollMs, onError);
@@ -108,7 +141,7 @@ export class BulkImportWorker {
     this.loop.wake();
   }
 
-  /** Stops after the block in hand and hands the job back at once, for another process to go on with. */
+  /** Stops after the block (or line) in hand and hands the job back at once, for another process to go on with. */
   stop() {
     return this.loop.stop();
   }
@@ -142,7 +175,9 @@ export class BulkImportWorker {
                    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING id::text, lease::text, attempts, mode, default_kind AS "defaultKind", client_id AS "clientId",
                  organisation_id::text AS "organisationId", submitted_by_id::text AS "submittedById", scopes,
-                 request_id AS "requestId", next_block AS "nextBlock"`,
+                 request_id AS "requestId", next_block AS "nextBlock", progress_attempt AS "progressAttempt",
+                 block_in_hand AS "blockInHand", resume_line AS "resumeLine", line_in_hand AS "lineInHand",
+                 line_stage AS "lineStage"`,
       [randomUUID(), this.settings.leaseMs],
     );
     return job;
@@ -150,10 +185,13 @@ export class BulkImportWorker {
 
   private async run(job: Job) {
     try {
-      if (job.attempts > this.settings.maxAttempts) {
+      // A per-record line that was in hand when a worker died is settled first: that is progress.
+      if (job.mode !== 'all-or-nothing' && job.lineInHand !== null) await this.settleLineInHand(job);
+      const interruptions = job.attempts - 1 - job.progressAttempt;
+      if (interruptions >= this.settings.maxAttempts) {
         throw new JobProblem(
           'unavailable',
-          `The import was interrupted ${job.attempts - 1} times without finishing. The lines before line ${await this.firstLineOf(job)} are written (per-record) or nothing is (all-or-nothing); send the rest again as a new import.`,
+          `The import was interrupted ${interruptions} times without getting further. The lines before line ${await this.firstLineOf(job)} are written (per-record) or nothing is (all-or-nothing); send the rest again as a new import.`,
         );
       }
       const { caller, org } = await this.callerOf(job);
@@ -163,7 +201,7 @@ export class BulkImportWorker {
       if (error instanceof LeaseLost) return;
       if (error instanceof Stopping || (this.stopped && !(error instanceof JobProblem))) {
         // Shutting down: hand the job back now rather than when the lease runs out.
-        await this.release(job);
+        await this.release(job, error instanceof Stopping);
         return;
       }
       if (error instanceof JobProblem) {
@@ -186,51 +224,114 @@ export class BulkImportWorker {
     }
   }
 
+  /**
+   * A worker died with a line in hand, going line by line. Died reading it (where memory runs
+   * out), or writing it for the second time: the line fails and is skipped. Died writing it once:
+   * it is tried again, and any further death with it in hand fails it.
+   */
+  private async settleLineInHand(job: Job) {
+    const line = job.lineInHand!;
+    if (job.lineStage === 'write') {
+      job.lineStage = 'retry';
+      return;
+    }
+    await this.db.prisma.$transaction(async (tx) => {
+      await this.commitLine(tx, job, job.nextBlock, line, lineFailed(line, CRASHED_WORKER));
+    });
+    job.resumeLine = line + 1;
+    job.lineInHand = null;
+    job.lineStage = null;
+    job.progressAttempt = job.attempts;
+  }
+
   private async runPerRecord(job: Job, caller: Caller, org: ActingOrganisation) {
-    let stored = await this.storedErrors(job.id);
-    const read = async (seq: number) => {
+    const stored = { count: await this.storedErrors(job.id) };
+    // Blocks up to this one were in hand when a worker stopped: they go line by line.
+    const inHand = job.blockInHand ?? -1;
+    const lineByLine = (seq: number) => seq <= inHand || (seq === job.nextBlock && job.resumeLine !== null);
+    const prepare = async (seq: number) => {
+      await this.markBlock(job, seq);
       const lines = await this.block(job.id, seq);
-      return lines && { lines, block: readBlock(lines, job.defaultKind ?? undefined, caller.scopes) };
+      if (!lines) return undefined;
+      await this.faults.beforeRead?.(lines);
+      return { lines, block: this.read(lines, job.defaultKind, caller) };
     };
     // On PostgreSQL the next block is read and checked while the database writes this one; PGlite's
     // single session is the transaction's until it ends.
     const overlap = this.db.kind === 'postgresql';
-    let next = read(job.nextBlock);
+    let next: ReturnType<typeof prepare> | undefined;
     for (let seq = job.nextBlock; ; seq++) {
       if (this.stopped) throw new Stopping();
-      const current = await next;
+      if (lineByLine(seq)) {
+        const lines = await this.block(job.id, seq);
+        if (!lines) return this.finishPerRecord(job);
+        await this.writeLineByLine(job, seq, lines, caller, org, stored);
+        continue;
+      }
+      let current: Awaited<ReturnType<typeof prepare>>;
+      try {
+        current = await (next ?? prepare(seq));
+      } catch (error) {
+        if (error instanceof LeaseLost) throw error;
+        // Reading the block threw (a line no check foresaw): line by line, that line fails alone.
+        this.onError(error);
+        const lines = await this.block(job.id, seq);
+        if (!lines) return this.finishPerRecord(job);
+        await this.writeLineByLine(job, seq, lines, caller, org, stored);
+        next = undefined;
+        continue;
+      }
+      next = undefined;
       if (!current) return this.finishPerRecord(job);
       const { lines, block } = current;
-      if (overlap) {
-        next = read(seq + 1);
+      if (overlap && !lineByLine(seq + 1)) {
+        next = prepare(seq + 1);
         next.catch(() => {});
       }
-      const result = await this.withRetries(() =>
-        this.db.prisma.$transaction(
-          async (tx) => {
-            const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
-            stored += await this.saveErrors(tx, job.id, result.errors, stored);
-            const moved = await tx.$executeRawUnsafe(
-              `UPDATE bulk_import SET lines_done = lines_done + $3, created = created + $4, updated = updated + $5,
-                      unchanged = unchanged + $6, failed = failed + $7, next_block = $8 + 1,
-                      locked_until = clock_timestamp() + ($9::int * interval '1 millisecond')
-               WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $8`,
-              job.id,
-              job.lease,
-              lines.length,
-              result.created,
-              result.updated,
-              result.unchanged,
-              result.failed,
-              seq,
-              this.settings.leaseMs,
-            );
-            if (moved !== 1) throw new LeaseLost();
-            return result;
-          },
-          { timeout: 10 * 60_000, maxWait: 30_000 },
-        ),
-      );
+      let result: BlockResult | undefined;
+      try {
+        result = await this.withRetries(() =>
+          this.db.prisma.$transaction(
+            async (tx) => {
+              await this.faults.beforeWrite?.(tx, lines);
+              const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
+              const saved = await this.saveErrors(tx, job.id, result.errors, stored.count);
+              const moved = await tx.$executeRawUnsafe(
+                `UPDATE bulk_import SET lines_done = lines_done + $3, created = created + $4, updated = updated + $5,
+                        unchanged = unchanged + $6, failed = failed + $7, next_block = $8 + 1, progress_attempt = $10,
+                        locked_until = clock_timestamp() + ($9::int * interval '1 millisecond')
+                 WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $8`,
+                job.id,
+                job.lease,
+                lines.length,
+                result.created,
+                result.updated,
+                result.unchanged,
+                result.failed,
+                seq,
+                this.settings.leaseMs,
+                job.attempts,
+              );
+              if (moved !== 1) throw new LeaseLost();
+              return { ...result, saved };
+            },
+            { timeout: 10 * 60_000, maxWait: 30_000 },
+          ),
+        ).then((r) => {
+          if (r) stored.count += r.saved;
+          return r;
+        });
+      } catch (error) {
+        if (error instanceof LeaseLost || error instanceof Stopping) throw error;
+        // Anything but the database refusing the block is treated as the worker dying: the job is
+        // taken again when the lease ends, and that claim writes this block line by line.
+        if (!sqlStateOf(error) || !(await this.databaseAnswers())) throw error;
+        // The database refused the block: nothing of it stands. Line by line, each good line lands
+        // and each bad one is reported.
+        this.onError(error);
+        await this.writeLineByLine(job, seq, lines, caller, org, stored);
+        continue;
+      }
       if (!result) {
         const first = lines[0]?.line ?? 0;
         throw new JobProblem(
@@ -238,7 +339,172 @@ export class BulkImportWorker {
           `The records of lines ${first} to ${lines.at(-1)?.line ?? first} kept changing under concurrent writes. The lines before line ${first} are written; send line ${first} onwards again as a new import.`,
         );
       }
-      if (!overlap) next = read(seq + 1);
+    }
+  }
+
+  /**
+   * Writes block `seq` one line per transaction, recording the line in hand (committed) before
+   * reading it (with the line before it) and before writing it, so a worker that dies with it in
+   * hand is known to have. Goes on from the job's `resume_line` when an earlier claim already
+   * wrote part of the block.
+   */
+  private async writeLineByLine(
+    job: Job,
+    seq: number,
+    lines: SourceLine[],
+    caller: Caller,
+    org: ActingOrganisation,
+    stored: { count: number },
+  ) {
+    const from = seq === job.nextBlock ? (job.resumeLine ?? 0) : 0;
+    const todo = lines.filter((l) => l.line >= from);
+    const stageOf = (line: number) =>
+      job.lineStage === 'retry' && job.lineInHand === line ? ('retry' as const) : ('read' as const);
+    // The first line's mark is committed on its own; each later one's with the line before it.
+    let marked = false;
+    for (const [i, source] of todo.entries()) {
+      if (this.stopped) throw new Stopping();
+      const stage = stageOf(source.line);
+      if (!marked) await this.markLine(job, source.line, stage);
+      const following = todo[i + 1];
+      const next = following ? { line: following.line, stage: stageOf(following.line) } : undefined;
+      let block: ReadBlock | undefined;
+      let outcome: BlockResult | undefined;
+      try {
+        await this.faults.beforeRead?.([source]);
+        block = this.read([source], job.defaultKind, caller);
+      } catch (error) {
+        this.onError(error);
+        outcome = lineFailed(source.line, UNPROCESSABLE);
+      }
+      if (block) {
+        if (stage !== 'retry') await this.markLine(job, source.line, 'write');
+        try {
+          const written = await this.withRetries(() =>
+            this.db.prisma.$transaction(
+              async (tx) => {
+                await this.faults.beforeWrite?.(tx, [source]);
+                const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
+                return this.commitLine(tx, job, seq, source.line, result, stored.count, next);
+              },
+              { timeout: 60_000, maxWait: 30_000 },
+            ),
+          );
+          if (written === undefined) {
+            throw new JobProblem(
+              'conflict',
+              `The record of line ${source.line} kept changing under concurrent writes. The lines before it are written; send line ${source.line} onwards again as a new import.`,
+            );
+          }
+          stored.count += written;
+        } catch (error) {
+          if (error instanceof LeaseLost || error instanceof Stopping || error instanceof JobProblem)
+            throw error;
+          // The database gone is not the line's fault: the job is taken again later.
+          if (!(await this.databaseAnswers())) throw error;
+          this.onError(error);
+          outcome = lineFailed(source.line, sqlStateOf(error) ? DATABASE_REFUSED : UNPROCESSABLE);
+        }
+      }
+      if (outcome) {
+        const failed = outcome;
+        stored.count += await this.db.prisma.$transaction((tx) =>
+          this.commitLine(tx, job, seq, source.line, failed, stored.count, next),
+        );
+      }
+      marked = next !== undefined;
+      job.progressAttempt = job.attempts;
+    }
+    const moved = await this.db.sql<{ id: string }>(
+      `UPDATE bulk_import SET next_block = $3 + 1, resume_line = NULL, line_in_hand = NULL, line_stage = NULL,
+              progress_attempt = $4
+       WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $3 RETURNING id::text`,
+      [job.id, job.lease, seq, job.attempts],
+    );
+    if (moved.length !== 1) throw new LeaseLost();
+    job.resumeLine = null;
+    job.lineInHand = null;
+    job.lineStage = null;
+  }
+
+  /** Commits one line's outcome with the job's counters and position in the block; returns the issues stored. */
+  private async commitLine(
+    tx: Tx,
+    job: Job,
+    seq: number,
+    line: number,
+    result: BlockResult,
+    alreadyStored?: number,
+    next?: { line: number; stage: 'read' | 'retry' },
+  ): Promise<number> {
+    const saved = await this.saveErrors(
+      tx,
+      job.id,
+      result.errors,
+      alreadyStored ?? (await this.storedErrors(job.id, tx)),
+    );
+    const moved = await tx.$executeRawUnsafe(
+      `UPDATE bulk_import SET lines_done = lines_done + 1, created = created + $4, updated = updated + $5,
+              unchanged = unchanged + $6, failed = failed + $7, resume_line = $8 + 1, line_in_hand = $11::int,
+              line_stage = $12::text, progress_attempt = $9,
+              locked_until = clock_timestamp() + ($10::int * interval '1 millisecond')
+       WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $3`,
+      job.id,
+      job.lease,
+      seq,
+      result.created,
+      result.updated,
+      result.unchanged,
+      result.failed,
+      line,
+      job.attempts,
+      this.settings.leaseMs,
+      next?.line ?? null,
+      next?.stage ?? null,
+    );
+    if (moved !== 1) throw new LeaseLost();
+    return saved;
+  }
+
+  /** Records, committed, the block a worker begins on as a whole (see `block_in_hand`). */
+  private async markBlock(job: Job, seq: number) {
+    const n = await this.db.sql<{ id: string }>(
+      `UPDATE bulk_import SET block_in_hand = greatest(block_in_hand, $3),
+              locked_until = clock_timestamp() + ($4::int * interval '1 millisecond')
+       WHERE id = $1::uuid AND lease = $2::uuid RETURNING id::text`,
+      [job.id, job.lease, seq, this.settings.leaseMs],
+    );
+    if (n.length !== 1) throw new LeaseLost();
+  }
+
+  /** Records, committed, the line in hand and how far its processing got. */
+  private async markLine(job: Job, line: number, stage: 'read' | 'write' | 'retry') {
+    const n = await this.db.sql<{ id: string }>(
+      `UPDATE bulk_import SET line_in_hand = $3, line_stage = $4,
+              locked_until = clock_timestamp() + ($5::int * interval '1 millisecond')
+       WHERE id = $1::uuid AND lease = $2::uuid RETURNING id::text`,
+      [job.id, job.lease, line, stage, this.settings.leaseMs],
+    );
+    if (n.length !== 1) throw new LeaseLost();
+  }
+
+  /** Reads and checks lines, after refusing those too long, too deep or holding a NUL byte. */
+  private read(lines: SourceLine[], defaultKind: string | null, caller: Caller): ReadBlock {
+    const screened = screenLines(lines);
+    const block = readBlock(screened.lines, (defaultKind as RecordKind | null) ?? undefined, caller.scopes);
+    if (screened.errors.length) {
+      block.errors.push(...screened.errors);
+      block.errors.sort((a, b) => a.line - b.line);
+    }
+    return block;
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.db.sql('SELECT 1', []);
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -253,6 +519,25 @@ export class BulkImportWorker {
   }
 
   private async runAllOrNothing(job: Job, caller: Caller, org: ActingOrganisation) {
+    if (job.lineInHand !== null) {
+      // The line-by-line read below found the line that stops workers: the job fails with it.
+      const line = job.lineInHand;
+      await this.db.prisma.$transaction(async (tx) => {
+        await this.saveErrors(tx, job.id, lineFailed(line, CRASHED_WORKER).errors, 0);
+        const saved = await tx.$executeRawUnsafe(
+          `UPDATE bulk_import SET created = 0, updated = 0, unchanged = 0, failed = 1, line_in_hand = NULL
+           WHERE id = $1::uuid AND lease = $2::uuid`,
+          job.id,
+          job.lease,
+        );
+        if (saved !== 1) throw new LeaseLost();
+      });
+      return this.finish(job, 'failed');
+    }
+    // A worker stopped with this job in hand: its lines are read one at a time first, each
+    // recorded before it is read, to find a line that stops the process before writing again.
+    if (job.blockInHand !== null) await this.readLineByLine(job, caller);
+    await this.markBlock(job, 0);
     // Progress is reported from outside the transaction, which PGlite's single session cannot do
     // while the transaction holds it: there the job shows its progress when it ends.
     const reportsProgress = this.db.kind === 'postgresql';
@@ -268,10 +553,7 @@ export class BulkImportWorker {
               if (this.stopped) throw new Stopping();
               const lines = await this.block(job.id, seq, tx);
               if (!lines) break;
-              const result = await new BlockImporter(tx, caller, org, this.audit).import(
-                lines,
-                job.defaultKind ?? undefined,
-              );
+              const result = await this.writeInSavepoints(tx, job, lines, caller, org);
               add(totals, result, lines.length);
               for (const e of result.errors) if (errors.length < this.settings.maxErrors) errors.push(e);
               if (reportsProgress) await this.progress(job, totals.linesDone);
@@ -320,6 +602,82 @@ export class BulkImportWorker {
     await this.finish(job, 'failed');
   }
 
+  /**
+   * An all-or-nothing block, inside the job's transaction. When the database refuses the block,
+   * it is undone to a savepoint and written again a line at a time, each in its own savepoint,
+   * so the report names every line the database refuses (and the job still writes nothing).
+   */
+  private async writeInSavepoints(
+    tx: Tx,
+    job: Job,
+    lines: SourceLine[],
+    caller: Caller,
+    org: ActingOrganisation,
+  ): Promise<BlockResult> {
+    const attempt = async (part: SourceLine[], block: ReadBlock) => {
+      await tx.$executeRawUnsafe('SAVEPOINT celr_bulk');
+      try {
+        await this.faults.beforeWrite?.(tx, part);
+        const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
+        await tx.$executeRawUnsafe('RELEASE SAVEPOINT celr_bulk');
+        return result;
+      } catch (error) {
+        if (isConflict(error) || error instanceof LeaseLost || error instanceof Stopping) throw error;
+        await tx.$executeRawUnsafe('ROLLBACK TO SAVEPOINT celr_bulk');
+        this.onError(error);
+        return error;
+      }
+    };
+    let whole: BlockResult | unknown;
+    try {
+      whole = await attempt(lines, this.read(lines, job.defaultKind, caller));
+    } catch (error) {
+      if (isConflict(error) || error instanceof LeaseLost || error instanceof Stopping) throw error;
+      whole = error;
+    }
+    if (isBlockResult(whole)) return whole;
+    const total: BlockResult = { created: 0, updated: 0, unchanged: 0, failed: 0, errors: [] };
+    for (const source of lines) {
+      let result: BlockResult | unknown;
+      try {
+        result = await attempt([source], this.read([source], job.defaultKind, caller));
+      } catch (error) {
+        if (isConflict(error) || error instanceof LeaseLost || error instanceof Stopping) throw error;
+        result = error;
+      }
+      const line = isBlockResult(result)
+        ? result
+        : lineFailed(source.line, sqlStateOf(result) ? DATABASE_REFUSED : UNPROCESSABLE);
+      total.created += line.created;
+      total.updated += line.updated;
+      total.unchanged += line.unchanged;
+      total.failed += line.failed;
+      total.errors.push(...line.errors);
+    }
+    return total;
+  }
+
+  /** Reads every line of an all-or-nothing job alone, the line in hand committed before each. */
+  private async readLineByLine(job: Job, caller: Caller) {
+    for (let seq = 0; ; seq++) {
+      if (this.stopped) throw new Stopping();
+      const lines = await this.block(job.id, seq);
+      if (!lines) break;
+      for (const source of lines) {
+        await this.markLine(job, source.line, 'read');
+        try {
+          await this.faults.beforeRead?.([source]);
+          this.read([source], job.defaultKind, caller);
+        } catch {
+          // A line that throws is reported when the job's transaction reads it again.
+        }
+      }
+    }
+    await this.db.sql('UPDATE bulk_import SET line_in_hand = NULL, line_stage = NULL WHERE id = $1::uuid', [
+      job.id,
+    ]);
+  }
+
   /** Runs work again when it met concurrent writes; undefined when it kept meeting them. */
   private async withRetries<T>(work: () => Promise<T>): Promise<T | undefined> {
     for (let attempt = 1; attempt <= this.settings.conflictRetries; attempt++) {
@@ -357,10 +715,15 @@ export class BulkImportWorker {
     });
   }
 
-  private async release(job: Job) {
+  /** Hands the job back; after a clean stop nothing is in hand, so the next claim need not go line by line. */
+  private async release(job: Job, clean: boolean) {
     await this.db.sql(
-      'UPDATE bulk_import SET locked_until = now(), lease = NULL WHERE id = $1::uuid AND lease = $2::uuid',
-      [job.id, job.lease],
+      `UPDATE bulk_import SET locked_until = now(), lease = NULL,
+              block_in_hand = CASE WHEN $3 THEN NULL ELSE block_in_hand END,
+              line_in_hand = CASE WHEN $3 THEN NULL ELSE line_in_hand END,
+              line_stage = CASE WHEN $3 THEN NULL ELSE line_stage END
+       WHERE id = $1::uuid AND lease = $2::uuid`,
+      [job.id, job.lease, clean],
     );
   }
 
@@ -386,11 +749,11 @@ export class BulkImportWorker {
     return row?.firstLine;
   }
 
-  private async storedErrors(importId: string): Promise<number> {
-    const [row] = await this.db.sql<{ n: number }>(
-      'SELECT count(*)::int AS n FROM bulk_import_error WHERE import_id = $1::uuid',
-      [importId],
-    );
+  private async storedErrors(importId: string, tx?: Tx): Promise<number> {
+    const query = 'SELECT count(*)::int AS n FROM bulk_import_error WHERE import_id = $1::uuid';
+    const [row] = tx
+      ? await tx.$queryRawUnsafe<{ n: number }[]>(query, importId)
+      : await this.db.sql<{ n: number }>(query, [importId]);
     return row?.n ?? 0;
   }
 
@@ -411,43 +774,28 @@ export class BulkImportWorker {
 
   /** The submitter, as it is now: a client revoked (or a delegation withdrawn) since submitting stops the job. */
   private async callerOf(job: Job): Promise<{ caller: Caller; org: ActingOrganisation }> {
-    const [client] = await this.db.sql<{ revoked: boolean; kind: OrganisationKind; organisationId: string }>(
-      `SELECT c.revoked_at IS NOT NULL AS revoked, o.kind, o.id::text AS "organisationId"
-       FROM api_client c JOIN organisation o ON o.id = c.organisation_id WHERE c.client_id = $1`,
-      [job.clientId],
-    );
-    if (!client || client.revoked || client.organisationId !== job.submittedById) {
-      throw new JobProblem(
-        'unauthorised',
-        'The client that submitted the import has been revoked; nothing more is written.',
-      );
-    }
-    if (job.organisationId !== job.submittedById) {
-      const [delegation] = await this.db.sql(
-        'SELECT 1 FROM delegation WHERE vendor_id = $1::uuid AND organisation_id = $2::uuid AND revoked_at IS NULL',
-        [job.submittedById, job.organisationId],
-      );
-      if (!delegation) {
+    try {
+      const { caller, actingFor } = await resolveCaller(this.db.sql, {
+        clientId: job.clientId,
+        organisationId: job.submittedById,
+        scopes: job.scopes,
+        onBehalfOf: job.organisationId === job.submittedById ? undefined : job.organisationId,
+        requestId: job.requestId,
+      });
+      return { caller, org: actingFor };
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      if (error.type === 'unauthorised') {
         throw new JobProblem(
-          'forbidden',
-          'The organisation the import is for no longer delegates to this vendor; nothing more is written.',
+          'unauthorised',
+          'The client that submitted the import has been revoked; nothing more is written.',
         );
       }
+      throw new JobProblem(
+        'forbidden',
+        'The organisation the import is for no longer delegates to this vendor; nothing more is written.',
+      );
     }
-    const [org] = await this.db.sql<ActingOrganisation>(
-      'SELECT id::text, kind, la_code AS "laCode", name FROM organisation WHERE id = $1::uuid',
-      [job.organisationId],
-    );
-    const caller: Caller = {
-      clientId: job.clientId,
-      organisationId: job.submittedById,
-      organisationKind: client.kind,
-      actingForId: job.organisationId,
-      actingForKind: org!.kind as OrganisationKind,
-      scopes: new Set(job.scopes),
-      requestId: job.requestId,
-    };
-    return { caller, org: org! };
   }
 }
 
@@ -464,4 +812,44 @@ function isConflict(error: unknown): boolean {
   if (error instanceof ConcurrentChange) return true;
   const text = `${(error as { code?: string })?.code ?? ''} ${JSON.stringify((error as { meta?: unknown })?.meta ?? {})} ${(error as Error)?.message ?? ''}`;
   return /\b(P2002|P2034|23505|40001|40P01)\b/.test(text);
+}
+
+const CRASHED_WORKER = {
+  rule: 'line-crashed-worker',
+  message:
+    'The import stopped (the process running it ended) while this line was being processed, so it was skipped rather than risk stopping the import again. Nothing of it was written; if it is a good record, send it again.',
+};
+const DATABASE_REFUSED = {
+  rule: 'database-refused',
+  message:
+    'The database refused to store this line (text it cannot hold, say); nothing of it was written. Correct it and send it again.',
+};
+const UNPROCESSABLE = {
+  rule: 'line-unprocessable',
+  message: 'The line could not be processed; nothing of it was written. Check it and send it again.',
+};
+
+/** A line that failed as a whole, for a reason the line's content did not say. */
+function lineFailed(line: number, why: { rule: string; message: string }): BlockResult {
+  return {
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 1,
+    errors: [{ line, pointer: '', rule: why.rule, message: why.message }],
+  };
+}
+
+function isBlockResult(value: unknown): value is BlockResult {
+  return typeof value === 'object' && value !== null && 'errors' in value && 'failed' in value;
+}
+
+/** The SQLSTATE of an error the database raised, however the driver wrapped it. */
+function sqlStateOf(error: unknown): string | undefined {
+  const e = error as { code?: unknown; meta?: { code?: unknown }; cause?: { code?: unknown } } | undefined;
+  for (const code of [e?.meta?.code, e?.cause?.code, e?.code]) {
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('P')) return code;
+  }
+  const text = `${JSON.stringify(e?.meta ?? {})} ${(error as Error)?.message ?? ''}`;
+  return /\b(?:SQLSTATE|[Cc]ode)\W+([0-9A-Z]{5})\b/.exec(text)?.[1];
 }
