@@ -125,6 +125,30 @@ const API_RULES: Record<string, { where: string; what: string }> = {
     what: 'A learner line’s identifiers belong to more than one learner you can see: send it with the `id` of the one to replace.',
   },
   type: { where: 'any body', what: 'The body is a JSON object (a patch: a non-empty one).' },
+  'line-too-long': {
+    where: 'bulk import lines',
+    what: 'A line is at most 1 MiB (`CELR_BULK_MAX_LINE_BYTES`). A longer one is never read whole: it fails, and the rest of the file is imported.',
+  },
+  'json-depth': {
+    where: 'bulk import lines',
+    what: 'A line nests arrays and objects at most 64 deep; a deeper one fails before it is parsed.',
+  },
+  'text-characters': {
+    where: 'bulk import lines',
+    what: 'A line holds no NUL character (no JSON text holds a raw one, and the database stores no `\\u0000`) and no lone surrogate.',
+  },
+  'database-refused': {
+    where: 'bulk import lines',
+    what: 'The database refused to store the line although it passed validation. The line’s block was written again a line at a time, so only this line failed.',
+  },
+  'line-unprocessable': {
+    where: 'bulk import lines',
+    what: 'Processing the line failed in a way no rule foresaw; only this line failed. Check it, and tell the operator if it looks right.',
+  },
+  'line-crashed-worker': {
+    where: 'bulk import lines',
+    what: 'The process running the import ended while it had this line in hand (reading it, or writing it a second time). The line is skipped so it cannot stop the import again; nothing of it was written. If it is a good record, send it again.',
+  },
 };
 
 export interface Rule {
