@@ -72,7 +72,7 @@ interface Job {
   blockInHand: number | null;
   resumeLine: number | null;
   lineInHand: number | null;
-  lineStage: 'read' | 'write' | 'retry' | null;
+  lineStage: 'read' | 'write' | 'retry' | 'block-read' | null;
 }
 
 interface Totals {
@@ -120,6 +120,8 @@ class JobProblem extends Error {
 export class BulkImportWorker {
   readonly settings: BulkWorkerSettings;
   private readonly loop: PollingLoop<number>;
+  /** A line of the job in hand that killed a worker while its block was read whole: it fails unread. */
+  private skip: number | undefined;
 
   constructor(
     private readonly db: Database,
@@ -184,6 +186,7 @@ export class BulkImportWorker {
   }
 
   private async run(job: Job) {
+    this.skip = undefined;
     try {
       // A per-record line that was in hand when a worker died is settled first: that is progress.
       if (job.mode !== 'all-or-nothing' && job.lineInHand !== null) await this.settleLineInHand(job);
@@ -231,6 +234,14 @@ export class BulkImportWorker {
    */
   private async settleLineInHand(job: Job) {
     const line = job.lineInHand!;
+    if (job.lineStage === 'block-read') {
+      // Died reading a large line of a block as a whole: its block goes line by line (it is in
+      // hand), and this line fails there without being read again.
+      job.lineInHand = null;
+      job.lineStage = null;
+      this.skip = line;
+      return;
+    }
     if (job.lineStage === 'write') {
       job.lineStage = 'retry';
       return;
@@ -254,7 +265,7 @@ export class BulkImportWorker {
       const lines = await this.block(job.id, seq);
       if (!lines) return undefined;
       await this.faults.beforeRead?.(lines);
-      return { lines, block: this.read(lines, job.defaultKind, caller) };
+      return { lines, block: await this.readMarkingLarge(job, lines, caller) };
     };
     // On PostgreSQL the next block is read and checked while the database writes this one; PGlite's
     // single session is the transaction's until it ends.
@@ -329,6 +340,8 @@ export class BulkImportWorker {
         // The database refused the block: nothing of it stands. Line by line, each good line lands
         // and each bad one is reported.
         this.onError(error);
+        // The next block's read marks its large lines; it ends before this block's lines are marked.
+        await next?.catch(() => {});
         await this.writeLineByLine(job, seq, lines, caller, org, stored);
         continue;
       }
@@ -370,12 +383,15 @@ export class BulkImportWorker {
       const next = following ? { line: following.line, stage: stageOf(following.line) } : undefined;
       let block: ReadBlock | undefined;
       let outcome: BlockResult | undefined;
-      try {
-        await this.faults.beforeRead?.([source]);
-        block = this.read([source], job.defaultKind, caller);
-      } catch (error) {
-        this.onError(error);
-        outcome = lineFailed(source.line, UNPROCESSABLE);
+      if (this.skip === source.line) outcome = lineFailed(source.line, CRASHED_WORKER);
+      else {
+        try {
+          await this.faults.beforeRead?.([source]);
+          block = this.read([source], job.defaultKind, caller);
+        } catch (error) {
+          this.onError(error);
+          outcome = lineFailed(source.line, UNPROCESSABLE);
+        }
       }
       if (block) {
         if (stage !== 'retry') await this.markLine(job, source.line, 'write');
@@ -478,7 +494,7 @@ export class BulkImportWorker {
   }
 
   /** Records, committed, the line in hand and how far its processing got. */
-  private async markLine(job: Job, line: number, stage: 'read' | 'write' | 'retry') {
+  private async markLine(job: Job, line: number, stage: 'read' | 'write' | 'retry' | 'block-read') {
     const n = await this.db.sql<{ id: string }>(
       `UPDATE bulk_import SET line_in_hand = $3, line_stage = $4,
               locked_until = clock_timestamp() + ($5::int * interval '1 millisecond')
@@ -486,6 +502,36 @@ export class BulkImportWorker {
       [job.id, job.lease, line, stage, this.settings.leaseMs],
     );
     if (n.length !== 1) throw new LeaseLost();
+  }
+
+  /**
+   * Reads a block as a whole, except its large lines (the only ones that could exhaust the process
+   * while they are parsed and checked): each is read alone, recorded as in hand first, so that a
+   * worker that dies reading it is known to have, and the next claim fails that line unread.
+   */
+  private async readMarkingLarge(job: Job, lines: SourceLine[], caller: Caller): Promise<ReadBlock> {
+    const large = lines.filter((l) => l.text.length > LARGE_LINE);
+    if (!large.length) return this.read(lines, job.defaultKind, caller);
+    const block = this.read(
+      lines.filter((l) => l.text.length <= LARGE_LINE),
+      job.defaultKind,
+      caller,
+    );
+    for (const source of large) {
+      await this.markLine(job, source.line, 'block-read');
+      await this.faults.beforeRead?.([source]);
+      const one = this.read([source], job.defaultKind, caller);
+      block.errors.push(...one.errors);
+      for (const [kind, parsed] of one.byKind) block.byKind.get(kind)!.push(...parsed);
+    }
+    await this.db.sql(
+      `UPDATE bulk_import SET line_in_hand = NULL, line_stage = NULL
+       WHERE id = $1::uuid AND lease = $2::uuid AND line_stage = 'block-read'`,
+      [job.id, job.lease],
+    );
+    for (const parsed of block.byKind.values()) parsed.sort((a, b) => a.line - b.line);
+    block.errors.sort((a, b) => a.line - b.line);
+    return block;
   }
 
   /** Reads and checks lines, after refusing those too long, too deep or holding a NUL byte. */
@@ -813,6 +859,9 @@ function isConflict(error: unknown): boolean {
   const text = `${(error as { code?: string })?.code ?? ''} ${JSON.stringify((error as { meta?: unknown })?.meta ?? {})} ${(error as Error)?.message ?? ''}`;
   return /\b(P2002|P2034|23505|40001|40P01)\b/.test(text);
 }
+
+/** Lines longer than this (in UTF-16 units) are read alone, recorded as in hand, even in a block. */
+const LARGE_LINE = 64 * 1024;
 
 const CRASHED_WORKER = {
   rule: 'line-crashed-worker',
