@@ -8,6 +8,8 @@ import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { SCOPES } from './auth/caller.js';
 import { registerTokenRoute } from './auth/token-route.js';
+import { KeyStore } from './auth/keys.js';
+import { registerKeyRoutes } from './auth/keys-routes.js';
 import { TokenIssuer } from './auth/tokens.js';
 import { BulkImports } from './bulk/import-jobs.js';
 import { BulkImportWorker, type BulkWorkerSettings } from './bulk/import-worker.js';
@@ -33,6 +35,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Sends webhook deliveries; created with the app, started by the server (main.ts), stopped on close. */
     webhooks: WebhookWorker | undefined;
+    /** The signing keys of the deployment: access tokens and bundles (src/auth/keys.ts). */
+    signingKeys: KeyStore;
     /** Runs queued bulk imports; created with the app, started by the server (main.ts), stopped on close. */
     bulkImports: BulkImportWorker | undefined;
   }
@@ -142,7 +146,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           oauth2: {
             type: 'oauth2',
             description:
-              'OAuth 2.0 client credentials (RFC 6749 section 4.4). The access token is a short-lived JWT (15 minutes by default), signed with HS256, with typ `at+jwt`, issuer, audience, expiry and a unique id, as RFC8725 (JWT best current practices) and RFC 9068 recommend. Client credentials get no refresh token (RFC 6749 section 4.4.3): ask for a new access token instead.',
+              'OAuth 2.0 client credentials (RFC 6749 section 4.4). The access token is a short-lived JWT (15 minutes by default), signed with ES256 by a key the JWKS at `/.well-known/jwks.json` publishes (named by `kid`; keys rotate with overlap), with typ `at+jwt`, issuer, audience, expiry and a unique id, as RFC8725 (JWT best current practices) and RFC 9068 recommend. Client credentials get no refresh token (RFC 6749 section 4.4.3): ask for a new access token instead.',
             flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { ...SCOPES } } },
           },
         },
@@ -159,9 +163,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const db = options.db;
   const prisma = db?.prisma;
   // Without a database (the OpenAPI emitter) routes are registered for their schemas only.
-  const tokens = prisma
-    ? await TokenIssuer.load(prisma, config.tokens, config.tokenSecret)
-    : (undefined as unknown as TokenIssuer);
+  // Keys are read from the database when first needed, so the app builds while it is unreachable.
+  const signingKeys = new KeyStore(prisma as never, {
+    ...config.keys,
+    tokenTtlSeconds: config.tokens.ttlSeconds,
+  });
+  app.decorate('signingKeys', signingKeys);
+  const tokens = new TokenIssuer(signingKeys, config.tokens);
   registerAuthentication(app, prisma as never, db?.sql as never, tokens);
   registerTokenRoute(app, prisma as never, tokens);
   registerHealthRoutes(app, db);
@@ -179,6 +187,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     new TransferService(prisma as never, audit, { overdueHours: config.transferOverdueHours }),
   );
   registerAdminRoutes(app, prisma as never);
+  registerKeyRoutes(app, prisma as never, signingKeys);
 
   // The worker runs off the request path; it is built here so the app owns its lifecycle.
   const webhooks = db

@@ -11,8 +11,10 @@ export interface AppConfig {
   dataDir: string;
   bodyLimitBytes: number;
   tokens: TokenSettings;
-  /** Shared signing secret for access tokens; by default one is created in the database. */
-  tokenSecret?: string;
+  /** Signing keys (src/auth/keys.ts): kept in the database, private keys encrypted when a key is set. */
+  keys: { encryptionKey?: string; bundleKeyOverlapDays: number; refreshMs: number };
+  /** Senders (`<scheme>:<code>`, e.g. `la-code:990`) whose unsigned bundles may be imported. */
+  allowUnsignedBundlesFrom: string[];
   /** Load the demo organisations, clients and learners into an empty database. */
   demo: boolean;
   /** Origins allowed to call the API from a browser (CORS). */
@@ -43,7 +45,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
       audience: env.CELR_TOKEN_AUDIENCE ?? 'celr-api',
       ttlSeconds: Number(env.CELR_TOKEN_TTL_SECONDS ?? 900),
     },
-    tokenSecret: env.CELR_TOKEN_SECRET || undefined,
+    keys: {
+      encryptionKey: env.CELR_KEY_ENCRYPTION_KEY || undefined,
+      bundleKeyOverlapDays: Number(env.CELR_BUNDLE_KEY_OVERLAP_DAYS ?? 90),
+      refreshMs: Number(env.CELR_KEY_REFRESH_MS ?? 30_000),
+    },
+    allowUnsignedBundlesFrom: (env.CELR_ALLOW_UNSIGNED_BUNDLES_FROM ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     demo: env.CELR_DEMO !== 'false',
     corsOrigins: (env.CELR_CORS_ORIGINS ?? '')
       .split(',')

@@ -14,7 +14,6 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}) {
   await db.migrate();
   const config: AppConfig = {
     ...configFromEnv({}),
-    tokenSecret: 'test-secret-of-at-least-32-bytes-long!',
     ...overrides,
   };
   const app = await buildApp({ db, config });

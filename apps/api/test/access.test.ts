@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { englandLearner, englandMeeting, englandPlan, englandTransition, recordLine } from '@celr/schema';
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/auth/policy.js';
 import { OPENAPI_PATH } from '../src/openapi.js';
@@ -336,16 +336,19 @@ describe('tokens', () => {
   const learnerUrl = () => `/v1/learners/${ids.learner}`;
   const withToken = (token: string) =>
     api.app.inject({ method: 'GET', url: learnerUrl(), headers: { authorization: `Bearer ${token}` } });
-  const sign = async (claims: { aud?: string; exp?: number; secret?: string; scope?: string }) => {
+  const sign = async (claims: { aud?: string; exp?: number; forged?: boolean; scope?: string }) => {
     const { clientId } = await api.client('northbridge');
+    const signer = await api.app.signingKeys.signer('token');
+    // A forged token names the real key but is signed with another one.
+    const key = claims.forged ? (await generateKeyPair('ES256')).privateKey : signer.key;
     return new SignJWT({ org: api.orgs.northbridge.id, scope: claims.scope ?? 'learners:read' })
-      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setProtectedHeader({ alg: 'ES256', kid: signer.kid, typ: 'at+jwt' })
       .setSubject(clientId)
       .setIssuer(api.config.tokens.issuer)
       .setAudience(claims.aud ?? api.config.tokens.audience)
       .setIssuedAt()
       .setExpirationTime(claims.exp ?? Math.floor(Date.now() / 1000) + 60)
-      .sign(new TextEncoder().encode(claims.secret ?? api.config.tokenSecret));
+      .sign(key);
   };
 
   it('accepts a well-formed token (the control for the cases below)', async () => {
@@ -358,7 +361,7 @@ describe('tokens', () => {
     const expired = await withToken(await sign({ exp: Math.floor(Date.now() / 1000) - 10 }));
     expect(expired.statusCode).toBe(401);
     expect(expired.json().detail).toMatch(/expired/);
-    expect((await withToken(await sign({ secret: 'an-attacker-secret-32-bytes-long!!!' }))).statusCode).toBe(
+    expect((await withToken(await sign({ forged: true }))).statusCode).toBe(
       401,
     );
     const audience = await withToken(await sign({ aud: 'another-api' }));

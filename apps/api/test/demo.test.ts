@@ -27,7 +27,7 @@ beforeAll(async () => {
   await db.migrate();
   app = await buildApp({
     db,
-    config: { ...configFromEnv({}), tokenSecret: 'test-secret-of-at-least-32-bytes-long!' },
+    config: configFromEnv({}),
   });
   await app.ready();
   const started = performance.now();

@@ -86,19 +86,20 @@ describe('when the database is away', () => {
     const { buildApp } = await import('../src/app.js');
     const { configFromEnv } = await import('../src/config.js');
     const { openDatabase } = await import('../src/db/database.js');
-    const { SignJWT } = await import('jose');
+    const { generateKeyPair, SignJWT } = await import('jose');
     // Nothing listens on port 9: every connection is refused.
     const db = await openDatabase({ url: 'postgresql://postgres@127.0.0.1:9/none', poolSize: 1 });
-    const config = { ...configFromEnv({}), tokenSecret: 'outage-test-secret-of-32-bytes!!!' };
+    const config = configFromEnv({});
     const app = await buildApp({ db, config });
     try {
       const token = await new SignJWT({ org: '01a20d20-9b05-70cd-bb35-f93a1a9359b0', scope: 'learners:read' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+        // A well-formed ES256 token: checking its key needs the database, which is down.
+        .setProtectedHeader({ alg: 'ES256', kid: 'some-key', typ: 'at+jwt' })
         .setSubject('some-client')
         .setIssuer(config.tokens.issuer)
         .setAudience(config.tokens.audience)
         .setExpirationTime('1m')
-        .sign(new TextEncoder().encode(config.tokenSecret));
+        .sign((await generateKeyPair('ES256')).privateKey);
       const res = await app.inject({
         method: 'GET',
         url: '/v1/learners',

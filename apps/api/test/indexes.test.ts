@@ -31,7 +31,7 @@ beforeAll(async () => {
   );
   app = await buildApp({
     db,
-    config: { ...configFromEnv({}), tokenSecret: 'index-test-secret-32-bytes-long!!' },
+    config: configFromEnv({}),
   });
   const la = await createOrganisation(db.prisma, {
     kind: 'local-authority',

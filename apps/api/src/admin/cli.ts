@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { OrganisationKind, Scope } from '../auth/caller.js';
+import { DEFAULT_KEY_SETTINGS, publishedKeys, rotateKey } from '../auth/keys.js';
 import { configFromEnv } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { createClient, createOrganisation, revokeClient, rotateSecret } from './organisations.js';
@@ -26,6 +27,9 @@ Commands:
   rotate-secret       --client <client id>      prints the new secret; the old one stops working
   revoke-client       --client <client id>      its tokens stop working at once
   delegate            --vendor <id> --organisation <id>   lets a vendor act for an organisation
+  list-keys           the published signing keys (kid, use, organisation, created, retired)
+  rotate-key          --use token|bundle [--organisation <id>]   a new key signs from now on; the
+                      previous one is honoured until what it signed expires (see docs: security)
 
 Example: the first operator client of a new deployment
   celr-admin create-organisation --kind operator --name "Platform operator"
@@ -45,6 +49,7 @@ const { positionals, values } = parseArgs({
     scope: { type: 'string', multiple: true },
     client: { type: 'string' },
     vendor: { type: 'string' },
+    use: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -119,6 +124,27 @@ try {
         update: { revokedAt: null },
       });
       console.log(`vendor ${vendorId} may now act for ${organisationId}`);
+      break;
+    }
+    case 'list-keys':
+      for (const k of await publishedKeys(prisma))
+        console.log(
+          `${k.kid}  ${k.use.padEnd(6)} ${k.organisationId ?? 'deployment'.padEnd(36)}  created ${k.createdAt.toISOString()}${k.retiredAt ? `  retired ${k.retiredAt.toISOString()}, published until ${k.publishUntil?.toISOString()}` : '  (signing)'}`,
+        );
+      break;
+    case 'rotate-key': {
+      const use = required('use');
+      if (use !== 'token' && use !== 'bundle') throw new Error('--use is token or bundle.');
+      if (use === 'bundle' && !values.organisation)
+        throw new Error('--organisation is required for a bundle key.');
+      const key = await rotateKey(prisma, use, use === 'bundle' ? values.organisation! : null, {
+        ...DEFAULT_KEY_SETTINGS,
+        ...config.keys,
+        tokenTtlSeconds: config.tokens.ttlSeconds,
+      });
+      console.log(
+        `new ${use} key ${key.kid}; running API processes sign with it within ${config.keys.refreshMs / 1000} s`,
+      );
       break;
     }
     default:

@@ -36,6 +36,7 @@ const recordOperations = (
 
 export const OPERATIONS: Record<string, OperationAccess> = {
   requestToken: { public: true, who: 'Any API client, with its client id and secret.' },
+  getJwks: { public: true, who: 'Anyone (public keys only).' },
   live: { public: true, who: 'Anyone (no data).' },
   ready: { public: true, who: 'Anyone (no data).' },
   ...recordOperations(
@@ -135,6 +136,11 @@ export const OPERATIONS: Record<string, OperationAccess> = {
   createApiClient: { scope: 'admin', who: 'The platform operator.' },
   rotateClientSecret: { scope: 'admin', who: 'The platform operator.' },
   revokeApiClient: { scope: 'admin', who: 'The platform operator.' },
+  listSigningKeys: { scope: 'admin', who: 'The platform operator.' },
+  rotateSigningKey: { scope: 'admin', who: 'The platform operator.' },
+  registerBundleSender: { scope: 'admin', who: 'The platform operator.' },
+  listBundleSenders: { scope: 'admin', who: 'The platform operator.' },
+  removeBundleSender: { scope: 'admin', who: 'The platform operator.' },
   createDelegation: {
     scope: 'admin',
     who: 'The platform operator, when an organisation asks for a vendor to act for it.',

@@ -29,3 +29,10 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
 
 export const newSecret = () => randomBytes(32).toString('base64url');
 export const newClientId = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+let dummy: Promise<string> | undefined;
+/**
+ * A hash of a random secret nobody knows, with the same parameters as real ones: checked against
+ * when the client id is unknown, so an unknown id costs the same scrypt work as a wrong secret.
+ */
+export const dummySecretHash = () => (dummy ??= hashSecret(newSecret()));

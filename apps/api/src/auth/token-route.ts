@@ -4,7 +4,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { SCOPES } from './caller.js';
-import { verifySecret } from './secrets.js';
+import { dummySecretHash, verifySecret } from './secrets.js';
 import type { TokenIssuer } from './tokens.js';
 
 const TokenRequest = Type.Object(
@@ -53,6 +53,8 @@ const oauthError = (status: 'invalid_client' | 'invalid_scope' | 'invalid_reques
   });
 
 export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, tokens: TokenIssuer) {
+  // Hashed once, ahead of the first request, so the first unknown id is not slower than later ones.
+  if (prisma) void dummySecretHash();
   app.post(
     '/oauth/token',
     {
@@ -105,8 +107,10 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
           'Send client_id and client_secret, in the body or with HTTP Basic.',
         );
       const client = await prisma.apiClient.findUnique({ where: { clientId } });
-      // The same answer for an unknown client and a wrong secret, so client ids cannot be probed.
-      if (!client || client.revokedAt || !(await verifySecret(secret, client.secretHash))) {
+      // The same answer, after the same scrypt work, for an unknown client, a revoked one and a wrong
+      // secret, so client ids can be found neither by the answer nor by its timing.
+      const matches = await verifySecret(secret, client?.secretHash ?? (await dummySecretHash()));
+      if (!client || client.revokedAt || !matches) {
         throw oauthError('invalid_client', 'Unknown client, wrong secret, or revoked client.');
       }
       const asked = body.scope?.split(' ').filter(Boolean) ?? client.scopes;

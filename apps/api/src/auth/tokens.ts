@@ -1,7 +1,7 @@
-import { createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
+import { KEY_ALG, type KeyStore } from './keys.js';
 
 export interface TokenSettings {
   issuer: string;
@@ -17,46 +17,49 @@ export interface AccessClaims {
 }
 
 /**
- * Signs and verifies access tokens (JWT, HS256). The key is shared by every API process through
- * the database (or given in CELR_TOKEN_SECRET), so a token from one process is good at all.
+ * Signs and verifies access tokens: JWTs signed with ES256 by the current token key of the
+ * deployment (kid in the header). Keys live in the database (src/auth/keys.ts), so every API
+ * process signs with the same key and accepts what any of them signed; after a rotation, tokens
+ * signed with the previous key are accepted until they expire. Only ES256 is accepted: a token
+ * with another alg (HS256 from the old shared secret, `none`) is refused before any key is looked up.
  */
 export class TokenIssuer {
-  private constructor(
-    private readonly key: KeyObject,
-    private readonly kid: string,
+  constructor(
+    private readonly keys: KeyStore,
     readonly settings: TokenSettings,
   ) {}
 
-  static async load(prisma: PrismaClient, settings: TokenSettings, secret?: string): Promise<TokenIssuer> {
-    if (secret) return new TokenIssuer(createSecretKey(Buffer.from(secret)), 'env', settings);
-    // The first process to start creates the key; the others read it. skipDuplicates keeps the race harmless.
-    await prisma.signingKey.createMany({
-      data: [{ kid: 'primary', secret: randomBytes(32).toString('base64url') }],
-      skipDuplicates: true,
-    });
-    const row = await prisma.signingKey.findUniqueOrThrow({ where: { kid: 'primary' } });
-    return new TokenIssuer(createSecretKey(Buffer.from(row.secret, 'base64url')), row.kid, settings);
-  }
-
   async issue(claims: AccessClaims): Promise<{ token: string; expiresIn: number }> {
+    const signer = await this.keys.signer('token');
     const token = await new SignJWT({ org: claims.organisationId, scope: claims.scopes.join(' ') })
-      .setProtectedHeader({ alg: 'HS256', kid: this.kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: KEY_ALG, kid: signer.kid, typ: 'at+jwt' })
       .setSubject(claims.clientId)
       .setIssuer(this.settings.issuer)
       .setAudience(this.settings.audience)
       .setIssuedAt()
       .setJti(randomBytes(12).toString('base64url'))
       .setExpirationTime(`${this.settings.ttlSeconds}s`)
-      .sign(this.key);
+      .sign(signer.key);
     return { token, expiresIn: this.settings.ttlSeconds };
+  }
+
+  private async keyFor(kid: string | undefined) {
+    let key: Awaited<ReturnType<KeyStore['verificationKey']>>;
+    try {
+      key = typeof kid === 'string' ? await this.keys.verificationKey(kid, 'token') : undefined;
+    } catch (error) {
+      throw new KeyLookupFailed(error);
+    }
+    if (!key) throw new UnknownKey();
+    return key;
   }
 
   async verify(token: string): Promise<AccessClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
-        algorithms: ['HS256'],
+        algorithms: [KEY_ALG],
         typ: 'at+jwt',
       });
       if (
@@ -72,15 +75,26 @@ export class TokenIssuer {
         scopes: payload.scope.split(' ').filter(Boolean),
       };
     } catch (error) {
+      // A database that cannot be reached is an outage (503), not a bad token.
+      if (error instanceof KeyLookupFailed) throw error.cause;
       const detail =
         error instanceof joseErrors.JWTExpired
           ? 'The access token has expired; request a new one from /oauth/token.'
           : error instanceof joseErrors.JWTClaimValidationFailed
             ? `The access token is not for this API (${error.claim} claim).`
-            : 'The access token is not valid.';
+            : error instanceof UnknownKey
+              ? 'The access token was signed with a key this API does not hold (or no longer accepts).'
+              : 'The access token is not valid.';
       throw new ProblemError('unauthorised', detail, {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
       });
     }
+  }
+}
+
+class UnknownKey extends Error {}
+class KeyLookupFailed extends Error {
+  constructor(override readonly cause: unknown) {
+    super('The signing keys could not be read.');
   }
 }

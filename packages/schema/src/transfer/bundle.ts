@@ -56,13 +56,20 @@ export const BundleContent = Type.Object(
   },
 );
 
+export const BundleSignature = Type.String({
+  pattern: '^[A-Za-z0-9_-]+\\.\\.[A-Za-z0-9_-]+$',
+  maxLength: 2000,
+  description:
+    "A detached JWS (RFC 7515, compact form with the payload left out) over the manifest in RFC 8785 canonical JSON, signed with ES256 by a key of the sending organisation; the header names the key (`kid`). The manifest carries the content's digest, so the signature covers the content too. Verify it against the sender's JWKS (`verifyBundle`).",
+});
+
 export const TransferBundle = Type.Object(
-  { manifest: BundleManifest, content: BundleContent },
+  { manifest: BundleManifest, content: BundleContent, signature: Type.Optional(BundleSignature) },
   {
     additionalProperties: false,
     title: 'TransferBundle',
     description:
-      "A learner's education record as it moves between organisations: a manifest and the learner with their plans, meetings and transitions. Validates offline; its digest proves the content is what was sent.",
+      "A learner's education record as it moves between organisations: a manifest and the learner with their plans, meetings and transitions. Validates offline; its digest proves the content is what was sent, and its signature who sent it.",
   },
 );
 export type TransferBundle = Static<typeof TransferBundle>;

@@ -2,3 +2,4 @@ export * from './bundle.js';
 export * from './convert.js';
 export { CROSSWALK } from './crosswalk.js';
 export * from './validate-bundle.js';
+export * from './signature.js';

@@ -1,7 +1,7 @@
 import type { TSchema } from 'typebox';
 import { pointerOf, type ValidationIssue } from '../validation/issue.js';
 import { checkSchema, validate } from '../validation/validate.js';
-import { BundleManifest, bundleDigest, type TransferBundle } from './bundle.js';
+import { BundleManifest, BundleSignature, bundleDigest, type TransferBundle } from './bundle.js';
 
 const LISTS = [
   ['plans', 'plan', 1000],
@@ -26,7 +26,7 @@ export function validateBundle(value: unknown, options: { today?: string } = {})
     ];
   const issues: ValidationIssue[] = [];
   for (const key of Object.keys(value)) {
-    if (key !== 'manifest' && key !== 'content')
+    if (key !== 'manifest' && key !== 'content' && key !== 'signature')
       issues.push({
         pointer: pointerOf(key),
         rule: 'unknown-property',
@@ -36,6 +36,8 @@ export function validateBundle(value: unknown, options: { today?: string } = {})
   if (!isObject(value.manifest))
     issues.push({ pointer: '/manifest', rule: 'required', message: "'manifest' is required." });
   else issues.push(...prefixed('/manifest', checkSchema(BundleManifest as TSchema, value.manifest)));
+  if (value.signature !== undefined)
+    issues.push(...prefixed('/signature', checkSchema(BundleSignature as TSchema, value.signature)));
   const content = value.content;
   if (!isObject(content)) {
     issues.push({ pointer: '/content', rule: 'required', message: "'content' is required." });

@@ -794,6 +794,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public signing keys (JWKS)
+         * @description The keys that verify this deployment's access tokens and the bundles its organisations send. A receiving deployment registers the bundle keys of a sender with `registerBundleSender`; `celr validate --jwks` checks a bundle offline against it. Cacheable for five minutes; after a rotation the previous key stays listed until what it signed has expired.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List signing keys
+         * @description The published keys: the one signing now and retired ones still honoured. No private key.
+         */
+        get: operations["listSigningKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a signing key
+         * @description A new key signs from now on (every API process takes it up within CELR_KEY_REFRESH_MS); the previous key is retired but stays in the JWKS, and is accepted, until what it signed has expired (token keys: the token lifetime; bundle keys: CELR_BUNDLE_KEY_OVERLAP_DAYS). For `bundle`, name the organisation; receiving deployments must register the new key.
+         */
+        post: operations["rotateSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/bundle-senders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List trusted bundle sender keys */
+        get: operations["listBundleSenders"];
+        put?: never;
+        /**
+         * Trust a sending organisation's bundle keys
+         * @description Registers the public keys another deployment's organisation signs bundles with (from its `/.well-known/jwks.json`), so `importBundle` accepts bundles that organisation signed. Keys marked for another organisation or for tokens are left out; a key with a private member is refused. Registering a key again changes nothing.
+         */
+        post: operations["registerBundleSender"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/bundle-senders/{scheme}/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Stop trusting a sender's bundle keys
+         * @description Removes every registered key of the sender, or only the one `kid` names.
+         */
+        delete: operations["removeBundleSender"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhook-subscriptions": {
         parameters: {
             query?: never;
@@ -4606,7 +4707,7 @@ export interface components {
         };
         /**
          * TransferBundle
-         * @description A learner's education record as it moves between organisations: a manifest and the learner with their plans, meetings and transitions. Validates offline; its digest proves the content is what was sent.
+         * @description A learner's education record as it moves between organisations: a manifest and the learner with their plans, meetings and transitions. Validates offline; its digest proves the content is what was sent, and its signature who sent it.
          */
         TransferBundle: {
             manifest: components["schemas"]["BundleManifest"];
@@ -15968,7 +16069,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A learner's education record as it moves between organisations: a manifest and the learner with their plans, meetings and transitions. Validates offline; its digest proves the content is what was sent. */
+            /** @description A learner's education record as it moves between organisations: a manifest and the learner with their plans, meetings and transitions. Validates offline; its digest proves the content is what was sent, and its signature who sent it. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -18849,6 +18950,1020 @@ export interface operations {
                      *       "status": 429,
                      *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
                      *       "instance": "/v1/admin/delegations",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The public keys of this deployment (RFC 7517 JWK Set): the keys that sign access tokens and the keys each organisation signs bundles with, including retired keys until what they signed has expired. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            /** @enum {string} */
+                            kty: "EC";
+                            /** @enum {string} */
+                            crv: "P-256";
+                            x: string;
+                            y: string;
+                            /** @description RFC 7638 thumbprint of the key. */
+                            kid: string;
+                            /** @enum {string} */
+                            alg: "ES256";
+                            /** @enum {string} */
+                            use: "sig";
+                            /**
+                             * @description What the key signs: access tokens, or transfer bundles.
+                             * @enum {string}
+                             */
+                            "x-celr-use": "token" | "bundle";
+                            /** @description For a bundle key: the organisation it signs for, as `<scheme>:<code>` (e.g. `la-code:990`). */
+                            "x-celr-sender"?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/.well-known/jwks.json",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSigningKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            kid: string;
+                            /** @enum {string} */
+                            use: "token" | "bundle";
+                            /** @description The organisation a bundle key signs for. */
+                            organisationId: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description When a newer key took over; null for the key that signs now. */
+                            retiredAt: string | null;
+                            /** @description A retired key is published and accepted until then. */
+                            publishUntil: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/admin/keys",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/admin/keys",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/keys",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    use: "token" | "bundle";
+                    /**
+                     * Format: uuid
+                     * @description For a bundle key: whose.
+                     */
+                    organisationId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Done. */
+            201: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kid: string;
+                        /** @enum {string} */
+                        use: "token" | "bundle";
+                        /** @description The organisation a bundle key signs for. */
+                        organisationId: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description When a newer key took over; null for the key that signs now. */
+                        retiredAt: string | null;
+                        /** @description A retired key is published and accepted until then. */
+                        publishUntil: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unsupported-media-type",
+                     *       "title": "The Content-Type is not supported",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Media Type: application/xml",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not valid; `errors` lists each field */
+            422: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBundleSenders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            sender: {
+                                /**
+                                 * @description How `code` names the sending organisation (as in bundle manifests).
+                                 * @enum {string}
+                                 */
+                                scheme: "la-code" | "council-code" | "urn" | "seed-code" | "celr-vendor";
+                                code: string;
+                            };
+                            kid: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerBundleSender: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sender: {
+                        /**
+                         * @description How `code` names the sending organisation (as in bundle manifests).
+                         * @enum {string}
+                         */
+                        scheme: "la-code" | "council-code" | "urn" | "seed-code" | "celr-vendor";
+                        code: string;
+                    };
+                    /** @description The sender's JWK Set (its deployment's `/.well-known/jwks.json`). Keys that say they sign for another organisation, or sign tokens, are left out. */
+                    jwks: {
+                        keys: {
+                            [key: string]: unknown;
+                        }[];
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Done. */
+            201: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            sender: {
+                                /**
+                                 * @description How `code` names the sending organisation (as in bundle manifests).
+                                 * @enum {string}
+                                 */
+                                scheme: "la-code" | "council-code" | "urn" | "seed-code" | "celr-vendor";
+                                code: string;
+                            };
+                            kid: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unsupported-media-type",
+                     *       "title": "The Content-Type is not supported",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Media Type: application/xml",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not valid; `errors` lists each field */
+            422: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeBundleSender: {
+        parameters: {
+            query?: {
+                kid?: string;
+            };
+            header?: never;
+            path: {
+                /** @description How `code` names the sending organisation (as in bundle manifests). */
+                scheme: "la-code" | "council-code" | "urn" | "seed-code" | "celr-vendor";
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
                      */
