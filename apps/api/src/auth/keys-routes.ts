@@ -5,7 +5,7 @@ import { calculateJwkThumbprint, importJWK, type JWK } from 'jose';
 import Type from 'typebox';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { notFound, ProblemError } from '../http/problem.js';
-import { problemResponses } from '../records/routes.js';
+import { problemResponses } from '../http/problem-responses.js';
 import { refOf } from '../transfers/organisation-ref.js';
 import { jwksEntry, KEY_ALG, type KeyStore, type PublishedKey, publicOnly } from './keys.js';
 
