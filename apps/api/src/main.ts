@@ -1,10 +1,11 @@
 /**
  * Starts the CELR API: `npm start` from the repository root runs this after the build.
- * Embedded PGlite in ./.data unless DATABASE_URL names a PostgreSQL database.
+ * DATABASE_URL names a PostgreSQL database; without it an embedded PostgreSQL server runs from the
+ * npm package's binaries, its data in ./.data/postgres (apps/api/.data/postgres under `npm start`).
  */
 import { buildApp } from './app.js';
 import { configFromEnv } from './config.js';
-import { openDatabase } from './db/database.js';
+import { databaseOptions, openDatabase } from './db/database.js';
 import { loadDemo } from './demo/seed.js';
 import { serveDocs } from './docs/serve-docs.js';
 import { startMaintenance } from './maintenance.js';
@@ -24,7 +25,17 @@ const logger = {
   redact: ['req.headers.authorization'],
 };
 
-const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+const db = await openDatabase(
+  databaseOptions(config, {
+    log: (message) => console.error(`embedded PostgreSQL: ${message}`),
+    onUnexpectedExit: (code, signal) => {
+      console.error(
+        `embedded PostgreSQL: the server exited (code ${code}, signal ${signal}); stopping the API`,
+      );
+      process.exit(1);
+    },
+  }),
+);
 const applied = await db.migrate();
 const app = await buildApp({ db, config, logger, webhooks: webhookSettingsFromEnv() });
 await serveDocs(app);
@@ -34,6 +45,14 @@ await app.listen({ port: config.port, host: config.host });
 // Webhook deliveries: every API process runs a worker; claims in the database keep them apart.
 app.webhooks?.start();
 // Bulk imports likewise: a job is claimed by one process, and taken over if that process dies.
+if (db.embedded?.owned) {
+  // The embedded server serves this one API process (a second start on its folder is refused), so a job
+  // still claimed now was claimed by a process that died: resume it at once rather than after its lease.
+  await db.sql(
+    `UPDATE bulk_import SET locked_until = now() WHERE status = 'running' AND locked_until > now()`,
+    [],
+  );
+}
 app.bulkImports?.start();
 const stopMaintenance = startMaintenance(db, config.retention, (error) =>
   app.log.warn({ err: error }, 'purge failed'),
@@ -41,7 +60,13 @@ const stopMaintenance = startMaintenance(db, config.retention, (error) =>
 
 const lines = [
   '',
-  `  CELR API      ${config.publicUrl}  (${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})`,
+  `  CELR API      ${config.publicUrl}  (${
+    db.embedded
+      ? `embedded PostgreSQL on 127.0.0.1:${db.embedded.port}, data in ${db.embedded.dataDir}`
+      : db.kind === 'pglite'
+        ? `embedded PGlite in ${config.dataDir}: NOT crash safe`
+        : 'PostgreSQL'
+  })`,
   `  Docs          ${config.publicUrl}/docs/`,
   `  OpenAPI       ${config.publicUrl}/openapi.json`,
 ];

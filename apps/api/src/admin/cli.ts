@@ -10,12 +10,13 @@ import { parseArgs } from 'node:util';
 import type { OrganisationKind, Scope } from '../auth/caller.js';
 import { DEFAULT_KEY_SETTINGS, publishedKeys, rotateKey } from '../auth/keys.js';
 import { configFromEnv } from '../config.js';
-import { openDatabase } from '../db/database.js';
+import { databaseOptions, openDatabase } from '../db/database.js';
 import { createClient, createOrganisation, revokeClient, rotateSecret } from './organisations.js';
 
 const HELP = `celr-admin <command> [options]
 
-Works on DATABASE_URL (PostgreSQL), or on the embedded database in CELR_DATA_DIR (default ./.data/pglite).
+Works on DATABASE_URL (PostgreSQL), or on the embedded database in CELR_DATA_DIR (default ./.data/postgres;
+joins the server of a running API, or starts it for the command).
 
 Commands:
   list-organisations
@@ -70,7 +71,7 @@ if (!command || values.help) {
 }
 
 const config = configFromEnv();
-const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+const db = await openDatabase(databaseOptions(config, { whenRunning: 'join' }));
 try {
   await db.migrate();
   const { prisma } = db;

@@ -1,6 +1,7 @@
 /**
- * Opens the API database: PostgreSQL (node-postgres pool) when a URL is given, otherwise embedded PGlite,
- * on disk or in memory. Both go through Prisma driver adapters, and the same adapters drive the
+ * Opens the API database: PostgreSQL (node-postgres pool) when a URL is given; an embedded PostgreSQL
+ * server (started here, stopped by close(); see embedded-postgres.ts) for `postgresDir`; otherwise
+ * embedded PGlite, in memory (the tests) or on disk (not crash safe). Both go through Prisma driver adapters, and the same adapters drive the
  * WebAssembly migration engine, so `migrate()` needs no Prisma CLI and no native engine binary.
  */
 import { mkdir } from 'node:fs/promises';
@@ -8,7 +9,13 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import type { AppConfig } from '../config.js';
 import { type Prisma, PrismaClient } from '../generated/prisma/client.js';
+import {
+  type EmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  startEmbeddedPostgres,
+} from './embedded-postgres.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import { PGliteAdapterFactory } from './pglite-adapter.js';
 import { applyMigrations } from './schema-engine.js';
@@ -20,7 +27,16 @@ export type DatabaseKind = 'postgresql' | 'pglite';
 export interface DatabaseOptions {
   /** A PostgreSQL connection string. When set, the database is PostgreSQL; otherwise PGlite. */
   url?: string;
-  /** PGlite only: the data folder (created if missing). Default `.data/pglite` in the working directory. */
+  /**
+   * Embedded PostgreSQL: its data folder (created and initialised if missing). The server is started
+   * (after recovery, if the last run crashed), or joined per `embedded.whenRunning`; close() stops it.
+   */
+  postgresDir?: string;
+  embedded?: Omit<EmbeddedPostgresOptions, 'dataDir'>;
+  /**
+   * PGlite only: the data folder (created if missing). Default `.data/pglite` in the working directory.
+   * NOT crash safe: PGlite runs with fsync off and has no crash recovery.
+   */
   dataDir?: string;
   /** PGlite only: keep the database in memory; nothing is written to disk. */
   memory?: boolean;
@@ -35,6 +51,8 @@ export interface DatabaseOptions {
 export interface Database {
   prisma: PrismaClient;
   kind: DatabaseKind;
+  /** The embedded PostgreSQL server, when `postgresDir` opened one. */
+  embedded?: EmbeddedPostgres;
   /** Applies the migrations the database has not seen yet; returns their names (empty when up to date). */
   migrate(): Promise<string[]>;
   /**
@@ -50,6 +68,28 @@ export interface Database {
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   const log = options.log ?? [];
+
+  if (options.postgresDir && !options.url) {
+    const server = await startEmbeddedPostgres({ ...options.embedded, dataDir: options.postgresDir });
+    try {
+      const db = await openDatabase({ ...options, postgresDir: undefined, url: server.url });
+      const close = db.close;
+      return {
+        ...db,
+        embedded: server,
+        close: once(async () => {
+          try {
+            await close();
+          } finally {
+            await server.stop();
+          }
+        }),
+      };
+    } catch (error) {
+      await server.stop();
+      throw error;
+    }
+  }
 
   if (options.url) {
     const url = options.url;
@@ -97,6 +137,16 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       await pglite.close();
     }),
   };
+}
+
+/** The database the configuration names: DATABASE_URL, else the embedded PostgreSQL or PGlite in dataDir. */
+export function databaseOptions(
+  config: Pick<AppConfig, 'databaseUrl' | 'embeddedDatabase' | 'dataDir'>,
+  embedded?: DatabaseOptions['embedded'],
+): DatabaseOptions {
+  if (config.databaseUrl) return { url: config.databaseUrl };
+  if (config.embeddedDatabase === 'pglite') return { dataDir: config.dataDir };
+  return { postgresDir: config.dataDir, embedded };
 }
 
 function newPool(connectionString: string, max: number): pg.Pool {
