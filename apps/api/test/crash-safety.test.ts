@@ -148,6 +148,13 @@ describe.skipIf(onPostgres)(
           `${figures.jobsAcked} bulk jobs of ${JOB_LINES} lines acknowledged, all present once; ` +
           `starts ${Math.min(...figures.startMs)}-${Math.max(...figures.startMs)} ms (first ${figures.startMs[0]} ms)`,
       );
+      // A normal stop (SIGTERM) drains the API and stops its PostgreSQL server too.
+      const postgresPid = postmasterPid();
+      expect(postgresPid).toBeDefined();
+      await server!.stop();
+      server = undefined;
+      await sleep(200);
+      expect(alive(postgresPid!), 'PostgreSQL still running after the API stopped').toBe(false);
       expect(figures.runs).toBe(KILLS);
       expect(jobs.length).toBeGreaterThan(KILLS / 2);
       expect(singlesAcked.length).toBeGreaterThan(KILLS);
@@ -189,6 +196,15 @@ async function query<T>(text: string, params: unknown[]): Promise<T[]> {
     return (await client.query(text, params)).rows as T[];
   } finally {
     await client.end();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

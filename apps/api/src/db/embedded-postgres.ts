@@ -135,7 +135,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const port = await freePort();
     const child = spawnServer(dataDir, bin, user, port);
     try {
-      await waitUntilReady(child, port, password, timeoutMs);
+      await waitUntilReady(child, port, password, timeoutMs, path.join(dataDir, 'log', 'postgres.log'));
     } catch (error) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
       // Backends of a killed server can hold its shared memory for a moment, and another program can take
@@ -215,7 +215,8 @@ async function binaries(): Promise<Binaries> {
   } catch (error) {
     throw new Error(
       `The embedded database needs the npm package ${name}, which is not installed (no build for this ` +
-        `platform, or npm was told to omit optional dependencies). Set DATABASE_URL to use a PostgreSQL server.`,
+        `platform, or npm was told to omit optional dependencies). Set DATABASE_URL to use a PostgreSQL server ` +
+        '(or CELR_EMBEDDED_DATABASE=pglite for a throwaway trial: not crash safe).',
       { cause: error },
     );
   }
@@ -496,7 +497,21 @@ function spawnServer(dataDir: string, bin: Binaries, user: RunAs | undefined, po
   }
 }
 
-async function waitUntilReady(child: ChildProcess, port: number, password: string, timeoutMs: number) {
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-1500);
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function waitUntilReady(
+  child: ChildProcess,
+  port: number,
+  password: string,
+  timeoutMs: number,
+  logFile: string,
+) {
   let exited: { code: number | null; signal: string | null } | undefined;
   child.once('exit', (code, signal) => {
     exited = { code, signal };
@@ -506,7 +521,7 @@ async function waitUntilReady(child: ChildProcess, port: number, password: strin
     if (exited) {
       const error = new Error(
         `the embedded PostgreSQL server exited during start (code ${exited.code}, signal ${exited.signal}); ` +
-          'see log/postgres.log in the data folder',
+          `the end of ${logFile}:\n${tail(logFile)}`,
       ) as Error & { retry?: boolean };
       error.retry = true;
       throw error;
