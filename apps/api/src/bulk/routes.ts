@@ -13,6 +13,7 @@ import { COLLECTION } from '../records/representation.js';
 import { exportRecords } from './export.js';
 import { type BulkImports, type BulkLimits, type ImportMode, presentImport } from './import-jobs.js';
 import type { BulkImportWorker } from './import-worker.js';
+import { DEFAULT_MAX_LINE_BYTES } from './line-screen.js';
 
 export const NDJSON = 'application/x-ndjson';
 
@@ -71,7 +72,8 @@ const LineIssue = Type.Object({
   }),
   rule: Type.String({
     maxLength: 100,
-    description: 'The rule broken, as in single writes (e.g. `required`, `upn-check-letter`, `scope`).',
+    description:
+      'The rule broken, as in single writes (e.g. `required`, `upn-check-letter`, `scope`), or one of the import itself: `line-too-long`, `json-depth`, `text-characters`, `database-refused` (the database refused the line), `line-unprocessable`, `line-crashed-worker` (the process running the import ended while it had the line in hand; the line was skipped).',
   }),
   message: Type.String({ maxLength: 2000 }),
 });
@@ -102,7 +104,7 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
       schema: {
         operationId: 'createBulkImport',
         summary: 'Import records from an NDJSON file',
-        description: `Starts a job that writes every line of an NDJSON file: one record per line, as \`GET /v1/bulk/export\` and \`celr export\` write them (\`{"kind":"learner","record":{...}}\`), or records with a \`kind\` member, or bare records of the \`kind\` named in the query. Up to ${limits.maxLines.toLocaleString('en-GB')} records and ${Math.round(limits.maxBytes / 1024 / 1024)} MiB per file.\n\nEach line follows the rules of a single write: the write scope of its kind, the access rules of your organisation, and validation by @celr/schema. A line whose \`id\` is a record you can see (or one an earlier import made from a record with that id) replaces it; a learner with an identifier of a learner you can see replaces that learner; anything else is created. A line identical to the stored record writes nothing. \`learnerId\` and \`planId\` may name the id a record had in the file it came from.\n\n\`mode=all-or-nothing\` writes every line or none; \`mode=per-record\` writes the good lines and reports the bad ones. Answers 202 at once with the job (\`Location\`); follow it at \`GET /v1/bulk/import/{id}\` and read the failed lines (line, pointer, rule) at its \`errors\` link. Send \`Idempotency-Key\` so that a retried upload never runs twice.`,
+        description: `Starts a job that writes every line of an NDJSON file: one record per line, as \`GET /v1/bulk/export\` and \`celr export\` write them (\`{"kind":"learner","record":{...}}\`), or records with a \`kind\` member, or bare records of the \`kind\` named in the query. Up to ${limits.maxLines.toLocaleString('en-GB')} records and ${Math.round(limits.maxBytes / 1024 / 1024)} MiB per file. A line may be at most ${Math.round((limits.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) / 1024)} KiB and nest 64 deep; a longer or deeper one fails (\`line-too-long\`, \`json-depth\`) and the rest of the file is imported.\n\nEach line follows the rules of a single write: the write scope of its kind, the access rules of your organisation, and validation by @celr/schema. A line whose \`id\` is a record you can see (or one an earlier import made from a record with that id) replaces it; a learner with an identifier of a learner you can see replaces that learner; anything else is created. A line identical to the stored record writes nothing. \`learnerId\` and \`planId\` may name the id a record had in the file it came from.\n\n\`mode=all-or-nothing\` writes every line or none; \`mode=per-record\` writes the good lines and reports the bad ones. Answers 202 at once with the job (\`Location\`); follow it at \`GET /v1/bulk/import/{id}\` and read the failed lines (line, pointer, rule) at its \`errors\` link. Send \`Idempotency-Key\` so that a retried upload never runs twice.`,
         tags: ['Bulk'],
         security: [{ oauth2: ['learners:write'] }],
         consumes: [NDJSON],

@@ -994,7 +994,7 @@ export interface paths {
         put?: never;
         /**
          * Import records from an NDJSON file
-         * @description Starts a job that writes every line of an NDJSON file: one record per line, as `GET /v1/bulk/export` and `celr export` write them (`{"kind":"learner","record":{...}}`), or records with a `kind` member, or bare records of the `kind` named in the query. Up to 200,000 records and 256 MiB per file.
+         * @description Starts a job that writes every line of an NDJSON file: one record per line, as `GET /v1/bulk/export` and `celr export` write them (`{"kind":"learner","record":{...}}`), or records with a `kind` member, or bare records of the `kind` named in the query. Up to 200,000 records and 256 MiB per file. A line may be at most 1024 KiB and nest 64 deep; a longer or deeper one fails (`line-too-long`, `json-depth`) and the rest of the file is imported.
          *
          *     Each line follows the rules of a single write: the write scope of its kind, the access rules of your organisation, and validation by @celr/schema. A line whose `id` is a record you can see (or one an earlier import made from a record with that id) replaces it; a learner with an identifier of a learner you can see replaces that learner; anything else is created. A line identical to the stored record writes nothing. `learnerId` and `planId` may name the id a record had in the file it came from.
          *
@@ -21579,7 +21579,7 @@ export interface operations {
                             kind?: "learner" | "plan" | "meeting" | "transition";
                             /** @description JSON Pointer into the line's record; empty for the whole line. */
                             pointer: string;
-                            /** @description The rule broken, as in single writes (e.g. `required`, `upn-check-letter`, `scope`). */
+                            /** @description The rule broken, as in single writes (e.g. `required`, `upn-check-letter`, `scope`), or one of the import itself: `line-too-long`, `json-depth`, `text-characters`, `database-refused` (the database refused the line), `line-unprocessable`, `line-crashed-worker` (the process running the import ended while it had the line in hand; the line was skipped). */
                             rule: string;
                             message: string;
                         }[];
