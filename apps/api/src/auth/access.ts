@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import { pointerOf, type RecordKind, type ValidationIssue } from '@celr/schema';
-import { logAccessChange } from '../changes/change-log.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller } from './caller.js';
@@ -29,9 +28,19 @@ export const GRANTS: Record<'responsible' | 'school', Grant[]> = {
 /** Learner fields the school records in its MIS and may write. */
 export const SCHOOL_OWNED_FIELDS = ['attendance', 'attainment', 'exclusions', 'additionalNeeds'] as const;
 
+/**
+ * "A learner visible to this organisation", written once: an open grant (no end) of the organisation
+ * for the learner. OPEN_GRANT and visibleTo() are the Prisma form, visibleSql() the SQL form.
+ */
+export const OPEN_GRANT = { endedAt: null } as const;
+
 export function visibleTo(caller: Caller): Prisma.RecordWhereInput {
-  return { learner: { access: { some: { organisationId: caller.actingForId, endedAt: null } } } };
+  return { learner: { access: { some: { organisationId: caller.actingForId, ...OPEN_GRANT } } } };
 }
+
+/** The SQL form of visibleTo(): `learner` is the column holding the learner's id, `organisation` the parameter of the organisation's. */
+export const visibleSql = (learner: string, organisation: string) =>
+  `EXISTS (SELECT 1 FROM learner_access a WHERE a.learner_id = ${learner} AND a.organisation_id = ${organisation} AND a.ended_at IS NULL)`;
 
 export interface AccessGrant {
   basis: string;
@@ -43,7 +52,7 @@ type Tx = Pick<Prisma.TransactionClient, 'learnerAccess'>;
 /** The caller's open grants for a learner, merged, or undefined when the learner is not theirs to see. */
 export async function grantFor(db: Tx, caller: Caller, learnerId: string): Promise<AccessGrant | undefined> {
   const rows = await db.learnerAccess.findMany({
-    where: { learnerId, organisationId: caller.actingForId, endedAt: null },
+    where: { learnerId, organisationId: caller.actingForId, ...OPEN_GRANT },
     select: { basis: true, grants: true },
   });
   if (rows.length === 0) return undefined;
@@ -131,51 +140,4 @@ export function assertCreatesOwnLearner(
       },
     );
   }
-}
-
-type AccessTx = Pick<Prisma.TransactionClient, 'learnerAccess' | 'organisation' | '$executeRawUnsafe'>;
-
-/**
- * Keep the school grant in step with the learner's enrolment: the school on roll gets access,
- * a school the learner has left loses it. Returns the organisations whose access changed.
- */
-export async function syncSchoolAccess(tx: AccessTx, learnerId: string, data: Record<string, unknown>) {
-  const school = (data.enrolment as { school?: { scheme?: string; code?: string } } | undefined)?.school;
-  const where =
-    school?.scheme === 'urn'
-      ? { urn: school.code }
-      : school?.scheme === 'seed-code'
-        ? { seedCode: school.code }
-        : undefined;
-  const org = where
-    ? await tx.organisation.findFirst({ where: { ...where, kind: 'school' }, select: { id: true } })
-    : null;
-  const open = await tx.learnerAccess.findMany({
-    where: { learnerId, basis: 'school', endedAt: null },
-    select: { id: true, organisationId: true },
-  });
-  const ended = open.filter((g) => g.organisationId !== org?.id);
-  if (ended.length) {
-    await tx.learnerAccess.updateMany({
-      where: { id: { in: ended.map((g) => g.id) } },
-      data: { endedAt: new Date() },
-    });
-    for (const g of ended) {
-      const still = await tx.learnerAccess.count({
-        where: { learnerId, organisationId: g.organisationId, endedAt: null },
-      });
-      if (!still) await logAccessChange(tx, learnerId, g.organisationId, 'hidden');
-    }
-  }
-  const started = org && !open.some((g) => g.organisationId === org.id) ? [org.id] : [];
-  if (org && started.length) {
-    const seen = await tx.learnerAccess.count({
-      where: { learnerId, organisationId: org.id, endedAt: null },
-    });
-    await tx.learnerAccess.create({
-      data: { learnerId, organisationId: org.id, basis: 'school', grants: GRANTS.school },
-    });
-    if (!seen) await logAccessChange(tx, learnerId, org.id, 'visible');
-  }
-  return { started, ended: ended.map((g) => g.organisationId) };
 }

@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { type RecordKind, readRecordLine, type ValidationIssue, validate } from '@celr/schema';
-import type { AuditedAccess, AuditTrail } from '../audit/audit-trail.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import {
   type AccessGrant,
   assertCreatesOwnLearner,
   assertMayWrite,
   assertSchoolFieldsOnly,
-  GRANTS,
-  syncSchoolAccess,
+  visibleSql,
 } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import { assertIdentityUnchanged } from '../records/record-service.js';
-import { COLLECTION, indexedColumns } from '../records/representation.js';
+import { COLLECTION } from '../records/representation.js';
+import { identifiersOf, isUnchanged, RecordStore, type Register } from '../records/store/index.js';
+
+export { ConcurrentChange } from '../records/store/index.js';
 
 type Tx = Prisma.TransactionClient;
 type Data = Record<string, unknown>;
@@ -77,9 +78,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Later stages may refer to earlier ones (a plan to its learner, a meeting to its plan). */
 const STAGES: RecordKind[] = ['learner', 'plan', 'meeting', 'transition'];
 
-/** Learners the acting organisation holds an open grant for. */
-const VISIBLE = (learner: string) =>
-  `EXISTS (SELECT 1 FROM learner_access a WHERE a.learner_id = ${learner} AND a.organisation_id = $1::uuid AND a.ended_at IS NULL)`;
+/** Learners the acting organisation ($1) holds an open grant for. */
+const VISIBLE = (learner: string) => visibleSql(learner, '$1::uuid');
 
 /**
  * Checks and writes one block of an import's lines, in the caller's transaction, with the access
@@ -97,13 +97,16 @@ const VISIBLE = (learner: string) =>
 export class BlockImporter {
   /** Who holds each identifier of the batch in hand, as `owner|system|value` → learner id. */
   private identifierOwners = new Map<string, string>();
+  private readonly store: RecordStore;
 
   constructor(
     private readonly tx: Tx,
     private readonly caller: Caller,
     private readonly org: ActingOrganisation,
-    private readonly audit: AuditTrail,
-  ) {}
+    audit: AuditTrail,
+  ) {
+    this.store = new RecordStore(audit);
+  }
 
   /** Reads and checks a block's lines and writes them. */
   import(lines: SourceLine[], defaultKind: RecordKind | undefined): Promise<BlockResult> {
@@ -127,8 +130,16 @@ export class BlockImporter {
     for (const kind of STAGES) {
       for (const batch of withoutCollisions(block.byKind.get(kind)!)) {
         this.identifierOwners = new Map();
+        // Organisation names come from the register before anything is compared or written.
+        const { records, register } = await this.store.normalise(
+          this.tx,
+          batch.map((l) => l.input),
+        );
+        batch.forEach((l, i) => {
+          l.input = records[i]!;
+        });
         const decided = await this.decide(kind, batch, fail);
-        await this.store(kind, decided.creates, decided.updates);
+        await this.persist(kind, decided.creates, decided.updates, register);
         result.created += decided.creates.length;
         result.updated += decided.updates.length;
         result.unchanged += decided.unchanged;
@@ -168,7 +179,7 @@ export class BlockImporter {
           if (!grant) throw notVisible(kind);
           // A line the same as the stored record writes nothing, so it needs no write grant: sending
           // back an export that holds records one may only read is not an error.
-          if (isDeepStrictEqual(target.data, l.input)) {
+          if (isUnchanged(target.data, l.input)) {
             unchanged++;
             continue;
           }
@@ -382,155 +393,31 @@ export class BlockImporter {
     return clashes;
   }
 
-  /** The writes of a batch, a statement per table: records, versions, change feed, access, identifiers, audit. */
-  private async store(kind: RecordKind, creates: Decision[], updates: Decision[]) {
-    if (!creates.length && !updates.length) return;
-    const rows = (ds: Decision[]) =>
-      ds.map((d, n) => ({
-        n,
-        id: d.id,
-        learner_id: d.learnerId,
-        owner_id: d.ownerId,
-        version: d.version,
-        source_record_id: d.target ? null : (d.line.sourceId ?? null),
-        data: d.line.input,
-        ...indexedColumns(kind, d.line.input),
-      }));
-    const org = this.org.id;
-    // One statement per batch: the rows' JSON is sent and parsed once for the record, its version,
-    // its change-feed entries and (for a new learner) the creator's grant. A single INSERT into
-    // `change`, ordered, puts each creator's 'visible' entry before the records it may then see.
-    if (creates.length) {
-      await this.tx.$executeRawUnsafe(
-        `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-                      AS x(id uuid, learner_id uuid, jurisdiction text, type text, status text, owner_id uuid,
-                           data jsonb, source_record_id uuid, n bigint)),
-              r AS (INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id)
-                    SELECT id, $2, learner_id, jurisdiction, type, status, owner_id, $3::uuid, 1, data, source_record_id FROM x),
-              v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
-                    SELECT id, 1, $2, learner_id, data, now(), $4, $3::uuid, 'created' FROM x),
-              a AS (INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
-                    SELECT gen_random_uuid(), id, $3::uuid, 'responsible', $5::text[] FROM x WHERE $2 = 'learner')
-         INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id, version)
-         SELECT e.change, $2, e.id, e.learner_id, e.org, e.version
-         FROM (SELECT 'visible' AS change, id, learner_id, $3::uuid AS org, NULL::int AS version, 0 AS step, n FROM x WHERE $2 = 'learner'
-               UNION ALL SELECT 'created', id, learner_id, NULL::uuid, 1, 1, n FROM x) e
-         ORDER BY e.step, e.n`,
-        JSON.stringify(rows(creates)),
-        kind,
-        org,
-        this.caller.clientId,
-        GRANTS.responsible,
-      );
-    }
-    if (updates.length) {
-      const [result] = await this.tx.$queryRawUnsafe<{ changed: number }[]>(
-        `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-                      AS x(id uuid, learner_id uuid, version int, jurisdiction text, type text, status text, data jsonb, n bigint)),
-              u AS (UPDATE record r SET jurisdiction = x.jurisdiction, type = x.type, status = x.status, version = x.version,
-                           data = x.data, written_by_id = $3::uuid, updated_at = now()
-                    FROM x WHERE r.id = x.id AND r.version = x.version - 1 AND r.deleted_at IS NULL
-                    RETURNING r.id),
-              v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
-                    SELECT x.id, x.version, $2, x.learner_id, x.data, now(), $4, $3::uuid, 'replaced' FROM x JOIN u ON u.id = x.id),
-              c AS (INSERT INTO change (change, record_kind, record_id, learner_id, version)
-                    SELECT 'updated', $2, x.id, x.learner_id, x.version FROM x JOIN u ON u.id = x.id ORDER BY x.n)
-         SELECT count(*)::int AS changed FROM u`,
-        JSON.stringify(rows(updates)),
-        kind,
-        org,
-        this.caller.clientId,
-      );
-      // Another writer changed one of these records since it was read: retry the block with fresh reads.
-      if (result?.changed !== updates.length) throw new ConcurrentChange();
-    }
-    const all = [...creates, ...updates];
-    if (kind === 'learner') await this.writeLearnerExtras(creates, updates);
-    await this.audit.write(
+  /** The writes of a batch, through the record store's set-based entries. */
+  private async persist(kind: RecordKind, creates: Decision[], updates: Decision[], register: Register) {
+    await this.store.createBlock(
       this.tx,
       this.caller,
-      ...all.map(
-        (d): AuditedAccess => ({
-          action: d.target ? 'replace' : 'create',
-          recordKind: kind,
-          recordId: d.id,
-          recordVersion: d.version,
-          learnerId: d.learnerId,
-        }),
-      ),
+      kind,
+      creates.map((d) => ({
+        kind,
+        id: d.id,
+        learnerId: d.learnerId,
+        ownerId: d.ownerId,
+        data: d.line.input,
+        sourceRecordId: d.line.sourceId ?? null,
+      })),
+      register,
     );
-  }
-
-  /** Identifiers, and the school grant that follows the enrolment. */
-  private async writeLearnerExtras(creates: Decision[], updates: Decision[]) {
-    const newIdentifiers = [
-      ...creates,
-      ...updates.filter(
-        (d) => !isDeepStrictEqual(identifiersOf(d.target!.data), identifiersOf(d.line.input)),
-      ),
-    ];
-    const replaced = newIdentifiers.filter((d) => d.target).map((d) => d.id);
-    if (replaced.length) {
-      await this.tx.$executeRawUnsafe(
-        'DELETE FROM learner_identifier WHERE learner_id = ANY($1::uuid[])',
-        replaced,
-      );
-    }
-    const pairs = newIdentifiers.flatMap((d) => identifiersOf(d.line.input).map((i) => ({ ...i, d })));
-    if (pairs.length) {
-      await this.tx.$executeRawUnsafe(
-        `INSERT INTO learner_identifier (learner_id, owner_id, system, value)
-         SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])`,
-        pairs.map((p) => p.d.id),
-        pairs.map((p) => p.d.ownerId),
-        pairs.map((p) => p.system),
-        pairs.map((p) => p.value),
-      );
-    }
-    // A new learner's school, found in one query for the whole batch.
-    const schools = await this.schoolsOf(creates.map((d) => d.line.input));
-    const enrolled = creates.flatMap((d) => {
-      const key = schoolKey(d.line.input);
-      const school = key ? schools.get(key) : undefined;
-      return school ? [{ learner: d.id, school }] : [];
-    });
-    if (enrolled.length) {
-      await this.tx.$executeRawUnsafe(
-        `INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
-         SELECT gen_random_uuid(), l, s, 'school', $3::text[] FROM unnest($1::uuid[], $2::uuid[]) AS u(l, s)`,
-        enrolled.map((e) => e.learner),
-        enrolled.map((e) => e.school),
-        GRANTS.school,
-      );
-      await this.tx.$executeRawUnsafe(
-        `INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id)
-         SELECT 'visible', 'learner', l, l, s FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u(l, s, n) ORDER BY n`,
-        enrolled.map((e) => e.learner),
-        enrolled.map((e) => e.school),
-      );
-    }
-    // A learner who moved school: rare in a batch, so the single-write path does it.
-    for (const d of updates) {
-      if (schoolKey(d.target!.data) !== schoolKey(d.line.input))
-        await syncSchoolAccess(this.tx, d.id, d.line.input);
-    }
-  }
-
-  private async schoolsOf(inputs: Data[]): Promise<Map<string, string>> {
-    const keys = [...new Set(inputs.map(schoolKey).filter((k): k is string => k !== undefined))];
-    if (!keys.length) return new Map();
-    const rows = await this.tx.$queryRawUnsafe<{ id: string; urn: string | null; seedCode: string | null }[]>(
-      `SELECT id::text, urn, seed_code AS "seedCode" FROM organisation
-       WHERE kind = 'school' AND (urn = ANY($1::text[]) OR seed_code = ANY($2::text[]))`,
-      keys.filter((k) => k.startsWith('urn|')).map((k) => k.slice(4)),
-      keys.filter((k) => k.startsWith('seed-code|')).map((k) => k.slice(10)),
+    const { updated } = await this.store.updateBlock(
+      this.tx,
+      this.caller,
+      kind,
+      updates.map((d) => ({ current: { ...d.target!, kind }, data: d.line.input, change: 'replaced' as const })),
+      register,
     );
-    const found = new Map<string, string>();
-    for (const r of rows) {
-      if (r.urn) found.set(`urn|${r.urn}`, r.id);
-      if (r.seedCode) found.set(`seed-code|${r.seedCode}`, r.id);
-    }
-    return found;
+    // Unchanged lines were counted when decided; the store agrees.
+    if (updated !== updates.length) throw new Error('The store found unchanged records among the updates.');
   }
 }
 
@@ -594,29 +481,8 @@ function checkLine(
   return checked.ok ? [] : checked.issues;
 }
 
-/** A write found a record changed under it; the block is retried from its first line. */
-export class ConcurrentChange extends Error {
-  constructor() {
-    super('A record in the block changed while the block was being written.');
-  }
-}
-
 /** Marks a line whose target could not be decided (it has already failed). */
 const FAILED: Target = { id: '', learnerId: '', ownerId: '', version: 0, data: {} };
-
-function identifiersOf(input: Data): { system: string; value: string }[] {
-  const list = input.identifiers;
-  return Array.isArray(list)
-    ? (list as { system: string; value: string }[]).map(({ system, value }) => ({ system, value }))
-    : [];
-}
-
-function schoolKey(input: Data): string | undefined {
-  const school = (input.enrolment as { school?: { scheme?: string; code?: string } } | undefined)?.school;
-  return school && (school.scheme === 'urn' || school.scheme === 'seed-code')
-    ? `${school.scheme}|${school.code}`
-    : undefined;
-}
 
 /**
  * Lines of one kind in runs that touch distinct records: a line that names the same `id` or

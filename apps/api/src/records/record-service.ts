@@ -6,13 +6,11 @@ import {
   assertIsResponsibleAuthority,
   assertMayWrite,
   assertSchoolFieldsOnly,
-  GRANTS,
   grantFor,
-  syncSchoolAccess,
+  visibleSql,
   visibleTo,
 } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import { logAccessChange, logRecordChange } from '../changes/change-log.js';
 import type { Database } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { encodeCursor, type ListPosition } from '../http/cursor.js';
@@ -20,7 +18,8 @@ import { etagOf } from '../http/etag.js';
 import { type IdempotencyRequest, idempotent, isUniqueViolation } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { MAX_VERSIONS } from './limits.js';
-import { indexedColumns, locationOf, present, type StoredRecord } from './representation.js';
+import { locationOf, present } from './representation.js';
+import { identifierConflict, RecordStore, type WriteOutcome } from './store/index.js';
 
 type Tx = Prisma.TransactionClient;
 type RecordRow = Prisma.RecordGetPayload<object>;
@@ -32,8 +31,7 @@ const VISIBLE_RECORD = `
          r.source_record_id::text AS "sourceRecordId", r.provenance
   FROM record r
   WHERE r.id = $1::uuid AND r.kind = $2
-    AND EXISTS (SELECT 1 FROM learner_access a
-                WHERE a.learner_id = r.learner_id AND a.organisation_id = $3::uuid AND a.ended_at IS NULL)`;
+    AND ${visibleSql('r.learner_id', '$3::uuid')}`;
 type Data = Record<string, unknown>;
 
 export interface ListFilters {
@@ -59,11 +57,15 @@ export interface WriteResult {
  * record, and every write is conditional on the version the caller read, so no update is lost.
  */
 export class RecordService {
+  private readonly store: RecordStore;
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly audit: AuditTrail,
     private readonly sql: Database['sql'],
-  ) {}
+  ) {
+    this.store = new RecordStore(audit);
+  }
 
   async create(
     kind: RecordKind,
@@ -78,43 +80,16 @@ export class RecordService {
         const learnerId =
           kind === 'learner' ? randomUUID() : await this.writableLearner(tx, caller, kind, input);
         const id = kind === 'learner' ? learnerId : randomUUID();
-        const row = await tx.record.create({
-          data: {
-            id,
-            kind,
-            learnerId,
-            ...indexedColumns(kind, input),
-            ownerId: caller.actingForId,
-            writtenById: caller.actingForId,
-            version: 1,
-            data: input as Prisma.InputJsonValue,
-          },
-        });
-        // The creator sees the learner from their first change on.
-        if (kind === 'learner') await logAccessChange(tx, id, caller.actingForId, 'visible');
-        await writeVersion(tx, caller, row, 'created');
-        if (kind === 'learner') {
-          await tx.learnerAccess.create({
-            data: {
-              learnerId: id,
-              organisationId: caller.actingForId,
-              basis: 'responsible',
-              grants: GRANTS.responsible,
-            },
-          });
-          await saveIdentifiers(tx, caller.actingForId, id, input);
-          await syncSchoolAccess(tx, id, input);
-        }
-        await this.audit.write(tx, caller, {
-          action: 'create',
-          recordKind: kind,
-          recordId: id,
-          recordVersion: 1,
+        const row = await this.store.create(tx, caller, {
+          kind,
+          id,
           learnerId,
+          ownerId: caller.actingForId,
+          data: input,
         });
         return {
           statusCode: 201,
-          headers: { location: locationOf(kind, id), etag: etagOf(1) },
+          headers: { location: locationOf(kind, id), etag: etagOf(1), ...outcomeHeader('created') },
           body: present(row),
         };
       });
@@ -184,26 +159,9 @@ export class RecordService {
             );
           }
         }
-        const version = current.version + 1;
-        const updated = await tx.record.updateMany({
-          where: {
-            id,
-            version: ifMatch === undefined || ifMatch === '*' ? current.version : ifMatch,
-            deletedAt: null,
-          },
-          data: { version, deletedAt: new Date(), writtenById: caller.actingForId },
-        });
-        if (updated.count === 0) throw stale(id);
-        const row = await tx.record.findUniqueOrThrow({ where: { id } });
-        await writeVersion(tx, caller, row, 'deleted');
-        if (kind === 'learner') await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
-        await this.audit.write(tx, caller, {
-          action: 'delete',
-          recordKind: kind,
-          recordId: id,
-          recordVersion: version,
-          learnerId: current.learnerId,
-        });
+        const expected = ifMatch === undefined || ifMatch === '*' ? current.version : ifMatch;
+        if (expected !== current.version) throw stale(id);
+        await this.store.remove(tx, caller, current, expected);
       }),
     );
   }
@@ -378,7 +336,6 @@ export class RecordService {
         const current = await this.visibleRecord(tx, kind, caller, id);
         const grant = await grantFor(tx, caller, current.learnerId);
         if (!grant) throw notFound(`The ${kind}`);
-        assertMayWrite(grant, kind);
         const expected = ifMatch === '*' ? current.version : ifMatch;
         if (expected !== current.version) throw stale(id);
         input = next(current.data as Data);
@@ -388,34 +345,23 @@ export class RecordService {
           change === 'patched' ? 'The record after applying the merge patch is not valid.' : undefined,
         );
         assertIdentityUnchanged(kind, current.data as Data, input);
-        if (kind === 'learner') assertSchoolFieldsOnly(grant, current.data as Data, input);
-        const version = current.version + 1;
-        const updated = await tx.record.updateMany({
-          where: { id, version: expected, deletedAt: null },
-          data: {
-            ...indexedColumns(kind, input),
-            version,
-            data: input as Prisma.InputJsonValue,
-            writtenById: caller.actingForId,
+        // Whether anything changes is decided before the write grant is checked: sending back a
+        // record one may only read, unchanged, is not an error (as in a bulk import).
+        const written = await this.store.update(
+          tx,
+          caller,
+          { current, data: input, change, expectedVersion: expected },
+          (next) => {
+            assertMayWrite(grant, kind);
+            if (kind === 'learner') assertSchoolFieldsOnly(grant, current.data as Data, next);
           },
-        });
-        // Another writer committed between our read and our write: their change stands, ours is refused.
-        if (updated.count === 0) throw stale(id);
-        const row = await tx.record.findUniqueOrThrow({ where: { id } });
-        await writeVersion(tx, caller, row, change);
-        if (kind === 'learner') {
-          await tx.learnerIdentifier.deleteMany({ where: { learnerId: id } });
-          await saveIdentifiers(tx, current.ownerId, id, input);
-          await syncSchoolAccess(tx, id, input);
-        }
-        await this.audit.write(tx, caller, {
-          action: change === 'replaced' ? 'replace' : 'patch',
-          recordKind: kind,
-          recordId: id,
-          recordVersion: version,
-          learnerId: current.learnerId,
-        });
-        return { statusCode: 200, headers: { etag: etagOf(version) }, body: present(row) };
+        );
+        const row = written.row ?? current;
+        return {
+          statusCode: 200,
+          headers: { etag: etagOf(row.version), ...outcomeHeader(written.outcome) },
+          body: present(row),
+        };
       });
     } catch (error) {
       throw this.translate(error, input);
@@ -522,30 +468,6 @@ export class RecordService {
   }
 }
 
-function identifierConflict(
-  identifiers: { system: string; value: string }[],
-  taken: { system: string; value: string; learnerId: string }[],
-) {
-  const errors: ValidationIssue[] = identifiers.flatMap((id, i) => {
-    const clash = taken.find((t) => t.system === id.system && t.value === id.value);
-    if (taken.length && !clash) return [];
-    return [
-      {
-        pointer: pointerOf('identifiers', i, 'value'),
-        rule: 'identifier-unique',
-        message: clash
-          ? `Your organisation already holds ${id.system} '${id.value}' for learner ${clash.learnerId}.`
-          : `Your organisation may already hold ${id.system} '${id.value}' for another learner.`,
-      },
-    ];
-  });
-  return new ProblemError(
-    'identifier-conflict',
-    'An identifier in the record already belongs to another of your learners.',
-    { errors },
-  );
-}
-
 /** Fields that say whose record it is cannot change by an ordinary write; transfers move them. */
 export function assertIdentityUnchanged(kind: RecordKind, current: Data, next: Data) {
   const fixed = ['jurisdiction', ...(kind === 'learner' ? ['responsibleAuthority'] : ['learnerId'])];
@@ -583,44 +505,8 @@ const stale = (id: string) =>
     `The record ${id} has changed since the version in If-Match; read it again and reapply your change.`,
   );
 
-/** The version row of a change, written in the change's transaction. */
-export async function writeVersion(tx: Tx, caller: Caller, row: StoredRecord, change: string) {
-  await logRecordChange(tx, {
-    change: change === 'deleted' ? 'deleted' : row.version === 1 ? 'created' : 'updated',
-    recordKind: row.kind,
-    recordId: row.id,
-    learnerId: row.learnerId,
-    version: row.version,
-  });
-  await tx.recordVersion.create({
-    data: {
-      recordId: row.id,
-      version: row.version,
-      kind: row.kind,
-      learnerId: row.learnerId,
-      data: change === 'deleted' ? Prisma.DbNull : (row.data as Prisma.InputJsonValue),
-      changedAt: row.updatedAt,
-      clientId: caller.clientId,
-      organisationId: caller.actingForId,
-      change,
-    },
-  });
-}
-
-/** A learner's identifiers, unique per owning organisation. */
-export async function saveIdentifiers(tx: Tx, ownerId: string, learnerId: string, input: Data) {
-  const identifiers = (input.identifiers as { system: string; value: string }[] | undefined) ?? [];
-  if (identifiers.length === 0) return;
-  const taken = await tx.learnerIdentifier.findMany({
-    where: {
-      ownerId,
-      learnerId: { not: learnerId },
-      OR: identifiers.map(({ system, value }) => ({ system, value })),
-    },
-    select: { system: true, value: true, learnerId: true },
-  });
-  if (taken.length) throw identifierConflict(identifiers, taken);
-  await tx.learnerIdentifier.createMany({
-    data: identifiers.map(({ system, value }) => ({ learnerId, ownerId, system, value })),
-  });
-}
+/**
+ * Says what a write did: `created`, `updated`, or `unchanged` when the record sent equals the
+ * stored one (nothing was written: no version, no change-feed entry), the word a bulk import uses.
+ */
+export const outcomeHeader = (outcome: WriteOutcome) => ({ 'celr-write-outcome': outcome });

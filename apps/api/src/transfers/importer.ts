@@ -8,14 +8,13 @@ import {
   type TransferBundle,
 } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { GRANTS, syncSchoolAccess } from '../auth/access.js';
+import { GRANTS } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import { logAccessChange } from '../changes/change-log.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
-import { assertValid, saveIdentifiers, writeVersion } from '../records/record-service.js';
-import { indexedColumns } from '../records/representation.js';
-import { refOf } from './organisation-ref.js';
+import { assertValid } from '../records/record-service.js';
+import { grantAccess, RecordStore, type RecordRow, type WriteOutcome } from '../records/store/index.js';
+import { refOf, sameOrganisation } from './organisation-ref.js';
 
 type Tx = Prisma.TransactionClient;
 type Data = Record<string, unknown>;
@@ -29,6 +28,20 @@ export const HOST_GRANTS = ['plan', 'meeting'];
 export interface ImportOutcome {
   created: string[];
   updated: string[];
+  /** Records the same as what the recipient holds: nothing written. */
+  unchanged: string[];
+}
+
+/** Identity fields of a learner that a match never rewrites: a difference is kept for review. */
+export const IDENTITY_FIELDS = ['name', 'dateOfBirth'] as const;
+
+/** An identity field of the held learner that the incoming record disagreed with (see @celr/schema). */
+export interface IdentityConflict {
+  pointer: string;
+  incoming: unknown;
+  source?: Data;
+  bundleId?: string;
+  raisedOn: string;
 }
 
 export interface ImportResult {
@@ -39,6 +52,14 @@ export interface ImportResult {
     matchedBy: string[];
     /** Fields of the recipient's learner that the incoming record changed; earlier values stay in its history. */
     conflicts: string[];
+    /**
+     * Identity fields (name, date of birth, identifiers) where the incoming record disagreed with the
+     * learner held: the held values are kept, the incoming ones wait in the learner's
+     * `identityConflicts` until the responsible authority resolves them.
+     */
+    identityConflicts: IdentityConflict[];
+    /** 'unchanged' when the learner held was already the same as the incoming one. */
+    write: WriteOutcome;
   };
   plans: ImportOutcome;
   meetings: ImportOutcome;
@@ -61,7 +82,11 @@ const strip = ({ id: _id, meta: _meta, ...fields }: Data) => fields;
  * imported before are updated rather than duplicated.
  */
 export class BundleImporter {
-  constructor(private readonly audit: AuditTrail) {}
+  private readonly store: RecordStore;
+
+  constructor(audit: AuditTrail) {
+    this.store = new RecordStore(audit);
+  }
 
   async importCopy(
     tx: Tx,
@@ -83,60 +108,73 @@ export class BundleImporter {
     assertValid('learner', input, 'The learner in the bundle is not valid for the recipient.');
 
     const sourceId = String((bundle.content.learner as Data).id);
-    const { match, matchedBy } = await this.findLearner(tx, recipient.id, sourceId, input);
+    const sender = bundle.manifest.sender;
+    const { match, matchedBy } = await this.findLearner(tx, recipient.id, sender, sourceId, input);
+    const empty = (): ImportOutcome => ({ created: [], updated: [], unchanged: [] });
     const result: ImportResult = {
       learner: {
         id: match?.id ?? randomUUID(),
         outcome: match ? 'matched' : 'created',
         matchedBy,
         conflicts: [],
+        identityConflicts: [],
+        write: match ? 'unchanged' : 'created',
       },
-      plans: { created: [], updated: [] },
-      meetings: { created: [], updated: [] },
-      transitions: { created: [], updated: [] },
+      plans: empty(),
+      meetings: empty(),
+      transitions: empty(),
       mapped: conversion.mapped,
       review: conversion.review,
       droppedLinks: [],
     };
     const learnerId = result.learner.id;
-    if (match) {
-      const current = match.data as Data;
-      input = this.mergeIntoHeld(current, input);
-      result.learner.conflicts = Object.keys(input)
-        .filter(
-          (k) =>
-            !['identifiers', 'review'].includes(k) &&
-            current[k] !== undefined &&
-            !isDeepStrictEqual(current[k], input[k]),
-        )
-        .map((k) => pointerOf(k));
-    }
     const grant =
       options.access === 'responsible'
         ? { basis: 'responsible', grants: GRANTS.responsible }
         : { basis: 'host', grants: HOST_GRANTS };
-    const seen = match
-      ? await tx.learnerAccess.findFirst({
-          where: { learnerId, organisationId: recipient.id, endedAt: null },
-        })
-      : null;
-    // The recipient's feed says the learner is now theirs before it lists the imported records.
-    if (!seen) await logAccessChange(tx, learnerId, recipient.id, 'visible');
-    await this.importRecord(tx, caller, 'learner', {
-      id: learnerId,
-      learnerId,
-      data: input,
-      sourceRecordId: sourceId,
-      existing: match,
-      provenance: options.provenance,
-    });
-    await tx.learnerIdentifier.deleteMany({ where: { learnerId } });
-    await saveIdentifiers(tx, recipient.id, learnerId, input);
-    const held = await tx.learnerAccess.findFirst({
-      where: { learnerId, organisationId: recipient.id, basis: grant.basis, endedAt: null },
-    });
-    if (!held) await tx.learnerAccess.create({ data: { learnerId, organisationId: recipient.id, ...grant } });
-    await syncSchoolAccess(tx, learnerId, input);
+    const provenance = (sourceRecordId: string) => ({ ...options.provenance, sourceRecordId });
+    if (match) {
+      const current = match.data as Data;
+      const merged = mergeIntoHeld(current, input, {
+        source: sender as Data,
+        bundleId: bundle.manifest.bundleId,
+        raisedOn: options.today,
+      });
+      input = merged.data;
+      result.learner.identityConflicts = merged.conflicts;
+      result.learner.conflicts = Object.keys(input)
+        .filter(
+          (k) =>
+            !['identifiers', 'review', 'identityConflicts'].includes(k) &&
+            current[k] !== undefined &&
+            !isDeepStrictEqual(current[k], input[k]),
+        )
+        .map((k) => pointerOf(k));
+      assertValid('learner', input, 'The learner in the bundle is not valid for the recipient.');
+      // The recipient's feed says the learner is now theirs before it lists the imported records.
+      await grantAccess(tx, learnerId, recipient.id, grant.basis, grant.grants);
+      const written = await this.store.update(tx, caller, {
+        current: match,
+        data: input,
+        change: 'imported',
+        sourceRecordId: sourceId,
+        provenance: provenance(sourceId),
+      });
+      result.learner.write = written.outcome;
+    } else {
+      await this.store.create(tx, caller, {
+        kind: 'learner',
+        id: learnerId,
+        learnerId,
+        ownerId: caller.actingForId,
+        data: input,
+        change: 'imported',
+        action: 'import',
+        sourceRecordId: sourceId,
+        provenance: provenance(sourceId),
+        access: grant,
+      });
+    }
 
     const planIds = new Map<string, string>();
     const lists = [
@@ -145,10 +183,18 @@ export class BundleImporter {
       ['transition', 'transitions'],
     ] as const;
     const sourceIds = lists.flatMap(([, key]) => (bundle.content[key] as Data[]).map((r) => String(r.id)));
+    // An earlier import of the same record: the same sender's record of the same kind, imported for
+    // this same learner. A source id that names another learner's record, or a record of another
+    // kind, is not a match (a bundle is made by its sender, and anyone can make one).
     const earlier = new Map(
-      (await tx.record.findMany({ where: { ownerId: recipient.id, sourceRecordId: { in: sourceIds } } })).map(
-        (r) => [r.sourceRecordId!, r],
-      ),
+      (match && sourceIds.length
+        ? await tx.record.findMany({
+            where: { ownerId: recipient.id, learnerId, sourceRecordId: { in: sourceIds }, deletedAt: null },
+          })
+        : []
+      )
+        .filter((r) => sameSender(r.provenance, sender))
+        .map((r) => [`${r.kind}|${r.sourceRecordId}`, r]),
     );
     for (const [kind, key] of lists) {
       for (const [index, record] of (bundle.content[key] as Data[]).entries()) {
@@ -165,10 +211,10 @@ export class BundleImporter {
           }
         }
         assertValid(kind, data, `The ${kind} at /content/${key}/${index} is not valid.`);
-        const existing = earlier.get(String(record.id));
+        const existing = earlier.get(`${kind}|${String(record.id)}`);
         const id = existing?.id ?? randomUUID();
         if (kind === 'plan') planIds.set(String(record.id), id);
-        await this.importRecord(tx, caller, kind, {
+        const outcome = await this.importRecord(tx, caller, kind, {
           id,
           learnerId,
           data,
@@ -176,7 +222,7 @@ export class BundleImporter {
           existing,
           provenance: options.provenance,
         });
-        result[key][existing ? 'updated' : 'created'].push(id);
+        result[key][outcome].push(id);
       }
     }
     return result;
@@ -195,43 +241,42 @@ export class BundleImporter {
       learnerId: string;
       data: Data;
       sourceRecordId: string;
-      existing?: { id: string; version: number } | null;
+      existing?: RecordRow | null;
       provenance: Data;
     },
-  ): Promise<void> {
-    const columns = {
-      ...indexedColumns(kind, args.data),
-      data: args.data as Prisma.InputJsonValue,
-      writtenById: caller.actingForId,
-      sourceRecordId: args.sourceRecordId,
-      provenance: { ...args.provenance, sourceRecordId: args.sourceRecordId } as Prisma.InputJsonValue,
-    };
-    const row = args.existing
-      ? await tx.record.update({
-          where: { id: args.existing.id },
-          data: { ...columns, version: args.existing.version + 1, deletedAt: null },
-        })
-      : await tx.record.create({
-          data: {
-            id: args.id,
-            kind,
-            learnerId: args.learnerId,
-            ownerId: caller.actingForId,
-            version: 1,
-            ...columns,
-          },
-        });
-    await writeVersion(tx, caller, row, 'imported');
-    await this.audit.write(tx, caller, {
-      action: 'import',
-      recordKind: kind,
-      recordId: row.id,
-      recordVersion: row.version,
+  ): Promise<WriteOutcome> {
+    const provenance = { ...args.provenance, sourceRecordId: args.sourceRecordId };
+    if (args.existing) {
+      const written = await this.store.update(tx, caller, {
+        current: args.existing,
+        data: args.data,
+        change: 'imported',
+        sourceRecordId: args.sourceRecordId,
+        provenance,
+      });
+      return written.outcome;
+    }
+    await this.store.create(tx, caller, {
+      kind,
+      id: args.id,
       learnerId: args.learnerId,
+      ownerId: caller.actingForId,
+      data: args.data,
+      change: 'imported',
+      action: 'import',
+      sourceRecordId: args.sourceRecordId,
+      provenance,
     });
+    return 'created';
   }
 
-  private async findLearner(tx: Tx, ownerId: string, sourceId: string, input: Data) {
+  private async findLearner(
+    tx: Tx,
+    ownerId: string,
+    sender: { scheme: string; code: string },
+    sourceId: string,
+    input: Data,
+  ) {
     const identifiers = ((input.identifiers as { system: string; value: string }[] | undefined) ?? []).filter(
       (i) => MATCHING_SYSTEMS.includes(i.system),
     );
@@ -240,10 +285,12 @@ export class BundleImporter {
           where: { ownerId, OR: identifiers.map(({ system, value }) => ({ system, value })) },
         })
       : [];
-    const bySource = await tx.record.findFirst({
-      where: { ownerId, kind: 'learner', sourceRecordId: sourceId },
-      select: { id: true },
-    });
+    const bySource = (
+      await tx.record.findMany({
+        where: { ownerId, kind: 'learner', sourceRecordId: sourceId, deletedAt: null },
+        select: { id: true, provenance: true },
+      })
+    ).find((r) => sameSender(r.provenance, sender));
     const ids = new Set([...byIdentifier.map((i) => i.learnerId), ...(bySource ? [bySource.id] : [])]);
     if (ids.size > 1) {
       throw new ProblemError(
@@ -266,21 +313,63 @@ export class BundleImporter {
     ];
     return { match, matchedBy };
   }
+}
 
-  /** The incoming record wins, but identifiers and review items the recipient holds are kept. */
-  private mergeIntoHeld(current: Data, incoming: Data): Data {
-    const incomingIds = (incoming.identifiers as { system: string }[] | undefined) ?? [];
-    const heldIds = ((current.identifiers as { system: string }[] | undefined) ?? []).filter(
-      (i) => !incomingIds.some((n) => n.system === i.system),
-    );
-    const review = [
-      ...((current.review as unknown[] | undefined) ?? []),
-      ...((incoming.review as unknown[] | undefined) ?? []),
-    ];
-    return {
-      ...incoming,
-      ...(incomingIds.length + heldIds.length ? { identifiers: [...incomingIds, ...heldIds] } : {}),
-      ...(review.length ? { review } : {}),
-    };
+/** Whether a record was imported from the given sender (its provenance names it). */
+function sameSender(provenance: unknown, sender: { scheme: string; code: string }) {
+  const from = (provenance as { sender?: { scheme?: string; code?: string } } | null)?.sender;
+  return !!from && sameOrganisation(from, sender);
+}
+
+/**
+ * The incoming record wins, except for who the child is: a match never rewrites identity. The held
+ * name, date of birth and identifiers are kept; an incoming value that differs is set aside in the
+ * learner's `identityConflicts` (and the transfer's result) for the responsible authority to
+ * resolve. Identifiers of systems the recipient does not hold are added; review items are kept.
+ */
+export function mergeIntoHeld(
+  current: Data,
+  incoming: Data,
+  context: { source: Data; bundleId: string; raisedOn: string },
+): { data: Data; conflicts: IdentityConflict[] } {
+  const conflicts: IdentityConflict[] = [];
+  const raise = (pointer: string, value: unknown) =>
+    conflicts.push({
+      pointer,
+      incoming: value,
+      source: context.source,
+      bundleId: context.bundleId,
+      raisedOn: context.raisedOn,
+    });
+  const data: Data = { ...incoming };
+  for (const field of IDENTITY_FIELDS) {
+    if (current[field] === undefined) continue;
+    if (incoming[field] !== undefined && !isDeepStrictEqual(current[field], incoming[field]))
+      raise(pointerOf(field), incoming[field]);
+    data[field] = current[field];
   }
+  type Identifier = { system: string; value: string };
+  const held = (current.identifiers as Identifier[] | undefined) ?? [];
+  const added: Identifier[] = [];
+  for (const [i, id] of ((incoming.identifiers as Identifier[] | undefined) ?? []).entries()) {
+    const same = held.filter((h) => h.system === id.system);
+    if (!same.length) added.push(id);
+    else if (!same.some((h) => h.value === id.value)) raise(pointerOf('identifiers', i), id);
+  }
+  if (held.length + added.length) data.identifiers = [...held, ...added];
+  else delete data.identifiers;
+  const review = [
+    ...((current.review as unknown[] | undefined) ?? []),
+    ...((incoming.review as unknown[] | undefined) ?? []),
+  ];
+  if (review.length) data.review = review;
+  // Conflicts already waiting stay, the same one is not raised twice.
+  const waiting = (current.identityConflicts as IdentityConflict[] | undefined) ?? [];
+  const fresh = conflicts.filter(
+    (c) => !waiting.some((w) => w.pointer === c.pointer && isDeepStrictEqual(w.incoming, c.incoming)),
+  );
+  const all = [...waiting, ...fresh];
+  if (all.length) data.identityConflicts = all;
+  else delete data.identityConflicts;
+  return { data, conflicts };
 }

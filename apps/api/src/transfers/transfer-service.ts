@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type TransferBundle, type TransferReason, validateBundle, verifyBundleDigest } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { grantFor } from '../auth/access.js';
+import { GRANTS, grantFor } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import { logAccessChange } from '../changes/change-log.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type IdempotencyRequest, idempotent, type StoredResponse } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
-import { assertValid, writeVersion } from '../records/record-service.js';
-import { indexedColumns } from '../records/representation.js';
+import { assertValid } from '../records/record-service.js';
+import { changeAccess, grantAccess, RecordStore } from '../records/store/index.js';
 import { BundleImporter, HOST_GRANTS, type ImportResult } from './importer.js';
 import { refOf, resolveRef, sameOrganisation } from './organisation-ref.js';
 import { type Selection, takeSnapshot } from './snapshot.js';
@@ -38,6 +37,7 @@ const today = () => new Date().toISOString().slice(0, 10);
  */
 export class TransferService {
   private readonly importer: BundleImporter;
+  private readonly store: RecordStore;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -45,6 +45,7 @@ export class TransferService {
     private readonly settings: TransferSettings,
   ) {
     this.importer = new BundleImporter(audit);
+    this.store = new RecordStore(audit);
   }
 
   async send(
@@ -62,14 +63,14 @@ export class TransferService {
             message: 'No learner with this id that your organisation can see.',
           },
         ]);
-      const mayShare =
-        request.reason === 'school-move'
-          ? grant.grants.includes('learner') || grant.basis.includes('school')
-          : grant.grants.includes('learner');
-      if (!mayShare)
+      // Every transfer changes who holds the learner (a school move changes the enrolment, which
+      // the responsible authority owns), so only that authority, or a vendor acting for it, sends one.
+      if (!grant.grants.includes('learner'))
         throw new ProblemError(
           'forbidden',
-          "Only the learner's responsible authority sends their records to another authority.",
+          request.reason === 'school-move'
+            ? "Only the learner's responsible authority (or a vendor acting for it) moves them to another school: the enrolment is the authority's."
+            : "Only the learner's responsible authority sends their records to another authority.",
         );
       const recipient = await resolveRef(tx, request.recipient);
       const expectedKind = request.reason === 'school-move' ? 'school' : 'local-authority';
@@ -347,14 +348,9 @@ export class TransferService {
       result.transition = await this.recordMove(tx, caller, result, bundle, recipient);
       // The sender stops being the corporate parent: it keeps reading its own history, no more writes.
       if (row.learnerId && row.senderId) {
-        await tx.learnerAccess.updateMany({
-          where: {
-            learnerId: row.learnerId,
-            organisationId: row.senderId,
-            basis: 'responsible',
-            endedAt: null,
-          },
-          data: { basis: 'former-responsible', grants: [] },
+        await changeAccess(tx, row.learnerId, row.senderId, 'responsible', {
+          basis: 'former-responsible',
+          grants: [],
         });
       }
       return result;
@@ -368,29 +364,26 @@ export class TransferService {
     if (!learner)
       throw new ProblemError('gone', 'The sender deleted the learner after sending; ask them to send again.');
     const basis = row.reason === 'host-authority' ? 'host' : 'school';
-    const grants = basis === 'host' ? HOST_GRANTS : ['learner:school-fields', 'plan', 'meeting'];
-    const seen = await tx.learnerAccess.findFirst({
-      where: { learnerId: learner.id, organisationId: recipient.id, endedAt: null },
-    });
-    if (!seen) await logAccessChange(tx, learner.id, recipient.id, 'visible');
-    const held = await tx.learnerAccess.findFirst({
-      where: { learnerId: learner.id, organisationId: recipient.id, basis, endedAt: null },
-    });
-    if (!held)
-      await tx.learnerAccess.create({
-        data: { learnerId: learner.id, organisationId: recipient.id, basis, grants },
-      });
-    if (basis === 'school' && sender.kind === 'school') {
-      const left = await tx.learnerAccess.updateMany({
-        where: { learnerId: learner.id, organisationId: sender.id, basis: 'school', endedAt: null },
-        data: { endedAt: new Date() },
-      });
-      const still = await tx.learnerAccess.count({
-        where: { learnerId: learner.id, organisationId: sender.id, endedAt: null },
-      });
-      if (left.count && !still) await logAccessChange(tx, learner.id, sender.id, 'hidden');
+    const grants = basis === 'host' ? HOST_GRANTS : GRANTS.school;
+    let data = learner.data as Record<string, unknown>;
+    const enrolment = data.enrolment as Record<string, unknown> | undefined;
+    const formerSchool = enrolment?.school as Record<string, unknown> | undefined;
+    if (basis === 'host') await grantAccess(tx, learner.id, recipient.id, basis, grants);
+    else {
+      // A school move is a change of enrolment, in the same transaction as the access that follows
+      // it: the store ends the former school's grant and starts the new school's.
+      data = {
+        ...data,
+        enrolment: {
+          setting: 'full-time',
+          ...enrolment,
+          school: refOf(recipient),
+          startDate: today(),
+        },
+      };
+      assertValid('learner', data, 'The learner with the new enrolment is not valid.');
+      await this.store.update(tx, caller, { current: learner, data, change: 'patched' });
     }
-    const data = learner.data as Record<string, unknown>;
     const transition = {
       jurisdiction: data.jurisdiction,
       learnerId: learner.id,
@@ -399,7 +392,7 @@ export class TransferService {
       ...(basis === 'host'
         ? { to: { authority: refOf(recipient) } }
         : {
-            from: sender.kind === 'school' ? { school: refOf(sender) } : undefined,
+            from: formerSchool ? { school: formerSchool } : undefined,
             to: { school: refOf(recipient) },
           }),
       actualDate: today(),
@@ -434,8 +427,15 @@ export class TransferService {
     const learner = await tx.record.findUniqueOrThrow({ where: { id: result.learner.id } });
     const jurisdiction = (learner.data as { jurisdiction: string }).jurisdiction;
     if (planned >= 0) {
-      const id = result.transitions.created[planned] ?? result.transitions.updated[planned];
-      const row = id ? await tx.record.findUnique({ where: { id } }) : null;
+      const row = await tx.record.findFirst({
+        where: {
+          learnerId: learner.id,
+          kind: 'transition',
+          ownerId: recipient.id,
+          sourceRecordId: String(bundle.content.transitions[planned]!.id),
+          deletedAt: null,
+        },
+      });
       if (row && (row.data as { jurisdiction?: string }).jurisdiction === jurisdiction) {
         const data: Record<string, unknown> = {
           ...(row.data as Record<string, unknown>),
@@ -444,23 +444,7 @@ export class TransferService {
         };
         data.continuity = { ...((data.continuity as object | undefined) ?? {}), recordsPassedOn: true };
         assertValid('transition', data);
-        const updated = await tx.record.update({
-          where: { id: row.id },
-          data: {
-            data: data as Prisma.InputJsonValue,
-            version: row.version + 1,
-            ...indexedColumns('transition', data),
-            writtenById: caller.actingForId,
-          },
-        });
-        await writeVersion(tx, caller, updated, 'patched');
-        await this.audit.write(tx, caller, {
-          action: 'patch',
-          recordKind: 'transition',
-          recordId: row.id,
-          recordVersion: updated.version,
-          learnerId: row.learnerId,
-        });
+        await this.store.update(tx, caller, { current: row, data, change: 'patched' });
         return { id: row.id, linked: true };
       }
     }
@@ -489,25 +473,12 @@ export class TransferService {
     data: Record<string, unknown>,
   ) {
     assertValid('transition', data);
-    const row = await tx.record.create({
-      data: {
-        id: randomUUID(),
-        kind: 'transition',
-        learnerId,
-        ownerId,
-        writtenById: caller.actingForId,
-        version: 1,
-        ...indexedColumns('transition', data),
-        data: data as Prisma.InputJsonValue,
-      },
-    });
-    await writeVersion(tx, caller, row, 'created');
-    await this.audit.write(tx, caller, {
-      action: 'create',
-      recordKind: 'transition',
-      recordId: row.id,
-      recordVersion: 1,
+    const row = await this.store.create(tx, caller, {
+      kind: 'transition',
+      id: randomUUID(),
       learnerId,
+      ownerId,
+      data,
     });
     return row.id;
   }

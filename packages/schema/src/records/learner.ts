@@ -2,7 +2,7 @@ import Type from 'typebox';
 import { jurisdictionListIds } from '../code-lists/index.js';
 import { CodeField, JurisdictionCodeField } from '../common/code.js';
 import { Identifiers } from '../common/identifier.js';
-import { AuthorityRef, SchoolRef } from '../common/organisation.js';
+import { AuthorityRef, OrganisationRef, SchoolRef } from '../common/organisation.js';
 import { Contact } from '../common/parts.js';
 import { ClosedPeriod, IsoDate, type Jurisdiction, PersonName, Text } from '../common/primitives.js';
 
@@ -179,6 +179,26 @@ const ReviewItem = Type.Object(
   { additionalProperties: false, description: 'A value set aside for review.' },
 );
 
+const IdentityConflict = Type.Object(
+  {
+    pointer: Type.String({
+      maxLength: 200,
+      description:
+        'The identity field the incoming record disagreed on (JSON pointer into the learner: `/name`, `/dateOfBirth`, `/identifiers/{n}` of the incoming record).',
+    }),
+    incoming: Type.Unknown({ description: 'The value the incoming record had; the learner keeps its own.' }),
+    source: Type.Optional(OrganisationRef),
+    bundleId: Type.Optional(
+      Type.String({ format: 'uuid', description: 'The bundle (or transfer) the value came in.' }),
+    ),
+    raisedOn: IsoDate('When the conflict was found.'),
+  },
+  {
+    additionalProperties: false,
+    description: 'An identity value an incoming record disagreed with, kept for review.',
+  },
+);
+
 /** The fields of a learner record that a client writes, for one jurisdiction. */
 export const learnerFields = (j: Jurisdiction) => ({
   jurisdiction: Type.Literal(j, { description: 'The nation whose code lists apply.' }),
@@ -208,6 +228,13 @@ export const learnerFields = (j: Jurisdiction) => ({
       maxItems: 200,
       description:
         "Values that came in a transfer from the other nation and have no counterpart in this nation's code lists: kept here, with where they were, for the receiving authority to review. Remove an item once it is dealt with.",
+    }),
+  ),
+  identityConflicts: Type.Optional(
+    Type.Array(IdentityConflict, {
+      maxItems: 50,
+      description:
+        "Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {\"identityConflicts\": null}`).",
     }),
   ),
 });

@@ -1,4 +1,4 @@
-import type { Prisma } from '../generated/prisma/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 
 type Tx = Pick<Prisma.TransactionClient, '$executeRawUnsafe'>;
 
@@ -8,6 +8,7 @@ export type AccessChange = 'visible' | 'hidden';
 /**
  * Entries of the change feed are written with SQL in the transaction of the change, so the
  * database assigns the writing transaction's id (see the `change` table): the feed's order.
+ * Only the record store writes them (test/one-write-path.test.ts).
  */
 export async function logRecordChange(
   tx: Tx,

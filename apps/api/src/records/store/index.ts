@@ -1,0 +1,481 @@
+import { isDeepStrictEqual } from 'node:util';
+import { pointerOf, type RecordKind, type ValidationIssue } from '@celr/schema';
+import type { AuditedAccess, AuditTrail } from '../../audit/audit-trail.js';
+import { GRANTS } from '../../auth/access.js';
+import type { Caller } from '../../auth/caller.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import { ProblemError } from '../../http/problem.js';
+import { indexedColumns } from '../representation.js';
+import { grantAccess, schoolKey, syncSchoolAccess } from './access.js';
+import { logAccessChange, logRecordChange } from './feed.js';
+import { type Register, registerOf, withRegisteredNames } from './organisations.js';
+
+export { changeAccess, endAccess, grantAccess } from './access.js';
+export { type Register, registerOf, withRegisteredNames } from './organisations.js';
+
+type Tx = Prisma.TransactionClient;
+type Data = Record<string, unknown>;
+export type RecordRow = Prisma.RecordGetPayload<object>;
+
+/** What a version row says the change was. */
+export type VersionChange = 'created' | 'replaced' | 'patched' | 'imported' | 'deleted';
+
+/** A record to create. */
+export interface NewRecord {
+  kind: RecordKind;
+  id: string;
+  learnerId: string;
+  ownerId: string;
+  data: Data;
+  /** The version's change: 'created' (default) or 'imported'. */
+  change?: 'created' | 'imported';
+  /** The audit event's action: 'create' unless said. */
+  action?: string;
+  sourceRecordId?: string | null;
+  provenance?: Data | null;
+  /** For a learner: the grant its owner holds (responsible unless said). */
+  access?: { basis: string; grants: string[] };
+}
+
+/** A new state of a stored record. */
+export interface ChangedRecord {
+  current: Pick<RecordRow, 'id' | 'kind' | 'learnerId' | 'ownerId' | 'version'> & { data: unknown };
+  data: Data;
+  change: 'replaced' | 'patched' | 'imported';
+  /** The audit event's action: 'replace', 'patch' or 'import' after the change unless said. */
+  action?: string;
+  /** The version the write is conditional on: the current one unless said. */
+  expectedVersion?: number;
+  sourceRecordId?: string | null;
+  provenance?: Data | null;
+}
+
+export type WriteOutcome = 'created' | 'updated' | 'unchanged';
+
+const ACTION = { replaced: 'replace', patched: 'patch', imported: 'import' } as const;
+const RESPONSIBLE = { basis: 'responsible', grants: GRANTS.responsible };
+
+/**
+ * The one rule of "nothing changed": the record as it would be stored equals the stored one. Such
+ * a write writes nothing (no version, no feed entry, no audit event) and says `unchanged`.
+ */
+export const isUnchanged = (stored: unknown, next: Data) => isDeepStrictEqual(stored, next);
+
+/**
+ * The record store: the only code that writes a record, its versions, its identifiers, the access
+ * grants to its learner, its change-feed entries and the audit events of its writes
+ * (test/one-write-path.test.ts keeps it so). Every entry works in the caller's transaction and
+ * takes a record that has already been validated and authorised by its service; the store owns
+ * what every write does whatever its way in (single writes, bulk import, transfers, bundles):
+ * - the names of organisations come from the register (by code), never from the writer;
+ * - a write that changes nothing writes nothing and says so;
+ * - a version row and a feed entry for every change, in the change's transaction;
+ * - a learner's identifiers, unique per owner, and the school grant that follows the enrolment.
+ * There are two entries of each kind: a row at a time (create, update, remove) and set-based for
+ * a block of records (createBlock, updateBlock), which test/record-store.test.ts holds equal.
+ */
+export class RecordStore {
+  constructor(private readonly audit: AuditTrail) {}
+
+  /** The records with the register's names; the register too, for what the write looks up next. */
+  async normalise(tx: Tx, records: Data[]): Promise<{ records: Data[]; register: Register }> {
+    const register = await registerOf(tx, records);
+    return { records: records.map((r) => withRegisteredNames(r, register)), register };
+  }
+
+  async create(tx: Tx, caller: Caller, record: NewRecord, given?: Register): Promise<RecordRow> {
+    const register = given ?? (await registerOf(tx, [record.data]));
+    const data = withRegisteredNames(record.data, register);
+    const { kind, id, learnerId, ownerId } = record;
+    const access = kind === 'learner' ? (record.access ?? RESPONSIBLE) : undefined;
+    // The owner's feed says the learner is theirs before it lists the learner's records.
+    if (access) await logAccessChange(tx, id, ownerId, 'visible');
+    const row = await tx.record.create({
+      data: {
+        id,
+        kind,
+        learnerId,
+        ...indexedColumns(kind, data),
+        ownerId,
+        writtenById: caller.actingForId,
+        version: 1,
+        data: data as Prisma.InputJsonValue,
+        sourceRecordId: record.sourceRecordId ?? null,
+        provenance: (record.provenance ?? Prisma.DbNull) as Prisma.InputJsonValue,
+      },
+    });
+    await writeVersion(tx, caller, row, record.change ?? 'created');
+    if (access) {
+      await tx.learnerAccess.create({ data: { learnerId: id, organisationId: ownerId, ...access } });
+      await saveIdentifiers(tx, ownerId, id, data);
+      await syncSchoolAccess(tx, id, data, register);
+    }
+    await this.audit.write(tx, caller, {
+      action: record.action ?? 'create',
+      recordKind: kind,
+      recordId: id,
+      recordVersion: 1,
+      learnerId,
+    });
+    return row;
+  }
+
+  /**
+   * Writes the new state of a record, unless it equals the stored one. `authorise` runs once it is
+   * known that something changes, before anything is written: a caller may send back a record it
+   * may only read, as long as it changes nothing.
+   */
+  async update(
+    tx: Tx,
+    caller: Caller,
+    change: ChangedRecord,
+    authorise?: (data: Data) => void | Promise<void>,
+  ): Promise<{ outcome: 'updated' | 'unchanged'; row?: RecordRow; data: Data }> {
+    const register = await registerOf(tx, [change.data]);
+    const data = withRegisteredNames(change.data, register);
+    if (isUnchanged(change.current.data, data)) return { outcome: 'unchanged', data };
+    await authorise?.(data);
+    const { current } = change;
+    const expected = change.expectedVersion ?? current.version;
+    const row = await conditionalUpdate(tx, current.id, expected, {
+      ...indexedColumns(current.kind as RecordKind, data),
+      version: expected + 1,
+      data: data as Prisma.InputJsonValue,
+      writtenById: caller.actingForId,
+      ...(change.sourceRecordId !== undefined ? { sourceRecordId: change.sourceRecordId } : {}),
+      ...(change.provenance ? { provenance: change.provenance as Prisma.InputJsonValue } : {}),
+    });
+    await writeVersion(tx, caller, row, change.change);
+    if (current.kind === 'learner') await this.learnerChanged(tx, current, data, register);
+    await this.audit.write(tx, caller, {
+      action: change.action ?? ACTION[change.change],
+      recordKind: current.kind,
+      recordId: current.id,
+      recordVersion: row.version,
+      learnerId: current.learnerId,
+    });
+    return { outcome: 'updated', row, data };
+  }
+
+  /** Deletes a record: a version with no data, and a learner's identifiers freed. */
+  async remove(
+    tx: Tx,
+    caller: Caller,
+    current: Pick<RecordRow, 'id' | 'kind' | 'learnerId'>,
+    expectedVersion: number,
+  ): Promise<RecordRow> {
+    const row = await conditionalUpdate(tx, current.id, expectedVersion, {
+      version: expectedVersion + 1,
+      deletedAt: new Date(),
+      writtenById: caller.actingForId,
+    });
+    await writeVersion(tx, caller, row, 'deleted');
+    if (current.kind === 'learner')
+      await tx.learnerIdentifier.deleteMany({ where: { learnerId: current.id } });
+    await this.audit.write(tx, caller, {
+      action: 'delete',
+      recordKind: current.kind,
+      recordId: current.id,
+      recordVersion: row.version,
+      learnerId: current.learnerId,
+    });
+    return row;
+  }
+
+  /**
+   * The set-based entry for new records: a statement per table for the whole block, which is what
+   * makes a bulk import fast. The same outcome, table by table, as create() for each record.
+   */
+  async createBlock(tx: Tx, caller: Caller, kind: RecordKind, records: NewRecord[], given?: Register) {
+    if (!records.length) return;
+    if (records.some((r) => r.access && !isDeepStrictEqual(r.access, RESPONSIBLE)))
+      throw new Error('createBlock gives a new learner its owner responsible grant only.');
+    const register = given ?? (await registerOf(tx, records.map((r) => r.data)));
+    const rows = records.map((r, n) => {
+      const data = withRegisteredNames(r.data, register);
+      return {
+        n,
+        id: r.id,
+        learner_id: r.learnerId,
+        owner_id: r.ownerId,
+        source_record_id: r.sourceRecordId ?? null,
+        provenance: r.provenance ?? null,
+        change: r.change ?? 'created',
+        data,
+        ...indexedColumns(kind, data),
+      };
+    });
+    // One statement: the rows' JSON is sent and parsed once for the record, its version, its
+    // change-feed entries and (for a new learner) the owner's grant. A single INSERT into
+    // `change`, ordered, puts each owner's 'visible' entry before the records it may then see.
+    await tx.$executeRawUnsafe(
+      `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                    AS x(id uuid, learner_id uuid, jurisdiction text, type text, status text, owner_id uuid,
+                         data jsonb, source_record_id uuid, provenance jsonb, change text, n bigint)),
+            r AS (INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id, provenance)
+                  SELECT id, $2, learner_id, jurisdiction, type, status, owner_id, $3::uuid, 1, data, source_record_id, provenance FROM x),
+            v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
+                  SELECT id, 1, $2, learner_id, data, now(), $4, $3::uuid, change FROM x),
+            a AS (INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
+                  SELECT gen_random_uuid(), id, owner_id, 'responsible', $5::text[] FROM x WHERE $2 = 'learner')
+       INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id, version)
+       SELECT e.change, $2, e.id, e.learner_id, e.org, e.version
+       FROM (SELECT 'visible' AS change, id, learner_id, owner_id AS org, NULL::int AS version, 0 AS step, n FROM x WHERE $2 = 'learner'
+             UNION ALL SELECT 'created', id, learner_id, NULL::uuid, 1, 1, n FROM x) e
+       ORDER BY e.step, e.n`,
+      JSON.stringify(rows),
+      kind,
+      caller.actingForId,
+      caller.clientId,
+      GRANTS.responsible,
+    );
+    if (kind === 'learner') {
+      await this.saveIdentifierBlock(
+        tx,
+        [],
+        rows.map((r) => ({ learnerId: r.id, ownerId: r.owner_id, data: r.data })),
+      );
+      await this.enrolBlock(tx, rows, register);
+    }
+    await this.audit.write(
+      tx,
+      caller,
+      ...records.map(
+        (r): AuditedAccess => ({
+          action: r.action ?? 'create',
+          recordKind: kind,
+          recordId: r.id,
+          recordVersion: 1,
+          learnerId: r.learnerId,
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The set-based entry for changes to stored records: the same outcome, table by table, as
+   * update() for each. Records that would not change are left alone and counted.
+   */
+  async updateBlock(
+    tx: Tx,
+    caller: Caller,
+    kind: RecordKind,
+    changes: ChangedRecord[],
+    given?: Register,
+  ): Promise<{ updated: number; unchanged: number }> {
+    if (!changes.length) return { updated: 0, unchanged: 0 };
+    const register = given ?? (await registerOf(tx, changes.map((c) => c.data)));
+    const all = changes.map((c) => ({ ...c, data: withRegisteredNames(c.data, register) }));
+    const writes = all.filter((c) => !isUnchanged(c.current.data, c.data));
+    if (!writes.length) return { updated: 0, unchanged: all.length };
+    const rows = writes.map((c, n) => {
+      const expected = c.expectedVersion ?? c.current.version;
+      return {
+        n,
+        id: c.current.id,
+        learner_id: c.current.learnerId,
+        expected,
+        version: expected + 1,
+        change: c.change,
+        data: c.data,
+        ...indexedColumns(kind, c.data),
+      };
+    });
+    const [result] = await tx.$queryRawUnsafe<{ changed: number }[]>(
+      `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                    AS x(id uuid, learner_id uuid, expected int, version int, jurisdiction text, type text, status text,
+                         data jsonb, change text, n bigint)),
+            u AS (UPDATE record r SET jurisdiction = x.jurisdiction, type = x.type, status = x.status, version = x.version,
+                         data = x.data, written_by_id = $3::uuid, updated_at = now()
+                  FROM x WHERE r.id = x.id AND r.version = x.expected AND r.deleted_at IS NULL
+                  RETURNING r.id),
+            v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
+                  SELECT x.id, x.version, $2, x.learner_id, x.data, now(), $4, $3::uuid, x.change FROM x JOIN u ON u.id = x.id),
+            c AS (INSERT INTO change (change, record_kind, record_id, learner_id, version)
+                  SELECT 'updated', $2, x.id, x.learner_id, x.version FROM x JOIN u ON u.id = x.id ORDER BY x.n)
+       SELECT count(*)::int AS changed FROM u`,
+      JSON.stringify(rows),
+      kind,
+      caller.actingForId,
+      caller.clientId,
+    );
+    // Another writer changed one of these records since it was read.
+    if (result?.changed !== writes.length) throw new ConcurrentChange();
+    if (kind === 'learner') {
+      const reidentified = writes.filter(
+        (c) => !isDeepStrictEqual(identifiersOf(c.current.data as Data), identifiersOf(c.data)),
+      );
+      await this.saveIdentifierBlock(
+        tx,
+        reidentified.map((c) => c.current.id),
+        reidentified.map((c) => ({ learnerId: c.current.id, ownerId: c.current.ownerId, data: c.data })),
+      );
+      // A learner who moved school: rare in a block, so a row at a time.
+      for (const c of writes) {
+        if (schoolKey(c.current.data as Data) !== schoolKey(c.data))
+          await syncSchoolAccess(tx, c.current.id, c.data, register);
+      }
+    }
+    await this.audit.write(
+      tx,
+      caller,
+      ...writes.map(
+        (c, n): AuditedAccess => ({
+          action: c.action ?? ACTION[c.change],
+          recordKind: kind,
+          recordId: c.current.id,
+          recordVersion: rows[n]!.version,
+          learnerId: c.current.learnerId,
+        }),
+      ),
+    );
+    return { updated: writes.length, unchanged: all.length - writes.length };
+  }
+
+  /** What follows a learner's change: its identifiers, and the school grant when the enrolled school changed. */
+  private async learnerChanged(tx: Tx, current: ChangedRecord['current'], data: Data, register: Register) {
+    const before = current.data as Data;
+    if (!isDeepStrictEqual(identifiersOf(before), identifiersOf(data))) {
+      await tx.learnerIdentifier.deleteMany({ where: { learnerId: current.id } });
+      await saveIdentifiers(tx, current.ownerId, current.id, data);
+    }
+    if (schoolKey(before) !== schoolKey(data)) await syncSchoolAccess(tx, current.id, data, register);
+  }
+
+  private async saveIdentifierBlock(
+    tx: Tx,
+    replaced: string[],
+    learners: { learnerId: string; ownerId: string; data: Data }[],
+  ) {
+    if (replaced.length)
+      await tx.$executeRawUnsafe('DELETE FROM learner_identifier WHERE learner_id = ANY($1::uuid[])', replaced);
+    const pairs = learners.flatMap((l) => identifiersOf(l.data).map((i) => ({ ...i, l })));
+    if (!pairs.length) return;
+    await tx.$executeRawUnsafe(
+      `INSERT INTO learner_identifier (learner_id, owner_id, system, value)
+       SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[])`,
+      pairs.map((p) => p.l.learnerId),
+      pairs.map((p) => p.l.ownerId),
+      pairs.map((p) => p.system),
+      pairs.map((p) => p.value),
+    );
+  }
+
+  /** New learners' schools get their grant, in two statements for the block. */
+  private async enrolBlock(tx: Tx, rows: { id: string; data: Data }[], register: Register) {
+    const enrolled = rows.flatMap((r) => {
+      const key = schoolKey(r.data);
+      const school = key ? register.get(key) : undefined;
+      return school?.kind === 'school' ? [{ learner: r.id, school: school.id }] : [];
+    });
+    if (!enrolled.length) return;
+    await tx.$executeRawUnsafe(
+      `INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
+       SELECT gen_random_uuid(), l, s, 'school', $3::text[] FROM unnest($1::uuid[], $2::uuid[]) AS u(l, s)`,
+      enrolled.map((e) => e.learner),
+      enrolled.map((e) => e.school),
+      GRANTS.school,
+    );
+    await tx.$executeRawUnsafe(
+      `INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id)
+       SELECT 'visible', 'learner', l, l, s FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS u(l, s, n) ORDER BY n`,
+      enrolled.map((e) => e.learner),
+      enrolled.map((e) => e.school),
+    );
+  }
+}
+
+/** A write found a record changed under it: the caller's read is stale. */
+export class ConcurrentChange extends Error {
+  constructor() {
+    super('A record changed while it was being written.');
+  }
+}
+
+/** The update of a record at the version the writer read, in one statement; refused if it moved on. */
+async function conditionalUpdate(
+  tx: Tx,
+  id: string,
+  expected: number,
+  data: Prisma.RecordUpdateInput,
+): Promise<RecordRow> {
+  try {
+    return await tx.record.update({ where: { id, version: expected, deletedAt: null }, data });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025')
+      throw new ProblemError(
+        'precondition-failed',
+        `The record ${id} has changed since the version in If-Match; read it again and reapply your change.`,
+      );
+    throw error;
+  }
+}
+
+/** The version row of a change and its feed entry, written in the change's transaction. */
+async function writeVersion(tx: Tx, caller: Caller, row: RecordRow, change: VersionChange) {
+  await logRecordChange(tx, {
+    change: change === 'deleted' ? 'deleted' : row.version === 1 ? 'created' : 'updated',
+    recordKind: row.kind,
+    recordId: row.id,
+    learnerId: row.learnerId,
+    version: row.version,
+  });
+  await tx.recordVersion.create({
+    data: {
+      recordId: row.id,
+      version: row.version,
+      kind: row.kind,
+      learnerId: row.learnerId,
+      data: change === 'deleted' ? Prisma.DbNull : (row.data as Prisma.InputJsonValue),
+      changedAt: row.updatedAt,
+      clientId: caller.clientId,
+      organisationId: caller.actingForId,
+      change,
+    },
+  });
+}
+
+export function identifiersOf(input: Data): { system: string; value: string }[] {
+  const list = input.identifiers;
+  return Array.isArray(list)
+    ? (list as { system: string; value: string }[]).map(({ system, value }) => ({ system, value }))
+    : [];
+}
+
+/** A learner's identifiers, unique per owning organisation. */
+async function saveIdentifiers(tx: Tx, ownerId: string, learnerId: string, input: Data) {
+  const identifiers = identifiersOf(input);
+  if (identifiers.length === 0) return;
+  const taken = await tx.learnerIdentifier.findMany({
+    where: { ownerId, learnerId: { not: learnerId }, OR: identifiers },
+    select: { system: true, value: true, learnerId: true },
+  });
+  if (taken.length) throw identifierConflict(identifiers, taken);
+  await tx.learnerIdentifier.createMany({
+    data: identifiers.map(({ system, value }) => ({ learnerId, ownerId, system, value })),
+  });
+}
+
+export function identifierConflict(
+  identifiers: { system: string; value: string }[],
+  taken: { system: string; value: string; learnerId: string }[],
+) {
+  const errors: ValidationIssue[] = identifiers.flatMap((id, i) => {
+    const clash = taken.find((t) => t.system === id.system && t.value === id.value);
+    if (taken.length && !clash) return [];
+    return [
+      {
+        pointer: pointerOf('identifiers', i, 'value'),
+        rule: 'identifier-unique',
+        message: clash
+          ? `Your organisation already holds ${id.system} '${id.value}' for learner ${clash.learnerId}.`
+          : `Your organisation may already hold ${id.system} '${id.value}' for another learner.`,
+      },
+    ];
+  });
+  return new ProblemError(
+    'identifier-conflict',
+    'An identifier in the record already belongs to another of your learners.',
+    { errors },
+  );
+}
