@@ -189,12 +189,16 @@ describe('a transfer between English authorities', () => {
       outcome: 'matched',
       matchedBy: [`upn|${identifier}`],
     });
-    expect(accepted.result.learner.conflicts).toContain('/name');
+    // A match never rewrites who the child is: Eastmere's spelling stays, Northbridge's waits for review.
+    expect(accepted.result.learner.identityConflicts).toEqual([
+      expect.objectContaining({ pointer: '/name', incoming: englandLearner.name }),
+    ]);
     const merged = (await api.as('eastmere', { method: 'GET', url: `/v1/learners/${own.json().id}` })).json();
     expect(merged.identifiers).toEqual(
       expect.arrayContaining([{ system: 'la-child-id:991', value: 'EM-77' }]),
     );
-    expect(merged.name.given).toBe('Amara');
+    expect(merged.name.given).toBe('Amarah');
+    expect(merged.identityConflicts).toEqual([expect.objectContaining({ pointer: '/name' })]);
     const history = (
       await api.as('eastmere', { method: 'GET', url: `/v1/learners/${own.json().id}/versions` })
     ).json().items;
@@ -209,7 +213,12 @@ describe('a transfer between English authorities', () => {
       manifest: { ...bundle.manifest, bundleId: crypto.randomUUID() },
     });
     expect(again.statusCode, again.body).toBe(201);
-    expect(again.json().result.plans).toMatchObject({ created: [], updated: accepted.result.plans.created });
+    // ... and, being the same, writes nothing: unchanged.
+    expect(again.json().result.plans).toMatchObject({
+      created: [],
+      updated: [],
+      unchanged: accepted.result.plans.created,
+    });
     const plans = (
       await api.as('eastmere', { method: 'GET', url: `/v1/learners/${own.json().id}/plans` })
     ).json().items;
