@@ -84,9 +84,7 @@ describe('a. an earlier import is matched on sender, kind and learner, never on 
     const held = accepted.json().result;
     const [heldPlan] = held.plans.created;
     const [heldMeeting] = held.meetings.created;
-    const bundle = (
-      await request('eastmere', 'GET', `/v1/transfers/${sent.json().id}/bundle`)
-    ).json();
+    const bundle = (await request('eastmere', 'GET', `/v1/transfers/${sent.json().id}/bundle`)).json();
 
     // A new child (new id, new UPN) whose plan carries the id of the other child's meeting and whose
     // meeting carries the id of the other child's plan.

@@ -413,7 +413,11 @@ export class BlockImporter {
       this.tx,
       this.caller,
       kind,
-      updates.map((d) => ({ current: { ...d.target!, kind }, data: d.line.input, change: 'replaced' as const })),
+      updates.map((d) => ({
+        current: { ...d.target!, kind },
+        data: d.line.input,
+        change: 'replaced' as const,
+      })),
       register,
     );
     // Unchanged lines were counted when decided; the store agrees.

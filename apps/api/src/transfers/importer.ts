@@ -13,7 +13,7 @@ import type { Caller } from '../auth/caller.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import { assertValid } from '../records/record-service.js';
-import { grantAccess, RecordStore, type RecordRow, type WriteOutcome } from '../records/store/index.js';
+import { grantAccess, type RecordRow, RecordStore, type WriteOutcome } from '../records/store/index.js';
 import { refOf, sameOrganisation } from './organisation-ref.js';
 
 type Tx = Prisma.TransactionClient;

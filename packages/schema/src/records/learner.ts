@@ -189,7 +189,11 @@ const IdentityConflict = Type.Object(
     incoming: Type.Unknown({ description: 'The value the incoming record had; the learner keeps its own.' }),
     source: Type.Optional(OrganisationRef),
     bundleId: Type.Optional(
-      Type.String({ format: 'uuid', description: 'The bundle (or transfer) the value came in.' }),
+      Type.String({
+        format: 'uuid',
+        maxLength: 36,
+        description: 'The bundle (or transfer) the value came in.',
+      }),
     ),
     raisedOn: IsoDate('When the conflict was found.'),
   },
@@ -234,7 +238,7 @@ export const learnerFields = (j: Jurisdiction) => ({
     Type.Array(IdentityConflict, {
       maxItems: 50,
       description:
-        "Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {\"identityConflicts\": null}`).",
+        'Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {"identityConflicts": null}`).',
     }),
   ),
 });

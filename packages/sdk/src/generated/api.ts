@@ -1354,6 +1354,35 @@ export interface components {
                  */
                 raisedOn: string;
             }[];
+            /** @description Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {"identityConflicts": null}`). */
+            identityConflicts?: {
+                /** @description The identity field the incoming record disagreed on (JSON pointer into the learner: `/name`, `/dateOfBirth`, `/identifiers/{n}` of the incoming record). */
+                pointer: string;
+                /** @description The value the incoming record had; the learner keeps its own. */
+                incoming: unknown;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                source?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: uuid
+                 * @description The bundle (or transfer) the value came in.
+                 */
+                bundleId?: string;
+                /**
+                 * Format: date
+                 * @description When the conflict was found.
+                 */
+                raisedOn: string;
+            }[];
         };
         /**
          * LearnerEngland
@@ -1671,6 +1700,35 @@ export interface components {
                  */
                 raisedOn: string;
             }[];
+            /** @description Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {"identityConflicts": null}`). */
+            identityConflicts?: {
+                /** @description The identity field the incoming record disagreed on (JSON pointer into the learner: `/name`, `/dateOfBirth`, `/identifiers/{n}` of the incoming record). */
+                pointer: string;
+                /** @description The value the incoming record had; the learner keeps its own. */
+                incoming: unknown;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                source?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: uuid
+                 * @description The bundle (or transfer) the value came in.
+                 */
+                bundleId?: string;
+                /**
+                 * Format: date
+                 * @description When the conflict was found.
+                 */
+                raisedOn: string;
+            }[];
         };
         /**
          * LearnerInputScotland
@@ -1952,6 +2010,35 @@ export interface components {
                 /**
                  * Format: date
                  * @description When the value was set aside.
+                 */
+                raisedOn: string;
+            }[];
+            /** @description Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {"identityConflicts": null}`). */
+            identityConflicts?: {
+                /** @description The identity field the incoming record disagreed on (JSON pointer into the learner: `/name`, `/dateOfBirth`, `/identifiers/{n}` of the incoming record). */
+                pointer: string;
+                /** @description The value the incoming record had; the learner keeps its own. */
+                incoming: unknown;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                source?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: uuid
+                 * @description The bundle (or transfer) the value came in.
+                 */
+                bundleId?: string;
+                /**
+                 * Format: date
+                 * @description When the conflict was found.
                  */
                 raisedOn: string;
             }[];
@@ -2272,6 +2359,35 @@ export interface components {
                  */
                 raisedOn: string;
             }[];
+            /** @description Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {"identityConflicts": null}`). */
+            identityConflicts?: {
+                /** @description The identity field the incoming record disagreed on (JSON pointer into the learner: `/name`, `/dateOfBirth`, `/identifiers/{n}` of the incoming record). */
+                pointer: string;
+                /** @description The value the incoming record had; the learner keeps its own. */
+                incoming: unknown;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                source?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: uuid
+                 * @description The bundle (or transfer) the value came in.
+                 */
+                bundleId?: string;
+                /**
+                 * Format: date
+                 * @description When the conflict was found.
+                 */
+                raisedOn: string;
+            }[];
         };
         /**
          * LearnerInput
@@ -2434,6 +2550,35 @@ export interface components {
                 /**
                  * Format: date
                  * @description When the value was set aside.
+                 */
+                raisedOn: string;
+            }[] | null;
+            /** @description Where a transfer or bundle matched this learner but named them differently (name, date of birth, an identifier): a match never rewrites who the child is, so the learner keeps its values and the incoming ones wait here until the responsible authority resolves them (corrects the learner if need be, and removes the items, e.g. `PATCH {"identityConflicts": null}`). */
+            identityConflicts?: {
+                /** @description The identity field the incoming record disagreed on (JSON pointer into the learner: `/name`, `/dateOfBirth`, `/identifiers/{n}` of the incoming record). */
+                pointer: string;
+                /** @description The value the incoming record had; the learner keeps its own. */
+                incoming: unknown;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                source?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: uuid
+                 * @description The bundle (or transfer) the value came in.
+                 */
+                bundleId?: string;
+                /**
+                 * Format: date
+                 * @description When the conflict was found.
                  */
                 raisedOn: string;
             }[] | null;

@@ -190,7 +190,12 @@ export class RecordStore {
     if (!records.length) return;
     if (records.some((r) => r.access && !isDeepStrictEqual(r.access, RESPONSIBLE)))
       throw new Error('createBlock gives a new learner its owner responsible grant only.');
-    const register = given ?? (await registerOf(tx, records.map((r) => r.data)));
+    const register =
+      given ??
+      (await registerOf(
+        tx,
+        records.map((r) => r.data),
+      ));
     const rows = records.map((r, n) => {
       const data = withRegisteredNames(r.data, register);
       return {
@@ -264,7 +269,12 @@ export class RecordStore {
     given?: Register,
   ): Promise<{ updated: number; unchanged: number }> {
     if (!changes.length) return { updated: 0, unchanged: 0 };
-    const register = given ?? (await registerOf(tx, changes.map((c) => c.data)));
+    const register =
+      given ??
+      (await registerOf(
+        tx,
+        changes.map((c) => c.data),
+      ));
     const all = changes.map((c) => ({ ...c, data: withRegisteredNames(c.data, register) }));
     const writes = all.filter((c) => !isUnchanged(c.current.data, c.data));
     if (!writes.length) return { updated: 0, unchanged: all.length };
@@ -348,7 +358,10 @@ export class RecordStore {
     learners: { learnerId: string; ownerId: string; data: Data }[],
   ) {
     if (replaced.length)
-      await tx.$executeRawUnsafe('DELETE FROM learner_identifier WHERE learner_id = ANY($1::uuid[])', replaced);
+      await tx.$executeRawUnsafe(
+        'DELETE FROM learner_identifier WHERE learner_id = ANY($1::uuid[])',
+        replaced,
+      );
     const pairs = learners.flatMap((l) => identifiersOf(l.data).map((i) => ({ ...i, l })));
     if (!pairs.length) return;
     await tx.$executeRawUnsafe(
