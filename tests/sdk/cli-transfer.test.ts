@@ -4,7 +4,7 @@
  * once cannot be decided again; a rejection and a cancellation; and England to Scotland, where codes
  * are mapped or kept for review.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, createOrganisation } from '@celr/api';
 import { englandLearner } from '@celr/schema';
@@ -159,6 +159,18 @@ describe('celr transfer', () => {
     const bundle = JSON.parse(readFileSync(join(dir, 'incoming.json'), 'utf8'));
     expect(bundle.manifest).toMatchObject({ learnerId, reason: 'responsibility-moves' });
     expect(bundle.content.meetings).toHaveLength(2);
+    // `celr validate` recognises the saved bundle and checks its digest; a tampered copy fails.
+    const tampered = structuredClone(bundle);
+    tampered.content.learner.name.family = 'Tampered';
+    writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
+    const [checked, refused] = await Promise.all([
+      celr(['validate', 'incoming.json'], { cwd: dir }),
+      celr(['validate', 'tampered.json'], { cwd: dir }),
+    ]);
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toMatch(/1 record in 1 file: all valid/);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^tampered\.json: \/manifest\/contentDigest digest-mismatch: /m);
     expect(outboxOfEastmere).toMatchObject({ code: 0, stdout: '', stderr: '0 transfers.\n' });
 
     const accepted = await as('eastmere', 'accept', id);

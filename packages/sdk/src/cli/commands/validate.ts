@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { relative, resolve } from 'node:path';
 import { isRecordKind, RECORD_KINDS, type RecordKind } from '../../records.js';
 import { type Command, EXIT, type OptionSpecs, UsageError } from '../command.js';
 import { expandPaths, isObject, type Location, readRecords, where } from '../records-io.js';
@@ -17,6 +19,12 @@ const options = {
     description: `The kind of records that do not say: ${RECORD_KINDS.join(', ')}.`,
   },
   json: { type: 'boolean', description: 'Print the result as one JSON document on stdout.' },
+  jwks: {
+    type: 'string',
+    value: '<file.json>',
+    description:
+      "The sender's JWK Set (its deployment's /.well-known/jwks.json): a transfer bundle's signature is verified against it.",
+  },
 } as const satisfies OptionSpecs;
 
 export function kindOption(value: string | undefined): RecordKind | undefined {
@@ -28,7 +36,7 @@ export function kindOption(value: string | undefined): RecordKind | undefined {
 export const validateCommand: Command<typeof options> = {
   name: 'validate',
   summary: 'Check record files against the CELR schema, offline',
-  usage: ['validate [--kind <kind>] [--json] <file or folder>...'],
+  usage: ['validate [--kind <kind>] [--json] [--jwks <file.json>] <file or folder>...'],
   description:
     'Checks every record in the files with @celr/schema, as the API would, without sending anything. Files are JSON (one record, an array of records, or { "kind": "plan", "records": [...] }) or NDJSON (.ndjson or .jsonl, one record per line); folders are searched for them. A record says its kind with a "kind" member, or as { "kind": "learner", "record": {...} }; --kind gives the kind of records that do not say. Records exported with their "id" and "meta" are checked as the API returns them; an "id" alone is allowed (it names the record for later lines, as in `celr import`).\nEvery error is listed with its file, its line (NDJSON) or array index, the JSON pointer to the field and the rule it breaks.',
   options,
@@ -49,7 +57,26 @@ export const validateCommand: Command<typeof options> = {
     const errors: RecordError[] = [];
     let records = 0;
     let invalid = 0;
+    const jwks = values.jwks ? JSON.parse(await readFile(resolve(io.cwd, values.jwks), 'utf8')) : undefined;
     for (const file of files) {
+      // A transfer bundle (as `celr transfer show --bundle` saves it): its records, its digest and,
+      // given the sender's key set, its signature.
+      const bundle = await readBundle(file);
+      if (bundle) {
+        records++;
+        const { validateBundle, verifyBundle, verifyBundleDigest } = await import('@celr/schema');
+        const issues = validateBundle(bundle);
+        if (!issues.length) {
+          if (jwks) issues.push(...(await verifyBundle(bundle, jwks)).issues);
+          else {
+            const digest = await verifyBundleDigest(bundle as never);
+            if (digest) issues.push(digest);
+          }
+        }
+        if (issues.length) invalid++;
+        for (const issue of issues) errors.push({ file: relative(io.cwd, file) || file, ...issue });
+        continue;
+      }
       for await (const item of readRecords(file, io.cwd, defaultKind)) {
         if (io.signal.aborted) {
           io.stderr.write(`Interrupted after ${records} records.\n`);
@@ -89,6 +116,16 @@ export const validateCommand: Command<typeof options> = {
     return ok ? EXIT.ok : EXIT.failed;
   },
 };
+
+async function readBundle(file: string): Promise<unknown> {
+  if (!file.endsWith('.json')) return undefined;
+  try {
+    const value = JSON.parse(await readFile(file, 'utf8'));
+    return isObject(value) && 'manifest' in value && 'content' in value ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function withoutId(record: unknown): unknown {
   if (!isObject(record) || !('id' in record)) return record;
