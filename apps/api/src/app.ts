@@ -18,8 +18,9 @@ import { ChangeFeed, registerChangeRoutes } from './changes/feed.js';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { registerHealthRoutes } from './health/routes.js';
+import { registerInputGuards } from './http/body-parsers.js';
 import { bodyValidatorCompiler } from './http/body-validation.js';
-import { registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { registerHardening } from './http/hardening.js';
 import { finishOpenApiDocument } from './http/openapi-document.js';
 import { newRequestId } from './http/request-id.js';
@@ -81,16 +82,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       },
     },
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
 
   // Responses are built from validated records; the schemas document them but do not filter them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, jsonParser);
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(String(body))));
-  });
+  registerInputGuards(app);
 
   for (const { name, schema } of schemaCatalogue()) {
     app.addSchema({ $id: name, ...rewriteRefs(schema, (n) => `${n}#`) });

@@ -20,4 +20,5 @@ export * from './records/index.js';
 export * from './transfer/index.js';
 export * from './validation/index.js';
 export const SCHEMA_VERSION = '0.1.0';
+export * from './exchange/json-limits.js';
 export * from './exchange/record-line.js';

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import { SCOPES, type Scope } from '../auth/caller.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { notFound, ProblemError } from '../http/problem.js';
+import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { createClient, createOrganisation, revokeClient, rotateSecret } from './organisations.js';
 
@@ -104,6 +104,12 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
       },
     },
     async (request, reply) => {
+      const { authorityId } = request.body as { authorityId?: string };
+      // Checked here so the answer points at the field; a delete racing it still fails as a 422 (errors.ts).
+      if (authorityId && !(await prisma.organisation.findUnique({ where: { id: authorityId } })))
+        throw validationProblem([
+          { pointer: '/authorityId', rule: 'authority-exists', message: 'No organisation has this id.' },
+        ]);
       try {
         const org = await createOrganisation(prisma, request.body as never);
         const { createdAt: _, ...rest } = org;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { fitsBigint } from '../http/cursor.js';
 import { nextLink } from '../http/pagination.js';
 import { notFound, ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
@@ -58,7 +59,7 @@ const cursorOf = (id: bigint) => Buffer.from(`a${id}`).toString('base64url');
 function afterId(cursor: string | undefined): bigint | undefined {
   if (!cursor) return undefined;
   const raw = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^a\d{1,19}$/.test(raw)) {
+  if (!/^a\d{1,19}$/.test(raw) || !fitsBigint(raw.slice(1))) {
     throw new ProblemError('invalid-query', 'The cursor is not one this API handed out.', {
       errors: [
         { pointer: '/cursor', rule: 'cursor', message: 'Not a cursor from a `next` link.', in: 'query' },
@@ -92,6 +93,8 @@ export function registerAuditRoutes(app: FastifyInstance, prisma: PrismaClient, 
     async (request, reply) => {
       const caller = callerOf(request);
       const query = request.query as { learner: string; limit?: number; cursor?: string; since?: string };
+      // Parameters are checked before the database is asked anything.
+      const after = afterId(query.cursor);
       const responsible = await prisma.learnerAccess.findFirst({
         where: {
           learnerId: query.learner,
@@ -103,7 +106,6 @@ export function registerAuditRoutes(app: FastifyInstance, prisma: PrismaClient, 
       });
       if (!responsible) throw notFound('The learner');
       const limit = query.limit ?? 100;
-      const after = afterId(query.cursor);
       const rows = await prisma.auditEvent.findMany({
         where: {
           learnerId: query.learner,

@@ -21,6 +21,29 @@ declare module 'fastify' {
 
 export const ON_BEHALF_OF = 'celr-on-behalf-of';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The organisation a vendor acts for, from `celr-on-behalf-of`: one UUID. Anything else (empty,
+ * not a UUID, or the header sent twice, which arrives as a comma-joined list) is a malformed
+ * header, answered 400 before it reaches the database.
+ */
+function onBehalfOfHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers[ON_BEHALF_OF];
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && UUID.test(value.trim())) return value.trim().toLowerCase();
+  const twice = Array.isArray(value) || value.includes(',');
+  const issue = twice
+    ? { rule: 'header-repeated', message: `Send ${ON_BEHALF_OF} once, with one organisation id.` }
+    : {
+        rule: 'format',
+        message: `${ON_BEHALF_OF} is the id (a UUID) of the organisation the vendor acts for.`,
+      };
+  throw new ProblemError('invalid-query', `The ${ON_BEHALF_OF} header is not valid.`, {
+    errors: [{ pointer: `/${ON_BEHALF_OF}`, ...issue, in: 'header' }],
+  });
+}
+
 export function callerOf(request: FastifyRequest): Caller {
   if (!request.caller) throw new ProblemError('unauthorised', 'Authentication is required.');
   return request.caller;
@@ -71,14 +94,14 @@ export function registerAuthentication(
       );
     }
     const claims = await tokens.verify(token);
-    const onBehalfOf = request.headers[ON_BEHALF_OF];
+    const onBehalfOf = onBehalfOfHeader(request);
     // The same resolution as a bulk import job's (auth/resolve-caller.ts): one statement, so that
     // revoking a client takes effect at once everywhere.
     const { caller } = await resolveCaller(sql, {
       clientId: claims.clientId,
       organisationId: claims.organisationId,
       scopes: claims.scopes,
-      onBehalfOf: typeof onBehalfOf === 'string' ? onBehalfOf : undefined,
+      onBehalfOf,
       requestId: request.id,
     });
     if (!caller.scopes.has(access.scope)) {

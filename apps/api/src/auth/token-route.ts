@@ -3,6 +3,7 @@ import Type from 'typebox';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
+import { basicCredentials } from './basic-credentials.js';
 import { SCOPES } from './caller.js';
 import { dummySecretHash, verifySecret } from './secrets.js';
 import type { TokenIssuer } from './tokens.js';
@@ -96,10 +97,7 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
       let secret = body.client_secret;
       const basic = request.headers.authorization;
       if (basic?.startsWith('Basic ')) {
-        const decoded = Buffer.from(basic.slice(6), 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        clientId = decodeURIComponent(decoded.slice(0, colon));
-        secret = decodeURIComponent(decoded.slice(colon + 1));
+        ({ clientId, secret } = basicCredentials(basic));
       }
       if (!clientId || !secret)
         throw oauthError(

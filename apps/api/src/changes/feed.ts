@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
+import { fitsBigint } from '../http/cursor.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 
@@ -16,7 +17,7 @@ type Position = FeedPosition;
 const encode = (p: Position) => Buffer.from(`c${p.txid}.${p.id}`).toString('base64url');
 function decode(cursor: string): Position {
   const m = /^c(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!m) {
+  if (!m || !fitsBigint(m[1]!) || !fitsBigint(m[2]!)) {
     throw new ProblemError('invalid-query', 'The cursor is not one this API handed out.', {
       errors: [
         {

@@ -1,4 +1,4 @@
-import { checkSchema, isRecordKind, validate } from '@celr/schema';
+import { capIssues, checkBounds, checkSchema, isRecordKind, records, validate } from '@celr/schema';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { validationProblem } from './problem.js';
@@ -21,14 +21,26 @@ export const bodyValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema }
   const kind = name?.[1]?.toLowerCase();
   if (name && kind && isRecordKind(kind)) {
     if (name[2] === 'Patch') {
-      return (body: unknown) =>
-        typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length > 0
-          ? { value: body }
-          : {
-              error: validationProblem([
-                { pointer: '', rule: 'type', message: 'A merge patch is a non-empty JSON object.' },
-              ]) as never,
-            };
+      const patchSchema = records[kind].Patch;
+      return (body: unknown) => {
+        if (
+          typeof body !== 'object' ||
+          body === null ||
+          Array.isArray(body) ||
+          Object.keys(body).length === 0
+        )
+          return {
+            error: validationProblem([
+              { pointer: '', rule: 'type', message: 'A merge patch is a non-empty JSON object.' },
+            ]) as never,
+          };
+        // Bounds and characters before the patch is applied: an oversized list or a NUL is refused
+        // here, at a cost bounded by the body, before the stored record is even read.
+        const bounds = checkBounds(patchSchema, body);
+        return bounds.issues.length
+          ? { error: validationProblem(capIssues(bounds.issues)) as never }
+          : { value: body };
+      };
     }
     return (body: unknown) => {
       const result = validate(kind, body);

@@ -34,3 +34,10 @@ export function decodeCursor(cursor: string): ListPosition {
     );
   }
 }
+
+/** PostgreSQL's largest `bigint` (int8): a cursor number above it would fail in the database (22003). */
+export const MAX_BIGINT = 9223372036854775807n;
+
+/** Whether a string of decimal digits fits a PostgreSQL `bigint`. */
+export const fitsBigint = (digits: string): boolean =>
+  /^\d{1,19}$/.test(digits) && BigInt(digits) <= MAX_BIGINT;

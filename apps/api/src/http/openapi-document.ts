@@ -27,9 +27,11 @@ const STATUS_PROBLEM: Record<string, ProblemType> = {
   '410': 'gone',
   '412': 'precondition-failed',
   '413': 'payload-too-large',
+  '414': 'uri-too-long',
   '415': 'unsupported-media-type',
   '428': 'precondition-required',
   '429': 'rate-limited',
+  '431': 'headers-too-large',
 };
 
 const PATCH_EXAMPLES: Record<RecordKind, Json> = {
@@ -242,9 +244,21 @@ export function finishOpenApiDocument(document: Json): Json {
       operation.responses ??= {};
       const responses = operation.responses as Json;
       responses['500'] ??= problemResponse('Internal error; quote the requestId when reporting it');
-      if (operation.parameters?.some((p: Json) => p.in === 'path' || p.in === 'query')) {
+      if (operation.parameters?.some((p: Json) => ['path', 'query', 'header'].includes(p.in))) {
         responses['400'] ??= problemResponse('Malformed request or query parameter');
       }
+      // What any request can meet before its operation runs (http/errors.ts, http/body-parsers.ts).
+      if (operation.parameters?.some((p: Json) => p.in === 'path'))
+        responses['414'] ??= problemResponse('A path parameter is longer than 100 characters');
+      if (
+        operation.requestBody?.content?.['application/json'] ||
+        operation.requestBody?.content?.['application/merge-patch+json']
+      ) {
+        responses['400'] ??= problemResponse('The body is not JSON, or nests deeper than 64 levels');
+        responses['415'] ??= problemResponse('The body is not of a media type the operation takes');
+        responses['422'] ??= problemResponse('The body is not valid');
+      }
+      responses['431'] ??= problemResponse('The request headers are too large');
       const id = String(operation.operationId);
       for (const [status, response] of Object.entries<Json>(responses)) {
         if (response.description === 'Default Response')

@@ -41,6 +41,11 @@ const WHEN: Record<ProblemType, string> = {
     'The body is larger than the limit: 1 MiB for an ordinary request; for a bulk import, 256 MiB or 200,000 records. (The operator may have changed either.) Split a bulk file and send the parts as separate imports.',
   'unsupported-media-type':
     'The `Content-Type` is not `application/json` (or `application/merge-patch+json` for a patch, `application/x-www-form-urlencoded` for a token, `application/x-ndjson` for a bulk import).',
+  'uri-too-long': 'A path parameter is longer than 100 characters: no id, code or identifier is that long.',
+  'headers-too-large':
+    'The request headers are larger than the server accepts (16 KiB in all). The connection is closed.',
+  'request-timeout':
+    'The request did not arrive in time (its headers or body were too slow). The connection is closed.',
   'rate-limited': 'Too many requests from your client. Wait for the seconds in `Retry-After`.',
   unavailable:
     'The API cannot reach its database, or is shutting down. Retry after the seconds in `Retry-After`.',
@@ -129,14 +134,6 @@ const API_RULES: Record<string, { where: string; what: string }> = {
     where: 'bulk import lines',
     what: 'A line is at most 1 MiB (`CELR_BULK_MAX_LINE_BYTES`). A longer one is never read whole: it fails, and the rest of the file is imported.',
   },
-  'json-depth': {
-    where: 'bulk import lines',
-    what: 'A line nests arrays and objects at most 64 deep; a deeper one fails before it is parsed.',
-  },
-  'text-characters': {
-    where: 'bulk import lines',
-    what: 'A line holds no NUL character (no JSON text holds a raw one, and the database stores no `\\u0000`) and no lone surrogate.',
-  },
   'database-refused': {
     where: 'bulk import lines',
     what: 'The database refused to store the line although it passed validation. The line’s block was written again a line at a time, so only this line failed.',
@@ -149,6 +146,32 @@ const API_RULES: Record<string, { where: string; what: string }> = {
     where: 'bulk import lines',
     what: 'The process running the import ended while it had this line in hand (reading it, or writing it a second time). The line is skipped so it cannot stop the import again; nothing of it was written. If it is a good record, send it again.',
   },
+  'authority-exists': {
+    where: '`POST /v1/admin/organisations`',
+    what: '`authorityId` is the id of a registered organisation.',
+  },
+  'header-repeated': {
+    where: '`celr-on-behalf-of` header',
+    what: 'The header is sent once, with one organisation id.',
+  },
+  'json-depth': {
+    where: 'any JSON body; bulk import lines',
+    what: 'The body nests at most 64 levels deep; deeper text is refused before it is parsed (400).',
+  },
+  'text-characters': {
+    where: 'any body, bulk import line, query or path parameter',
+    what: 'No text holds NUL (`\\u0000`) or half of a UTF-16 surrogate pair: neither can be stored.',
+  },
+  maximum: {
+    where: 'any write',
+    what: 'A number is within the range the database stores (sent when validation did not catch it).',
+  },
+  reference: {
+    where: 'any write',
+    what: 'The request refers to something that exists (sent when it was removed while the request ran).',
+  },
+  constraint: { where: 'any write', what: 'The stored data keeps its integrity rules.' },
+  data: { where: 'any write', what: 'A value can be stored as its field needs.' },
 };
 
 export interface Rule {

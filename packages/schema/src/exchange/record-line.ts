@@ -12,6 +12,7 @@
  */
 import { RECORD_KINDS, type RecordKind } from '../records/define.js';
 import type { ValidationIssue } from '../validation/issue.js';
+import { jsonDepthExceeded, jsonDepthMessage } from './json-limits.js';
 
 export interface RecordLine {
   kind: RecordKind;
@@ -73,8 +74,14 @@ export function classifyRecordLine(value: unknown, defaultKind?: RecordKind): Re
   return { ok: true, kind, record, input, ...(typeof id === 'string' ? { sourceId: id } : {}) };
 }
 
-/** Parses and classifies one line of text; a line that is not JSON is an issue with its column. */
+/**
+ * Parses and classifies one line of text; a line that is not JSON is an issue with its column. A
+ * line that nests deeper than `MAX_JSON_DEPTH` is refused before it is parsed (rule `json-depth`).
+ */
 export function readRecordLine(text: string, defaultKind?: RecordKind): RecordLineResult {
+  const deep = jsonDepthExceeded(text);
+  if (deep >= 0)
+    return { ok: false, issue: { pointer: '', rule: 'json-depth', message: jsonDepthMessage(deep) } };
   let value: unknown;
   try {
     value = JSON.parse(text);

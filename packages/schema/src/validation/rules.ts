@@ -2,6 +2,7 @@ import { LA_CHILD_ID_AUTHORITY_PATTERN, LA_CHILD_ID_SYSTEM } from '../common/ide
 import { checkUln } from '../identifiers/uln.js';
 import { checkUpn } from '../identifiers/upn.js';
 import type { RecordKind } from '../records/define.js';
+import { MAX_ISSUES } from './bounds.js';
 import { pointerOf, type ValidationIssue } from './issue.js';
 
 /**
@@ -64,6 +65,8 @@ const notBefore = (
  * `Object.entries`, which builds an array per object.
  */
 function periods(value: unknown, path: Path, issues: ValidationIssue[]): void {
+  // Stops at the issue cap: a list of many bad periods costs no more than a hundred issues.
+  if (issues.length >= MAX_ISSUES) return;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = value[i];

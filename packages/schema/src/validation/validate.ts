@@ -4,6 +4,7 @@ import { Settings } from 'typebox/system';
 import { type CodeListId, codeLists, findDescriptor, jurisdictionListIds } from '../code-lists/index.js';
 import { JURISDICTIONS, type Jurisdiction } from '../common/primitives.js';
 import { type RecordInputs, type RecordKind, type Records, records } from '../records/index.js';
+import { capIssues, checkBounds, MAX_ISSUES } from './bounds.js';
 import { pointerToken, type ValidationIssue, type ValidationResult } from './issue.js';
 import { checkRules } from './rules.js';
 
@@ -23,18 +24,22 @@ export function compiledValidator(kind: RecordKind, shape: Shape, jurisdiction: 
   const key = `${kind}:${shape}:${jurisdiction}`;
   let v = compiled.get(key);
   if (!v) {
-    const def = records[kind];
-    v = Compile((shape === 'input' ? def.input : def.record)[jurisdiction] as TSchema);
+    v = Compile(recordSchema(kind, shape, jurisdiction));
     compiled.set(key, v);
   }
   return v;
 }
 
+const recordSchema = (kind: RecordKind, shape: Shape, jurisdiction: Jurisdiction) =>
+  (shape === 'input' ? records[kind].input : records[kind].record)[jurisdiction] as TSchema;
+
 const todayUtc = () => new Date().toISOString().slice(0, 10);
 
 /**
- * Validate a record against its schema and every CELR rule. Returns all issues, each with a JSON
- * pointer to the field and the rule it breaks; never throws on bad input.
+ * Validate a record against its schema and every CELR rule. Returns every issue (up to
+ * `MAX_ISSUES`), each with a JSON pointer to the field and the rule it breaks; never throws on bad
+ * input. Its cost is bounded: lists over their `maxItems`, strings over their `maxLength` and
+ * nesting over `MAX_JSON_DEPTH` are reported before any per-item rule runs, and then alone.
  */
 export function validate<K extends RecordKind>(
   kind: K,
@@ -68,14 +73,16 @@ export function validate<K extends RecordKind>(
     };
   }
   const j = jurisdiction as Jurisdiction;
+  const bounds = checkBounds(recordSchema(kind, shape, j), value);
+  if (bounds.oversized) return { ok: false, issues: capIssues(bounds.issues) };
   const validator = compiledValidator(kind, shape, j);
   // The rules run even when the schema fails, so one response lists every problem at once.
   const ruleIssues = checkRules(kind, value, { today: options.today ?? todayUtc() });
-  if (validator.Check(value) && ruleIssues.length === 0) {
+  if (bounds.issues.length === 0 && validator.Check(value) && ruleIssues.length === 0) {
     return { ok: true, value: value as never, issues: [] };
   }
-  const issues = [...schemaIssues(validator, value, j), ...ruleIssues];
-  return { ok: false, issues: dedupe(issues) };
+  const issues = [...bounds.issues, ...schemaIssues(validator, value, j), ...ruleIssues];
+  return { ok: false, issues: capIssues(dedupe(issues)) };
 }
 
 interface SchemaError {
@@ -91,9 +98,10 @@ const branchValidators = new WeakMap<object, Validator>();
 /**
  * TypeBox stops collecting errors at its `maxErrors` setting (8 by default, a guard against
  * unbounded work), which would hide all but the first few problems of a record. CELR reports
- * every issue, up to this bound; the setting is raised for the call only and then restored.
+ * issues up to `MAX_ISSUES` (a few more are collected so that the count can say there were more);
+ * the setting is raised for the call only and then restored.
  */
-const MAX_SCHEMA_ERRORS = 1000;
+const MAX_SCHEMA_ERRORS = MAX_ISSUES * 2;
 
 function errorsOf(validator: Validator, value: unknown): SchemaError[] {
   const previous = Settings.Get().maxErrors;
@@ -231,12 +239,15 @@ const adHoc = new WeakMap<object, Validator>();
  * that is not a record), with issues in the same form as `validate`.
  */
 export function checkSchema(schema: TSchema, value: unknown): ValidationIssue[] {
+  const bounds = checkBounds(schema, value);
+  if (bounds.oversized) return capIssues(bounds.issues);
   let v = adHoc.get(schema);
   if (!v) {
     v = Compile(schema);
     adHoc.set(schema, v);
   }
-  return v.Check(value) ? [] : dedupe(schemaIssues(v, value, 'england'));
+  if (v.Check(value)) return bounds.issues;
+  return capIssues(dedupe([...bounds.issues, ...schemaIssues(v, value, 'england')]));
 }
 
 export function isRecordKind(value: string): value is RecordKind {
