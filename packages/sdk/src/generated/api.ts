@@ -21746,6 +21746,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/.well-known/jwks.json",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error; quote the requestId when reporting it */
             500: {
                 headers: {
@@ -21875,6 +21902,33 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/keys",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
                      *       "instance": "/v1/admin/keys",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -22126,6 +22180,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error; quote the requestId when reporting it */
             500: {
                 headers: {
@@ -22255,6 +22336,33 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
                      *       "instance": "/v1/admin/bundle-senders",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -22490,6 +22598,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Internal error; quote the requestId when reporting it */
             500: {
                 headers: {
@@ -22641,6 +22776,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -22663,6 +22825,33 @@ export interface operations {
                      *       "title": "Too many requests",
                      *       "status": 429,
                      *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
                      *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
