@@ -16,6 +16,8 @@ function versionsIn(header: string): number[] | '*' {
  * The version an `If-Match` header allows to be changed. Lost updates are what this prevents,
  * so replacing or patching without it is refused (428) rather than assumed.
  */
+export function requiredIfMatch(header: string | undefined): number | '*';
+export function requiredIfMatch(header: string | undefined, required: boolean): number | '*' | undefined;
 export function requiredIfMatch(header: string | undefined, required = true): number | '*' | undefined {
   if (header === undefined) {
     if (required) {

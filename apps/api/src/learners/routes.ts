@@ -1,4 +1,5 @@
 import { IDENTIFIER_SYSTEM_PATTERN, type RecordKind } from '@celr/schema';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -7,6 +8,7 @@ import { nextLink, pageOf } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { sendWrite } from '../http/send-write.js';
+import { bodyRef } from '../http/schema-ref.js';
 import { filtersFrom, listQuery } from '../records/list-query.js';
 import type { RecordService } from '../records/record-service.js';
 import { COLLECTION, present } from '../records/representation.js';
@@ -24,7 +26,8 @@ const IdentifierParams = Type.Object(
 );
 
 /** What only learners have: sync by identifier, and the lists of a learner's own records. */
-export function registerLearnerRoutes(app: FastifyInstance, service: RecordService) {
+export function registerLearnerRoutes(fastify: FastifyInstance, service: RecordService) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.put(
     '/v1/learners-by-identifier/:system/:value',
     {
@@ -40,7 +43,7 @@ export function registerLearnerRoutes(app: FastifyInstance, service: RecordServi
           'if-match': Type.Optional(Type.String({ maxLength: 2000, description: 'The ETag you read.' })),
           'if-none-match': Type.Optional(Type.Literal('*', { description: '`*` to create only.' })),
         }),
-        body: { $ref: 'LearnerInput#' },
+        body: bodyRef('LearnerInput'),
         response: {
           200: { $ref: 'Learner#' },
           201: { $ref: 'Learner#' },
@@ -49,14 +52,14 @@ export function registerLearnerRoutes(app: FastifyInstance, service: RecordServi
       },
     },
     async (request, reply) => {
-      const { system, value } = request.params as { system: string; value: string };
+      const { system, value } = request.params;
       const ifMatch = requiredIfMatch(request.headers['if-match'], false);
       const createOnly = request.headers['if-none-match'] === '*';
       const result = await service.upsertLearner(
         callerOf(request),
         system,
         value,
-        request.body as Record<string, unknown>,
+        request.body,
         ifMatch,
         createOnly,
       );
@@ -83,9 +86,9 @@ export function registerLearnerRoutes(app: FastifyInstance, service: RecordServi
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const { id } = request.params as { id: string };
+        const { id } = request.params;
         await service.read('learner', caller, id);
-        const page = await service.list(kind, caller, filtersFrom(request.query as never, id));
+        const page = await service.list(kind, caller, filtersFrom(request.query, id));
         const next = nextLink(request, page.nextCursor);
         if (next) reply.header('link', `<${next}>; rel="next"`);
         return { items: page.items.map(present), ...(next ? { next } : {}) };

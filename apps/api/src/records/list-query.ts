@@ -1,5 +1,5 @@
 import { codeLists, type RecordKind } from '@celr/schema';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
 import { decodeCursor } from '../http/cursor.js';
 
 const typeFilter: Partial<Record<RecordKind, string>> = {
@@ -76,20 +76,12 @@ export function listQuery(kind: RecordKind, withLearner: boolean) {
   );
 }
 
-export type Query = {
-  limit: number;
-  cursor?: string;
-  updatedSince?: string;
-  status?: string;
-  type?: string;
-  learner?: string;
-  identifier?: string;
-};
+export type Query = Static<ReturnType<typeof listQuery>>;
 
 export function filtersFrom(query: Query, learnerId?: string) {
   const [system, ...rest] = query.identifier?.split('|') ?? [];
   return {
-    limit: query.limit,
+    limit: query.limit ?? 50,
     after: query.cursor ? decodeCursor(query.cursor) : undefined,
     learnerId: learnerId ?? query.learner,
     type: query.type,

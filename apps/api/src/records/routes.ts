@@ -1,4 +1,5 @@
 import type { RecordKind } from '@celr/schema';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -8,10 +9,10 @@ import { nextLink, pageOf } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
-import { ref } from '../http/schema-ref.js';
+import { bodyRef, ref } from '../http/schema-ref.js';
 import { sendWrite } from '../http/send-write.js';
 import { MAX_VERSIONS } from './limits.js';
-import { filtersFrom, listQuery, type Query } from './list-query.js';
+import { filtersFrom, listQuery } from './list-query.js';
 import type { RecordService } from './record-service.js';
 import { COLLECTION, present } from './representation.js';
 
@@ -53,14 +54,15 @@ const headerDoc = {
 };
 
 /** The create, read, replace, patch, delete, list and history operations of one record kind. */
-export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, service: RecordService) {
+export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind, service: RecordService) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const Name = cap(kind);
   const plural = COLLECTION[kind];
   const base = `/v1/${plural}`;
   const tags = [`${cap(plural)}`];
   const security = [{ oauth2: [`${plural}:read`] }];
   const writeSecurity = [{ oauth2: [`${plural}:write`] }];
-  const body = ref(`${Name}Input`);
+  const body = bodyRef(`${Name}Input`);
 
   app.post(
     base,
@@ -87,7 +89,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       const idem = idempotencyRequest(request.headers['idempotency-key'], caller, 'POST', base, request.body);
       return sendWrite(
         reply,
-        await service.create(kind, caller, request.body as Record<string, unknown>, idem),
+        await service.create(kind, caller, request.body, idem),
       );
     },
   );
@@ -107,7 +109,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const page = await service.list(kind, caller, filtersFrom(request.query as Query));
+      const page = await service.list(kind, caller, filtersFrom(request.query));
       const next = nextLink(request, page.nextCursor);
       if (next) reply.header('link', `<${next}>; rel="next"`);
       return { items: page.items.map(present), ...(next ? { next } : {}) };
@@ -136,7 +138,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       },
     },
     async (request, reply) => {
-      const row = await service.read(kind, callerOf(request), (request.params as { id: string }).id);
+      const row = await service.read(kind, callerOf(request), request.params.id);
       reply.header('etag', etagOf(row.version));
       if (matchesIfNoneMatch(request.headers['if-none-match'], row.version)) return reply.code(304).send();
       return present(row);
@@ -160,11 +162,11 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       },
     },
     async (request, reply) => {
-      const ifMatch = requiredIfMatch(request.headers['if-match']) as number | '*';
-      const id = (request.params as { id: string }).id;
+      const ifMatch = requiredIfMatch(request.headers['if-match']);
+      const id = request.params.id;
       return sendWrite(
         reply,
-        await service.replace(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch),
+        await service.replace(kind, callerOf(request), id, request.body, ifMatch),
       );
     },
   );
@@ -182,16 +184,16 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
         security: writeSecurity,
         params: IdParams,
         headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
-        body: { content: { 'application/merge-patch+json': { schema: ref(`${Name}Patch`) } } },
+        body: bodyRef(`${Name}Patch`, 'application/merge-patch+json'),
         response: { 200: ref(Name), ...problemResponses(400, 401, 403, 404, 410, 412, 415, 422, 428, 429) },
       },
     },
     async (request, reply) => {
-      const ifMatch = requiredIfMatch(request.headers['if-match']) as number | '*';
-      const id = (request.params as { id: string }).id;
+      const ifMatch = requiredIfMatch(request.headers['if-match']);
+      const id = request.params.id;
       return sendWrite(
         reply,
-        await service.patch(kind, callerOf(request), id, request.body as Record<string, unknown>, ifMatch),
+        await service.patch(kind, callerOf(request), id, request.body, ifMatch),
       );
     },
   );
@@ -216,7 +218,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
     },
     async (request, reply) => {
       const ifMatch = requiredIfMatch(request.headers['if-match'], false);
-      await service.remove(kind, callerOf(request), (request.params as { id: string }).id, ifMatch);
+      await service.remove(kind, callerOf(request), request.params.id, ifMatch);
       return reply.code(204).send();
     },
   );
@@ -235,7 +237,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       },
     },
     async (request) => ({
-      items: await service.versions(kind, callerOf(request), (request.params as { id: string }).id),
+      items: await service.versions(kind, callerOf(request), request.params.id),
     }),
   );
 
@@ -252,7 +254,7 @@ export function registerRecordRoutes(app: FastifyInstance, kind: RecordKind, ser
       },
     },
     async (request, reply) => {
-      const { id, version } = request.params as { id: string; version: number };
+      const { id, version } = request.params;
       const record = await service.version(kind, callerOf(request), id, version);
       reply.header('etag', etagOf(version));
       return record;
