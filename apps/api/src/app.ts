@@ -1,4 +1,4 @@
-import { rewriteRefs, schemaCatalogue } from '@celr/schema';
+import { RECORD_KINDS, rewriteRefs, schemaCatalogue } from '@celr/schema';
 import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -175,8 +175,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
 
   const audit = new AuditTrail(db?.sql as never);
   const records = new RecordService(prisma as never, audit, db?.sql as never);
-  for (const kind of ['learner', 'plan', 'meeting', 'transition'] as const)
-    registerRecordRoutes(app, kind, records);
+  for (const kind of RECORD_KINDS) registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
   const feed = new ChangeFeed(db as never);

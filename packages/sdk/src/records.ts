@@ -1,3 +1,4 @@
+import { RECORD_KINDS } from '@celr/schema';
 import type { components, operations } from './generated/api.js';
 
 type Schemas = components['schemas'];
@@ -49,7 +50,7 @@ export type MeetingInput = InputOf<'meeting'>;
 export type Transition = RecordOf<'transition'>;
 export type TransitionInput = InputOf<'transition'>;
 
-export const RECORD_KINDS = ['learner', 'plan', 'meeting', 'transition'] as const satisfies RecordKind[];
+export { RECORD_KINDS };
 
 /** The collection path of each kind. */
 export const COLLECTIONS = {

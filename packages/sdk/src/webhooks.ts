@@ -7,14 +7,16 @@
  * Pass the body exactly as received (a string or bytes), before any JSON parsing.
  */
 
+import type { FeedChange, RecordKind } from '@celr/schema';
+
 /** The body of a CELR delivery: ids only; fetch the record to see it. */
 export interface CelrWebhookEvent {
   type: 'celr.change';
   /** When the change was made (ISO 8601). */
   timestamp: string;
   data: {
-    change: 'created' | 'updated' | 'deleted' | 'visible' | 'hidden';
-    recordKind: 'learner' | 'plan' | 'meeting' | 'transition';
+    change: FeedChange;
+    recordKind: RecordKind;
     recordId: string;
     learnerId: string;
     version?: number;

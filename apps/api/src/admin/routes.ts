@@ -1,6 +1,7 @@
+import { JURISDICTIONS, ORGANISATION_KINDS } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { SCOPES, type Scope } from '../auth/caller.js';
+import { PLATFORM_ORGANISATION_KINDS, SCOPES, type Scope } from '../auth/caller.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
@@ -9,9 +10,9 @@ import { createClient, createOrganisation, revokeClient, rotateSecret } from './
 
 const Organisation = Type.Object({
   id: Type.String({ format: 'uuid', maxLength: 36 }),
-  kind: Type.Enum(['local-authority', 'school', 'vendor', 'operator'], { type: 'string' }),
+  kind: Type.Enum(PLATFORM_ORGANISATION_KINDS, { type: 'string' }),
   name: Type.String({ maxLength: 2000 }),
-  jurisdiction: Type.Union([Type.Enum(['england', 'scotland'], { type: 'string' }), Type.Null()]),
+  jurisdiction: Type.Union([Type.Enum(JURISDICTIONS, { type: 'string' }), Type.Null()]),
   laCode: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()], {
     description: 'DfE LA code (England) or GSS council code (Scotland).',
   }),
@@ -24,9 +25,9 @@ const Organisation = Type.Object({
 
 const NewOrganisation = Type.Object(
   {
-    kind: Type.Enum(['local-authority', 'school', 'vendor'], { type: 'string' }),
+    kind: Type.Enum(ORGANISATION_KINDS, { type: 'string' }),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    jurisdiction: Type.Optional(Type.Enum(['england', 'scotland'], { type: 'string' })),
+    jurisdiction: Type.Optional(Type.Enum(JURISDICTIONS, { type: 'string' })),
     laCode: Type.Optional(Type.String({ maxLength: 100, pattern: '^([0-9]{3}|S12[0-9]{6})$' })),
     urn: Type.Optional(Type.String({ maxLength: 100, pattern: '^[1-9][0-9]{5}$' })),
     seedCode: Type.Optional(Type.String({ maxLength: 100, pattern: '^[0-9]{7}$' })),

@@ -1,8 +1,11 @@
+import { ORGANISATION_KINDS } from '@celr/schema';
 /**
  * Who is calling: the API client and the organisation it acts for. Set by authentication on every
  * /v1 request; everything that decides access reads it from here.
  */
-export type OrganisationKind = 'local-authority' | 'school' | 'vendor' | 'operator';
+/** The kinds of organisation the standard names, and the platform operator, which only the API has. */
+export const PLATFORM_ORGANISATION_KINDS = [...ORGANISATION_KINDS, 'operator'] as const;
+export type OrganisationKind = (typeof PLATFORM_ORGANISATION_KINDS)[number];
 
 export interface Caller {
   /** The OAuth `client_id`. */

@@ -1,3 +1,4 @@
+import { FEED_CHANGES, RECORD_KINDS } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -156,12 +157,12 @@ const compare = (a: Position, b: Position) =>
       : 1;
 
 const Entry = Type.Object({
-  change: Type.Enum(['created', 'updated', 'deleted', 'visible', 'hidden'], {
+  change: Type.Enum(FEED_CHANGES, {
     type: 'string',
     description:
       '`created`, `updated`, `deleted` (a tombstone), or `visible` / `hidden` when the learner becomes visible to your organisation or stops being so (no record content either way).',
   }),
-  recordKind: Type.Enum(['learner', 'plan', 'meeting', 'transition'], { type: 'string' }),
+  recordKind: Type.Enum(RECORD_KINDS, { type: 'string' }),
   recordId: Type.String({ format: 'uuid', maxLength: 36 }),
   learnerId: Type.String({ format: 'uuid', maxLength: 36 }),
   version: Type.Optional(

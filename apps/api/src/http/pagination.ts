@@ -5,7 +5,7 @@ import { ref } from './schema-ref.js';
 /** A page of a list operation: the items, and a link to the next page while there is one. */
 export const pageOf = (name: string) =>
   Type.Object({
-    items: Type.Array(ref(name) as never, { maxItems: 200 }),
+    items: Type.Array(Type.Unsafe<object>(ref(name)), { maxItems: 200 }),
     next: Type.Optional(
       Type.String({ maxLength: 2000, description: 'Link to the next page; absent on the last page.' }),
     ),

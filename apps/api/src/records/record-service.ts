@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { applyMergePatch, pointerOf, type RecordKind, type ValidationIssue, validate } from '@celr/schema';
+import {
+  applyMergePatch,
+  pointerOf,
+  type RecordKind,
+  type ValidationIssue,
+  type VersionChange,
+  validate,
+} from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import {
   assertIsResponsibleAuthority,
@@ -233,7 +240,7 @@ export class RecordService {
     });
     return rows.map((r) => ({
       version: r.version,
-      change: r.change,
+      change: r.change as VersionChange,
       changedAt: r.changedAt.toISOString(),
       recordedBy: { organisationId: r.organisationId },
     }));

@@ -1,4 +1,5 @@
 import type { RecordKind } from '@celr/schema';
+import { VERSION_CHANGES } from '@celr/schema';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import Type from 'typebox';
@@ -30,7 +31,7 @@ const VersionList = Type.Object({
   items: Type.Array(
     Type.Object({
       version: Type.Integer({ minimum: 0, maximum: 2147483647 }),
-      change: Type.Enum(['created', 'replaced', 'patched', 'deleted', 'imported'], {
+      change: Type.Enum(VERSION_CHANGES, {
         type: 'string',
         description: 'What the change was.',
       }),
@@ -87,10 +88,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
     async (request, reply) => {
       const caller = callerOf(request);
       const idem = idempotencyRequest(request.headers['idempotency-key'], caller, 'POST', base, request.body);
-      return sendWrite(
-        reply,
-        await service.create(kind, caller, request.body, idem),
-      );
+      return sendWrite(reply, await service.create(kind, caller, request.body, idem));
     },
   );
 
@@ -132,7 +130,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         }),
         response: {
           200: ref(Name),
-          304: { type: 'null', description: 'Not modified' },
+          304: Type.Unsafe<undefined>({ type: 'null', description: 'Not modified' }),
           ...problemResponses(401, 403, 404, 410, 429),
         },
       },
@@ -164,10 +162,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
     async (request, reply) => {
       const ifMatch = requiredIfMatch(request.headers['if-match']);
       const id = request.params.id;
-      return sendWrite(
-        reply,
-        await service.replace(kind, callerOf(request), id, request.body, ifMatch),
-      );
+      return sendWrite(reply, await service.replace(kind, callerOf(request), id, request.body, ifMatch));
     },
   );
 
@@ -191,10 +186,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
     async (request, reply) => {
       const ifMatch = requiredIfMatch(request.headers['if-match']);
       const id = request.params.id;
-      return sendWrite(
-        reply,
-        await service.patch(kind, callerOf(request), id, request.body, ifMatch),
-      );
+      return sendWrite(reply, await service.patch(kind, callerOf(request), id, request.body, ifMatch));
     },
   );
 
@@ -211,7 +203,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         params: IdParams,
         headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
         response: {
-          204: { type: 'null', description: 'Deleted' },
+          204: Type.Unsafe<undefined>({ type: 'null', description: 'Deleted' }),
           ...problemResponses(401, 403, 404, 409, 410, 412, 429),
         },
       },

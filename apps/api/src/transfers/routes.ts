@@ -1,4 +1,11 @@
-import { TRANSFER_REASONS, TransferReasonSchema } from '@celr/schema';
+import {
+  TRANSFER_DIRECTIONS,
+  TRANSFER_REASONS,
+  TRANSFER_RECIPIENT_SCHEMES,
+  TRANSFER_STATUSES,
+  TransferReasonSchema,
+  TransferResult,
+} from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -12,7 +19,7 @@ import type { SendRequest, TransferService } from './transfer-service.js';
 
 const Ref = Type.Object(
   {
-    scheme: Type.Enum(['la-code', 'council-code', 'urn', 'seed-code'], {
+    scheme: Type.Enum(TRANSFER_RECIPIENT_SCHEMES, {
       type: 'string',
       description: 'How `code` names the organisation.',
     }),
@@ -54,13 +61,13 @@ const SendBody = Type.Object(
 const Transfer = Type.Object(
   {
     id: Type.String({ format: 'uuid', maxLength: 36 }),
-    status: Type.Enum(['pending', 'accepted', 'rejected', 'cancelled', 'imported'], {
+    status: Type.Enum(TRANSFER_STATUSES, {
       type: 'string',
       description: 'Where the transfer is.',
     }),
     reason: Type.Enum(TRANSFER_REASONS, { type: 'string' }),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
-    direction: Type.Enum(['inbox', 'outbox'], {
+    direction: Type.Enum(TRANSFER_DIRECTIONS, {
       type: 'string',
       description: 'Whether you receive or send it.',
     }),
@@ -82,16 +89,7 @@ const Transfer = Type.Object(
       description: 'Pending for longer than the configured time (CELR_TRANSFER_OVERDUE_HOURS).',
     }),
     rejectionReason: Type.Optional(Type.String({ maxLength: 2000 })),
-    result: Type.Optional(
-      Type.Object(
-        {},
-        {
-          additionalProperties: true,
-          description:
-            'What accepting did: the learner matched or created, the records created and updated, codes mapped, values kept for review.',
-        },
-      ),
-    ),
+    result: Type.Optional(TransferResult),
   },
   {
     $id: 'Transfer',
@@ -103,14 +101,12 @@ const Transfer = Type.Object(
 const ListQuery = Type.Object(
   {
     box: Type.Optional(
-      Type.Enum(['inbox', 'outbox'], {
+      Type.Enum(TRANSFER_DIRECTIONS, {
         type: 'string',
         description: 'Only what you receive, or only what you send.',
       }),
     ),
-    status: Type.Optional(
-      Type.Enum(['pending', 'accepted', 'rejected', 'cancelled', 'imported'], { type: 'string' }),
-    ),
+    status: Type.Optional(Type.Enum(TRANSFER_STATUSES, { type: 'string' })),
     overdue: Type.Optional(Type.Boolean({ description: 'Only pending transfers past the overdue time.' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(

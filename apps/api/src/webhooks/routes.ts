@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '@celr/schema';
+import { FEED_CHANGES, RECORD_KINDS } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -12,8 +13,6 @@ import { problemResponses } from '../http/problem-responses.js';
 import { newWebhookSecret } from './signature.js';
 import type { WebhookWorker } from './worker.js';
 
-export const RECORD_KINDS = ['learner', 'plan', 'meeting', 'transition'] as const;
-export const CHANGES = ['created', 'updated', 'deleted', 'visible', 'hidden'] as const;
 /** Subscriptions one client may hold for one organisation. */
 export const MAX_SUBSCRIPTIONS = 20;
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -46,8 +45,8 @@ const Kinds = Type.Array(Type.Enum([...RECORD_KINDS], { type: 'string' }), {
   uniqueItems: true,
   description: 'Only changes to these kinds of record; every kind when absent or empty.',
 });
-const Changes = Type.Array(Type.Enum([...CHANGES], { type: 'string' }), {
-  maxItems: CHANGES.length,
+const Changes = Type.Array(Type.Enum([...FEED_CHANGES], { type: 'string' }), {
+  maxItems: FEED_CHANGES.length,
   uniqueItems: true,
   description: 'Only these changes; every change when absent or empty.',
 });

@@ -5,6 +5,7 @@ import { meetingFields } from './meeting.js';
 import { planFields } from './plan.js';
 import { transitionFields } from './transition.js';
 
+export { FEED_CHANGES, type FeedChange, VERSION_CHANGES, type VersionChange } from './changes.js';
 export { RECORD_KINDS, type RecordKind } from './define.js';
 export { MEETING_STATUSES } from './meeting.js';
 export { PLAN_STATUSES } from './plan.js';

@@ -4915,9 +4915,92 @@ export interface components {
             /** @description Pending for longer than the configured time (CELR_TRANSFER_OVERDUE_HOURS). */
             overdue: boolean;
             rejectionReason?: string;
-            /** @description What accepting did: the learner matched or created, the records created and updated, codes mapped, values kept for review. */
+            /** @description What accepting did: the learner matched or created, the records created and updated, codes mapped, values kept for review; or, for a share, the access granted. */
             result?: {
-                [key: string]: unknown;
+                learner: {
+                    /**
+                     * Format: uuid
+                     * @description The learner in the recipient's records.
+                     */
+                    id: string;
+                    /**
+                     * @description `matched`: the recipient already held the learner.
+                     * @enum {string}
+                     */
+                    outcome: "created" | "matched";
+                    /** @description The identifiers (or earlier import) the match was made on. */
+                    matchedBy: string[];
+                    /** @description Fields of the recipient's learner that the incoming record disagreed with. */
+                    conflicts: string[];
+                };
+                plans: {
+                    /** @description The plans created in the recipient's records. */
+                    created: string[];
+                    /** @description The plans that replaced ones an earlier import created. */
+                    updated: string[];
+                };
+                meetings: {
+                    /** @description The meetings created in the recipient's records. */
+                    created: string[];
+                    /** @description The meetings that replaced ones an earlier import created. */
+                    updated: string[];
+                };
+                transitions: {
+                    /** @description The transitions created in the recipient's records. */
+                    created: string[];
+                    /** @description The transitions that replaced ones an earlier import created. */
+                    updated: string[];
+                };
+                /** @description Codes replaced by their counterpart in the recipient's nation. */
+                mapped: {
+                    /** @description Where, as a JSON pointer into the record. */
+                    pointer: string;
+                    from: string;
+                    to: string;
+                    /** @description The code list of the recipient’s nation. */
+                    list: string;
+                }[];
+                /** @description Values with no counterpart, kept in the learner's `review` list. */
+                review: {
+                    /** @description Where, as a JSON pointer into the record. */
+                    pointer: string;
+                    /** @description The value as it was sent. */
+                    value: unknown;
+                    list?: string;
+                    label?: string;
+                    reason: string;
+                    /** Format: date */
+                    raisedOn?: string;
+                }[];
+                /** @description Links that could not be kept, e.g. a meeting's plan that was not sent. */
+                droppedLinks: {
+                    /** @description Where, as a JSON pointer into the record. */
+                    pointer: string;
+                    reason: string;
+                }[];
+                /** @description The transition recording the move in the recipient’s records. */
+                transition?: {
+                    /** Format: uuid */
+                    id: string;
+                    /** @description True when it is the transition the sender planned. */
+                    linked: boolean;
+                };
+            } | {
+                shared: {
+                    /** Format: uuid */
+                    learnerId: string;
+                    /** @description Why the recipient may see the learner. */
+                    basis: string;
+                    /** @description What the recipient may write. */
+                    grants: string[];
+                };
+                /** @description The transition recording the move in the recipient’s records. */
+                transition?: {
+                    /** Format: uuid */
+                    id: string;
+                    /** @description True when it is the transition the sender planned. */
+                    linked: boolean;
+                };
             };
         };
         /**

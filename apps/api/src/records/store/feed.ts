@@ -1,9 +1,10 @@
+import type { FeedChange } from '@celr/schema';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 type Tx = Pick<Prisma.TransactionClient, '$executeRawUnsafe'>;
 
-export type RecordChange = 'created' | 'updated' | 'deleted';
-export type AccessChange = 'visible' | 'hidden';
+export type RecordChange = Extract<FeedChange, 'created' | 'updated' | 'deleted'>;
+export type AccessChange = Extract<FeedChange, 'visible' | 'hidden'>;
 
 /**
  * Entries of the change feed are written with SQL in the transaction of the change, so the

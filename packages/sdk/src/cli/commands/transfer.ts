@@ -1,5 +1,14 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import {
+  TRANSFER_REASONS,
+  TRANSFER_RECIPIENT_SCHEMES,
+  TRANSFER_STATUSES,
+  type TransferDirection,
+  type TransferReason,
+  type TransferRecipientScheme,
+  type TransferStatus,
+} from '@celr/schema';
 import type { CelrClient } from '../../client.js';
 import { type CelrProblemError, isCelrProblem } from '../../errors.js';
 import type { components } from '../../generated/api.js';
@@ -15,32 +24,11 @@ import {
 import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
 
 export type Transfer = components['schemas']['Transfer'];
-type Box = 'inbox' | 'outbox';
+type Box = TransferDirection;
 
-export const TRANSFER_REASONS = ['responsibility-moves', 'host-authority', 'school-move'] as const;
-export const RECIPIENT_SCHEMES = ['la-code', 'council-code', 'urn', 'seed-code'] as const;
-export const TRANSFER_STATUSES = ['pending', 'accepted', 'rejected', 'cancelled', 'imported'] as const;
-type Reason = (typeof TRANSFER_REASONS)[number];
-type Scheme = (typeof RECIPIENT_SCHEMES)[number];
-type Status = (typeof TRANSFER_STATUSES)[number];
-
-/** What accepting a `responsibility-moves` transfer did (the API's `result`). */
-interface ImportResult {
-  learner: { id: string; outcome: 'created' | 'matched'; matchedBy: string[]; conflicts: string[] };
-  plans: { created: string[]; updated: string[] };
-  meetings: { created: string[]; updated: string[] };
-  transitions: { created: string[]; updated: string[] };
-  mapped: { pointer: string; from: string; to: string; list: string }[];
-  review: { pointer: string; value: unknown; list?: string; label?: string; reason: string }[];
-  droppedLinks: { pointer: string; reason: string }[];
-  transition?: { id: string; linked: boolean };
-}
-
-/** What accepting a `host-authority` or `school-move` transfer did: access to the sender's live record. */
-interface ShareResult {
-  shared: { learnerId: string; basis: string; grants: string[] };
-  transition?: { id: string; linked: boolean };
-}
+type Reason = TransferReason;
+type Scheme = TransferRecipientScheme;
+type Status = TransferStatus;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -143,19 +131,19 @@ const field = (label: string, value: string) => `${`${label}:`.padEnd(13)}${valu
 
 /** What accepting did, for people. */
 export function formatResult(t: Transfer): string {
-  const result = t.result as Partial<ImportResult & ShareResult> | undefined;
+  const result = t.result;
   const lines = [
     `Accepted transfer ${t.id} (${t.reason}) from ${organisation(t.sender, t.manifest.sender)}.`,
   ];
   if (!result) return `${lines.join('\n')}\n`;
-  if (result.shared) {
+  if ('shared' in result) {
     const { learnerId, basis, grants } = result.shared;
     lines.push(
       field('Learner', `shared with you (${basis}): ${learnerId}`),
       `${' '.repeat(13)}you may write: ${grants.length ? grants.join(', ') : 'nothing'}`,
     );
   }
-  if (result.learner) {
+  if ('learner' in result) {
     const l = result.learner;
     lines.push(
       l.outcome === 'created'
@@ -166,31 +154,26 @@ export function formatResult(t: Transfer): string {
       lines.push(
         `${' '.repeat(13)}changed: ${l.conflicts.join(', ')} (the earlier values stay in its history)`,
       );
-  }
-  for (const kind of ['plans', 'meetings', 'transitions'] as const) {
-    const outcome = result[kind];
-    if (outcome)
+    for (const kind of ['plans', 'meetings', 'transitions'] as const) {
+      const outcome = result[kind];
       lines.push(
         field(
           `${kind[0]!.toUpperCase()}${kind.slice(1)}`,
           `${outcome.created.length} created, ${outcome.updated.length} updated`,
         ),
       );
-  }
-  if (result.mapped) {
+    }
     lines.push(`Codes mapped: ${result.mapped.length || 'none'}`);
     for (const m of result.mapped) lines.push(`  ${m.pointer}: ${m.from} -> ${m.to} (${m.list})`);
-  }
-  if (result.review) {
     lines.push(`Kept for review: ${result.review.length || 'none'}`);
     for (const r of result.review) {
       const label = r.label ? ` "${r.label}"` : '';
       lines.push(`  ${r.pointer}: ${JSON.stringify(r.value)}${label} (${r.list ?? 'no list'}): ${r.reason}`);
     }
-  }
-  if (result.droppedLinks?.length) {
-    lines.push(`Links dropped: ${result.droppedLinks.length}`);
-    for (const d of result.droppedLinks) lines.push(`  ${d.pointer}: ${d.reason}`);
+    if (result.droppedLinks.length) {
+      lines.push(`Links dropped: ${result.droppedLinks.length}`);
+      for (const d of result.droppedLinks) lines.push(`  ${d.pointer}: ${d.reason}`);
+    }
   }
   if (result.transition) {
     const { id, linked } = result.transition;
@@ -239,7 +222,7 @@ const sendOptions = {
   to: {
     type: 'string',
     value: '<scheme:code>',
-    description: `The recipient: ${RECIPIENT_SCHEMES.join(', ')}, a colon and the code, e.g. la-code:991.`,
+    description: `The recipient: ${TRANSFER_RECIPIENT_SCHEMES.join(', ')}, a colon and the code, e.g. la-code:991.`,
   },
   reason: {
     type: 'string',
@@ -302,9 +285,9 @@ function recipientOf(to: string): { scheme: Scheme; code: string } {
   const at = to.indexOf(':');
   const scheme = to.slice(0, at) as Scheme;
   const code = to.slice(at + 1);
-  if (at < 1 || !RECIPIENT_SCHEMES.includes(scheme) || !code) {
+  if (at < 1 || !TRANSFER_RECIPIENT_SCHEMES.includes(scheme) || !code) {
     throw new UsageError(
-      `--to ${to}: name the recipient as <scheme>:<code>, the scheme one of ${RECIPIENT_SCHEMES.join(', ')} (e.g. la-code:991).`,
+      `--to ${to}: name the recipient as <scheme>:<code>, the scheme one of ${TRANSFER_RECIPIENT_SCHEMES.join(', ')} (e.g. la-code:991).`,
     );
   }
   return { scheme, code };
