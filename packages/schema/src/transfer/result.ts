@@ -29,23 +29,21 @@ const Move = Type.Optional(
 /** What accepting (or importing) a `responsibility-moves` transfer did: the recipient's own copy. */
 export const TransferImportResult = Type.Object(
   {
-    learner: Type.Object(
-      {
-        id: { ...Id, description: "The learner in the recipient's records." },
-        outcome: Type.Enum(['created', 'matched'], {
-          type: 'string',
-          description: '`matched`: the recipient already held the learner.',
-        }),
-        matchedBy: Type.Array(Type.String({ maxLength: 100 }), {
-          maxItems: 20,
-          description: 'The identifiers (or earlier import) the match was made on.',
-        }),
-        conflicts: Type.Array(Type.String({ maxLength: 200 }), {
-          maxItems: 200,
-          description: "Fields of the recipient's learner that the incoming record disagreed with.",
-        }),
-      },
-    ),
+    learner: Type.Object({
+      id: { ...Id, description: "The learner in the recipient's records." },
+      outcome: Type.Enum(['created', 'matched'], {
+        type: 'string',
+        description: '`matched`: the recipient already held the learner.',
+      }),
+      matchedBy: Type.Array(Type.String({ maxLength: 100 }), {
+        maxItems: 20,
+        description: 'The identifiers (or earlier import) the match was made on.',
+      }),
+      conflicts: Type.Array(Type.String({ maxLength: 200 }), {
+        maxItems: 200,
+        description: "Fields of the recipient's learner that the incoming record disagreed with.",
+      }),
+    }),
     plans: Outcome('plans'),
     meetings: Outcome('meetings'),
     transitions: Outcome('transitions'),
