@@ -26,6 +26,20 @@ const FALLBACK: Record<string, () => unknown> = {
   createApiClient: () => ({ name: 'A client' }),
   createDelegation: () => ({ vendorId: api.orgs.vendor.id, organisationId: api.orgs.eastmere.id }),
   createWebhookSubscription: () => ({ url: 'https://example.org/hooks/celr' }),
+  rotateSigningKey: () => ({ use: 'bundle', organisationId: api.orgs.eastmere.id }),
+  registerBundleSender: () => ({
+    sender: { scheme: 'la-code', code: '991' },
+    jwks: {
+      keys: [
+        {
+          kty: 'EC',
+          crv: 'P-256',
+          x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+          y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+        },
+      ],
+    },
+  }),
 };
 /** Bodies that are not JSON documents (a bulk import is NDJSON, read line by line by its job). */
 const NOT_JSON = new Set(['createBulkImport']);
