@@ -68,7 +68,7 @@ export const OPERATIONS: Record<string, OperationAccess> = {
   listLearnerTransitions: { scope: 'transitions:read', who: seeOnly('Anyone else gets 404.') },
   createTransfer: {
     scope: 'transfers:send',
-    who: "The learner's responsible authority; for a school move, also the school the learner is leaving.",
+    who: "The learner's responsible authority (or a vendor acting for it), for a school move as for any other: the enrolment is the authority's.",
   },
   listTransfers: {
     scope: 'transfers:read',

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { RECORD_KINDS, type RecordKind, recordLine } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { visibleSql } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { present, type StoredRecord } from '../records/representation.js';
@@ -40,7 +41,9 @@ export function exportRecords(
           : [filter.learnerId]
         : (
             await db.sql<{ id: string }>(
-              // Ordered as uuids (not as text, whose collation may differ), like the keyset condition.
+              // The learners of the caller's open grants (the rule of auth/access.ts, in the form that walks
+              // the organisation's index), ordered as uuids (not as text, whose collation may differ),
+              // like the keyset condition. Each page's records are checked again with visibleSql().
               `SELECT learner_id AS id FROM learner_access
                WHERE organisation_id = $1::uuid AND ended_at IS NULL AND learner_id > $2::uuid
                GROUP BY learner_id ORDER BY learner_id LIMIT $3`,
@@ -55,8 +58,7 @@ export function exportRecords(
          FROM record r
          WHERE r.learner_id = ANY($1::uuid[]) AND r.kind = ANY($2::text[]) AND r.deleted_at IS NULL
            AND ($3::timestamptz IS NULL OR r.updated_at >= $3::timestamptz)
-           AND EXISTS (SELECT 1 FROM learner_access a WHERE a.learner_id = r.learner_id
-                       AND a.organisation_id = $4::uuid AND a.ended_at IS NULL)
+           AND ${visibleSql('r.learner_id', '$4::uuid')}
          ORDER BY array_position($2::text[], r.kind), r.learner_id, r.created_at, r.id`,
         [learners, kinds, filter.updatedSince ?? null, caller.actingForId],
       );
