@@ -288,15 +288,22 @@ export class RecordStore {
         version: expected + 1,
         change: c.change,
         data: c.data,
+        // As update(): a source record id replaces the stored one when given (null included),
+        // provenance when given at all.
+        set_source: c.sourceRecordId !== undefined,
+        source_record_id: c.sourceRecordId ?? null,
+        provenance: c.provenance ?? null,
         ...indexedColumns(kind, c.data),
       };
     });
     const [result] = await tx.$queryRawUnsafe<{ changed: number }[]>(
       `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
                     AS x(id uuid, learner_id uuid, expected int, version int, jurisdiction text, type text, status text,
-                         data jsonb, change text, n bigint)),
+                         data jsonb, change text, set_source boolean, source_record_id uuid, provenance jsonb, n bigint)),
             u AS (UPDATE record r SET jurisdiction = x.jurisdiction, type = x.type, status = x.status, version = x.version,
-                         data = x.data, written_by_id = $3::uuid, updated_at = now()
+                         data = x.data, written_by_id = $3::uuid, updated_at = now(),
+                         source_record_id = CASE WHEN x.set_source THEN x.source_record_id ELSE r.source_record_id END,
+                         provenance = COALESCE(x.provenance, r.provenance)
                   FROM x WHERE r.id = x.id AND r.version = x.expected AND r.deleted_at IS NULL
                   RETURNING r.id),
             v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
