@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 // biome-ignore lint/suspicious/noExplicitAny: the document is walked as plain JSON
 type Json = any;
 
+import Fastify from 'fastify';
+import { registerAuthentication } from '../src/auth/authenticate.js';
+import { OPERATIONS } from '../src/auth/policy.js';
 import { OPENAPI_PATH, openApiDocument } from '../src/openapi.js';
 
 const run = promisify(execFile);
@@ -72,5 +75,36 @@ describe('the committed OpenAPI document', () => {
       }
     }
     expect(ids.size).toBeGreaterThan(30);
+  });
+
+  it("states each operation's security as the policy table's scope, for every operation and only those", () => {
+    const document = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'));
+    const seen: string[] = [];
+    for (const [path, operations] of Object.entries<Record<string, Json>>(document.paths)) {
+      for (const [method, op] of Object.entries<Json>(operations)) {
+        const rule = OPERATIONS[op.operationId];
+        const where = `${method.toUpperCase()} ${path} (${op.operationId})`;
+        expect(rule, `${where} has no rule in src/auth/policy.ts`).toBeDefined();
+        expect(op.security, where).toEqual(rule!.public ? [] : [{ oauth2: [rule!.scope] }]);
+        seen.push(op.operationId);
+      }
+    }
+    expect(seen.sort()).toEqual(Object.keys(OPERATIONS).sort());
+  });
+
+  it("writes a route's security from the policy table, and refuses a route that states its own", async () => {
+    const app = Fastify();
+    registerAuthentication(app, undefined as never, undefined as never, undefined as never);
+    const schema: Json = { operationId: 'listChanges' };
+    app.get('/changes', { schema }, async () => ({}));
+    expect(schema.security).toEqual([{ oauth2: ['learners:read'] }]);
+    expect(() =>
+      app.get(
+        '/stated',
+        { schema: { operationId: 'listChanges', security: [{ oauth2: ['learners:read'] }] } },
+        async () => ({}),
+      ),
+    ).toThrow(/states its own security/);
+    await app.close();
   });
 });

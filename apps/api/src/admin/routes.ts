@@ -61,7 +61,6 @@ const ClientSecret = Type.Object({
 });
 
 const tags = ['Administration'];
-const security = [{ oauth2: ['admin'] }];
 const ClientParams = Type.Object(
   { clientId: Type.String({ minLength: 1, maxLength: 100 }) },
   { additionalProperties: false },
@@ -76,7 +75,6 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
         operationId: 'listOrganisations',
         summary: 'List organisations',
         tags,
-        security,
         response: {
           200: Type.Object({ items: Type.Array(Organisation, { maxItems: 1000 }) }),
           ...problemResponses(401, 403, 429),
@@ -99,7 +97,6 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
         operationId: 'createOrganisation',
         summary: 'Register an organisation',
         tags,
-        security,
         body: NewOrganisation,
         response: { 201: Organisation, ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
       },
@@ -132,7 +129,6 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
         summary: 'Create an API client for an organisation',
         description: 'Returns the client secret once. Store it in a secrets manager.',
         tags,
-        security,
         params: Type.Object(
           { id: Type.String({ format: 'uuid', maxLength: 36 }) },
           { additionalProperties: false },
@@ -162,7 +158,6 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
         summary: "Replace a client's secret",
         description: 'The old secret stops working at once; tokens already issued run to their expiry.',
         tags,
-        security,
         params: ClientParams,
         response: { 200: ClientSecret, ...problemResponses(401, 403, 404, 429) },
       },
@@ -185,7 +180,6 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
         summary: 'Revoke a client',
         description: 'Its tokens stop working at once, on every API process.',
         tags,
-        security,
         params: ClientParams,
         response: { 204: { type: 'null', description: 'Revoked' }, ...problemResponses(401, 403, 404, 429) },
       },
@@ -206,7 +200,6 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
         operationId: 'createDelegation',
         summary: 'Let a vendor act for an organisation',
         tags,
-        security,
         body: Type.Object(
           {
             vendorId: Type.String({ format: 'uuid', maxLength: 36 }),

@@ -79,7 +79,6 @@ export function registerAuditRoutes(app: FastifyInstance, prisma: PrismaClient, 
         description:
           "Every read and write of the learner's records, oldest first: who (client and organisation), what (action, record kind, id and version), when, the outcome and the request id. Events hold ids only, no personal data. Only the learner's responsible authority may read it.",
         tags: ['Audit'],
-        security: [{ oauth2: ['audit:read'] }],
         querystring: AuditQuery,
         response: {
           200: Type.Object({

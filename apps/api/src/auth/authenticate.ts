@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller, Scope } from './caller.js';
-import { accessOf } from './policy.js';
+import { accessOf, securityOf } from './policy.js';
 import { resolveCaller } from './resolve-caller.js';
 import type { TokenIssuer } from './tokens.js';
 
@@ -62,10 +62,22 @@ export function registerAuthentication(
   // Every documented operation takes its access rule from the policy table by operationId; an
   // operation missing from the table stops the app at start-up, so no route is ever unprotected
   // by oversight. Hidden routes (the docs site and the OpenAPI document) must declare themselves public.
+  // The OpenAPI `security` of the operation is written here from the same rule, so the scope a
+  // route checks and the scope its document states cannot differ; a route that states its own is
+  // refused, so the scope is written once, in the policy table.
+  // (A GET's HEAD route shares the GET's schema, so a schema this hook already wrote is passed.)
+  const written = new WeakSet<object>();
   app.addHook('onRoute', (route) => {
-    const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
+    const schema = route.schema as { operationId?: string; security?: unknown } | undefined;
+    const operationId = schema?.operationId;
     const rule = accessOf(operationId);
-    if (rule) {
+    if (rule && schema) {
+      if (schema.security !== undefined && !written.has(schema))
+        throw new Error(
+          `${route.method} ${route.url} states its own security; remove it: the scope of ${operationId} comes from OPERATIONS in src/auth/policy.ts.`,
+        );
+      schema.security = securityOf(rule);
+      written.add(schema);
       route.config = { ...route.config, access: rule.public ? { public: true } : { scope: rule.scope! } };
       return;
     }

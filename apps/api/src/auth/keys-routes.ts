@@ -90,7 +90,6 @@ const SenderKey = Type.Object({
 });
 
 const tags = ['Administration'];
-const security = [{ oauth2: ['admin'] }];
 
 const info = (k: PublishedKey) => ({
   kid: k.kid,
@@ -125,7 +124,6 @@ export function registerKeyRoutes(app: FastifyInstance, prisma: PrismaClient, ke
         description:
           "The keys that verify this deployment's access tokens and the bundles its organisations send. A receiving deployment registers the bundle keys of a sender with `registerBundleSender`; `celr validate --jwks` checks a bundle offline against it. Cacheable for five minutes; after a rotation the previous key stays listed until what it signed has expired.",
         tags: ['Authentication'],
-        security: [],
         response: { 200: Jwks, ...problemResponses(429) },
       },
     },
@@ -145,7 +143,6 @@ export function registerKeyRoutes(app: FastifyInstance, prisma: PrismaClient, ke
         description:
           'The published keys: the one signing now and retired ones still honoured. No private key.',
         tags,
-        security,
         response: {
           200: Type.Object({ items: Type.Array(KeyInfo, { maxItems: 10_000 }) }),
           ...problemResponses(401, 403, 429),
@@ -164,7 +161,6 @@ export function registerKeyRoutes(app: FastifyInstance, prisma: PrismaClient, ke
         description:
           'A new key signs from now on (every API process takes it up within CELR_KEY_REFRESH_MS); the previous key is retired but stays in the JWKS, and is accepted, until what it signed has expired (token keys: the token lifetime; bundle keys: CELR_BUNDLE_KEY_OVERLAP_DAYS). For `bundle`, name the organisation; receiving deployments must register the new key.',
         tags,
-        security,
         body: Type.Object(
           {
             use: Type.Enum(['token', 'bundle'], { type: 'string' }),
@@ -210,7 +206,6 @@ export function registerKeyRoutes(app: FastifyInstance, prisma: PrismaClient, ke
         description:
           "Registers the public keys another deployment's organisation signs bundles with (from its `/.well-known/jwks.json`), so `importBundle` accepts bundles that organisation signed. Keys marked for another organisation or for tokens are left out; a key with a private member is refused. Registering a key again changes nothing.",
         tags,
-        security,
         body: NewSender,
         response: {
           201: Type.Object({ items: Type.Array(SenderKey, { maxItems: 100 }) }),
@@ -281,7 +276,6 @@ export function registerKeyRoutes(app: FastifyInstance, prisma: PrismaClient, ke
         operationId: 'listBundleSenders',
         summary: 'List trusted bundle sender keys',
         tags,
-        security,
         response: {
           200: Type.Object({ items: Type.Array(SenderKey, { maxItems: 10_000 }) }),
           ...problemResponses(401, 403, 429),
@@ -306,7 +300,6 @@ export function registerKeyRoutes(app: FastifyInstance, prisma: PrismaClient, ke
         summary: "Stop trusting a sender's bundle keys",
         description: 'Removes every registered key of the sender, or only the one `kid` names.',
         tags,
-        security,
         params: SenderRef,
         querystring: Type.Object(
           { kid: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },

@@ -150,3 +150,8 @@ export const OPERATIONS: Record<string, OperationAccess> = {
 export function accessOf(operationId: string | undefined): OperationAccess | undefined {
   return operationId ? OPERATIONS[operationId] : undefined;
 }
+
+/** The OpenAPI `security` of an operation: none for a public one, else the OAuth scope it needs. */
+export function securityOf(rule: OperationAccess): { oauth2: string[] }[] {
+  return rule.public ? [] : [{ oauth2: [rule.scope!] }];
+}

@@ -69,7 +69,6 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
           .join(', ')}.`,
         tags: ['Authentication'],
         // The client authenticates with its id and secret (body or HTTP Basic), not with a token.
-        security: [],
         // RFC 6749 asks for a form; JSON is accepted too.
         body: {
           content: {

@@ -106,7 +106,6 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
         summary: 'Import records from an NDJSON file',
         description: `Starts a job that writes every line of an NDJSON file: one record per line, as \`GET /v1/bulk/export\` and \`celr export\` write them (\`{"kind":"learner","record":{...}}\`), or records with a \`kind\` member, or bare records of the \`kind\` named in the query. Up to ${limits.maxLines.toLocaleString('en-GB')} records and ${Math.round(limits.maxBytes / 1024 / 1024)} MiB per file. A line may be at most ${Math.round((limits.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) / 1024)} KiB and nest 64 deep; a longer or deeper one fails (\`line-too-long\`, \`json-depth\`) and the rest of the file is imported.\n\nEach line follows the rules of a single write: the write scope of its kind, the access rules of your organisation, and validation by @celr/schema. A line whose \`id\` is a record you can see (or one an earlier import made from a record with that id) replaces it; a learner with an identifier of a learner you can see replaces that learner; anything else is created. A line identical to the stored record writes nothing. \`learnerId\` and \`planId\` may name the id a record had in the file it came from.\n\n\`mode=all-or-nothing\` writes every line or none; \`mode=per-record\` writes the good lines and reports the bad ones. Answers 202 at once with the job (\`Location\`); follow it at \`GET /v1/bulk/import/{id}\` and read the failed lines (line, pointer, rule) at its \`errors\` link. Send \`Idempotency-Key\` so that a retried upload never runs twice.`,
         tags: ['Bulk'],
-        security: [{ oauth2: ['learners:write'] }],
         consumes: [NDJSON],
         querystring: Type.Object(
           {
@@ -169,7 +168,6 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
         description:
           'Where the import is: status, lines done, records created, updated and unchanged, lines failed. Poll until `status` is `succeeded`, `partially-succeeded` or `failed`; while it runs, `retryAfterSeconds` says when to look again. Only the client that submitted it sees it.',
         tags: ['Bulk'],
-        security: [{ oauth2: ['learners:write'] }],
         params: IdParams,
         response: { 200: { $ref: 'BulkImport#' }, ...problemResponses(400, 401, 403, 404, 429) },
       },
@@ -191,7 +189,6 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
         description:
           "Each issue of each line that failed, in line order: the line, the JSON Pointer into the line's record and the rule broken, as a single write would report them. The first 10,000 issues are kept; `counts.failed` on the import stays exact.",
         tags: ['Bulk'],
-        security: [{ oauth2: ['learners:write'] }],
         params: IdParams,
         querystring: Type.Object(
           {
@@ -245,7 +242,6 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
         description:
           'Streams every record your organisation may see, or the kinds, learner or recent changes asked for, as NDJSON: one `{"kind":"learner","record":{...}}` per line, each record as `GET` returns it. Learners come before their plans, meetings and transitions, so `POST /v1/bulk/import` (or `celr import`) loads the file as it is. The response is sent as it is read, in constant memory, however large the cohort; a response cut short ends without its final chunk, so a client can tell. The `CELR-Changes-Cursor` header is the change feed position the export began at: follow `GET /v1/changes?after=` from it to catch anything written during or after the export.',
         tags: ['Bulk'],
-        security: [{ oauth2: ['learners:read'] }],
         querystring: Type.Object(
           {
             kind: Type.Optional(

@@ -181,7 +181,6 @@ export function registerChangeRoutes(app: FastifyInstance, feed: ChangeFeed) {
         description:
           'One ordered feed of every create, update and delete of every record your organisation may see, and of learners becoming visible or hidden to you. Keep the `cursor` of each page and pass it as `after` next time: you will never miss a change, even from transactions that commit out of order. An empty page still returns a cursor to poll from. A cursor older than the retention window gets 410 with `resync: true`.',
         tags: ['Changes'],
-        security: [{ oauth2: ['learners:read'] }],
         querystring: Type.Object(
           {
             after: Type.Optional(

@@ -37,7 +37,6 @@ export function registerLearnerRoutes(fastify: FastifyInstance, service: RecordS
         description:
           'For MIS and ePEP sync: finds the learner your organisation holds with this identifier and replaces it (200), or creates it (201) when there is none. The body must carry the same identifier. `If-Match` is optional here; send it to refuse a stale overwrite, or `If-None-Match: *` to only create.',
         tags: ['Learners'],
-        security: [{ oauth2: ['learners:write'] }],
         params: IdentifierParams,
         headers: Type.Object({
           'if-match': Type.Optional(Type.String({ maxLength: 2000, description: 'The ETag you read.' })),
@@ -78,7 +77,6 @@ export function registerLearnerRoutes(fastify: FastifyInstance, service: RecordS
           summary: `List a learner's ${plural}`,
           description: `The same as \`GET /v1/${plural}?learner={id}\`, with 404 when the learner is not one you may see.`,
           tags: ['Learners'],
-          security: [{ oauth2: [`${plural}:read`] }],
           params: IdParams,
           querystring: listQuery(kind, false),
           response: { 200: pageOf(Name), ...problemResponses(400, 401, 403, 404, 410, 429) },

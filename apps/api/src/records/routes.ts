@@ -61,8 +61,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
   const plural = COLLECTION[kind];
   const base = `/v1/${plural}`;
   const tags = [`${cap(plural)}`];
-  const security = [{ oauth2: [`${plural}:read`] }];
-  const writeSecurity = [{ oauth2: [`${plural}:write`] }];
   const body = bodyRef(`${Name}Input`);
 
   app.post(
@@ -73,7 +71,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         summary: `Create a ${kind}`,
         description: `Validates the ${kind} against @celr/schema and stores version 1. Send \`Idempotency-Key\` so that a retry never creates it twice.`,
         tags,
-        security: writeSecurity,
         headers: Type.Object({ 'idempotency-key': Type.Optional(headerDoc.idempotencyKey) }),
         body,
         response: {
@@ -100,7 +97,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         summary: `List ${plural}`,
         description: `The ${plural} your organisation may see, oldest change first, so that \`updatedSince\` and the \`next\` link never skip a change. Deleted records are left out.`,
         tags,
-        security,
         querystring: listQuery(kind, kind !== 'learner'),
         response: { 200: pageOf(Name), ...problemResponses(400, 401, 403, 429) },
       },
@@ -123,7 +119,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         description:
           'Returns the current version with its `ETag`. With `If-None-Match` set to that ETag, 304 when unchanged.',
         tags,
-        security,
         params: IdParams,
         headers: Type.Object({
           'if-none-match': Type.Optional(Type.String({ maxLength: 2000, description: 'An ETag you hold.' })),
@@ -152,7 +147,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         description:
           'Replaces the whole record. `If-Match` is required (428 without it, 412 when the record has changed).',
         tags,
-        security: writeSecurity,
         params: IdParams,
         headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
         body,
@@ -176,7 +170,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         description:
           'An RFC 7396 merge patch (`Content-Type: application/merge-patch+json`): members replace, `null` removes. The result must be a valid record. `If-Match` is required.',
         tags,
-        security: writeSecurity,
         params: IdParams,
         headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
         body: bodyRef(`${Name}Patch`, 'application/merge-patch+json'),
@@ -199,7 +192,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         description:
           'Leaves a tombstone: later reads give 410 and the history stays readable. `If-Match` is honoured when sent.',
         tags,
-        security: writeSecurity,
         params: IdParams,
         headers: Type.Object({ 'if-match': Type.Optional(headerDoc.ifMatch) }),
         response: {
@@ -223,7 +215,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         summary: `History of a ${kind}`,
         description: 'Every version, oldest first, including the deletion if there was one.',
         tags,
-        security,
         params: IdParams,
         response: { 200: VersionList, ...problemResponses(401, 403, 404, 429) },
       },
@@ -240,7 +231,6 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
         operationId: `get${Name}Version`,
         summary: `Read one version of a ${kind}`,
         tags,
-        security,
         params: VersionParams,
         response: { 200: ref(Name), ...problemResponses(401, 403, 404, 410, 429) },
       },

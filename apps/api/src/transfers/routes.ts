@@ -146,7 +146,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         description:
           'Takes a snapshot of the learner and the chosen records (all by default) and offers it to the recipient, who accepts or rejects it. `responsibility-moves` and `host-authority` go from the responsible authority to another authority; `school-move` goes to the new school.',
         tags,
-        security: [{ oauth2: ['transfers:send'] }],
         headers: idem,
         body: SendBody,
         response: { 201: transfer, ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
@@ -174,7 +173,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         description:
           'Transfers you send or receive, oldest first. `overdue=true` lists pending transfers waiting too long: the drift the guidance warns against.',
         tags,
-        security: [{ oauth2: ['transfers:read'] }],
         querystring: ListQuery,
         response: {
           200: Type.Object({
@@ -214,7 +212,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         operationId: 'getTransfer',
         summary: 'Read a transfer',
         tags,
-        security: [{ oauth2: ['transfers:read'] }],
         params: IdParams,
         response: { 200: transfer, ...problemResponses(400, 401, 403, 404, 429) },
       },
@@ -229,7 +226,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         operationId: 'getTransferHistory',
         summary: "A transfer's status history",
         tags,
-        security: [{ oauth2: ['transfers:read'] }],
         params: IdParams,
         response: { 200: History, ...problemResponses(400, 401, 403, 404, 429) },
       },
@@ -248,7 +244,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         description:
           "The bundle as sent: the recipient can read it before deciding. Reading it is recorded in the learner's audit trail.",
         tags,
-        security: [{ oauth2: ['transfers:read'] }],
         params: IdParams,
         response: { 200: { $ref: 'TransferBundle#' }, ...problemResponses(400, 401, 403, 404, 429) },
       },
@@ -265,7 +260,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         description:
           'Imports everything in one transaction (or nothing, if anything fails). For `responsibility-moves` the records are copied into learners you own: the learner is matched to one you hold by UPN, SCN or ULN, records from an earlier transfer are updated rather than duplicated, codes of the other nation are mapped or kept for review, and a transition records the move. For `host-authority` and `school-move` you are given access to the live record. The result says what matched, what was created and what conflicted. Accepting twice gives 409; a retry with the same Idempotency-Key returns the first answer.',
         tags,
-        security: [{ oauth2: ['transfers:receive'] }],
         params: IdParams,
         headers: idem,
         response: { 200: transfer, ...problemResponses(400, 401, 403, 404, 409, 410, 422, 429) },
@@ -292,7 +286,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         operationId: 'rejectTransfer',
         summary: 'Reject a transfer',
         tags,
-        security: [{ oauth2: ['transfers:receive'] }],
         params: IdParams,
         body: Type.Object(
           { reason: Type.String({ minLength: 1, maxLength: 2000, description: 'Why, for the sender.' }) },
@@ -316,7 +309,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         operationId: 'cancelTransfer',
         summary: 'Cancel a transfer you sent, before it is accepted',
         tags,
-        security: [{ oauth2: ['transfers:send'] }],
         params: IdParams,
         response: { 200: transfer, ...problemResponses(400, 401, 403, 404, 409, 429) },
       },
@@ -334,7 +326,6 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
         description:
           'The same validation and the same all-or-nothing import as accepting a transfer, for a bundle addressed to you that came by another route. Importing the same bundle again changes nothing and returns the first result (200).',
         tags,
-        security: [{ oauth2: ['transfers:receive'] }],
         body: { $ref: 'TransferBundle#' },
         response: {
           201: transfer,

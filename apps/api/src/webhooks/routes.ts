@@ -195,7 +195,6 @@ const deliverySelect = {
 } as const;
 
 const tags = ['Webhooks'];
-const security = [{ oauth2: ['webhooks:manage'] }];
 /** A subscription is the client's own, for the organisation it acts for now; to anyone else it does not exist. */
 const owned = (caller: Caller, id: string) => ({
   id,
@@ -228,7 +227,6 @@ export function registerWebhookRoutes(
         description:
           'Changes your organisation may see (the same entries as GET /v1/changes, from now on: no backlog) are POSTed to `url`, signed with the returned `secret` as Standard Webhooks specifies. Only ids are sent. A receiver answers 2xx within 5 seconds; anything else is retried with exponential backoff (5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 8 h), then the delivery is marked failed. The secret is shown only here.',
         tags,
-        security,
         body: CreateBody,
         response: { 201: subscription, ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
       },
@@ -284,7 +282,6 @@ export function registerWebhookRoutes(
         description:
           'The subscriptions this client holds for the organisation it acts for, oldest first. Secrets are not shown.',
         tags,
-        security,
         response: {
           200: Type.Object({ items: Type.Array(subscription as never, { maxItems: MAX_SUBSCRIPTIONS }) }),
           ...problemResponses(401, 403, 429),
@@ -310,7 +307,6 @@ export function registerWebhookRoutes(
         summary: 'One webhook subscription',
         description: "A subscription of this client's. Anyone else gets 404.",
         tags,
-        security,
         params: IdParams,
         response: { 200: subscription, ...problemResponses(400, 401, 403, 404, 429) },
       },
@@ -330,7 +326,6 @@ export function registerWebhookRoutes(
         description:
           'Deletes the subscription and its delivery log; nothing more is sent. Anyone else gets 404.',
         tags,
-        security,
         params: IdParams,
         response: {
           204: Type.Null({ description: 'Deleted.' }),
@@ -356,7 +351,6 @@ export function registerWebhookRoutes(
         description:
           'What was sent, newest first: status, attempts, and the last status code or error. Anyone but the owner gets 404.',
         tags,
-        security,
         params: IdParams,
         querystring: Type.Object(
           {
@@ -419,7 +413,6 @@ export function registerWebhookRoutes(
         description:
           'Queues the delivery for another attempt now, with the same `webhook-id` (receivers drop duplicates by it) and a new timestamp and signature. For a delivery that failed, or one your receiver lost. 409 while an attempt is in flight.',
         tags,
-        security,
         params: DeliveryParams,
         response: { 202: delivery, ...problemResponses(400, 401, 403, 404, 409, 429) },
       },
