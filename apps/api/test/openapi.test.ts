@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,6 +11,8 @@ type Json = any;
 import Fastify from 'fastify';
 import { registerAuthentication } from '../src/auth/authenticate.js';
 import { OPERATIONS } from '../src/auth/policy.js';
+import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from '../src/http/problem.js';
+import { API_RULES } from '../src/http/rules.js';
 import { OPENAPI_PATH, openApiDocument } from '../src/openapi.js';
 
 const run = promisify(execFile);
@@ -106,5 +108,54 @@ describe('the committed OpenAPI document', () => {
       ),
     ).toThrow(/states its own security/);
     await app.close();
+  });
+
+  it('publishes who may call each operation and the problem types it can answer with, for the docs', () => {
+    const document = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'));
+    const catalogue = document['x-celr-problem-types'] as { type: string; status: number; title: string }[];
+    expect(catalogue).toEqual(
+      (Object.keys(PROBLEM_TYPES) as ProblemType[]).map((t) => ({
+        type: problemTypeUri(t),
+        ...PROBLEM_TYPES[t],
+      })),
+    );
+    for (const [path, operations] of Object.entries<Record<string, Json>>(document.paths)) {
+      for (const [method, op] of Object.entries<Json>(operations)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        expect(op['x-celr-access'], where).toBe(OPERATIONS[op.operationId]!.who);
+        // Every error status it documents is covered by the types it names, and every type it
+        // names is one of the catalogue's with a status it documents.
+        const statuses = Object.keys(op.responses).filter((s) => /^[45]/.test(s));
+        const types = op['x-celr-problem-types'] as string[];
+        for (const type of types) {
+          const entry = catalogue.find((c) => c.type === type);
+          expect(entry, `${where}: ${type}`).toBeDefined();
+          expect(statuses, `${where}: ${type}`).toContain(String(entry!.status));
+        }
+        for (const status of statuses)
+          expect(
+            types.some((t) => String(catalogue.find((c) => c.type === t)!.status) === status),
+            `${where}: no problem type for ${status}`,
+          ).toBe(true);
+      }
+    }
+  });
+
+  it("publishes every rule name the API's own checks send that @celr/schema does not define", () => {
+    const rulesIn = (dir: string): Set<string> =>
+      new Set(
+        (readdirSync(dir, { recursive: true }) as string[])
+          .filter((f) => f.endsWith('.ts') && !f.includes('generated'))
+          .flatMap((f) =>
+            [...readFileSync(join(dir, f), 'utf8').matchAll(/rule: '([a-z0-9-]+)'/g)].map((m) => m[1]!),
+          ),
+      );
+    const inApi = rulesIn(join(apiDir, 'src'));
+    const inSchema = rulesIn(join(apiDir, '../../packages/schema/src'));
+    expect([...inApi].filter((r) => !inSchema.has(r) && !API_RULES[r])).toEqual([]);
+    const document = JSON.parse(readFileSync(OPENAPI_PATH, 'utf8'));
+    expect(document['x-celr-rules']).toEqual(
+      Object.entries(API_RULES).map(([rule, { where, what }]) => ({ rule, where, what })),
+    );
   });
 });

@@ -42,7 +42,7 @@ const changes = changesPages(doc);
 const pages = new Map([
   ...api.pages,
   ...recordPages(doc),
-  ...errorPages((m) => warnings.push(m)),
+  ...errorPages(doc, (m) => warnings.push(m)),
   ...sdk.pages,
   ...transfers.pages,
   ...changes.pages,

@@ -6,7 +6,9 @@ import {
   validate,
   validExamples,
 } from '@celr/schema';
+import { accessOf } from '../auth/policy.js';
 import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from './problem.js';
+import { API_RULES } from './rules.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: walking an arbitrary JSON document
 type Json = Record<string, any>;
@@ -228,8 +230,28 @@ function successDescription(operationId: string): string {
   return 'Done.';
 }
 
+/** The problem types (their URIs) sent with any of these statuses, in the order of PROBLEM_TYPES. */
+function problemTypesOf(statuses: string[]): string[] {
+  return (Object.keys(PROBLEM_TYPES) as ProblemType[])
+    .filter((type) => statuses.includes(String(PROBLEM_TYPES[type].status)))
+    .map(problemTypeUri);
+}
+
 export function finishOpenApiDocument(document: Json): Json {
   integerFormats(document);
+  // Every problem type the API sends, with its status and title: the catalogue that the
+  // operations' `x-celr-problem-types` name, and that the docs' error reference prints.
+  document['x-celr-problem-types'] = (Object.keys(PROBLEM_TYPES) as ProblemType[]).map((type) => ({
+    type: problemTypeUri(type),
+    status: PROBLEM_TYPES[type].status,
+    title: PROBLEM_TYPES[type].title,
+  }));
+  // The rule names of the API's own checks, beyond @celr/schema's, for the docs' error reference.
+  document['x-celr-rules'] = Object.entries(API_RULES).map(([rule, { where, what }]) => ({
+    rule,
+    where,
+    what,
+  }));
   for (const schema of Object.values<Json>(document.components?.schemas ?? {})) {
     const mapping = schema.discriminator?.mapping as Record<string, string> | undefined;
     if (mapping)
@@ -277,6 +299,11 @@ export function finishOpenApiDocument(document: Json): Json {
           ...response.headers,
         };
       }
+      // What the docs print about the operation, published here so that they read it from the
+      // document, never from the API's source: who may call it (the policy table's words) and
+      // the problem types it can answer with (every type of each error status it documents).
+      operation['x-celr-access'] = accessOf(id)?.who;
+      operation['x-celr-problem-types'] = problemTypesOf(Object.keys(responses));
       for (const media of Object.values<Json>(operation.requestBody?.content ?? {})) {
         const name = refName(media.schema);
         const kind = name?.endsWith('Input') ? KINDS[name.slice(0, -5)] : undefined;

@@ -1,10 +1,9 @@
 /**
  * The API reference (site/reference/api), one page per operation of the committed OpenAPI document,
- * and the tables printed from the API's own sources: who may call each operation (OPERATIONS in
- * apps/api/src/auth/policy.ts) and the OAuth scopes (SCOPES in apps/api/src/auth/caller.ts).
+ * and the tables printed from it: who may call each operation (its `x-celr-access`, which the API
+ * writes from its policy table), its scope (its `security`) and the OAuth scopes (the oauth2
+ * scheme's). The docs read the document only, never the API's source.
  */
-import { SCOPES } from '../../../api/src/auth/caller.js';
-import { OPERATIONS } from '../../../api/src/auth/policy.js';
 import { cell, code, table, text } from './markdown.js';
 import { documentFor, type Operation, operationsOf, tagsOf } from './openapi.js';
 import { GENERATED_HEADER } from './paths.js';
@@ -15,28 +14,24 @@ type Json = Record<string, any>;
 
 const tagAnchor = (tag: string) => tag.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
-/** Operations in the document and access rules in policy.ts must be the same set; the API enforces it too. */
-export function checkPolicyCoversDocument(doc: Json): void {
-  const inDocument = new Set(operationsOf(doc).map((o) => o.operationId));
-  const inPolicy = new Set(Object.keys(OPERATIONS));
-  const missing = [...inDocument].filter((id) => !inPolicy.has(id));
-  const extra = [...inPolicy].filter((id) => !inDocument.has(id));
-  if (missing.length || extra.length) {
+/** Every operation says who may call it; the API writes it from the policy table it enforces. */
+export function checkAccessCoversDocument(doc: Json): void {
+  const missing = operationsOf(doc).filter((o) => !o.access);
+  if (missing.length) {
     throw new Error(
-      `apps/api/openapi.json and OPERATIONS in apps/api/src/auth/policy.ts disagree: ${
-        missing.length ? `no access rule for ${missing.join(', ')}` : ''
-      }${missing.length && extra.length ? '; ' : ''}${extra.length ? `not in the document: ${extra.join(', ')} (run npm run openapi -w @celr/api)` : ''}`,
+      `apps/api/openapi.json has no x-celr-access for ${missing.map((o) => o.operationId).join(', ')} (run npm run openapi -w @celr/api)`,
     );
   }
 }
 
-const scopeOf = (op: Operation) => {
-  const rule = OPERATIONS[op.operationId];
-  return rule?.public ? 'none (public)' : rule?.scope ? code(rule.scope) : op.scopes.map(code).join(', ');
-};
+/** The OAuth scopes the document's oauth2 scheme defines, with what each allows. */
+export function scopesOf(doc: Json): Record<string, string> {
+  return doc.components?.securitySchemes?.oauth2?.flows?.clientCredentials?.scopes ?? {};
+}
+
+const scopeOf = (op: Operation) => (op.public ? 'none (public)' : op.scopes.map(code).join(', '));
 
 function operationPage(doc: Json, op: Operation): string {
-  const rule = OPERATIONS[op.operationId];
   return [
     '---',
     `title: ${JSON.stringify(op.summary)}`,
@@ -55,7 +50,8 @@ function operationPage(doc: Json, op: Operation): string {
     '',
     `- **Operation id:** ${code(op.operationId)}`,
     `- **Scope:** ${scopeOf(op)}`,
-    `- **Who may call it:** ${text(rule?.who ?? '')} See [Organisations and access](../../concepts/access).`,
+    `- **Who may call it:** ${text(op.access ?? '')} See [Organisations and access](../../concepts/access).`,
+    `- **Problem types it can answer with:** ${op.problemTypes.map(code).join(', ') || 'none'} (see [Errors](../../concepts/errors)).`,
     '',
     `<OAOperation operation-id="${op.operationId}" :spec="spec" hide-branding />`,
     '',
@@ -142,7 +138,7 @@ function accessTable(doc: Json): string {
           inTag.map((o) => [
             `[${code(o.operationId)}](../reference/api/${o.operationId})<br>${o.method} ${code(o.path)}`,
             scopeOf(o),
-            cell(OPERATIONS[o.operationId]?.who ?? ''),
+            cell(o.access ?? ''),
           ]),
         ),
         '',
@@ -158,8 +154,8 @@ function scopesTable(doc: Json): string {
     '',
     table(
       ['Scope', 'What it allows', 'Operations'],
-      Object.entries(SCOPES).map(([scope, what]) => {
-        const using = ops.filter((o) => OPERATIONS[o.operationId]?.scope === scope);
+      Object.entries(scopesOf(doc)).map(([scope, what]) => {
+        const using = ops.filter((o) => !o.public && o.scopes.includes(scope));
         return [
           code(scope),
           cell(what),
@@ -174,7 +170,7 @@ function scopesTable(doc: Json): string {
 }
 
 export function apiPages(doc: Json): { pages: Pages; specs: Map<string, Json> } {
-  checkPolicyCoversDocument(doc);
+  checkAccessCoversDocument(doc);
   const pages: Pages = new Map();
   const specs = new Map<string, Json>();
   pages.set('reference/api/index.md', apiIndex(doc));

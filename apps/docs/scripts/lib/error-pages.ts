@@ -1,17 +1,29 @@
 /**
- * The error reference: problem types from apps/api/src/http/problem.ts and validation rule names
- * from @celr/schema (its README's table, checked against the rule names in its source) and from the
- * API's own checks. A type or rule with no explanation here is still listed, and the build warns.
+ * The error reference: problem types from the OpenAPI document's catalogue (`x-celr-problem-types`,
+ * which the API writes from its own list) and validation rule names from @celr/schema (its README's
+ * table, checked against the rule names in its source) and from the API's own checks (the
+ * document's `x-celr-rules`). A type or rule with no explanation here is still listed, and the
+ * build warns.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from '../../../api/src/http/problem.js';
 import { cell, code, table } from './markdown.js';
 import { GENERATED_HEADER, REPO_ROOT } from './paths.js';
 import type { Pages } from './record-pages.js';
 
-/** When each problem type is sent, in the words of someone calling the API. */
-const WHEN: Record<ProblemType, string> = {
+// biome-ignore lint/suspicious/noExplicitAny: an OpenAPI document is walked generically
+type Json = Record<string, any>;
+
+/** A problem type as the document's catalogue lists it. */
+interface ProblemTypeEntry {
+  type: string;
+  status: number;
+  title: string;
+}
+const PROBLEM_URI = 'urn:celr:problem:';
+
+/** When each problem type is sent (by its name, the end of its URI), in the words of someone calling the API. */
+const WHEN: Record<string, string> = {
   validation:
     'The body breaks the schema or a CELR rule. `errors` lists every issue, each with `pointer`, `rule` and `message`.',
   'bad-request':
@@ -50,128 +62,6 @@ const WHEN: Record<ProblemType, string> = {
   unavailable:
     'The API cannot reach its database, or is shutting down. Retry after the seconds in `Retry-After`.',
   internal: 'A fault on the server. The `requestId` in the problem identifies it in the operator’s logs.',
-};
-
-/** Rule names the API adds to those of @celr/schema, with what they mean. */
-const API_RULES: Record<string, { where: string; what: string }> = {
-  'identifier-in-path': {
-    where: '`PUT /v1/learners-by-identifier/{system}/{value}`',
-    what: 'The body must carry the identifier named in the path.',
-  },
-  'identifier-unique': {
-    where: 'learner writes',
-    what: 'No two of your learners share an identifier (`system` and `value`). Sent with `identifier-conflict` (409).',
-  },
-  immutable: {
-    where: 'replace and patch',
-    what: '`jurisdiction`, the learner a record belongs to and a learner’s responsible authority do not change by an ordinary write.',
-  },
-  'learner-exists': {
-    where: 'plan, meeting and transition writes',
-    what: '`learnerId` names a learner your organisation can see.',
-  },
-  'jurisdiction-mismatch': {
-    where: 'plan, meeting and transition writes',
-    what: 'A plan, meeting or transition has the jurisdiction of its learner.',
-  },
-  'not-school-owned': {
-    where: 'learner writes by a school',
-    what: 'A school changes only the fields it owns (attendance, attainment, exclusions, additional needs). Sent with `forbidden` (403).',
-  },
-  'responsible-authority-is-caller': {
-    where: 'creating a learner',
-    what: 'The authority creating a learner names itself as `responsibleAuthority`. Sent with `forbidden` (403).',
-  },
-  cursor: { where: 'list operations', what: 'A `cursor` is one the API handed out in a `next` link.' },
-  'learner-record': {
-    where: 'sending a transfer',
-    what: 'The plans, meetings and transitions a transfer includes are records of its learner.',
-  },
-  'learner-match': {
-    where: 'importing a bundle',
-    what: "The bundle's learner is not matched to a different learner you already hold under one of its identifiers.",
-  },
-  'recipient-exists': {
-    where: 'sending a transfer',
-    what: 'The recipient is an organisation registered with CELR, of the kind the transfer needs.',
-  },
-  'recipient-not-sender': { where: 'sending a transfer', what: 'A transfer goes to another organisation.' },
-  'recipient-is-caller': {
-    where: 'importing a bundle',
-    what: 'A bundle is imported by the organisation it is addressed to.',
-  },
-  url: { where: 'webhook subscriptions', what: 'The webhook URL is an absolute URL.' },
-  'url-credentials': {
-    where: 'webhook subscriptions',
-    what: 'The webhook URL carries no user name or password.',
-  },
-  'https-required': {
-    where: 'webhook subscriptions',
-    what: 'The webhook URL uses https (http only for 127.0.0.1, ::1 and localhost).',
-  },
-  'import-reason': {
-    where: 'importing a bundle',
-    what: "A school move is shared by a transfer, not imported: the school reads the authority's record.",
-  },
-  format: {
-    where: '`Idempotency-Key` header; the `id` of a bulk import line',
-    what: 'The key is 1 to 255 visible ASCII characters. A line’s `id` is the UUID of a CELR record (your own ids belong in `identifiers`).',
-  },
-  'not-empty': {
-    where: '`POST /v1/bulk/import`',
-    what: 'The file has at least one record: a file of blank lines is refused (422) and no job is made.',
-  },
-  scope: {
-    where: 'bulk import lines',
-    what: 'The token that sent the import has the write scope of the line’s kind (`plans:write` for a plan).',
-  },
-  'identifier-ambiguous': {
-    where: 'bulk import lines',
-    what: 'A learner line’s identifiers belong to more than one learner you can see: send it with the `id` of the one to replace.',
-  },
-  type: { where: 'any body', what: 'The body is a JSON object (a patch: a non-empty one).' },
-  'line-too-long': {
-    where: 'bulk import lines',
-    what: 'A line is at most 1 MiB (`CELR_BULK_MAX_LINE_BYTES`). A longer one is never read whole: it fails, and the rest of the file is imported.',
-  },
-  'database-refused': {
-    where: 'bulk import lines',
-    what: 'The database refused to store the line although it passed validation. The line’s block was written again a line at a time, so only this line failed.',
-  },
-  'line-unprocessable': {
-    where: 'bulk import lines',
-    what: 'Processing the line failed in a way no rule foresaw; only this line failed. Check it, and tell the operator if it looks right.',
-  },
-  'line-crashed-worker': {
-    where: 'bulk import lines',
-    what: 'The process running the import ended while it had this line in hand (reading it, or writing it a second time). The line is skipped so it cannot stop the import again; nothing of it was written. If it is a good record, send it again.',
-  },
-  'authority-exists': {
-    where: '`POST /v1/admin/organisations`',
-    what: '`authorityId` is the id of a registered organisation.',
-  },
-  'header-repeated': {
-    where: '`celr-on-behalf-of` header',
-    what: 'The header is sent once, with one organisation id.',
-  },
-  'json-depth': {
-    where: 'any JSON body; bulk import lines',
-    what: 'The body nests at most 64 levels deep; deeper text is refused before it is parsed (400).',
-  },
-  'text-characters': {
-    where: 'any body, bulk import line, query or path parameter',
-    what: 'No text holds NUL (`\\u0000`) or half of a UTF-16 surrogate pair: neither can be stored.',
-  },
-  maximum: {
-    where: 'any write',
-    what: 'A number is within the range the database stores (sent when validation did not catch it).',
-  },
-  reference: {
-    where: 'any write',
-    what: 'The request refers to something that exists (sent when it was removed while the request ran).',
-  },
-  constraint: { where: 'any write', what: 'The stored data keeps its integrity rules.' },
-  data: { where: 'any write', what: 'A value can be stored as its field needs.' },
 };
 
 export interface Rule {
@@ -254,17 +144,15 @@ const SCHEMA_KEYWORDS: Record<string, string> = {
     "A code is not in the field's code list (JSON Schema's `enum`). The message says when the code belongs to the other nation's list.",
 };
 
-export function errorPages(warn: (message: string) => void): Pages {
+export function errorPages(doc: Json, warn: (message: string) => void): Pages {
   const pages: Pages = new Map();
 
-  const problems = (Object.keys(PROBLEM_TYPES) as ProblemType[]).map((type) => {
-    if (!WHEN[type]) warn(`problem type ${type} has no explanation in apps/docs/scripts/lib/error-pages.ts`);
-    return [
-      code(problemTypeUri(type)),
-      String(PROBLEM_TYPES[type].status),
-      cell(PROBLEM_TYPES[type].title),
-      cell(WHEN[type] ?? ''),
-    ];
+  const catalogue = (doc['x-celr-problem-types'] ?? []) as ProblemTypeEntry[];
+  if (!catalogue.length) throw new Error('apps/api/openapi.json has no x-celr-problem-types catalogue');
+  const problems = catalogue.map(({ type, status, title }) => {
+    const name = type.startsWith(PROBLEM_URI) ? type.slice(PROBLEM_URI.length) : type;
+    if (!WHEN[name]) warn(`problem type ${name} has no explanation in apps/docs/scripts/lib/error-pages.ts`);
+    return [code(type), String(status), cell(title), cell(WHEN[name] ?? '')];
   });
   pages.set(
     '_generated/problem-types.md',
@@ -311,10 +199,9 @@ export function errorPages(warn: (message: string) => void): Pages {
     ].join('\n'),
   );
 
-  const inApi = ruleNamesIn(join(REPO_ROOT, 'apps/api/src'));
-  const apiOnly = [...inApi.keys()].filter((r) => !readmeRules.some((x) => x.rule === r) || API_RULES[r]);
-  for (const r of apiOnly)
-    if (!API_RULES[r]) warn(`API rule ${r} (${inApi.get(r)!.join(', ')}) has no explanation`);
+  // The API's own rules, as its document publishes them (the API's tests keep the list complete).
+  const apiRules = (doc['x-celr-rules'] ?? []) as { rule: string; where: string; what: string }[];
+  if (!apiRules.length) throw new Error('apps/api/openapi.json has no x-celr-rules');
   pages.set(
     '_generated/api-rules.md',
     [
@@ -322,13 +209,9 @@ export function errorPages(warn: (message: string) => void): Pages {
       '',
       table(
         ['rule', 'Where', 'What it checks'],
-        apiOnly
-          .sort()
-          .map((r) => [
-            code(r),
-            cell(API_RULES[r]?.where ?? inApi.get(r)!.join(', ')),
-            cell(API_RULES[r]?.what ?? 'Not described yet.'),
-          ]),
+        [...apiRules]
+          .sort((a, b) => a.rule.localeCompare(b.rule))
+          .map((r) => [code(r.rule), cell(r.where), cell(r.what)]),
       ),
       '',
     ].join('\n'),

@@ -19,6 +19,10 @@ export interface Operation {
   tag: string;
   scopes: string[];
   public: boolean;
+  /** Who may call it, in words (`x-celr-access`, from the API's policy table). */
+  access?: string;
+  /** The URIs of the problem types it can answer with (`x-celr-problem-types`). */
+  problemTypes: string[];
 }
 
 export function readOpenApi(file = OPENAPI_FILE): Json {
@@ -42,6 +46,8 @@ export function operationsOf(doc: Json): Operation[] {
         tag: op.tags?.[0] ?? 'Other',
         scopes: security.flatMap((s) => Object.values(s).flat()),
         public: security.length === 0,
+        access: op['x-celr-access'],
+        problemTypes: op['x-celr-problem-types'] ?? [],
       });
     }
   }
