@@ -361,9 +361,7 @@ describe('tokens', () => {
     const expired = await withToken(await sign({ exp: Math.floor(Date.now() / 1000) - 10 }));
     expect(expired.statusCode).toBe(401);
     expect(expired.json().detail).toMatch(/expired/);
-    expect((await withToken(await sign({ forged: true }))).statusCode).toBe(
-      401,
-    );
+    expect((await withToken(await sign({ forged: true }))).statusCode).toBe(401);
     const audience = await withToken(await sign({ aud: 'another-api' }));
     expect(audience.statusCode).toBe(401);
     expect(audience.json().type).toBe('urn:celr:problem:unauthorised');

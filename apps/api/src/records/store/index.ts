@@ -6,7 +6,7 @@ import type { Caller } from '../../auth/caller.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { ProblemError } from '../../http/problem.js';
 import { indexedColumns } from '../representation.js';
-import { grantAccess, schoolKey, syncSchoolAccess } from './access.js';
+import { schoolKey, syncSchoolAccess } from './access.js';
 import { logAccessChange, logRecordChange } from './feed.js';
 import { type Register, registerOf, withRegisteredNames } from './organisations.js';
 
