@@ -99,6 +99,18 @@ describe('getting-started.sh', () => {
   });
 });
 
+describe('vendor-on-behalf-of.sh', () => {
+  it('finds the organisations the demo vendor acts for in GET /v1/me, and lists learners for one', async () => {
+    const { stdout } = await bash('vendor-on-behalf-of.sh');
+    const [heading, delegation, ...rest] = stdout.split('\n');
+    expect(heading).toBe('Example ePEP Ltd (vendor) acts for:');
+    expect(delegation).toMatch(/^ {2}[0-9a-f-]{36} {2}Northbridge Borough Council \(la-code 990\)$/);
+    const page = JSON.parse(rest.join('\n')) as { items: { responsibleAuthority: { code: string } }[] };
+    expect(page.items).toHaveLength(2);
+    expect(page.items.every((l) => l.responsibleAuthority.code === '990')).toBe(true);
+  });
+});
+
 describe('versions.sh', () => {
   it('changes a learner with If-Match, and is refused with 412 for an old ETag and 428 without one', async () => {
     const { stdout } = await bash('versions.sh');

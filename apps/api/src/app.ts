@@ -9,6 +9,7 @@ import { registerAuthentication } from './auth/authenticate.js';
 import { SCOPES } from './auth/caller.js';
 import { KeyStore } from './auth/keys.js';
 import { registerKeyRoutes } from './auth/keys-routes.js';
+import { registerMeRoute } from './auth/me.js';
 import { registerTokenRoute } from './auth/token-route.js';
 import { TokenIssuer } from './auth/tokens.js';
 import { BulkImports } from './bulk/import-jobs.js';
@@ -115,7 +116,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         } as never,
       ],
       tags: [
-        { name: 'Authentication', description: 'OAuth 2.0 client credentials.' },
+        { name: 'Authentication', description: 'OAuth 2.0 client credentials, and who a token is for.' },
         { name: 'Learners', description: 'Care-experienced learners.' },
         { name: 'Plans', description: "PEPs, child's plans, CSPs, EHC plans and pathway plans." },
         { name: 'Meetings', description: 'PEP meetings, reviews and other meetings.' },
@@ -171,6 +172,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const tokens = new TokenIssuer(signingKeys, config.tokens);
   registerAuthentication(app, prisma as never, db?.sql as never, tokens);
   registerTokenRoute(app, prisma as never, tokens);
+  registerMeRoute(app, prisma as never);
   registerHealthRoutes(app, db);
 
   const audit = new AuditTrail(db?.sql as never);

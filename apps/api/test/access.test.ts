@@ -87,7 +87,9 @@ function requestFor(
     .replace('{version}', '1')
     .replace('{system}', 'upn')
     .replace('{value}', UPN)
-    .replace('{clientId}', 'demo-northbridge');
+    .replace('{clientId}', 'demo-northbridge')
+    .replace('{vendorId}', api.orgs.vendor.id)
+    .replace('{organisationId}', api.orgs.northbridge.id);
   const bodies: Record<string, object> = {
     learners: englandLearner,
     plans: { ...englandPlan, learnerId: ids.learner },
@@ -221,6 +223,10 @@ describe("access matrix: every operation, as every outsider, against Northbridge
     } else if (op.operationId === 'upsertLearnerByIdentifier') {
       // No learner the caller can see has the UPN, so If-Match cannot hold; without it, creating is refused.
       expect([403, 412], res.body).toContain(res.statusCode);
+    } else if (op.operationId === 'getMe') {
+      // Every client may ask who it is; the answer is about itself only.
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().organisation.id).toBe(api.orgs[role.org].id);
     } else if (op.operationId === 'createWebhookSubscription') {
       // Anyone may subscribe, for what they may see themselves.
       expect(res.statusCode, res.body).toBe(201);

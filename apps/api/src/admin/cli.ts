@@ -6,12 +6,20 @@
  *
  *   npm run admin -w @celr/api -- <command> [options]
  */
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { OrganisationKind, Scope } from '../auth/caller.js';
 import { DEFAULT_KEY_SETTINGS, publishedKeys, rotateKey } from '../auth/keys.js';
 import { configFromEnv } from '../config.js';
 import { databaseOptions, openDatabase } from '../db/database.js';
-import { createClient, createOrganisation, revokeClient, rotateSecret } from './organisations.js';
+import {
+  createClient,
+  createOrganisation,
+  grantDelegation,
+  revokeClient,
+  revokeDelegation,
+  rotateSecret,
+} from './organisations.js';
 
 const HELP = `celr-admin <command> [options]
 
@@ -28,6 +36,8 @@ Commands:
   rotate-secret       --client <client id>      prints the new secret; the old one stops working
   revoke-client       --client <client id>      its tokens stop working at once
   delegate            --vendor <id> --organisation <id>   lets a vendor act for an organisation
+  revoke-delegation   --vendor <id> --organisation <id>   stops it at once (requests and bulk imports)
+  list-delegations    [--vendor <id>]   vendor, organisation, since, and when revoked
   list-keys           the published signing keys (kid, use, organisation, created, retired)
   rotate-key          --use token|bundle [--organisation <id>]   a new key signs from now on; the
                       previous one is honoured until what it signed expires (see docs: security)
@@ -75,6 +85,8 @@ const db = await openDatabase(databaseOptions(config, { whenRunning: 'join' }));
 try {
   await db.migrate();
   const { prisma } = db;
+  // Audit events name the request that caused them; a command run here has no client.
+  const actor = { requestId: `celr-admin:${randomUUID()}`, clientId: null };
   switch (command) {
     case 'list-organisations':
       for (const o of await prisma.organisation.findMany({ orderBy: { createdAt: 'asc' } })) {
@@ -119,14 +131,27 @@ try {
     case 'delegate': {
       const vendorId = required('vendor');
       const organisationId = required('organisation');
-      await prisma.delegation.upsert({
-        where: { vendorId_organisationId: { vendorId, organisationId } },
-        create: { vendorId, organisationId },
-        update: { revokedAt: null },
-      });
+      await grantDelegation(prisma, { vendorId, organisationId }, actor);
       console.log(`vendor ${vendorId} may now act for ${organisationId}`);
       break;
     }
+    case 'revoke-delegation': {
+      const key = { vendorId: required('vendor'), organisationId: required('organisation') };
+      if (!(await revokeDelegation(prisma, key, actor)))
+        throw new Error(`no delegation in force from ${key.organisationId} to vendor ${key.vendorId}.`);
+      console.log(`vendor ${key.vendorId} no longer acts for ${key.organisationId}`);
+      break;
+    }
+    case 'list-delegations':
+      for (const d of await prisma.delegation.findMany({
+        where: values.vendor ? { vendorId: values.vendor } : {},
+        include: { vendor: { select: { name: true } }, organisation: { select: { name: true } } },
+        orderBy: { createdAt: 'asc' },
+      }))
+        console.log(
+          `${d.vendorId} ${d.vendor.name} -> ${d.organisationId} ${d.organisation.name}  since ${d.createdAt.toISOString()}${d.revokedAt ? `  revoked ${d.revokedAt.toISOString()}` : ''}`,
+        );
+      break;
     case 'list-keys':
       for (const k of await publishedKeys(prisma))
         console.log(

@@ -75,3 +75,68 @@ export async function rotateSecret(prisma: PrismaClient, clientId: string) {
 export function revokeClient(prisma: PrismaClient, clientId: string) {
   return prisma.apiClient.update({ where: { clientId }, data: { revokedAt: new Date() } });
 }
+
+/**
+ * Who changes a delegation, for its audit event: an operator's client over the API, or celr-admin
+ * working on the database (no client, a request id of its own).
+ */
+export interface DelegationActor {
+  requestId: string;
+  clientId: string | null;
+}
+
+export interface DelegationKey {
+  vendorId: string;
+  organisationId: string;
+}
+
+/**
+ * The audit event of a change to a delegation. It is filed under the organisation that delegated,
+ * since it is that organisation's records the vendor gains or loses; the record is the vendor. The
+ * event carries ids only, like every audit event.
+ */
+function delegationEvent(actor: DelegationActor, key: DelegationKey, action: 'delegate' | 'revoke') {
+  return {
+    requestId: actor.requestId,
+    clientId: actor.clientId,
+    organisationId: key.organisationId,
+    action: `delegation-${action}`,
+    recordKind: 'delegation',
+    recordId: key.vendorId,
+    outcome: 'success',
+  };
+}
+
+/** Lets a vendor act for an organisation, or restores a delegation that was revoked. */
+export function grantDelegation(prisma: PrismaClient, key: DelegationKey, actor: DelegationActor) {
+  return prisma.$transaction(async (tx) => {
+    await tx.delegation.upsert({
+      where: { vendorId_organisationId: key },
+      create: key,
+      update: { revokedAt: null },
+    });
+    await tx.auditEvent.create({ data: delegationEvent(actor, key, 'delegate') });
+  });
+}
+
+/**
+ * Withdraws a delegation. The row stays, with the time it was revoked, so the audit trail can still
+ * say who could act for whom and when. Access stops at once: every request and every bulk import
+ * block resolves its caller against the delegations in force (auth/resolve-caller.ts).
+ * Returns false when there was no delegation in force to revoke.
+ */
+export function revokeDelegation(
+  prisma: PrismaClient,
+  key: DelegationKey,
+  actor: DelegationActor,
+): Promise<boolean> {
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.delegation.updateMany({
+      where: { ...key, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    if (count === 0) return false;
+    await tx.auditEvent.create({ data: delegationEvent(actor, key, 'revoke') });
+    return true;
+  });
+}

@@ -1,12 +1,20 @@
 import { JURISDICTIONS, ORGANISATION_KINDS } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { callerOf } from '../auth/authenticate.js';
 import { PLATFORM_ORGANISATION_KINDS, SCOPES, type Scope } from '../auth/caller.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
-import { createClient, createOrganisation, revokeClient, rotateSecret } from './organisations.js';
+import {
+  createClient,
+  createOrganisation,
+  grantDelegation,
+  revokeClient,
+  revokeDelegation,
+  rotateSecret,
+} from './organisations.js';
 
 const Organisation = Type.Object({
   id: Type.String({ format: 'uuid', maxLength: 36 }),
@@ -224,12 +232,40 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
       ]);
       if (vendor?.kind !== 'vendor') throw notFound('The vendor');
       if (!org) throw notFound('The organisation');
-      await prisma.delegation.upsert({
-        where: { vendorId_organisationId: { vendorId, organisationId } },
-        create: { vendorId, organisationId },
-        update: { revokedAt: null },
-      });
+      const { clientId, requestId } = callerOf(request);
+      await grantDelegation(prisma, { vendorId, organisationId }, { clientId, requestId });
       return reply.code(201).send({ vendorId, organisationId });
+    },
+  );
+
+  app.delete(
+    '/v1/admin/delegations/:vendorId/:organisationId',
+    {
+      schema: {
+        operationId: 'revokeDelegation',
+        summary: 'Stop a vendor acting for an organisation',
+        description:
+          "The vendor's requests for the organisation are refused from now on, on every API process, and its bulk imports for the organisation stop before their next block. The delegation is kept, marked revoked, for the audit trail; `createDelegation` restores it.",
+        tags,
+        params: Type.Object(
+          {
+            vendorId: Type.String({ format: 'uuid', maxLength: 36 }),
+            organisationId: Type.String({ format: 'uuid', maxLength: 36 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          204: { type: 'null', description: 'Revoked' },
+          ...problemResponses(400, 401, 403, 404, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const key = request.params as { vendorId: string; organisationId: string };
+      const { clientId, requestId } = callerOf(request);
+      if (!(await revokeDelegation(prisma, key, { clientId, requestId })))
+        throw notFound('A delegation in force from this organisation to this vendor');
+      return reply.code(204).send();
     },
   );
 }

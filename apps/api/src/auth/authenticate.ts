@@ -8,7 +8,7 @@ import { resolveCaller } from './resolve-caller.js';
 import type { TokenIssuer } from './tokens.js';
 
 /** How a route is protected. Every route must say, or the app refuses to start. */
-export type RouteAccess = { scope: Scope } | { public: true };
+export type RouteAccess = { scope: Scope } | { public: true } | { anyClient: true };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -78,7 +78,12 @@ export function registerAuthentication(
         );
       schema.security = securityOf(rule);
       written.add(schema);
-      route.config = { ...route.config, access: rule.public ? { public: true } : { scope: rule.scope! } };
+      const access: RouteAccess = rule.public
+        ? { public: true }
+        : rule.anyClient
+          ? { anyClient: true }
+          : { scope: rule.scope! };
+      route.config = { ...route.config, access };
       return;
     }
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide ?? route.url.startsWith('/docs/');
@@ -116,7 +121,7 @@ export function registerAuthentication(
       onBehalfOf,
       requestId: request.id,
     });
-    if (!caller.scopes.has(access.scope)) {
+    if ('scope' in access && !caller.scopes.has(access.scope)) {
       throw new ProblemError(
         'forbidden',
         `This operation needs the '${access.scope}' scope; the token has: ${claims.scopes.join(' ') || 'none'}.`,

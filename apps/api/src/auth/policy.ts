@@ -9,6 +9,8 @@ import type { Scope } from './caller.js';
 export interface OperationAccess {
   scope?: Scope;
   public?: true;
+  /** Any client with a valid token, whatever its scopes (the caller's own details). */
+  anyClient?: true;
   /** Who may do it, in words; printed in the docs. */
   who: string;
 }
@@ -37,6 +39,10 @@ const recordOperations = (
 export const OPERATIONS: Record<string, OperationAccess> = {
   requestToken: { public: true, who: 'Any API client, with its client id and secret.' },
   getJwks: { public: true, who: 'Anyone (public keys only).' },
+  getMe: {
+    anyClient: true,
+    who: 'Any client, about itself: its organisation, its scopes and, for a vendor, who delegated to it.',
+  },
   live: { public: true, who: 'Anyone (no data).' },
   ready: { public: true, who: 'Anyone (no data).' },
   ...recordOperations(
@@ -145,13 +151,20 @@ export const OPERATIONS: Record<string, OperationAccess> = {
     scope: 'admin',
     who: 'The platform operator, when an organisation asks for a vendor to act for it.',
   },
+  revokeDelegation: {
+    scope: 'admin',
+    who: 'The platform operator, when the organisation withdraws its delegation.',
+  },
 };
 
 export function accessOf(operationId: string | undefined): OperationAccess | undefined {
   return operationId ? OPERATIONS[operationId] : undefined;
 }
 
-/** The OpenAPI `security` of an operation: none for a public one, else the OAuth scope it needs. */
+/**
+ * The OpenAPI `security` of an operation: none for a public one, a token with no particular scope
+ * for one any client may call, else the OAuth scope it needs.
+ */
 export function securityOf(rule: OperationAccess): { oauth2: string[] }[] {
-  return rule.public ? [] : [{ oauth2: [rule.scope!] }];
+  return rule.public ? [] : [{ oauth2: rule.anyClient ? [] : [rule.scope!] }];
 }

@@ -3,7 +3,7 @@ import type { RecordKind } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Caller } from '../auth/caller.js';
 import { resolveCaller } from '../auth/resolve-caller.js';
-import type { Database } from '../db/database.js';
+import { type Database, sqlThrough } from '../db/database.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PROBLEM_TYPES, ProblemError, type ProblemType, problemTypeUri } from '../http/problem.js';
 import { PollingLoop } from '../jobs/polling-loop.js';
@@ -304,6 +304,7 @@ export class BulkImportWorker {
         result = await this.withRetries(() =>
           this.db.prisma.$transaction(
             async (tx) => {
+              await this.stillAllowed(job, tx);
               await this.faults.beforeWrite?.(tx, lines);
               const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
               const saved = await this.saveErrors(tx, job.id, result.errors, stored.count);
@@ -399,6 +400,7 @@ export class BulkImportWorker {
           const written = await this.withRetries(() =>
             this.db.prisma.$transaction(
               async (tx) => {
+                await this.stillAllowed(job, tx);
                 await this.faults.beforeWrite?.(tx, [source]);
                 const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
                 return this.commitLine(tx, job, seq, source.line, result, stored.count, next);
@@ -599,6 +601,7 @@ export class BulkImportWorker {
               if (this.stopped) throw new Stopping();
               const lines = await this.block(job.id, seq, tx);
               if (!lines) break;
+              await this.stillAllowed(job, tx);
               const result = await this.writeInSavepoints(tx, job, lines, caller, org);
               add(totals, result, lines.length);
               for (const e of result.errors) if (errors.length < this.settings.maxErrors) errors.push(e);
@@ -818,10 +821,22 @@ export class BulkImportWorker {
     return kept.length;
   }
 
+  /**
+   * Resolves the submitter again inside a block's transaction, before the block is written: a
+   * client revoked or a delegation withdrawn while the job runs stops it at the next block, and
+   * that block is not written (the check and the write commit together).
+   */
+  private async stillAllowed(job: Job, tx: Tx) {
+    await this.callerOf(job, sqlThrough(tx));
+  }
+
   /** The submitter, as it is now: a client revoked (or a delegation withdrawn) since submitting stops the job. */
-  private async callerOf(job: Job): Promise<{ caller: Caller; org: ActingOrganisation }> {
+  private async callerOf(
+    job: Job,
+    sql: Database['sql'] = this.db.sql,
+  ): Promise<{ caller: Caller; org: ActingOrganisation }> {
     try {
-      const { caller, actingFor } = await resolveCaller(this.db.sql, {
+      const { caller, actingFor } = await resolveCaller(sql, {
         clientId: job.clientId,
         organisationId: job.submittedById,
         scopes: job.scopes,

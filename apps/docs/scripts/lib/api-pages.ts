@@ -29,7 +29,13 @@ export function scopesOf(doc: Json): Record<string, string> {
   return doc.components?.securitySchemes?.oauth2?.flows?.clientCredentials?.scopes ?? {};
 }
 
-const scopeOf = (op: Operation) => (op.public ? 'none (public)' : op.scopes.map(code).join(', '));
+/** A token with no scope in its security requirement: any client may call it (`getMe`). */
+const scopeOf = (op: Operation) =>
+  op.public
+    ? 'none (public)'
+    : op.scopes.length
+      ? op.scopes.map(code).join(', ')
+      : 'none (any client with a token)';
 
 function operationPage(doc: Json, op: Operation): string {
   return [

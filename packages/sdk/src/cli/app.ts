@@ -12,6 +12,7 @@ import { exportCommand } from './commands/export.js';
 import { describeProblem, importCommand } from './commands/import.js';
 import { transferCommand } from './commands/transfer.js';
 import { validateCommand } from './commands/validate.js';
+import { whoamiCommand } from './commands/whoami.js';
 import { CLI_VERSION } from './connection.js';
 
 /** The commands of `celr`. A new one is one more entry; a command may have subcommands (`transfer`). */
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   importCommand,
   exportCommand,
   transferCommand,
+  whoamiCommand,
 ] as Command[];
 
 const root: Command = {
@@ -37,6 +39,7 @@ const root: Command = {
     },
     { command: 'celr export --out all.ndjson', says: 'Everything the client can see, as NDJSON.' },
     { command: 'celr transfer list --inbox', says: 'Transfers sent to you, to accept or reject.' },
+    { command: 'celr whoami', says: 'Your client, organisation and scopes; for a vendor, whom it acts for.' },
   ],
   subcommands: COMMANDS,
 };
