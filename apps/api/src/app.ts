@@ -28,6 +28,7 @@ import { newRequestId } from './http/request-id.js';
 import { registerLearnerRoutes } from './learners/routes.js';
 import { RecordService } from './records/record-service.js';
 import { registerRecordRoutes } from './records/routes.js';
+import { BundleSignatures } from './transfers/bundle-signature.js';
 import { registerTransferRoutes } from './transfers/routes.js';
 import { TransferService } from './transfers/transfer-service.js';
 import { registerWebhookRoutes } from './webhooks/routes.js';
@@ -184,7 +185,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerChangeRoutes(app, feed);
   registerTransferRoutes(
     app,
-    new TransferService(prisma as never, audit, { overdueHours: config.transferOverdueHours }),
+    new TransferService(
+      prisma as never,
+      audit,
+      { overdueHours: config.transferOverdueHours },
+      new BundleSignatures(prisma as never, signingKeys, {
+        allowUnsignedFrom: config.allowUnsignedBundlesFrom,
+      }),
+    ),
   );
   registerAdminRoutes(app, prisma as never);
   registerKeyRoutes(app, prisma as never, signingKeys);

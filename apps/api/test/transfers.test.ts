@@ -5,6 +5,7 @@ import {
   englandTransition,
   scotlandLearner,
   scotlandPlan,
+  signBundle,
   upnCheckLetter,
 } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -208,10 +209,17 @@ describe('a transfer between English authorities', () => {
     const bundle = (
       await api.as('eastmere', { method: 'GET', url: `/v1/transfers/${second.id}/bundle` })
     ).json();
-    const again = await post('eastmere', '/v1/bundles/import', {
-      ...bundle,
-      manifest: { ...bundle.manifest, bundleId: crypto.randomUUID() },
-    });
+    // A copy under a new id changes the signed manifest, so Northbridge signs it again, as its system would.
+    const northbridge = await api.app.signingKeys.signer('bundle', api.orgs.northbridge.id);
+    const again = await post(
+      'eastmere',
+      '/v1/bundles/import',
+      await signBundle(
+        { ...bundle, manifest: { ...bundle.manifest, bundleId: crypto.randomUUID() } },
+        northbridge.key,
+        northbridge.kid,
+      ),
+    );
     expect(again.statusCode, again.body).toBe(201);
     // ... and, being the same, writes nothing: unchanged.
     expect(again.json().result.plans).toMatchObject({

@@ -1,4 +1,12 @@
-import { bundleDigest, englandLearner, englandMeeting, englandPlan, upnCheckLetter } from '@celr/schema';
+import {
+  bundleDigest,
+  englandLearner,
+  englandMeeting,
+  englandPlan,
+  signBundle,
+  type TransferBundle,
+  upnCheckLetter,
+} from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './support/api.js';
 
@@ -39,22 +47,30 @@ async function northbridgeLearner(extra: object = {}) {
   return res.json() as { id: string; identifiers: { system: string; value: string }[] };
 }
 
-/** A bundle as anyone can make one: changed by hand, its digest recomputed. */
+/**
+ * A bundle as the sender's own software could make one: changed by hand, its digest recomputed, and
+ * signed with the sender's bundle key, so the signature passes and what is tested is the importer.
+ */
 async function handMade(bundle: Record<string, any>, change: (content: Record<string, any>) => void) {
   const content = structuredClone(bundle.content);
   change(content);
   const learnerId = content.learner.id;
   for (const key of ['plans', 'meetings', 'transitions'])
     for (const r of content[key]) r.learnerId = learnerId;
-  return {
-    manifest: {
-      ...bundle.manifest,
-      bundleId: crypto.randomUUID(),
-      learnerId,
-      contentDigest: await bundleDigest(content),
-    },
-    content,
-  };
+  const signer = await api.app.signingKeys.signer('bundle', api.orgs.northbridge.id);
+  return signBundle(
+    {
+      manifest: {
+        ...bundle.manifest,
+        bundleId: crypto.randomUUID(),
+        learnerId,
+        contentDigest: await bundleDigest(content),
+      },
+      content,
+    } as TransferBundle,
+    signer.key,
+    signer.kid,
+  );
 }
 
 const changesOf = (recordId: string) => api.db.prisma.change.count({ where: { recordId } });

@@ -195,6 +195,21 @@ export class KeyStore {
       row = await activeKey(this.prisma, use, organisationId, this.settings);
       await this.reload();
     }
+    return this.signerFor(row);
+  }
+
+  /**
+   * The signer for (use, organisation) read through the caller's transaction, creating the key there
+   * when there is none, so a key and what it first signs are committed together. The published cache is
+   * not touched (reading it outside the transaction would wait for it on PGlite); it takes the new key
+   * up on its next reload, and a verification naming an unknown kid reloads at once.
+   */
+  async signerIn(db: Db, use: KeyUse, organisationId: string | null): Promise<Signer> {
+    return this.signerFor(await activeKey(db, use, organisationId, this.settings));
+  }
+
+  /** The private key of a row, imported once per kid. */
+  private async signerFor(row: KeyRow): Promise<Signer> {
     let signer = this.signers.get(row.kid);
     if (!signer) {
       signer = await signerOf(row, this.settings);

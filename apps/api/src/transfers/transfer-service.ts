@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type TransferBundle, type TransferReason, validateBundle, verifyBundleDigest } from '@celr/schema';
+import {
+  type BundleSignatureState,
+  senderKey,
+  type TransferBundle,
+  type TransferReason,
+  validateBundle,
+  verifyBundleDigest,
+} from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { GRANTS, grantFor } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
@@ -8,6 +15,7 @@ import { type IdempotencyRequest, idempotent, type StoredResponse } from '../htt
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { assertValid } from '../records/record-service.js';
 import { changeAccess, grantAccess, RecordStore } from '../records/store/index.js';
+import type { BundleSignatures } from './bundle-signature.js';
 import { BundleImporter, HOST_GRANTS, type ImportResult } from './importer.js';
 import { refOf, resolveRef, sameOrganisation } from './organisation-ref.js';
 import { type Selection, takeSnapshot } from './snapshot.js';
@@ -43,6 +51,7 @@ export class TransferService {
     private readonly prisma: PrismaClient,
     private readonly audit: AuditTrail,
     private readonly settings: TransferSettings,
+    private readonly signatures: BundleSignatures,
   ) {
     this.importer = new BundleImporter(audit);
     this.store = new RecordStore(audit);
@@ -101,7 +110,7 @@ export class TransferService {
           `A transfer of this learner to ${recipient.name} is already waiting: /v1/transfers/${pending.id}.`,
         );
       const sender = await tx.organisation.findUniqueOrThrow({ where: { id: caller.actingForId } });
-      const bundle = await takeSnapshot(tx, {
+      const snapshot = await takeSnapshot(tx, {
         sender,
         recipient,
         learnerId: request.learnerId,
@@ -109,6 +118,8 @@ export class TransferService {
         note: request.note,
         include: request.include,
       });
+      // Signed as it is stored: the bundle the recipient reads, accepts or exports is the signed one.
+      const { bundle, kid } = await this.signatures.sign(tx, snapshot, sender.id);
       const id = randomUUID();
       const row = await tx.transfer.create({
         data: {
@@ -122,6 +133,8 @@ export class TransferService {
           bundleId: bundle.manifest.bundleId,
           bundle: bundle as unknown as Prisma.InputJsonValue,
           digest: bundle.manifest.contentDigest,
+          signature: bundle.signature,
+          signatureKid: kid,
           createdByClient: caller.clientId,
         },
       });
@@ -277,6 +290,8 @@ export class TransferService {
     const mismatch = await verifyBundleDigest(bundle);
     if (mismatch)
       throw new ProblemError('validation', 'The bundle does not match its digest.', { errors: [mismatch] });
+    // The digest says the content is what the manifest describes; the signature, who wrote the manifest.
+    const signed = await this.signatures.verify(bundle);
     if (bundle.manifest.reason === 'school-move') {
       throw validationProblem([
         {
@@ -320,12 +335,22 @@ export class TransferService {
           bundleId: bundle.manifest.bundleId,
           bundle: bundle as unknown as Prisma.InputJsonValue,
           digest: bundle.manifest.contentDigest,
+          signature: signed.signature,
+          signatureKid: signed.kid,
           result: result as unknown as Prisma.InputJsonValue,
           createdByClient: caller.clientId,
           decidedAt: new Date(),
         },
       });
-      await this.event(tx, id, 'imported', caller, 'Imported from a bundle');
+      await this.event(
+        tx,
+        id,
+        'imported',
+        caller,
+        signed.state === 'unsigned'
+          ? `Imported from an unsigned bundle, which this deployment accepts from ${senderKey(bundle.manifest.sender)}`
+          : `Imported from a bundle signed with key ${signed.kid}`,
+      );
       return { statusCode: 201, transfer: await this.present(tx, row, caller) };
     });
   }
@@ -568,6 +593,7 @@ export class TransferService {
       recipient: { organisationId: row.recipientId, name: name(row.recipientId) },
       learnerId: row.learnerId,
       manifest: bundle.manifest,
+      signature: signatureOf(row),
       counts: {
         plans: bundle.content.plans.length,
         meetings: bundle.content.meetings.length,
@@ -581,6 +607,16 @@ export class TransferService {
       ...(row.result ? { result: row.result } : {}),
     };
   }
+}
+
+/**
+ * What stands behind the transfer's bundle (BUNDLE_SIGNATURE_STATES): a bundle sent from here was
+ * signed here; an imported one carries a signature only when it verified. A transfer without one is
+ * either an unsigned import the operator allows or a transfer sent before bundles were signed.
+ */
+function signatureOf(row: TransferRow): { state: BundleSignatureState; kid?: string } {
+  if (!row.signature || !row.signatureKid) return { state: 'unsigned' };
+  return { state: row.senderId ? 'signed' : 'verified', kid: row.signatureKid };
 }
 
 export const isUniqueViolation = (e: unknown) =>

@@ -710,7 +710,7 @@ export interface paths {
         put?: never;
         /**
          * Import a bundle that arrived another way
-         * @description The same validation and the same all-or-nothing import as accepting a transfer, for a bundle addressed to you that came by another route. Importing the same bundle again changes nothing and returns the first result (200).
+         * @description The same validation and the same all-or-nothing import as accepting a transfer, for a bundle addressed to you that came by another route. The bundle must be signed (`signature`, a detached JWS naming its key) by the organisation its manifest names as sender, with a key this deployment trusts for it: one registered with `registerBundleSender`, or this deployment's own. Refused with 422 and the rule `bundle-unsigned`, `bundle-signature-invalid`, `bundle-key-unknown`, `bundle-signer-mismatch` or `digest-mismatch`. The operator may allow unsigned bundles from named senders (CELR_ALLOW_UNSIGNED_BUNDLES_FROM); such a transfer has `signature.state` `unsigned`. Importing the same bundle again changes nothing and returns the first result (200).
          */
         post: operations["importBundle"];
         delete?: never;
@@ -4980,6 +4980,16 @@ export interface components {
             /** @description The learner's id at the sender. */
             learnerId: string | null;
             manifest: components["schemas"]["BundleManifest"];
+            /** @description Who stands behind the bundle: its signature. */
+            signature: {
+                /**
+                 * @description `signed`: sent from this deployment, signed with the sending organisation's bundle key. `verified`: imported, and its signature verified with a key of the organisation the manifest names as sender. `unsigned`: no signature; imported from a sender the operator allows to send unsigned bundles (CELR_ALLOW_UNSIGNED_BUNDLES_FROM), or sent before this deployment signed bundles. Treat an unsigned transfer's sender as unproven.
+                 * @enum {string}
+                 */
+                state: "signed" | "verified" | "unsigned";
+                /** @description The key that signed the bundle (its JWK `kid`). */
+                kid?: string;
+            };
             counts: {
                 /** Format: int32 */
                 plans: number;
