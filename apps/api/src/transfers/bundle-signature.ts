@@ -67,30 +67,23 @@ export class BundleSignatures {
    */
   async verify(bundle: TransferBundle): Promise<SignatureCheck> {
     const sender = senderKey(bundle.manifest.sender);
-    if (bundle.signature === undefined) {
-      if (this.settings.allowUnsignedFrom.includes(sender))
-        return { state: 'unsigned', signature: null, kid: null };
-      throw refused(
-        [
-          {
-            pointer: '/signature',
-            rule: 'bundle-unsigned',
-            message: `The bundle is not signed, and this deployment does not accept unsigned bundles from ${sender}.`,
-          },
-        ],
-        'The bundle is not signed: ask the sender for a signed bundle.',
-      );
-    }
+    if (bundle.signature === undefined && this.settings.allowUnsignedFrom.includes(sender))
+      return { state: 'unsigned', signature: null, kid: null };
+    // An unsigned bundle gets the schema's own `bundle-unsigned` issue from verifyBundle.
     const kid = bundleSignatureHeader(bundle)?.kid;
     const keys = typeof kid === 'string' ? await this.candidates(kid, sender) : [];
     const result = await verifyBundle(bundle, { keys }, { checkDigest: false });
-    if (!result.valid || !result.kid)
+    if (!result.valid || !result.kid || bundle.signature === undefined) {
+      const rule = result.issues[0]?.rule;
       throw refused(
         result.issues,
-        result.issues.some((i) => i.rule === 'bundle-key-unknown')
-          ? `The bundle is signed with a key this deployment does not trust for ${sender}. If ${sender} publishes it in its JWKS, the operator registers it (registerBundleSender).`
-          : 'The bundle signature was not accepted.',
+        rule === 'bundle-unsigned'
+          ? `The bundle is not signed, and this deployment does not accept unsigned bundles from ${sender}: ask the sender for a signed one.`
+          : rule === 'bundle-key-unknown'
+            ? `The bundle is signed with a key this deployment does not trust for ${sender}. If ${sender} publishes it in its JWKS, the operator registers it (registerBundleSender).`
+            : 'The bundle signature was not accepted.',
       );
+    }
     return { state: 'verified', signature: bundle.signature, kid: result.kid };
   }
 
