@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -69,7 +70,8 @@ function afterId(cursor: string | undefined): bigint | undefined {
   return BigInt(raw.slice(1));
 }
 
-export function registerAuditRoutes(app: FastifyInstance, prisma: PrismaClient, audit: AuditTrail) {
+export function registerAuditRoutes(fastify: FastifyInstance, prisma: PrismaClient, audit: AuditTrail) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/v1/audit-events',
     {
@@ -91,7 +93,7 @@ export function registerAuditRoutes(app: FastifyInstance, prisma: PrismaClient, 
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const query = request.query as { learner: string; limit?: number; cursor?: string; since?: string };
+      const { query } = request;
       // Parameters are checked before the database is asked anything.
       const after = afterId(query.cursor);
       const responsible = await prisma.learnerAccess.findFirst({

@@ -210,7 +210,7 @@ export class BulkImports {
     const rows = await this.db.sql<{
       id: string;
       line: number;
-      kind: string | null;
+      kind: RecordKind | null;
       pointer: string;
       rule: string;
       message: string;

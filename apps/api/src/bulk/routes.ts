@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { RECORD_KINDS, type RecordKind } from '@celr/schema';
+import { RECORD_KINDS } from '@celr/schema';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -11,7 +12,7 @@ import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { COLLECTION } from '../records/representation.js';
 import { exportRecords } from './export.js';
-import { type BulkImports, type BulkLimits, type ImportMode, presentImport } from './import-jobs.js';
+import { type BulkImports, type BulkLimits, presentImport } from './import-jobs.js';
 import type { BulkImportWorker } from './import-worker.js';
 import { DEFAULT_MAX_LINE_BYTES } from './line-screen.js';
 
@@ -92,7 +93,8 @@ export function registerBulkRoutes(root: FastifyInstance, services: BulkServices
   root.register(async (app) => bulkRoutes(app, services));
 }
 
-function bulkRoutes(app: FastifyInstance, services: BulkServices) {
+function bulkRoutes(fastify: FastifyInstance, services: BulkServices) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { imports, limits } = services;
   // Here only, the body is handed over as a stream: the import reads it as it arrives, never whole.
   app.addContentTypeParser(NDJSON, (_request, payload, done) => done(null, payload));
@@ -146,11 +148,12 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
           `Send the file as ${NDJSON}: one JSON record per line.`,
         );
       }
-      const query = request.query as { mode: ImportMode; kind?: RecordKind };
+      const { query } = request;
       const result = await imports.receive(
         caller,
         { mode: query.mode, kind: query.kind, idempotencyKey: request.headers['idempotency-key'] },
-        request.body as Readable,
+        // The body is documented as the NDJSON text it is, but the parser above hands it over as the stream.
+        request.body as unknown as Readable,
       );
       services.worker?.wake();
       for (const [name, value] of Object.entries(result.headers)) reply.header(name, value);
@@ -173,7 +176,7 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
       },
     },
     async (request, reply) => {
-      const job = await imports.get(callerOf(request), (request.params as { id: string }).id);
+      const job = await imports.get(callerOf(request), request.params.id);
       const view = presentImport(job);
       if (view.retryAfterSeconds) reply.header('retry-after', String(view.retryAfterSeconds));
       return view;
@@ -220,8 +223,8 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const query = request.query as { limit?: number; after?: number };
+      const { id } = request.params;
+      const { query } = request;
       const limit = query.limit ?? 200;
       const page = await imports.errors(callerOf(request), id, query.after, limit);
       return {
@@ -295,7 +298,7 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
     },
     async (request, reply) => {
       const caller = callerOf(request);
-      const query = request.query as { kind?: RecordKind[]; learner?: string; updatedSince?: string };
+      const { query } = request;
       const readable = RECORD_KINDS.filter((k) => caller.scopes.has(`${COLLECTION[k]}:read`));
       const kinds = query.kind?.length ? [...new Set(query.kind)] : readable;
       const missing = kinds.filter((k) => !readable.includes(k));
@@ -312,12 +315,13 @@ function bulkRoutes(app: FastifyInstance, services: BulkServices) {
       const cursor = await services.feed.head();
       reply.header('content-type', `${NDJSON}; charset=utf-8`);
       reply.header('celr-changes-cursor', cursor);
+      // The 200 is documented as the NDJSON text it is; it is sent as the stream that makes it.
       return reply.send(
         exportRecords(services.db, services.audit, caller, {
           kinds,
           learnerId: query.learner,
           updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
-        }),
+        }) as unknown as string,
       );
     },
   );

@@ -1,4 +1,5 @@
-import { FEED_CHANGES, RECORD_KINDS } from '@celr/schema';
+import { FEED_CHANGES, type FeedChange, RECORD_KINDS, type RecordKind } from '@celr/schema';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
@@ -61,8 +62,8 @@ export interface FeedEntry {
   id: string;
   txid: string;
   at: Date;
-  change: string;
-  recordKind: string;
+  change: FeedChange;
+  recordKind: RecordKind;
   recordId: string;
   learnerId: string;
   version: number | null;
@@ -171,7 +172,8 @@ const Entry = Type.Object({
   at: Type.String({ format: 'date-time', maxLength: 35 }),
 });
 
-export function registerChangeRoutes(app: FastifyInstance, feed: ChangeFeed) {
+export function registerChangeRoutes(fastify: FastifyInstance, feed: ChangeFeed) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/v1/changes',
     {
@@ -205,7 +207,7 @@ export function registerChangeRoutes(app: FastifyInstance, feed: ChangeFeed) {
       },
     },
     async (request) => {
-      const query = request.query as { after?: string; limit?: number };
+      const { query } = request;
       const limit = query.limit ?? 200;
       const { rows, cursor } = await feed.read(callerOf(request), query.after, limit);
       return {
