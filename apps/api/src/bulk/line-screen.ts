@@ -1,17 +1,16 @@
+import { jsonDepthExceeded, jsonDepthMessage } from '@celr/schema';
 import type { LineError, SourceLine } from './block-import.js';
 
 /**
  * What an import checks of a line before it parses it: its length (at upload, where an
  * over-long line is never held in memory whole), characters the database cannot store as text,
- * and how deeply it nests. A line that fails here is reported like any bad line, by line, pointer
- * and rule, and never reaches JSON.parse or validation.
+ * and how deeply it nests (with @celr/schema's check, so a line, a request body and the CLI
+ * share one limit). A line that fails here is reported like any bad line, by line, pointer and
+ * rule, and never reaches JSON.parse or validation.
  */
 
 /** The longest line taken by default: the size of a single write's body. */
 export const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
-
-/** The deepest nesting of arrays and objects a line may have (a record nests far less). */
-export const MAX_LINE_DEPTH = 64;
 
 /**
  * Stands in the stored block for a line that cannot be stored as it was sent (too long, or a NUL
@@ -23,26 +22,6 @@ const PLACEHOLDER = '\u0001celr-refused:';
 export const tooLongPlaceholder = (bytes: number, max: number) =>
   `${PLACEHOLDER}line-too-long:${bytes}:${max}`;
 export const nulPlaceholder = () => `${PLACEHOLDER}nul-byte`;
-
-/**
- * The offset at which `text` nests deeper than `max` arrays and objects, or -1: a linear scan
- * that skips strings, without parsing.
- */
-export function jsonDepthExceeded(text: string, max = MAX_LINE_DEPTH): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return i;
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return -1;
-}
 
 /** Splits a block's lines into those to read and the issues of those refused before parsing. */
 export function screenLines(lines: SourceLine[]): { lines: SourceLine[]; errors: LineError[] } {
@@ -77,7 +56,7 @@ function screenLine(text: string) {
     return {
       pointer: '',
       rule: 'json-depth',
-      message: `The line nests arrays and objects more than ${MAX_LINE_DEPTH} deep (column ${at + 1}); it was not read.`,
+      message: `${jsonDepthMessage(at)} The line was not read.`,
     };
   }
   return undefined;
