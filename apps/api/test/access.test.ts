@@ -63,6 +63,10 @@ const operations: Operation[] = Object.entries<Record<string, { operationId: str
   })),
 );
 
+/** The problem types the document says an operation can answer with. */
+const problemTypesOf = (op: Operation): string[] =>
+  document.paths[op.path][op.method.toLowerCase()]['x-celr-problem-types'];
+
 /** The request each operation gets in the matrix: aimed at Northbridge's records. A new operation must be added here. */
 function requestFor(
   op: Operation,
@@ -182,6 +186,9 @@ describe("access matrix: every operation, as every outsider, against Northbridge
       payload: request.payload,
       headers: request.headers,
     });
+    // A problem it answers with is one of the types its document says it can (x-celr-problem-types).
+    if (String(res.headers['content-type']).startsWith('application/problem+json'))
+      expect(problemTypesOf(op), res.body).toContain(res.json().type);
     // The record, the child's name and the identifier never appear in any answer, beyond the
     // caller's own request path that a problem echoes as its `instance`.
     const answer = res.body.split(request.url.split('?')[0]!).join('');
