@@ -204,6 +204,11 @@ if (mode === 'api') {
     : false;
   const db = await openDatabase({ url: databaseUrl, poolSize });
   const app = await buildApp({ db, config, logger });
+  // Take up the token key before serving: it is made now (on a new database) rather than inside the
+  // first request, and a key this process cannot use (sealed under another CELR_KEY_ENCRYPTION_KEY)
+  // stops the start with its cause on stderr, instead of a bare 500 from POST /oauth/token (the server
+  // logs nothing unless BENCH_LOG_LEVEL is set).
+  await app.signingKeys.signer('token');
   close = async () => {
     await app.close();
     await db.close();
