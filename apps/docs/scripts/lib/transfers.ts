@@ -51,6 +51,12 @@ export function transferPages(doc: Json): { pages: Pages; available: boolean } {
       '',
       `What a transfer carries is already defined, in ${code('@celr/schema')}: a ${code('TransferBundle')} is a manifest (who sends it to whom, about which learner, why, and when) and the content: the learner with their plans, meetings and transitions, as the sender holds them. The manifest carries ${code('contentDigest')}, the SHA-256 of the content in RFC 8785 canonical JSON (${code('bundleDigest()')} computes it), so the recipient can prove that what arrived is what was sent, however it was re-serialised on the way. A bundle validates offline, like any record.`,
       '',
+      ...('signBundle' in schema
+        ? [
+            `A bundle also carries ${code('signature')}: a detached JWS over the manifest, signed with the sending organisation's key (${code('signBundle()')}), which proves who sent it; ${code('verifyBundle()')} checks it against the sender's JWKS. See [signed bundles](../guides/transfer-a-learner#signatures).`,
+            '',
+          ]
+        : []),
       `When a learner moves between England and Scotland the codes change nation: codes with a clear counterpart are mapped (a Year 8 pupil is in S2), and anything without one (a legal status, a placement type) is not guessed but kept in the learner's ${code('review')} list with where it was, its list and its label, for the receiving authority to deal with. Nothing is dropped.`,
       '',
     );
