@@ -4,8 +4,10 @@
  *
  * It uses Prisma's WebAssembly schema engine (no Prisma CLI, no native binary) and records migrations in
  * `_prisma_migrations` exactly like `prisma migrate deploy`, so either tool can be used on the same database.
+ * With CELR_KEY_ENCRYPTION_KEY set it also seals webhook secrets still stored in clear.
  */
 import { openDatabase } from '../src/db/database.js';
+import { sealStoredSecrets } from '../src/webhooks/secrets.js';
 
 const args = process.argv.slice(2);
 const dataDirIndex = args.indexOf('--data-dir');
@@ -29,6 +31,9 @@ try {
     console.log(`${target}: applied ${applied.length} migration(s) in ${ms} ms:`);
     for (const name of applied) console.log(`  ${name}`);
   }
+  // Webhook secrets stored in clear are sealed here too when the key is set (the server also does it at start).
+  const sealed = await sealStoredSecrets(db.prisma, process.env.CELR_KEY_ENCRYPTION_KEY || undefined);
+  if (sealed > 0) console.log(`${target}: sealed ${sealed} webhook secret(s) with CELR_KEY_ENCRYPTION_KEY.`);
 } catch (error) {
   console.error(`${target}: migration failed.`);
   console.error(error instanceof Error ? error.message : error);

@@ -32,6 +32,8 @@ import { BundleSignatures } from './transfers/bundle-signature.js';
 import { registerTransferRoutes } from './transfers/routes.js';
 import { TransferService } from './transfers/transfer-service.js';
 import { registerWebhookRoutes } from './webhooks/routes.js';
+import { WebhookSubscriptions } from './webhooks/subscriptions.js';
+import { targetPolicy } from './webhooks/targets.js';
 import { type WebhookSettings, WebhookWorker } from './webhooks/worker.js';
 
 declare module 'fastify' {
@@ -198,11 +200,28 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerKeyRoutes(app, prisma as never, signingKeys);
 
   // The worker runs off the request path; it is built here so the app owns its lifecycle.
+  // Subscriptions and deliveries share one target policy (src/webhooks/targets.ts) and one key.
+  const webhookTargets = targetPolicy(config.webhooks.allowTargets);
   const webhooks = db
-    ? new WebhookWorker(db, options.webhooks, (error) => app.log.warn({ err: error }, 'webhook step failed'))
+    ? new WebhookWorker(
+        db,
+        {
+          targets: webhookTargets,
+          encryptionKey: config.keys.encryptionKey,
+          onRefused: (error) =>
+            app.log.warn({ host: error.hostname, address: error.address }, 'webhook target refused'),
+          ...options.webhooks,
+        },
+        (error) => app.log.warn({ err: error }, 'webhook step failed'),
+      )
     : undefined;
   app.decorate('webhooks', webhooks);
-  registerWebhookRoutes(app, prisma as never, webhooks);
+  const subscriptions = new WebhookSubscriptions(prisma as never, {
+    targets: webhookTargets,
+    encryptionKey: config.keys.encryptionKey,
+    secretOverlapMs: config.webhooks.secretOverlapHours * 3_600_000,
+  });
+  registerWebhookRoutes(app, prisma as never, subscriptions, webhooks);
   const bulkImports = db
     ? new BulkImportWorker(db, audit, options.bulk, (error) =>
         app.log.warn({ err: error }, 'bulk import step failed'),

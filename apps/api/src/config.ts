@@ -21,6 +21,11 @@ export interface AppConfig {
   keys: { encryptionKey?: string; bundleKeyOverlapDays: number; refreshMs: number };
   /** Senders (`<scheme>:<code>`, e.g. `la-code:990`) whose unsigned bundles may be imported. */
   allowUnsignedBundlesFrom: string[];
+  /**
+   * Webhooks: address ranges deliveries may go to although they are not public (IPs or CIDRs; none by
+   * default, so loopback and private networks are refused), and how long a rotated secret still signs.
+   */
+  webhooks: { allowTargets: string[]; secretOverlapHours: number };
   /** Load the demo organisations, clients and learners into an empty database. */
   demo: boolean;
   /** Origins allowed to call the API from a browser (CORS). */
@@ -62,6 +67,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    webhooks: {
+      allowTargets: (env.CELR_WEBHOOK_ALLOW_TARGETS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      secretOverlapHours: Number(env.CELR_WEBHOOK_SECRET_OVERLAP_HOURS ?? 24),
+    },
     demo: env.CELR_DEMO !== 'false',
     corsOrigins: (env.CELR_CORS_ORIGINS ?? '')
       .split(',')

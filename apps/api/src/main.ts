@@ -9,6 +9,7 @@ import { databaseOptions, openDatabase } from './db/database.js';
 import { loadDemo } from './demo/seed.js';
 import { serveDocs } from './docs/serve-docs.js';
 import { startMaintenance } from './maintenance.js';
+import { sealStoredSecrets } from './webhooks/secrets.js';
 import { webhookSettingsFromEnv } from './webhooks/worker.js';
 
 const config = configFromEnv();
@@ -37,9 +38,11 @@ const db = await openDatabase(
   }),
 );
 const applied = await db.migrate();
+// Webhook secrets stored before CELR_KEY_ENCRYPTION_KEY was set (or before they were sealed at all).
+const sealedSecrets = await sealStoredSecrets(db.prisma, config.keys.encryptionKey);
 const app = await buildApp({ db, config, logger, webhooks: webhookSettingsFromEnv() });
 await serveDocs(app);
-app.log.info({ applied, database: db.kind }, 'database ready');
+app.log.info({ applied, sealedSecrets, database: db.kind }, 'database ready');
 const demo = config.demo ? await loadDemo(db.prisma, { log: (m) => app.log.info(m) }) : undefined;
 await app.listen({ port: config.port, host: config.host });
 // Webhook deliveries: every API process runs a worker; claims in the database keep them apart.

@@ -12,8 +12,12 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}) {
   const testDb = await createTestDatabase();
   const db = await openDatabase({ url: testDb.url, memory: true, poolSize: 5 });
   await db.migrate();
+  const defaults = configFromEnv({});
   const config: AppConfig = {
-    ...configFromEnv({}),
+    ...defaults,
+    // Tests receive webhooks on loopback listeners, which a deployment refuses unless its operator
+    // allows them (CELR_WEBHOOK_ALLOW_TARGETS); a test of that refusal overrides this.
+    webhooks: { ...defaults.webhooks, allowTargets: ['127.0.0.0/8', '::1/128'] },
     ...overrides,
   };
   const app = await buildApp({ db, config });

@@ -1,17 +1,27 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { englandLearner, englandPlan } from '@celr/schema';
 import { verifyWebhook } from '@celr/sdk';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { configFromEnv } from '../src/config.js';
+import { sealStoredSecrets } from '../src/webhooks/secrets.js';
 import { sign } from '../src/webhooks/signature.js';
-import { WebhookWorker } from '../src/webhooks/worker.js';
+import { type Resolver, type TargetRefusedError, targetPolicy } from '../src/webhooks/targets.js';
+import { CONNECTION_FAILED, type WebhookSettings, WebhookWorker } from '../src/webhooks/worker.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
+/** The operator's key: webhook secrets are sealed with it (as in a deployment that sets CELR_KEY_ENCRYPTION_KEY). */
+const OPERATOR_KEY = 'webhooks-test-operator-key';
 let api: TestApi;
 let worker: WebhookWorker;
+/** A worker with the app's settings (loopback allowed, the operator's key) and these. */
+const newWorker = (settings: Partial<WebhookSettings> = {}) =>
+  new WebhookWorker(api.db, { ...api.app.webhooks!.settings, ...settings });
 beforeAll(async () => {
-  api = await startTestApi();
-  worker = new WebhookWorker(api.db, { backoffMs: [30, 30], timeoutMs: 1000, leaseMs: 5000 });
+  api = await startTestApi({ keys: { ...configFromEnv({}).keys, encryptionKey: OPERATOR_KEY } });
+  worker = newWorker({ backoffMs: [30, 30], timeoutMs: 1000, leaseMs: 5000 });
 });
 afterEach(async () => {
   await api.db.sql('DELETE FROM webhook_subscription', []);
@@ -199,7 +209,7 @@ describe('webhook subscriptions', () => {
 
   it('retry a receiver that fails, with the same webhook-id, until it answers 2xx', async () => {
     const hook = await receiver((n) => (n === 1 ? 500 : 200));
-    const slowRetry = new WebhookWorker(api.db, { backoffMs: [300, 300], timeoutMs: 1000 });
+    const slowRetry = newWorker({ backoffMs: [300, 300], timeoutMs: 1000 });
     const sub = await subscribe('northbridge', {
       url: hook.url,
       changes: ['created'],
@@ -221,7 +231,7 @@ describe('webhook subscriptions', () => {
   it('record the error when the receiver is down, fail after the last attempt, and never slow the API', async () => {
     const down = await receiver();
     await down.close();
-    const patient = new WebhookWorker(api.db, { backoffMs: [300, 300], timeoutMs: 300 });
+    const patient = newWorker({ backoffMs: [300, 300], timeoutMs: 300 });
     const sub = await subscribe('northbridge', {
       url: down.url,
       changes: ['created'],
@@ -230,8 +240,8 @@ describe('webhook subscriptions', () => {
     await newLearner();
     await tickUntil(async () => (await deliveries(sub.id)).items.length === 1, patient);
     let [delivery] = (await deliveries(sub.id)).items;
-    expect(delivery).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(delivery!.lastError).toMatch(/ECONNREFUSED|fetch failed/);
+    expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastError: CONNECTION_FAILED });
+    expect(delivery!.lastStatusCode).toBeUndefined();
     await tickUntil(async () => (await deliveries(sub.id)).items[0]!.status === 'failed', patient);
     [delivery] = (await deliveries(sub.id)).items;
     expect(delivery).toMatchObject({ status: 'failed', attempts: 3 });
@@ -245,7 +255,7 @@ describe('webhook subscriptions', () => {
       changes: ['created'],
       recordKinds: ['learner'],
     });
-    const slowWorker = new WebhookWorker(api.db, { backoffMs: [60_000], timeoutMs: 1000 });
+    const slowWorker = newWorker({ backoffMs: [60_000], timeoutMs: 1000 });
     await newLearner();
     let step = slowWorker.tick();
     while (stuck.received.length === 0) {
@@ -262,7 +272,7 @@ describe('webhook subscriptions', () => {
     expect(delivery).toMatchObject({
       status: 'pending',
       attempts: 1,
-      lastError: 'No answer within 1000 ms.',
+      lastError: CONNECTION_FAILED,
     });
     release();
     await stuck.close();
@@ -322,7 +332,7 @@ describe('webhook subscriptions', () => {
           );
           return row!.n >= 2;
         },
-        new WebhookWorker(api.db, { concurrency: 0 }),
+        newWorker({ concurrency: 0 }),
       );
       await api.db.sql(
         `UPDATE webhook_delivery SET locked_until = now() + interval '1 hour', lease = gen_random_uuid(), attempts = 1
@@ -441,5 +451,452 @@ describe('webhook subscription management', () => {
     });
     expect(noScope.statusCode).toBe(403);
     await hook.close();
+  });
+});
+
+/** A TCP listener on 127.0.0.1 that counts connections and does what `behave` says with each. */
+async function tcpListener(behave: (socket: Socket) => void = () => {}) {
+  const sockets: Socket[] = [];
+  const server = createTcpServer((socket) => {
+    sockets.push(socket);
+    socket.on('error', () => {});
+    behave(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    port,
+    connections: () => sockets.length,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** The API on the same database as a deployment configures it: no allowlist, so loopback is refused. */
+async function strictApp(): Promise<FastifyInstance> {
+  const app = await buildApp({
+    db: api.db,
+    config: { ...api.config, webhooks: { ...api.config.webhooks, allowTargets: [] } },
+  });
+  await app.ready();
+  return app;
+}
+
+/** A resolver that answers from a table and never asks DNS, so no test sends anything off this machine. */
+const resolverOf =
+  (table: Record<string, string[]>, asked: string[] = []): Resolver =>
+  async (hostname) => {
+    asked.push(hostname);
+    const addresses = table[hostname];
+    if (!addresses)
+      throw Object.assign(new Error(`not in the test table: ${hostname}`), { code: 'ENOTFOUND' });
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
+
+async function rowsOf(subscriptionId: string) {
+  return api.db.sql<{
+    status: string;
+    attempts: number;
+    lastError: string | null;
+    lastStatusCode: number | null;
+  }>(
+    `SELECT status, attempts, last_error AS "lastError", last_status_code AS "lastStatusCode"
+     FROM webhook_delivery WHERE subscription_id = $1::uuid ORDER BY created_at, id`,
+    [subscriptionId],
+  );
+}
+
+describe('outbound safety', () => {
+  // Every spelling of an internal address the issue names, and the ones URL parsers are known to accept.
+  const INTERNAL = [
+    'https://10.0.0.5/',
+    'https://169.254.169.254/latest/meta-data/',
+    'https://[fd00::1]/',
+    'http://127.0.0.1:6379/',
+    'https://[fd00:ec2::254]/latest/meta-data/',
+    'https://192.168.1.10/hooks',
+    'https://172.16.5.4/hooks',
+    'https://100.64.0.1/hooks',
+    'https://0.0.0.0/',
+    'https://[::]/',
+    'https://[::1]/',
+    'http://[::1]:6379/',
+    'https://[fe80::1]/',
+    'https://224.0.0.1/',
+    'https://[ff02::1]/',
+    'https://255.255.255.255/',
+    'https://240.0.0.1/',
+    // Numeric forms of 127.0.0.1 and 169.254.169.254: decimal, hex, octal, short, trailing dot.
+    'http://2130706433/',
+    'https://2130706433/',
+    'https://0x7f000001/',
+    'https://0x7f.1/',
+    'https://017700000001/',
+    'https://0177.0.0.1/',
+    'https://127.1/',
+    'https://127.0.0.1./',
+    'https://2852039166/latest/meta-data/',
+    'https://0251.0376.0251.0376/',
+    'https://0xa9.0xfe.0xa9.0xfe/',
+    // IPv4 in IPv6: mapped, compatible (deprecated), NAT64, 6to4.
+    'https://[::ffff:127.0.0.1]/',
+    'https://[::ffff:7f00:1]/',
+    'https://[::ffff:169.254.169.254]/',
+    'https://[::ffff:10.0.0.5]/',
+    'https://[0:0:0:0:0:ffff:7f00:1]/',
+    'https://[::127.0.0.1]/',
+    'https://[64:ff9b::a9fe:a9fe]/',
+    'https://[2002:a9fe:a9fe::]/',
+    // This machine by name.
+    'https://localhost/',
+    'http://localhost:6379/',
+    'https://LOCALHOST./',
+    'https://metadata.localhost/',
+  ];
+
+  it('refuses an internal target in every form at subscription, with a rule pointing at /url', async () => {
+    const strict = await strictApp();
+    try {
+      for (const url of INTERNAL) {
+        const res = await api.as(
+          'northbridge',
+          { method: 'POST', url: '/v1/webhook-subscriptions', payload: { url } },
+          strict,
+        );
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(422);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+        expect(res.json().errors, url).toEqual([
+          expect.objectContaining({ pointer: '/url', rule: 'public-address-required' }),
+        ]);
+      }
+      // Public addresses and names are accepted: a name is checked when it is delivered to.
+      for (const url of [
+        'https://example.org/hooks',
+        'https://93.184.215.14/hooks',
+        'https://[2606:4700:4700::1111]/hooks',
+        'https://hooks.rebind.test/hooks',
+      ]) {
+        const res = await api.as(
+          'northbridge',
+          { method: 'POST', url: '/v1/webhook-subscriptions', payload: { url } },
+          strict,
+        );
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(201);
+      }
+      // Not http to a public host, still.
+      const http = await api.as(
+        'northbridge',
+        { method: 'POST', url: '/v1/webhook-subscriptions', payload: { url: 'http://93.184.215.14/' } },
+        strict,
+      );
+      expect(http.json().errors).toEqual([
+        expect.objectContaining({ pointer: '/url', rule: 'https-required' }),
+      ]);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('refuses an internal target at delivery too, whatever was accepted when the subscription was made', async () => {
+    // Subscriptions made while the operator allowed loopback (or before this check existed): the
+    // worker of a deployment that no longer allows it must not connect to them.
+    const listener = await tcpListener((socket) =>
+      socket.end('HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n'),
+    );
+    const forms = [
+      `http://127.0.0.1:${listener.port}/`,
+      `http://2130706433:${listener.port}/`,
+      `http://0x7f.1:${listener.port}/`,
+      `http://127.1:${listener.port}/`,
+      `http://[::ffff:127.0.0.1]:${listener.port}/`,
+      `http://localhost:${listener.port}/`,
+    ];
+    const subs: { id: string }[] = [];
+    for (const url of forms)
+      subs.push(await subscribe('northbridge', { url, changes: ['created'], recordKinds: ['learner'] }));
+    await newLearner();
+    const refused: TargetRefusedError[] = [];
+    const strict = newWorker({
+      targets: targetPolicy([]),
+      backoffMs: [60_000],
+      timeoutMs: 1000,
+      // localhost from a table, not the system: it means 127.0.0.1 here whatever /etc/hosts says.
+      resolver: resolverOf({ localhost: ['127.0.0.1'] }),
+      onRefused: (e) => refused.push(e),
+    });
+    for (const sub of subs) await tickUntil(async () => (await rowsOf(sub.id))[0]?.attempts === 1, strict);
+    expect(listener.connections()).toBe(0);
+    for (const sub of subs) {
+      expect((await deliveries(sub.id)).items).toEqual([
+        expect.objectContaining({ status: 'pending', attempts: 1, lastError: CONNECTION_FAILED }),
+      ]);
+    }
+    // Each was refused before connecting (the name at its lookup), and the operator's log says why;
+    // the client's log does not.
+    expect(refused).toHaveLength(forms.length);
+    expect(refused.find((e) => e.hostname === 'localhost')?.address).toBe('127.0.0.1');
+
+    // The same deliveries, by a worker whose operator allows loopback, do reach the listener: it
+    // was the policy that kept them away.
+    await api.db.sql(`UPDATE webhook_delivery SET next_attempt_at = now()`, []);
+    const allowed = newWorker({
+      backoffMs: [60_000],
+      timeoutMs: 1000,
+      resolver: resolverOf({ localhost: ['127.0.0.1'] }),
+    });
+    for (const sub of subs)
+      await tickUntil(async () => (await rowsOf(sub.id))[0]?.status === 'delivered', allowed);
+    expect(listener.connections()).toBe(forms.length);
+    await listener.close();
+  });
+
+  it('refuses at the connection a name that resolves to loopback, however it was accepted (DNS rebinding)', async () => {
+    const listener = await tcpListener((socket) => socket.end('HTTP/1.1 204 No Content\r\n\r\n'));
+    const strict = await strictApp();
+    const names: Record<string, string[]> = {
+      'hooks.rebind.test': ['127.0.0.1'],
+      'mapped.rebind.test': ['::ffff:127.0.0.1'],
+      // One good address does not excuse a bad one: the socket could connect to either.
+      'mixed.rebind.test': ['93.184.215.14', '127.0.0.1'],
+    };
+    const subs: { id: string }[] = [];
+    try {
+      for (const name of Object.keys(names)) {
+        // Accepted: a name, and the strict deployment does not resolve it at subscription.
+        const res = await api.as(
+          'northbridge',
+          {
+            method: 'POST',
+            url: '/v1/webhook-subscriptions',
+            payload: {
+              url: `https://${name}:${listener.port}/hooks`,
+              changes: ['created'],
+              recordKinds: ['learner'],
+            },
+          },
+          strict,
+        );
+        expect(res.statusCode, res.body).toBe(201);
+        subs.push(res.json() as { id: string });
+      }
+    } finally {
+      await strict.close();
+    }
+    await newLearner();
+    const asked: string[] = [];
+    const refused: TargetRefusedError[] = [];
+    const rebinding = newWorker({
+      targets: targetPolicy([]),
+      backoffMs: [60_000],
+      timeoutMs: 1000,
+      resolver: resolverOf(names, asked),
+      onRefused: (e) => refused.push(e),
+    });
+    for (const sub of subs) await tickUntil(async () => (await rowsOf(sub.id))[0]?.attempts === 1, rebinding);
+    // Each name was resolved at the connection, and no connection was made.
+    expect(new Set(asked)).toEqual(new Set(Object.keys(names)));
+    expect(listener.connections()).toBe(0);
+    expect(refused.map((e) => e.address).sort()).toEqual(['127.0.0.1', '127.0.0.1', '::ffff:127.0.0.1']);
+    for (const sub of subs)
+      expect((await rowsOf(sub.id))[0]).toMatchObject({ lastError: CONNECTION_FAILED, lastStatusCode: null });
+
+    // Control: were loopback allowed, the worker would have connected (and failed TLS on a plain listener).
+    await api.db.sql(`UPDATE webhook_delivery SET next_attempt_at = now()`, []);
+    const allowed = newWorker({
+      backoffMs: [60_000],
+      timeoutMs: 1000,
+      resolver: resolverOf({ 'hooks.rebind.test': ['127.0.0.1'] }),
+    });
+    await tickUntil(async () => (await rowsOf(subs[0]!.id))[0]?.attempts === 2, allowed);
+    expect(listener.connections()).toBeGreaterThan(0);
+    await listener.close();
+  });
+
+  it('logs every failure to get an answer alike, so the log cannot tell an open port from a closed one', async () => {
+    const closed = await tcpListener();
+    await closed.close();
+    const silent = await tcpListener(); // accepts, never answers: a timeout
+    const notHttp = await tcpListener((socket) => socket.end('-ERR unknown command\r\n')); // a Redis, say
+    const reset = await tcpListener((socket) => socket.resetAndDestroy());
+    const tls = await tcpListener(); // https to a plain TCP port: the handshake never completes
+    const targets = {
+      closed: `http://127.0.0.1:${closed.port}/`,
+      timeout: `http://127.0.0.1:${silent.port}/`,
+      notHttp: `http://127.0.0.1:${notHttp.port}/`,
+      reset: `http://127.0.0.1:${reset.port}/`,
+      tls: `https://localhost:${tls.port}/`,
+      unresolvable: 'https://no-such-host.rebind.test/',
+    };
+    const subs: Record<string, string> = {};
+    for (const [name, url] of Object.entries(targets))
+      subs[name] = (
+        await subscribe('northbridge', { url, changes: ['created'], recordKinds: ['learner'] })
+      ).id;
+    await newLearner();
+    const w = newWorker({
+      backoffMs: [60_000],
+      timeoutMs: 400,
+      resolver: resolverOf({ localhost: ['127.0.0.1'] }),
+    });
+    for (const id of Object.values(subs))
+      await tickUntil(async () => (await rowsOf(id))[0]?.attempts === 1, w);
+    const logged = Object.fromEntries(
+      await Promise.all(
+        Object.entries(subs).map(async ([name, id]) => [name, (await deliveries(id)).items[0]] as const),
+      ),
+    );
+    for (const [name, delivery] of Object.entries(logged)) {
+      expect(delivery, name).toMatchObject({ status: 'pending', attempts: 1, lastError: CONNECTION_FAILED });
+      expect(delivery!.lastStatusCode, name).toBeUndefined();
+    }
+    expect(silent.connections()).toBe(1);
+    expect(tls.connections()).toBe(1);
+    await Promise.all([silent.close(), notHttp.close(), reset.close(), tls.close()]);
+  });
+});
+
+describe('webhook secrets', () => {
+  const secretRow = async (id: string) =>
+    (
+      await api.db.sql<{ secret: string; previous: string | null; until: Date | null }>(
+        'SELECT secret, previous_secret AS previous, previous_secret_until AS until FROM webhook_subscription WHERE id = $1::uuid',
+        [id],
+      )
+    )[0]!;
+  const signatures = (r: Received) => String(r.headers['webhook-signature']).split(' ');
+  const verifies = (r: Received, secret: string) =>
+    verifyWebhook(r.body, r.headers as Record<string, string>, secret).then(
+      () => true,
+      () => false,
+    );
+
+  it('are stored sealed, never as the plaintext, and a secret stored in clear is sealed at start', async () => {
+    const hook = await receiver();
+    const sub = await subscribe('northbridge', {
+      url: hook.url,
+      changes: ['created'],
+      recordKinds: ['learner'],
+    });
+    const stored = await secretRow(sub.id);
+    expect(stored.secret).toMatch(/^enc:v1:/);
+    expect(stored.secret).not.toContain(sub.secret);
+    expect(stored.secret).not.toContain(sub.secret.slice('whsec_'.length));
+    expect(stored.secret).not.toContain(Buffer.from(sub.secret.slice(6), 'base64').toString('hex'));
+    await newLearner();
+    await tickUntil(() => hook.received.length === 1);
+    expect(await verifies(hook.received[0]!, sub.secret)).toBe(true);
+
+    // A row from before (plaintext) is still read, and sealStoredSecrets seals it in place.
+    await api.db.sql('UPDATE webhook_subscription SET secret = $2 WHERE id = $1::uuid', [sub.id, sub.secret]);
+    await newLearner();
+    await tickUntil(() => hook.received.length === 2);
+    expect(await verifies(hook.received[1]!, sub.secret)).toBe(true);
+    expect(await sealStoredSecrets(api.db.prisma, OPERATOR_KEY)).toBe(1);
+    expect((await secretRow(sub.id)).secret).toMatch(/^enc:v1:/);
+    expect(await sealStoredSecrets(api.db.prisma, OPERATOR_KEY)).toBe(0);
+    await newLearner();
+    await tickUntil(() => hook.received.length === 3);
+    expect(await verifies(hook.received[2]!, sub.secret)).toBe(true);
+
+    // Without the operator's key a sealed secret cannot be used: nothing is sent unsigned.
+    const keyless = newWorker({ encryptionKey: undefined, backoffMs: [60_000] });
+    await newLearner();
+    await tickUntil(async () => (await rowsOf(sub.id)).some((d) => d.lastError !== null), keyless);
+    expect(hook.received).toHaveLength(3);
+    await hook.close();
+  });
+
+  it('rotate: both secrets sign during the overlap, then only the new one', async () => {
+    const hook = await receiver();
+    const sub = await subscribe('northbridge', {
+      url: hook.url,
+      changes: ['created'],
+      recordKinds: ['learner'],
+    });
+    const rotate = () =>
+      api.as('northbridge', { method: 'POST', url: `/v1/webhook-subscriptions/${sub.id}/rotate-secret` });
+    const res = await rotate();
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    const rotated = res.json() as { secret: string; previousSecretExpiresAt: string; id: string };
+    expect(rotated.id).toBe(sub.id);
+    expect(rotated.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(rotated.secret).not.toBe(sub.secret);
+    // The default overlap: 24 hours.
+    const overlap = Date.parse(rotated.previousSecretExpiresAt) - Date.now();
+    expect(overlap).toBeGreaterThan(23.9 * 3_600_000);
+    expect(overlap).toBeLessThanOrEqual(24 * 3_600_000);
+    // Both sealed at rest; the subscription shows the overlap but no secret.
+    const stored = await secretRow(sub.id);
+    expect(stored.secret).toMatch(/^enc:v1:/);
+    expect(stored.previous).toMatch(/^enc:v1:/);
+    const shown = await api.as('northbridge', { method: 'GET', url: `/v1/webhook-subscriptions/${sub.id}` });
+    expect(shown.json()).toMatchObject({ previousSecretExpiresAt: rotated.previousSecretExpiresAt });
+    expect(shown.body).not.toContain('whsec_');
+
+    // During the overlap: two signatures; a receiver with either secret accepts the delivery.
+    await newLearner();
+    await tickUntil(() => hook.received.length === 1);
+    const during = hook.received[0]!;
+    expect(signatures(during)).toHaveLength(2);
+    expect(await verifies(during, rotated.secret)).toBe(true);
+    expect(await verifies(during, sub.secret)).toBe(true);
+
+    // After the overlap (its end moved to the past, as the clock would): the new secret only, and
+    // the old one is no longer kept.
+    await api.db.sql(
+      `UPDATE webhook_subscription SET previous_secret_until = now() - interval '1 second' WHERE id = $1::uuid`,
+      [sub.id],
+    );
+    await newLearner();
+    await tickUntil(() => hook.received.length === 2);
+    const after = hook.received[1]!;
+    expect(signatures(after)).toHaveLength(1);
+    expect(await verifies(after, rotated.secret)).toBe(true);
+    expect(await verifies(after, sub.secret)).toBe(false);
+    expect(await secretRow(sub.id)).toMatchObject({ previous: null, until: null });
+
+    // Rotating twice within an overlap drops the oldest secret at once.
+    const second = (await rotate()).json().secret as string;
+    const third = (await rotate()).json().secret as string;
+    await newLearner();
+    await tickUntil(() => hook.received.length === 3);
+    const twice = hook.received[2]!;
+    expect(signatures(twice)).toHaveLength(2);
+    expect(await verifies(twice, third)).toBe(true);
+    expect(await verifies(twice, second)).toBe(true);
+    expect(await verifies(twice, rotated.secret)).toBe(false);
+
+    // Only the owner may rotate; to anyone else the subscription does not exist.
+    const other = await api.as('eastmere', {
+      method: 'POST',
+      url: `/v1/webhook-subscriptions/${sub.id}/rotate-secret`,
+    });
+    expect(other.statusCode).toBe(404);
+    await hook.close();
+  });
+
+  it('the overlap is the operator setting', async () => {
+    const app = await buildApp({
+      db: api.db,
+      config: { ...api.config, webhooks: { ...api.config.webhooks, secretOverlapHours: 2 } },
+    });
+    try {
+      const sub = await subscribe('northbridge', { url: 'https://example.org/hooks' });
+      const res = await api.as(
+        'northbridge',
+        { method: 'POST', url: `/v1/webhook-subscriptions/${sub.id}/rotate-secret` },
+        app,
+      );
+      expect(res.statusCode, res.body).toBe(200);
+      const overlap = Date.parse(res.json().previousSecretExpiresAt) - Date.now();
+      expect(overlap).toBeGreaterThan(1.9 * 3_600_000);
+      expect(overlap).toBeLessThanOrEqual(2 * 3_600_000);
+    } finally {
+      await app.close();
+    }
   });
 });

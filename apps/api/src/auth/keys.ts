@@ -55,26 +55,38 @@ export function publicOnly(jwk: JWK): JWK {
 
 const cipherKey = (secret: string) => createHash('sha256').update(`celr-key-encryption:${secret}`).digest();
 
-/** The private JWK as stored: JSON, or AES-256-GCM under the operator's key. */
-export function sealPrivate(jwk: JWK, secret: string | undefined): string {
-  const json = JSON.stringify(jwk);
-  if (!secret) return json;
+const SEALED_PREFIX = 'enc:v1:';
+export const isSealed = (stored: string) => stored.startsWith(SEALED_PREFIX);
+
+/**
+ * A secret as stored: as is without an operator's key, otherwise `enc:v1:` + AES-256-GCM (random IV,
+ * tag) under a key derived from CELR_KEY_ENCRYPTION_KEY. Private signing keys and webhook secrets use it.
+ */
+export function sealText(plain: string, secret: string | undefined): string {
+  if (!secret) return plain;
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', cipherKey(secret), iv);
-  const data = Buffer.concat([cipher.update(json, 'utf8'), cipher.final()]);
-  return `enc:v1:${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${data.toString('base64url')}`;
+  const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return `${SEALED_PREFIX}${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${data.toString('base64url')}`;
+}
+
+/** The plain text of what sealText stored; text stored before a key was set is returned as it is. */
+export function openText(stored: string, secret: string | undefined, what = 'A signing key'): string {
+  if (!isSealed(stored)) return stored;
+  if (!secret) throw new Error(`${what} is encrypted, but CELR_KEY_ENCRYPTION_KEY is not set: set it.`);
+  const [iv, tag, data] = stored.slice(SEALED_PREFIX.length).split('.') as [string, string, string];
+  const decipher = createDecipheriv('aes-256-gcm', cipherKey(secret), Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/** The private JWK as stored: JSON, or AES-256-GCM under the operator's key. */
+export function sealPrivate(jwk: JWK, secret: string | undefined): string {
+  return sealText(JSON.stringify(jwk), secret);
 }
 
 export function openPrivate(stored: string, secret: string | undefined): JWK {
-  if (!stored.startsWith('enc:v1:')) return JSON.parse(stored) as JWK;
-  if (!secret)
-    throw new Error('A signing key is encrypted, but CELR_KEY_ENCRYPTION_KEY is not set: set it to sign.');
-  const [iv, tag, data] = stored.slice(7).split('.') as [string, string, string];
-  const decipher = createDecipheriv('aes-256-gcm', cipherKey(secret), Buffer.from(iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return JSON.parse(
-    Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8'),
-  ) as JWK;
+  return JSON.parse(openText(stored, secret)) as JWK;
 }
 
 /** Create a key pair row (kid = RFC 7638 thumbprint), in the given client or transaction. */

@@ -137,6 +137,10 @@ export const OPERATIONS: Record<string, OperationAccess> = {
     scope: 'webhooks:manage',
     who: 'The client that created the subscription; anyone else gets 404.',
   },
+  rotateWebhookSecret: {
+    scope: 'webhooks:manage',
+    who: 'The client that created the subscription; anyone else gets 404.',
+  },
   listOrganisations: { scope: 'admin', who: 'The platform operator.' },
   createOrganisation: { scope: 'admin', who: 'The platform operator.' },
   createApiClient: { scope: 'admin', who: 'The platform operator.' },

@@ -1,4 +1,3 @@
-import type { ValidationIssue } from '@celr/schema';
 import { FEED_CHANGES, RECORD_KINDS } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
@@ -8,37 +7,15 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { nextLink } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
-import { notFound, ProblemError, validationProblem } from '../http/problem.js';
+import { notFound, ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
-import { newWebhookSecret } from './signature.js';
+import {
+  MAX_SUBSCRIPTIONS,
+  type NewSubscription,
+  owned,
+  type WebhookSubscriptions,
+} from './subscriptions.js';
 import type { WebhookWorker } from './worker.js';
-
-/** Subscriptions one client may hold for one organisation. */
-export const MAX_SUBSCRIPTIONS = 20;
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/** A receiver's URL: https, or http to this machine only (for development). */
-export function checkWebhookUrl(raw: string): ValidationIssue | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return {
-      pointer: '/url',
-      rule: 'url',
-      message: 'Give an absolute URL, such as https://example.org/celr-hooks.',
-    };
-  }
-  if (url.username || url.password)
-    return { pointer: '/url', rule: 'url-credentials', message: 'Put no user name or password in the URL.' };
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return undefined;
-  return {
-    pointer: '/url',
-    rule: 'https-required',
-    message: 'The URL must use https (http is allowed only for 127.0.0.1, ::1 and localhost).',
-  };
-}
 
 const Kinds = Type.Array(Type.Enum([...RECORD_KINDS], { type: 'string' }), {
   maxItems: RECORD_KINDS.length,
@@ -56,7 +33,8 @@ const CreateBody = Type.Object(
     url: Type.String({
       minLength: 1,
       maxLength: 2000,
-      description: 'Where deliveries are POSTed: https (http only for 127.0.0.1, ::1 and localhost).',
+      description:
+        'Where deliveries are POSTed: https, to a public address (http, and loopback or private addresses, only where the operator allows them). Checked again at every delivery against the address the name resolves to then.',
     }),
     recordKinds: Type.Optional(Kinds),
     changes: Type.Optional(Changes),
@@ -86,7 +64,15 @@ const Subscription = Type.Object(
       Type.String({
         maxLength: 100,
         description:
-          'The signing secret (`whsec_` + base64 of 32 random bytes). Only in the answer to creating the subscription: keep it.',
+          'The signing secret (`whsec_` + base64 of 32 random bytes). Only in the answer to creating the subscription or rotating its secret: keep it.',
+      }),
+    ),
+    previousSecretExpiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        maxLength: 35,
+        description:
+          'After a rotation: until then deliveries carry a second signature, by the previous secret.',
       }),
     ),
   },
@@ -112,7 +98,13 @@ const Delivery = Type.Object(
     }),
     attempts: Type.Integer({ minimum: 0, maximum: 1000 }),
     lastStatusCode: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
-    lastError: Type.Optional(Type.String({ maxLength: 500 })),
+    lastError: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description:
+          'Why the last attempt failed: `The receiver answered <status>.`, or `connection-failed: …` for any failure to get an HTTP answer (no address, connection refused or timed out, TLS, no answer in time, an address that is not allowed), deliberately without telling these apart.',
+      }),
+    ),
     createdAt: Type.String({ format: 'date-time', maxLength: 35 }),
     lastAttemptAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 35 })),
     nextAttemptAt: Type.Optional(
@@ -144,6 +136,7 @@ type SubscriptionRow = {
   enabled: boolean;
   organisationId: string;
   createdAt: Date;
+  previousSecretUntil: Date | null;
 };
 const presentSubscription = (s: SubscriptionRow, secret?: string) => ({
   id: s.id,
@@ -155,6 +148,9 @@ const presentSubscription = (s: SubscriptionRow, secret?: string) => ({
   organisationId: s.organisationId,
   createdAt: s.createdAt.toISOString(),
   ...(secret ? { secret } : {}),
+  ...(s.previousSecretUntil && s.previousSecretUntil > new Date()
+    ? { previousSecretExpiresAt: s.previousSecretUntil.toISOString() }
+    : {}),
 });
 
 type DeliveryRow = {
@@ -195,16 +191,11 @@ const deliverySelect = {
 } as const;
 
 const tags = ['Webhooks'];
-/** A subscription is the client's own, for the organisation it acts for now; to anyone else it does not exist. */
-const owned = (caller: Caller, id: string) => ({
-  id,
-  clientId: caller.clientId,
-  organisationId: caller.actingForId,
-});
 
 export function registerWebhookRoutes(
   app: FastifyInstance,
   prisma: PrismaClient,
+  subscriptions: WebhookSubscriptions,
   worker: WebhookWorker | undefined,
 ) {
   app.addSchema(Subscription);
@@ -225,51 +216,42 @@ export function registerWebhookRoutes(
         operationId: 'createWebhookSubscription',
         summary: 'Subscribe to changes by webhook',
         description:
-          'Changes your organisation may see (the same entries as GET /v1/changes, from now on: no backlog) are POSTed to `url`, signed with the returned `secret` as Standard Webhooks specifies. Only ids are sent. A receiver answers 2xx within 5 seconds; anything else is retried with exponential backoff (5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 8 h), then the delivery is marked failed. The secret is shown only here.',
+          'Changes your organisation may see (the same entries as GET /v1/changes, from now on: no backlog) are POSTed to `url`, signed with the returned `secret` as Standard Webhooks specifies. Only ids are sent. A receiver answers 2xx within 5 seconds; anything else is retried with exponential backoff (5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 8 h), then the delivery is marked failed. The secret is shown only here (and when it is rotated). The URL must use https and must not point at a private, loopback, link-local or otherwise internal address (422, rule `public-address-required`), unless the operator allows that range; a name is checked at every delivery against the address it resolves to then.',
         tags,
         body: CreateBody,
         response: { 201: subscription, ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
       },
     },
     async (request, reply) => {
-      const caller = callerOf(request);
-      const body = request.body as {
-        url: string;
-        recordKinds?: string[];
-        changes?: string[];
-        description?: string;
-      };
-      const issue = checkWebhookUrl(body.url);
-      if (issue) throw validationProblem([issue]);
-      const held = await prisma.webhookSubscription.count({
-        where: { clientId: caller.clientId, organisationId: caller.actingForId },
-      });
-      if (held >= MAX_SUBSCRIPTIONS)
-        throw new ProblemError(
-          'conflict',
-          `A client may hold ${MAX_SUBSCRIPTIONS} webhook subscriptions; delete one first.`,
-        );
-      const secret = newWebhookSecret();
-      // The subscription starts at the current end of the feed: entries of transactions still
-      // running (at or after the snapshot's xmin) are still to come, so none is skipped.
-      const [end] = await prisma.$queryRawUnsafe<{ txid: string }[]>(
-        'SELECT (pg_snapshot_xmin(pg_current_snapshot())::text) AS txid',
+      const { subscription, secret } = await subscriptions.create(
+        callerOf(request),
+        request.body as NewSubscription,
       );
-      const created = await prisma.webhookSubscription.create({
-        data: {
-          clientId: caller.clientId,
-          organisationId: caller.actingForId,
-          url: body.url,
-          recordKinds: body.recordKinds ?? [],
-          changes: body.changes ?? [],
-          description: body.description ?? null,
-          secret,
-          cursorTxid: BigInt(end!.txid),
-          cursorId: 0n,
-        },
-      });
-      reply.code(201).header('location', `/v1/webhook-subscriptions/${created.id}`);
-      return presentSubscription(created, secret);
+      reply
+        .code(201)
+        .header('location', `/v1/webhook-subscriptions/${subscription.id}`)
+        .header('cache-control', 'no-store');
+      return presentSubscription(subscription, secret);
+    },
+  );
+
+  app.post(
+    '/v1/webhook-subscriptions/:id/rotate-secret',
+    {
+      schema: {
+        operationId: 'rotateWebhookSecret',
+        summary: "Replace a subscription's signing secret",
+        description: `Gives the subscription a new secret, returned here and only here. For an overlap (24 hours unless the operator sets CELR_WEBHOOK_SECRET_OVERLAP_HOURS; \`previousSecretExpiresAt\` says until when) each delivery carries two signatures in \`webhook-signature\`, by the new secret and by the previous one, so your receiver accepts deliveries whichever it holds: switch it to the new secret within the overlap. After it, only the new secret signs. Rotating again during an overlap drops the oldest secret at once. Anyone but the owner gets 404.`,
+        tags,
+        params: IdParams,
+        response: { 200: subscription, ...problemResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const { subscription, secret } = await subscriptions.rotateSecret(callerOf(request), id);
+      reply.header('cache-control', 'no-store');
+      return presentSubscription(subscription, secret);
     },
   );
 

@@ -21,11 +21,21 @@ export function sign(messageId: string, timestamp: number, body: string, secret:
   return `v1,${mac}`;
 }
 
-/** The three Standard Webhooks headers for one attempt. */
-export function webhookHeaders(messageId: string, timestamp: number, body: string, secret: string) {
+/**
+ * The three Standard Webhooks headers for one attempt. With several secrets (the current one and,
+ * during the overlap after a rotation, the previous one) the signature header carries one `v1,`
+ * signature per secret, separated by spaces, so a receiver holding either secret accepts it.
+ */
+export function webhookHeaders(
+  messageId: string,
+  timestamp: number,
+  body: string,
+  secrets: string | readonly string[],
+) {
+  const all = typeof secrets === 'string' ? [secrets] : secrets;
   return {
     'webhook-id': messageId,
     'webhook-timestamp': String(timestamp),
-    'webhook-signature': sign(messageId, timestamp, body, secret),
+    'webhook-signature': all.map((secret) => sign(messageId, timestamp, body, secret)).join(' '),
   };
 }

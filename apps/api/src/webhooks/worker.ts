@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { type FeedEntry, readFeed, type SqlRunner } from '../changes/feed.js';
 import type { Database } from '../db/database.js';
 import { PollingLoop } from '../jobs/polling-loop.js';
+import { openSecret } from './secrets.js';
+import { postDelivery } from './send.js';
 import { webhookHeaders } from './signature.js';
+import { type Resolver, type TargetPolicy, TargetRefusedError, targetPolicy } from './targets.js';
 
 export interface WebhookSettings {
   /** How often the worker looks for new changes and due deliveries. */
@@ -17,7 +20,25 @@ export interface WebhookSettings {
   leaseMs: number;
   /** Feed entries read per subscription per step. */
   batch: number;
+  /** Where deliveries may go: public addresses, and the operator's allowed ranges. */
+  targets: TargetPolicy;
+  /** Resolves receivers' names (the system resolver; tests give their own, to stay on this machine). */
+  resolver?: Resolver;
+  /** CELR_KEY_ENCRYPTION_KEY, to open sealed secrets. */
+  encryptionKey?: string;
+  /** Told of each delivery refused because its name resolved to an address that is not allowed. */
+  onRefused?: (error: TargetRefusedError) => void;
 }
+
+/**
+ * What the delivery log says of every attempt that got no HTTP answer. One text for all of them, on
+ * purpose: were "connection refused", "timed out" and "not allowed" told apart, any client could map
+ * which ports are open on which hosts by subscribing to them and reading the log.
+ */
+export const CONNECTION_FAILED =
+  'connection-failed: no HTTP answer from the receiver (it could not be reached, or did not answer in time).';
+const UNREADABLE_SECRET =
+  "The deployment could not read this subscription's secret; its operator has been told.";
 
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   pollMs: 500,
@@ -27,6 +48,8 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   concurrency: 8,
   leaseMs: 30_000,
   batch: 200,
+  // Public addresses only: loopback and private ranges are allowed only by the operator (config.ts).
+  targets: targetPolicy([]),
 };
 
 /** Settings from the environment (CELR_WEBHOOK_*), for the server. */
@@ -54,6 +77,8 @@ interface Claimed {
   attempts: number;
   url: string;
   secret: string;
+  /** The secret before the last rotation, while it still signs. */
+  previousSecret: string | null;
 }
 
 /** The body of a delivery: ids only, never record content. */
@@ -86,7 +111,7 @@ export class WebhookWorker {
   constructor(
     private readonly db: Database,
     settings: Partial<WebhookSettings> = {},
-    onError: (error: unknown) => void = () => {},
+    private readonly onError: (error: unknown) => void = () => {},
   ) {
     this.settings = { ...DEFAULT_WEBHOOK_SETTINGS, ...settings };
     this.loop = new PollingLoop(() => this.step(), this.settings.pollMs, onError);
@@ -121,6 +146,12 @@ export class WebhookWorker {
   }
 
   private async step() {
+    // A rotated-out secret is kept no longer than it signs.
+    await this.db.sql(
+      `UPDATE webhook_subscription SET previous_secret = NULL, previous_secret_until = NULL
+       WHERE previous_secret_until <= now()`,
+      [],
+    );
     const queued = await this.fanOut();
     let sent = 0;
     for (let round = 0; round < 20 && !this.stopped; round++) {
@@ -209,7 +240,8 @@ export class WebhookWorker {
          ORDER BY d2.next_attempt_at, d2.id
          LIMIT $3
          FOR UPDATE OF d2 SKIP LOCKED)
-       RETURNING d.id::text, d.lease::text AS lease, d.message_id AS "messageId", d.payload, d.attempts, s.url, s.secret`,
+       RETURNING d.id::text, d.lease::text AS lease, d.message_id AS "messageId", d.payload, d.attempts, s.url, s.secret,
+         CASE WHEN s.previous_secret_until > now() THEN s.previous_secret END AS "previousSecret"`,
       [randomUUID(), this.settings.leaseMs, this.settings.concurrency],
     );
   }
@@ -218,32 +250,47 @@ export class WebhookWorker {
     const timestamp = Math.floor(Date.now() / 1000);
     let status: number | undefined;
     let error: string | undefined;
+    let secrets: string[] = [];
     try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'CELR-Webhooks/0.1',
-          ...webhookHeaders(d.messageId, timestamp, d.payload, d.secret),
-        },
-        body: d.payload,
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), this.abort.signal]),
-      });
-      status = res.status;
-      await res.body?.cancel().catch(() => {});
-      if (status < 200 || status >= 300) error = `The receiver answered ${status}.`;
+      // The current secret signs first; the previous one too while its overlap lasts.
+      secrets = [d.secret, ...(d.previousSecret ? [d.previousSecret] : [])].map((stored) =>
+        openSecret(stored, this.settings.encryptionKey),
+      );
     } catch (e) {
-      if (this.abort.signal.aborted) {
-        // Stopping: give the attempt back rather than count it.
-        await this.db.sql(
-          `UPDATE webhook_delivery SET lease = NULL, locked_until = NULL, attempts = attempts - 1, next_attempt_at = now(), updated_at = now()
-           WHERE id = $1::uuid AND lease = $2::uuid`,
-          [d.id, d.lease],
+      this.onError(e);
+      error = UNREADABLE_SECRET;
+    }
+    if (error === undefined) {
+      try {
+        status = await postDelivery(
+          d.url,
+          {
+            'content-type': 'application/json',
+            'user-agent': 'CELR-Webhooks/0.1',
+            ...webhookHeaders(d.messageId, timestamp, d.payload, secrets),
+          },
+          d.payload,
+          {
+            targets: this.settings.targets,
+            resolver: this.settings.resolver,
+            signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), this.abort.signal]),
+          },
         );
-        return;
+        if (status < 200 || status >= 300) error = `The receiver answered ${status}.`;
+      } catch (e) {
+        if (this.abort.signal.aborted) {
+          // Stopping: give the attempt back rather than count it.
+          await this.db.sql(
+            `UPDATE webhook_delivery SET lease = NULL, locked_until = NULL, attempts = attempts - 1, next_attempt_at = now(), updated_at = now()
+             WHERE id = $1::uuid AND lease = $2::uuid`,
+            [d.id, d.lease],
+          );
+          return;
+        }
+        // The operator may learn why (the server's log); the client's log says only that it failed.
+        if (e instanceof TargetRefusedError) this.settings.onRefused?.(e);
+        error = CONNECTION_FAILED;
       }
-      error = describe(e, this.settings.timeoutMs);
     }
     if (error === undefined) {
       await this.db.sql(
@@ -271,12 +318,4 @@ export class WebhookWorker {
       ],
     );
   }
-}
-
-function describe(e: unknown, timeoutMs: number): string {
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'))
-    return `No answer within ${timeoutMs} ms.`;
-  const cause = (e as { cause?: { code?: string; message?: string } })?.cause;
-  const message = e instanceof Error ? e.message : String(e);
-  return cause ? `${message}: ${cause.code ?? cause.message ?? ''}`.trim() : message;
 }
