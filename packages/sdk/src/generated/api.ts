@@ -950,9 +950,29 @@ export interface paths {
         put?: never;
         /**
          * Subscribe to changes by webhook
-         * @description Changes your organisation may see (the same entries as GET /v1/changes, from now on: no backlog) are POSTed to `url`, signed with the returned `secret` as Standard Webhooks specifies. Only ids are sent. A receiver answers 2xx within 5 seconds; anything else is retried with exponential backoff (5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 8 h), then the delivery is marked failed. The secret is shown only here.
+         * @description Changes your organisation may see (the same entries as GET /v1/changes, from now on: no backlog) are POSTed to `url`, signed with the returned `secret` as Standard Webhooks specifies. Only ids are sent. A receiver answers 2xx within 5 seconds; anything else is retried with exponential backoff (5 s, 30 s, 2 min, 10 min, 1 h, 4 h, 8 h), then the delivery is marked failed. The secret is shown only here (and when it is rotated). The URL must use https and must not point at a private, loopback, link-local or otherwise internal address (422, rule `public-address-required`), unless the operator allows that range; a name is checked at every delivery against the address it resolves to then.
          */
         post: operations["createWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook-subscriptions/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace a subscription's signing secret
+         * @description Gives the subscription a new secret, returned here and only here. For an overlap (24 hours unless the operator sets CELR_WEBHOOK_SECRET_OVERLAP_HOURS; `previousSecretExpiresAt` says until when) each delivery carries two signatures in `webhook-signature`, by the new secret and by the previous one, so your receiver accepts deliveries whichever it holds: switch it to the new secret within the overlap. After it, only the new secret signs. Rotating again during an overlap drops the oldest secret at once. Anyone but the owner gets 404.
+         */
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -5116,8 +5136,13 @@ export interface components {
             organisationId: string;
             /** Format: date-time */
             createdAt: string;
-            /** @description The signing secret (`whsec_` + base64 of 32 random bytes). Only in the answer to creating the subscription: keep it. */
+            /** @description The signing secret (`whsec_` + base64 of 32 random bytes). Only in the answer to creating the subscription or rotating its secret: keep it. */
             secret?: string;
+            /**
+             * Format: date-time
+             * @description After a rotation: until then deliveries carry a second signature, by the previous secret.
+             */
+            previousSecretExpiresAt?: string;
         };
         /**
          * WebhookDelivery
@@ -5137,6 +5162,7 @@ export interface components {
             attempts: number;
             /** Format: int32 */
             lastStatusCode?: number;
+            /** @description Why the last attempt failed: `The receiver answered <status>.`, or `connection-failed: …` for any failure to get an HTTP answer (no address, connection refused or timed out, TLS, no answer in time, an address that is not allowed), deliberately without telling these apart. */
             lastError?: string;
             /** Format: date-time */
             createdAt: string;
@@ -23651,7 +23677,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Where deliveries are POSTed: https (http only for 127.0.0.1, ::1 and localhost). */
+                    /** @description Where deliveries are POSTed: https, to a public address (http, and loopback or private addresses, only where the operator allows them). Checked again at every delivery against the address the name resolves to then. */
                     url: string;
                     /** @description Only changes to these kinds of record; every kind when absent or empty. */
                     recordKinds?: ("learner" | "plan" | "meeting" | "transition")[];
@@ -23886,6 +23912,242 @@ export interface operations {
                      *       "status": 431,
                      *       "detail": "The request headers are too large",
                      *       "instance": "/v1/webhook-subscriptions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The record id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscription"];
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
                      */
