@@ -11,7 +11,8 @@ import { type Api, ApiError } from './sync-from-mis.js';
 // #region subscribe
 /**
  * Asks CELR to POST every change to learners and plans your organisation may see to `receiverUrl`
- * (https; plain http only to 127.0.0.1 or localhost, for development). Deliveries start from now:
+ * (https to a public address; plain http to 127.0.0.1 or localhost only where the API's operator allows
+ * loopback, with CELR_WEBHOOK_ALLOW_TARGETS, for development). Deliveries start from now:
  * there is no backlog, so do one full pull (`GET /v1/learners`) after subscribing.
  */
 export async function subscribe(api: Api, receiverUrl: string) {

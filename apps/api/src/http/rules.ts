@@ -58,7 +58,11 @@ export const API_RULES: Record<string, { where: string; what: string }> = {
   },
   'https-required': {
     where: 'webhook subscriptions',
-    what: 'The webhook URL uses https (http only for 127.0.0.1, ::1 and localhost).',
+    what: 'The webhook URL uses https (http only to this machine: 127.0.0.1, ::1, localhost, where the operator allows loopback).',
+  },
+  'public-address-required': {
+    where: 'webhook subscriptions',
+    what: 'The webhook URL does not point at a private, loopback, link-local, unique-local or otherwise internal address, in any spelling (`2130706433`, `0x7f.1`, `[::ffff:127.0.0.1]`), nor at `localhost`, unless the operator allows that range (`CELR_WEBHOOK_ALLOW_TARGETS`).',
   },
   'import-reason': {
     where: 'importing a bundle',
