@@ -132,6 +132,7 @@ describe('celr transfer', () => {
     expect(sent.stdout).toMatch(/^Status: +pending$/m);
     expect(sent.stdout).toMatch(/^To: +Eastmere County Council \(la-code 991\)$/m);
     expect(sent.stdout).toMatch(/^Records: +1 plan, 2 meetings, 0 transitions$/m);
+    expect(sent.stdout).toMatch(/^Signature: +signed by key [A-Za-z0-9_-]{43}$/m);
 
     const [inbox, ndjson, shown, outboxOfEastmere] = await Promise.all([
       as('eastmere', 'list', '--inbox', '--status', 'pending'),
@@ -163,14 +164,26 @@ describe('celr transfer', () => {
     const tampered = structuredClone(bundle);
     tampered.content.learner.name.family = 'Tampered';
     writeFileSync(join(dir, 'tampered.json'), JSON.stringify(tampered));
-    const [checked, refused] = await Promise.all([
+    // With the deployment's JWKS it verifies the signature too: the bundle the API sent is signed by
+    // Northbridge's key, and a copy whose manifest was changed is not.
+    writeFileSync(join(dir, 'jwks.json'), await (await fetch(`${api.baseUrl}/.well-known/jwks.json`)).text());
+    writeFileSync(
+      join(dir, 'renoted.json'),
+      JSON.stringify({ ...bundle, manifest: { ...bundle.manifest, note: 'Changed on the way.' } }),
+    );
+    const [checked, refused, verified, forged] = await Promise.all([
       celr(['validate', 'incoming.json'], { cwd: dir }),
       celr(['validate', 'tampered.json'], { cwd: dir }),
+      celr(['validate', '--jwks', 'jwks.json', 'incoming.json'], { cwd: dir }),
+      celr(['validate', '--jwks', 'jwks.json', 'renoted.json'], { cwd: dir }),
     ]);
     expect(checked.code, checked.stdout + checked.stderr).toBe(0);
     expect(checked.stdout).toMatch(/1 record in 1 file: all valid/);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/^tampered\.json: \/manifest\/contentDigest digest-mismatch: /m);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+    expect(forged.code).toBe(1);
+    expect(forged.stdout).toMatch(/^renoted\.json: \/signature bundle-signature-invalid: /m);
     expect(outboxOfEastmere).toMatchObject({ code: 0, stdout: '', stderr: '0 transfers.\n' });
 
     const accepted = await as('eastmere', 'accept', id);

@@ -108,6 +108,12 @@ function organisation(party: Record<string, unknown>, ref: { scheme: string; cod
   return name ? `${name} (${ref.scheme} ${ref.code})` : `${ref.scheme} ${ref.code}`;
 }
 
+/** What stands behind the bundle: the key that signed it, or a warning that nothing does. */
+function signature(s: Transfer['signature']) {
+  if (s.state === 'unsigned') return 'UNSIGNED: nothing proves who sent it';
+  return `${s.state === 'verified' ? 'verified, signed' : 'signed'} by key ${s.kid}`;
+}
+
 /** The transfer, one field a line, for people. */
 export function formatTransfer(t: Transfer): string {
   const rows: [string, string][] = [
@@ -119,6 +125,7 @@ export function formatTransfer(t: Transfer): string {
     ['To', organisation(t.recipient, t.manifest.recipient)],
     ['Learner', t.learnerId ?? t.manifest.learnerId],
     ['Records', records(t.counts)],
+    ['Signature', signature(t.signature)],
     ...(t.note ? ([['Note', t.note]] as [string, string][]) : []),
     ['Created', when(t.createdAt)],
     ...(t.decidedAt ? ([['Decided', when(t.decidedAt)]] as [string, string][]) : []),
