@@ -600,6 +600,23 @@ describe('outbound safety', () => {
     }
   });
 
+  it("reads the operator's allowlist as addresses and CIDR ranges, and refuses to start on one it cannot read", () => {
+    const policy = targetPolicy(['10.20.0.0/16', '::1', 'fd00:1::/32']);
+    expect(policy.allows('10.20.3.4')).toBe(true);
+    expect(policy.allows('::ffff:10.20.3.4')).toBe(true); // the same address, mapped
+    expect(policy.allows('10.21.0.1')).toBe(false);
+    expect(policy.allows('::1')).toBe(true);
+    expect(policy.allows('127.0.0.1')).toBe(false);
+    expect(policy.allows('fd00:1::5')).toBe(true);
+    expect(policy.allows('fd00:2::5')).toBe(false);
+    expect(policy.allows('169.254.169.254')).toBe(false);
+    expect(policy.allows('93.184.215.14')).toBe(true); // public: always
+    expect(policy.allows('not an address')).toBe(false);
+    for (const bad of ['localhost', '10.0.0.0/33', '10.0.0.0/8,']) {
+      expect(() => targetPolicy([bad]), bad).toThrow(/CELR_WEBHOOK_ALLOW_TARGETS/);
+    }
+  });
+
   it('refuses an internal target at delivery too, whatever was accepted when the subscription was made', async () => {
     // Subscriptions made while the operator allowed loopback (or before this check existed): the
     // worker of a deployment that no longer allows it must not connect to them.
