@@ -17,31 +17,25 @@ export function createOrganisation(prisma: PrismaClient, org: NewOrganisation) {
   return prisma.organisation.create({ data: org });
 }
 
+/** The records an MIS reads and writes for a school: its learners' school fields, plans and meetings. */
+const SCHOOL_RECORD_SCOPES: Scope[] = [
+  'learners:read',
+  'learners:write',
+  'plans:read',
+  'plans:write',
+  'meetings:read',
+  'meetings:write',
+  'transitions:read',
+];
+
 /** Scopes a new client of each kind of organisation gets unless told otherwise. */
 export const DEFAULT_SCOPES: Record<OrganisationKind, Scope[]> = {
   'local-authority': (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'admin'),
-  school: [
-    'learners:read',
-    'learners:write',
-    'plans:read',
-    'plans:write',
-    'meetings:read',
-    'meetings:write',
-    'transitions:read',
-    'webhooks:manage',
-  ],
+  school: [...SCHOOL_RECORD_SCOPES, 'webhooks:manage'],
   operator: ['admin'],
-  vendor: [
-    'learners:read',
-    'learners:write',
-    'plans:read',
-    'plans:write',
-    'meetings:read',
-    'meetings:write',
-    'transitions:read',
-    'transitions:write',
-    'webhooks:manage',
-  ],
+  // A vendor acts for schools and authorities alike; what it may do is bounded by the delegating
+  // organisation's grants, so its client may also hold transitions:write.
+  vendor: [...SCHOOL_RECORD_SCOPES, 'transitions:write', 'webhooks:manage'],
 };
 
 /** Creates an API client and returns its secret: the only time the secret is ever seen. */
