@@ -1,0 +1,1 @@
+export { formatUkDate, parseUkDate } from './dates.js';
