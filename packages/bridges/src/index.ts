@@ -1,1 +1,2 @@
 export { formatUkDate, parseUkDate } from './dates.js';
+export * from './ssda903/index.js';

@@ -1,0 +1,274 @@
+import { type RecordKind, validate } from '@celr/schema';
+
+import { careHistory, type PlacementMove } from './care-history.js';
+import { checkEpisodes, type Episode, inOrder } from './child-rules.js';
+import { COLLECTION_YEARS, type CollectionYear } from './code-lists.js';
+import type { Ssda903Problem } from './problems.js';
+import { type FileHeading, readTable, type Ssda903File } from './read-tables.js';
+import { stableId } from './record-ids.js';
+import { type FieldProblem, type HeaderFacts, readEpisodeRow, readHeaderRow } from './row-rules.js';
+
+export interface ConvertSsda903Options {
+  /** The responsible authority, `la-code:NNN`: the return does not say which authority made it. */
+  authority: string;
+  /** The collection year whose code lists apply; the latest CELR knows by default. */
+  year?: CollectionYear;
+  /** "Today" for CELR's rules about the future (ISO date); the current UTC date by default. */
+  today?: string;
+  /** Each converted record, in an order an import can follow: a learner before its moves. */
+  onRecord: (kind: RecordKind, record: Record<string, unknown>) => void;
+  /** Each refused row, as soon as it is known to be refused. */
+  onProblem?: (problem: Ssda903Problem) => void;
+  /** Something converted with less than the file had (e.g. a placement code CELR lacks). */
+  onNote?: (note: Ssda903Problem) => void;
+}
+
+export interface Ssda903Summary {
+  /** Children with a header row or an episode. */
+  children: number;
+  converted: number;
+  /** Children with at least one refused row; none of their records is written. */
+  refused: number;
+  /** Children left out because CELR has no care status for them (left care under 16). */
+  notCarried: number;
+  transitions: number;
+  problems: number;
+  /** Each recognised file and its columns that CELR does not carry. */
+  files: { file: string; table?: string; notCarried: string[] }[];
+}
+
+interface Child {
+  id: string;
+  header?: { file: string; line: number; facts: HeaderFacts };
+  name?: { given: string; family: string };
+  episodes: Episode[];
+  refused: boolean;
+}
+
+const AUTHORITY = /^la-code:([0-9]{3})$/;
+
+/**
+ * Converts the CSV tables of an SSDA903 return into CELR records: one learner per child in the
+ * header table, and a placement-move transition for each move of their current period of care.
+ *
+ * Files are read one at a time, row by row; what is kept between rows is a small summary of each
+ * child (its header facts and episodes' codes and dates), so memory grows with the children of
+ * the return, never with the size of the files. Every refused row is reported; a child with a
+ * refused row is not converted, and every other child is.
+ */
+export async function convertSsda903(
+  files: Ssda903File[],
+  options: ConvertSsda903Options,
+): Promise<Ssda903Summary> {
+  const authority = AUTHORITY.exec(options.authority)?.[1];
+  if (!authority)
+    throw new TypeError(
+      `The authority must be la-code:NNN (three digits), not ${JSON.stringify(options.authority)}.`,
+    );
+  const year = options.year ?? (COLLECTION_YEARS.at(-1) as CollectionYear);
+  const children = new Map<string, Child>();
+  const summary: Ssda903Summary = {
+    children: 0,
+    converted: 0,
+    refused: 0,
+    notCarried: 0,
+    transitions: 0,
+    problems: 0,
+    files: [],
+  };
+  const report = (p: Ssda903Problem) => {
+    summary.problems++;
+    options.onProblem?.(p);
+  };
+  const childOf = (id: string) => {
+    let child = children.get(id);
+    if (!child) {
+      child = { id, episodes: [], refused: false };
+      children.set(id, child);
+    }
+    return child;
+  };
+
+  for (const file of files) {
+    const onHeading = (h: FileHeading) => {
+      summary.files.push({ file: h.file, ...(h.table ? { table: h.table } : {}), notCarried: h.notCarried });
+      if (!h.table)
+        report({
+          file: h.file,
+          line: 1,
+          field: '-',
+          rule: 'table',
+          message: `The header row (${h.columns.join(',')}) is not one of an SSDA903 table: the file is not read.`,
+        });
+    };
+    for await (const { table, line, row } of readTable(file, onHeading)) {
+      const problems: FieldProblem[] = [];
+      const refuse = (child: Child | undefined) => {
+        for (const p of problems) report({ file: file.name, line, ...p });
+        if (child && problems.length) child.refused = true;
+      };
+      if (!row.CHILD) {
+        problems.push({ field: 'CHILD', rule: 'required', message: "The child's id is missing." });
+        refuse(undefined);
+        continue;
+      }
+      const child = childOf(row.CHILD);
+      if (table === 'header') {
+        const facts = readHeaderRow(row, problems);
+        if (child.header)
+          problems.push({
+            field: 'CHILD',
+            rule: 'duplicate-child',
+            message: `Child ${row.CHILD} is also on ${child.header.file}:${child.header.line}.`,
+          });
+        else child.header = { file: file.name, line, facts };
+      } else if (table === 'episodes') {
+        const facts = readEpisodeRow(row, year, problems);
+        child.episodes.push({ file: file.name, line, ...facts });
+      } else if (table === 'names') {
+        if (row.GIVEN_NAME && row.FAMILY_NAME)
+          child.name = { given: row.GIVEN_NAME, family: row.FAMILY_NAME };
+        else
+          problems.push({
+            field: row.GIVEN_NAME ? 'FAMILY_NAME' : 'GIVEN_NAME',
+            rule: 'required',
+            message: 'Both names are needed.',
+          });
+      }
+      refuse(child);
+    }
+  }
+
+  for (const child of children.values()) {
+    if (!child.header && !child.episodes.length) continue; // only in tables CELR does not read
+    summary.children++;
+    const outcome = convertChild(child, authority, options.today);
+    if (outcome.problems.length || child.refused) {
+      for (const p of outcome.problems) report(p);
+      summary.refused++;
+      continue;
+    }
+    if (outcome.left) {
+      summary.notCarried++;
+      options.onNote?.(outcome.left);
+      continue;
+    }
+    for (const note of outcome.notes) options.onNote?.(note);
+    for (const [kind, record] of outcome.records) {
+      options.onRecord(kind, record);
+      if (kind === 'transition') summary.transitions++;
+    }
+    summary.converted++;
+  }
+  return summary;
+}
+
+interface ChildOutcome {
+  problems: Ssda903Problem[];
+  notes: Ssda903Problem[];
+  left?: Ssda903Problem;
+  records: [RecordKind, Record<string, unknown>][];
+}
+
+function convertChild(child: Child, authority: string, today: string | undefined): ChildOutcome {
+  const outcome: ChildOutcome = { problems: [], notes: [], records: [] };
+  const header = child.header;
+  if (!header) {
+    for (const e of child.episodes)
+      outcome.problems.push({
+        file: e.file,
+        line: e.line,
+        field: 'CHILD',
+        rule: 'no-header',
+        message: `Child ${child.id} has episodes but no row in the header table.`,
+      });
+    return outcome;
+  }
+  const headerProblem = (field: string, rule: string, message: string) =>
+    outcome.problems.push({ file: header.file, line: header.line, field, rule, message });
+  outcome.problems.push(...checkEpisodes(child.episodes, header.facts.dateOfBirth));
+  if (!child.episodes.length)
+    headerProblem('CHILD', 'no-episode', `Child ${child.id} has no episode, so no care status.`);
+  // A child refused already may have lost its names row to that refusal: no second message about it.
+  if (!child.name && !child.refused)
+    headerProblem(
+      'CHILD',
+      'name',
+      `Child ${child.id} has no row in a names table (CHILD,GIVEN_NAME,FAMILY_NAME): SSDA903 carries no names and a CELR learner needs one.`,
+    );
+  const dateOfBirth = header.facts.dateOfBirth;
+  if (outcome.problems.length || child.refused || !dateOfBirth || !child.name) return outcome;
+
+  const history = careHistory(inOrder(child.episodes), dateOfBirth);
+  if (!history.ok) {
+    outcome.left = {
+      file: history.episode.file,
+      line: history.episode.line,
+      field: 'REC',
+      rule: 'not-carried',
+      message: history.reason,
+    };
+    return outcome;
+  }
+  if (history.placementNotCarried)
+    outcome.notes.push({
+      file: history.placementNotCarried.file,
+      line: history.placementNotCarried.line,
+      field: 'PLACE',
+      rule: 'not-carried',
+      message: `${history.placementNotCarried.place} is not in CELR's placement type list yet: the learner is kept without a placement type.`,
+    });
+  const learnerId = stableId(authority, child.id);
+  const learner = {
+    id: learnerId,
+    jurisdiction: 'england',
+    name: child.name,
+    dateOfBirth,
+    identifiers: [
+      { system: `la-child-id:${authority}`, value: child.id },
+      ...(header.facts.upn ? [{ system: 'upn', value: header.facts.upn }] : []),
+    ],
+    careStatus: history.careStatus,
+    responsibleAuthority: { scheme: 'la-code', code: authority },
+  };
+  const checked = validated('learner', learner, today);
+  for (const issue of checked) headerProblem(fieldOf(issue.pointer), issue.rule, issue.message);
+  outcome.records.push(['learner', learner]);
+  for (const move of history.moves) {
+    const transition = transitionOf(move, learnerId, authority, child.id);
+    for (const issue of validated('transition', transition, today))
+      outcome.problems.push({
+        file: move.episode.file,
+        line: move.episode.line,
+        field: fieldOf(issue.pointer),
+        rule: issue.rule,
+        message: issue.message,
+      });
+    outcome.records.push(['transition', transition]);
+  }
+  if (outcome.problems.length) outcome.records = [];
+  return outcome;
+}
+
+function transitionOf(move: PlacementMove, learnerId: string, authority: string, child: string) {
+  return {
+    id: stableId(authority, child, 'move', move.date),
+    jurisdiction: 'england',
+    learnerId,
+    type: 'placement-move',
+    status: 'completed',
+    ...(move.from ? { from: { placementType: move.from } } : {}),
+    ...(move.to ? { to: { placementType: move.to } } : {}),
+    actualDate: move.date,
+    ...(move.reasonCode ? { reasonCode: move.reasonCode } : {}),
+  };
+}
+
+/** CELR's own checks of the record made, with the server's `id` set aside as an import does. */
+function validated(kind: RecordKind, record: Record<string, unknown>, today: string | undefined) {
+  const { id: _id, ...input } = record;
+  const result = validate(kind, input, today ? { today } : {});
+  return result.ok ? [] : result.issues;
+}
+
+const fieldOf = (pointer: string) => pointer.replace(/^\//, '') || '-';
