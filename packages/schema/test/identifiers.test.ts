@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkUln, checkUpn, isTemporaryUpn, upnCheckLetter } from '../src/index.js';
+import {
+  checkNhsNumber,
+  checkUln,
+  checkUpn,
+  englandLearner,
+  isTemporaryUpn,
+  nhsNumberCheckDigit,
+  upnCheckLetter,
+  validate,
+} from '../src/index.js';
 
 describe('UPN check letter (DfE algorithm)', () => {
   // python-stdnum's documentation gives B801200005001 as valid and A801200005001 as invalid. A
@@ -58,5 +67,64 @@ describe('ULN check digit', () => {
     expect(checkUln('9999999999')).toBe('placeholder');
     expect(checkUln('0123456789')).toBe('format');
     expect(checkUln('12345')).toBe('format');
+  });
+});
+
+describe('NHS number check digit (modulus 11)', () => {
+  // 943 476 5919 is the example the NHS Data Dictionary uses; the 999 range is kept for testing.
+  it.each(['9434765919', '9990000018', '9990000026', '9990000050', '9991234578'])('accepts %s', (nhs) =>
+    expect(checkNhsNumber(nhs)).toBeUndefined(),
+  );
+  it('writes a check of 11 as 0', () => {
+    expect(nhsNumberCheckDigit('999000005')).toBe('0');
+  });
+  it('rejects a wrong last digit', () => {
+    expect(checkNhsNumber('9434765918')).toBe('check-digit');
+    expect(checkNhsNumber('9990000019')).toBe('check-digit');
+  });
+  it('rejects every number whose first nine digits give a check of 10', () => {
+    expect(nhsNumberCheckDigit('999000000')).toBeUndefined();
+    expect(nhsNumberCheckDigit('999123456')).toBeUndefined();
+    for (const last of '0123456789') {
+      expect(checkNhsNumber(`999000000${last}`)).toBe('check-digit');
+      expect(checkNhsNumber(`999123456${last}`)).toBe('check-digit');
+    }
+  });
+  it.each(['', '943476591', '94347659190', '943 476 5919', '943-476-5919', '943476591X'])(
+    'rejects the format of %j',
+    (nhs) => expect(checkNhsNumber(nhs)).toBe('format'),
+  );
+  it('every single-digit change of a valid number is caught', () => {
+    const nhs = '9434765919';
+    for (let i = 0; i < 10; i++) {
+      for (const d of '0123456789') {
+        if (d === nhs[i]) continue;
+        const changed = nhs.slice(0, i) + d + nhs.slice(i + 1);
+        expect(checkNhsNumber(changed), changed).toBe('check-digit');
+      }
+    }
+  });
+});
+
+describe('nhs-number identifiers of a learner', () => {
+  const learner = (value: string) => ({
+    ...englandLearner,
+    identifiers: [{ system: 'nhs-number', value }],
+  });
+  it('accepts a valid NHS number', () => {
+    expect(validate('learner', learner('9434765919')).ok).toBe(true);
+  });
+  it('names the rule and the value when the check digit is wrong', () => {
+    const result = validate('learner', learner('9434765918'));
+    expect(result.ok).toBe(false);
+    expect(result.ok ? [] : result.issues).toContainEqual(
+      expect.objectContaining({ pointer: '/identifiers/0/value', rule: 'nhs-number-check-digit' }),
+    );
+    expect(JSON.stringify(result)).toContain('9434765918');
+  });
+  it('refuses an NHS number written with spaces by its pattern', () => {
+    const result = validate('learner', learner('943 476 5919'));
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).toContain('/identifiers/0/value');
   });
 });

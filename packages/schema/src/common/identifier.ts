@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { IDENTIFIER_SYSTEM_PATTERN, LA_CODE_PATTERN, SCN_PATTERN } from '../identifiers/formats.js';
+import { NHS_NUMBER_PATTERN } from '../identifiers/nhs-number.js';
 import { ULN_PATTERN } from '../identifiers/uln.js';
 import { UPN_PATTERN } from '../identifiers/upn.js';
 
@@ -8,6 +9,7 @@ const valueRules = [
   { system: 'upn', pattern: UPN_PATTERN },
   { system: 'uln', pattern: ULN_PATTERN },
   { system: 'scn', pattern: SCN_PATTERN },
+  { system: 'nhs-number', pattern: NHS_NUMBER_PATTERN },
 ];
 
 export const Identifier = Type.Object(
@@ -16,8 +18,8 @@ export const Identifier = Type.Object(
       pattern: IDENTIFIER_SYSTEM_PATTERN,
       maxLength: 100,
       description:
-        "Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.",
-      examples: ['upn', 'scn', 'la-child-id:990', 'mis:example-mis'],
+        "Which scheme issued the value: `upn`, `uln`, `scn`, `nhs-number` (ten digits, no spaces), `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.",
+      examples: ['upn', 'scn', 'nhs-number', 'la-child-id:990', 'mis:example-mis'],
     }),
     value: Type.String({
       minLength: 1,
@@ -28,7 +30,7 @@ export const Identifier = Type.Object(
   {
     additionalProperties: false,
     description:
-      'An identifier issued by another system, as a `{ system, value }` pair. UPNs are checked against the DfE check letter and ULNs against their check digit.',
+      'An identifier issued by another system, as a `{ system, value }` pair. UPNs are checked against the DfE check letter, ULNs and NHS numbers against their check digits.',
     allOf: valueRules.map(({ system, pattern }) => ({
       if: { properties: { system: { const: system } }, required: ['system'] },
       // biome-ignore lint/suspicious/noThenProperty: JSON Schema keyword

@@ -44,6 +44,13 @@ export const invalidExamples: InvalidExample[] = [
   },
   {
     kind: 'learner',
+    name: 'nhs-number-wrong-check-digit',
+    summary: 'An NHS number whose last digit is not its modulus 11 check digit',
+    value: withIdentifier('nhs-number', '9990000019'),
+    expected: [{ pointer: '/identifiers/0/value', rule: 'nhs-number-check-digit' }],
+  },
+  {
+    kind: 'learner',
     name: 'scottish-legal-reason-in-england',
     summary: 'An English learner with a Scottish legal reason',
     value: {

@@ -1,4 +1,5 @@
 import { LA_CHILD_ID_AUTHORITY_PATTERN, LA_CHILD_ID_SYSTEM } from '../common/identifier.js';
+import { checkNhsNumber } from '../identifiers/nhs-number.js';
 import { checkUln } from '../identifiers/uln.js';
 import { checkUpn } from '../identifiers/upn.js';
 import type { RecordKind } from '../records/define.js';
@@ -128,6 +129,13 @@ const identifiers: Rule = (value, _ctx, issues) => {
           message: `9999999999 is a placeholder, not a ULN; leave the ULN out until it is known.`,
         });
       }
+    }
+    if (id.system === 'nhs-number' && checkNhsNumber(id.value) === 'check-digit') {
+      issues.push({
+        pointer: pointerOf('identifiers', i, 'value'),
+        rule: 'nhs-number-check-digit',
+        message: `'${id.value}' fails the NHS number check: its last digit is not the modulus 11 check digit of the first nine.`,
+      });
     }
     const la = LA_CHILD_ID_SYSTEM.exec(id.system);
     if (la && !LA_CHILD_ID_AUTHORITY_PATTERN.test(la[1] ?? '')) {

@@ -335,6 +335,8 @@ function fixIdentifiers(identifiers: Json[], jurisdiction: Jurisdiction): Json[]
     if (identifier.system === 'upn') identifier.value = upnCheckLetter(value) + value.slice(1);
     // `uln-check-digit`: the last digit is the check digit of the first nine.
     if (identifier.system === 'uln') identifier.value = withUlnCheckDigit(value);
+    // `nhs-number-check-digit`: the last digit is the modulus 11 check digit of the first nine.
+    if (identifier.system === 'nhs-number') identifier.value = withNhsCheckDigit(value);
     // `la-child-id-authority`: an authority's child id names the authority by its code.
     const la = LA_CHILD_ID_SYSTEM.exec(identifier.system as string);
     if (la && !LA_CHILD_ID_AUTHORITY_PATTERN.test(la[1] ?? '')) {
@@ -355,6 +357,15 @@ function withUlnCheckDigit(uln: string): string {
   // A remainder of 0 has no check digit; changing the ninth digit (weight 2) changes it.
   if (remainder() === 0) digits[8] = ((digits[8] ?? 0) + 1) % 10;
   return `${digits.join('')}${10 - remainder()}`;
+}
+
+/** An NHS number with its check digit; first nine digits whose check would be 10 are moved off it. */
+function withNhsCheckDigit(nhsNumber: string): string {
+  const digits = [...nhsNumber.slice(0, 9)].map(Number);
+  const check = () => 11 - (digits.reduce((sum, d, i) => sum + d * (10 - i), 0) % 11);
+  // Changing the ninth digit (weight 2) changes the sum, so the check is no longer 10.
+  if (check() === 10) digits[8] = ((digits[8] ?? 0) + 1) % 10;
+  return `${digits.join('')}${check() % 11}`;
 }
 
 /** `period-order`: every `{ start, end }` anywhere in the record ends on or after its start. */

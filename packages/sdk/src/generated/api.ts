@@ -1158,16 +1158,17 @@ export interface components {
             /** @description Identifiers held by other systems. At most one value per system. */
             identifiers?: ({
                 /**
-                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
+                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `nhs-number` (ten digits, no spaces), `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
+                 * @example nhs-number
                  * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown))[];
+            } & (unknown & unknown & unknown & unknown))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -1504,16 +1505,17 @@ export interface components {
             /** @description Identifiers held by other systems. At most one value per system. */
             identifiers?: ({
                 /**
-                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
+                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `nhs-number` (ten digits, no spaces), `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
+                 * @example nhs-number
                  * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown))[];
+            } & (unknown & unknown & unknown & unknown))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -1817,16 +1819,17 @@ export interface components {
             /** @description Identifiers held by other systems. At most one value per system. */
             identifiers?: ({
                 /**
-                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
+                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `nhs-number` (ten digits, no spaces), `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
+                 * @example nhs-number
                  * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown))[];
+            } & (unknown & unknown & unknown & unknown))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -2163,16 +2166,17 @@ export interface components {
             /** @description Identifiers held by other systems. At most one value per system. */
             identifiers?: ({
                 /**
-                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
+                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `nhs-number` (ten digits, no spaces), `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
+                 * @example nhs-number
                  * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown))[];
+            } & (unknown & unknown & unknown & unknown))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -2480,16 +2484,17 @@ export interface components {
             /** @description Identifiers held by other systems. At most one value per system. */
             identifiers?: ({
                 /**
-                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
+                 * @description Which scheme issued the value: `upn`, `uln`, `scn`, `nhs-number` (ten digits, no spaces), `la-child-id:<LA or council code>` for an authority's own child id, or `mis:<vendor>` / `epep:<vendor>` for a vendor system's id.
                  * @example upn
                  * @example scn
+                 * @example nhs-number
                  * @example la-child-id:990
                  * @example mis:example-mis
                  */
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown))[] | null;
+            } & (unknown & unknown & unknown & unknown))[] | null;
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus?: Record<string, never> | null;
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
