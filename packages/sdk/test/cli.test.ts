@@ -67,7 +67,10 @@ describe('help', () => {
 
 describe('usage errors exit 2', () => {
   it.each([
-    [['nonsense'], "celr: unknown command 'nonsense'. Commands: validate, import, export, transfer, whoami."],
+    [
+      ['nonsense'],
+      "celr: unknown command 'nonsense'. Commands: validate, import, export, convert, transfer, whoami.",
+    ],
     [['validate', '--strict', 'x.json'], "celr validate: Unknown option '--strict'."],
     [['validate', '--kind'], "celr validate: Option '-k, --kind <value>' argument missing"],
     [['import', 'a.ndjson', 'b.ndjson'], 'celr import: name one NDJSON file to import.'],

@@ -8,6 +8,7 @@ import {
   renderHelp,
   UsageError,
 } from './command.js';
+import { convertCommand } from './commands/convert.js';
 import { exportCommand } from './commands/export.js';
 import { describeProblem, importCommand } from './commands/import.js';
 import { transferCommand } from './commands/transfer.js';
@@ -20,6 +21,7 @@ export const COMMANDS: Command[] = [
   validateCommand,
   importCommand,
   exportCommand,
+  convertCommand,
   transferCommand,
   whoamiCommand,
 ] as Command[];
