@@ -138,13 +138,7 @@ export class TransferService {
           createdByClient: caller.clientId,
         },
       });
-      await this.event(tx, id, 'pending', caller, 'Sent');
-      await this.audit.write(tx, caller, {
-        action: 'transfer-send',
-        recordKind: 'learner',
-        recordId: request.learnerId,
-        learnerId: request.learnerId,
-      });
+      await this.step(tx, caller, row, { status: 'pending', note: 'Sent', action: 'transfer-send' });
       const response: StoredResponse = {
         statusCode: 201,
         headers: { location: `/v1/transfers/${id}` },
@@ -257,14 +251,7 @@ export class TransferService {
         where: { id },
         data: { result: result as unknown as Prisma.InputJsonValue },
       });
-      await this.event(tx, id, 'accepted', caller, 'Accepted');
-      if (row.learnerId)
-        await this.audit.write(tx, caller, {
-          action: 'transfer-accept',
-          recordKind: 'learner',
-          recordId: row.learnerId,
-          learnerId: row.learnerId,
-        });
+      await this.step(tx, caller, row, { status: 'accepted', note: 'Accepted', action: 'transfer-accept' });
       const response: StoredResponse = {
         statusCode: 200,
         headers: {},
@@ -527,14 +514,11 @@ export class TransferService {
       const row = await this.visible(tx, caller, id);
       if (claimed.count === 0)
         throw this.decided(row, caller, decision.status === 'rejected' ? 'reject' : 'cancel');
-      await this.event(tx, id, decision.status, caller, decision.note);
-      if (row.learnerId)
-        await this.audit.write(tx, caller, {
-          action: `transfer-${decision.status === 'rejected' ? 'reject' : 'cancel'}`,
-          recordKind: 'learner',
-          recordId: row.learnerId,
-          learnerId: row.learnerId,
-        });
+      await this.step(tx, caller, row, {
+        status: decision.status,
+        note: decision.note,
+        action: decision.status === 'rejected' ? 'transfer-reject' : 'transfer-cancel',
+      });
       return this.present(tx, row, caller);
     });
   }
@@ -556,6 +540,26 @@ export class TransferService {
     if (!row || (row.senderId !== caller.actingForId && row.recipientId !== caller.actingForId))
       throw notFound('The transfer');
     return row;
+  }
+
+  /**
+   * Every step of a transfer (sent, accepted, rejected, cancelled) leaves the same two traces in the
+   * transaction that takes it: a line in the transfer's history and an audit event on the learner.
+   */
+  private async step(
+    tx: Tx,
+    caller: Caller,
+    row: Pick<TransferRow, 'id' | 'learnerId'>,
+    step: { status: string; note: string; action: string },
+  ) {
+    await this.event(tx, row.id, step.status, caller, step.note);
+    if (row.learnerId)
+      await this.audit.write(tx, caller, {
+        action: step.action,
+        recordKind: 'learner',
+        recordId: row.learnerId,
+        learnerId: row.learnerId,
+      });
   }
 
   private async event(tx: Tx, transferId: string, status: string, caller: Caller, note?: string) {
