@@ -20,6 +20,7 @@ import {
   nightlyResend,
   startImport,
 } from '../../apps/docs/examples/bulk-exchange.js';
+import { heldLearners, loadCtf } from '../../apps/docs/examples/load-a-ctf.js';
 import {
   ApiError,
   changedLearners,
@@ -558,6 +559,69 @@ describe('bulk-exchange.ts', () => {
       );
       // Followed to the end: from the cursor it returned there is nothing more.
       expect(await followChanges(celr, next, () => {})).toBe(next);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('load-a-ctf.ts', () => {
+  it("loads a school's CTF: the held pupil's attendance and results are updated, the other pupil is listed", async () => {
+    const school = createCelrClient({
+      baseUrl: api.baseUrl,
+      clientId: 'demo-school-eastmere-park',
+      clientSecret: 'demo-school-eastmere-park-secret',
+    });
+    type Held = {
+      record: { id: string; dateOfBirth: string; identifiers?: { system: string; value: string }[] };
+    };
+    const held = (await heldLearners(school)) as Held[];
+    const pupil = held.find((l) => l.record.identifiers?.some((i) => i.system === 'upn'))!.record;
+    const upn = pupil.identifiers!.find((i) => i.system === 'upn')!.value;
+    // A fictional CTF: the school's pupil, and one CELR does not hold.
+    const dir = mkdtempSync(join(tmpdir(), 'celr-ctf-'));
+    const file = join(dir, 'CTF_in.xml');
+    writeFileSync(
+      file,
+      `<CTfile>\n<Header><CTFversion>25.0</CTFversion></Header>\n<CTFpupilData>\n` +
+        `<Pupil><UPN>${upn}</UPN><Surname>Held</Surname><Forename>Pupil</Forename><DOB>${pupil.dateOfBirth}</DOB>` +
+        '<Attendance><YearData><Year>2023</Year><LEA>990</LEA><Estab>4001</Estab><SchoolName>Eastmere Park Academy</SchoolName>' +
+        '<SessionsPossible>318</SessionsPossible><SessionsAuthorised>12</SessionsAuthorised><SessionsUnauthorised>3</SessionsUnauthorised></YearData></Attendance>' +
+        '<StageAssessments><KeyStage><Stage>KS2</Stage><StageAssessment><Subject>REA</Subject><Method>TT</Method><Component>SCL</Component>' +
+        '<Result>104</Result><ResultDate>2024-07-09</ResultDate></StageAssessment></KeyStage></StageAssessments></Pupil>\n' +
+        '<Pupil><UPN>N990777000011</UPN><Surname>Fictional</Surname><Forename>Jonah</Forename><DOB>2014-01-20</DOB></Pupil>\n' +
+        '</CTFpupilData>\n</CTfile>\n',
+    );
+    try {
+      const loaded = await loadCtf(school, file, 'docs-test');
+      expect(loaded).toEqual({
+        counts: { created: 0, updated: 1, unchanged: 0, failed: 0 },
+        problems: [],
+        notHeld: ['N990777000011 (line 5)'],
+        rejected: [],
+      });
+      const after = (await school.get('learner', pupil.id)) as unknown as Record<string, unknown[]>;
+      expect(after.attendance).toContainEqual({
+        period: { start: '2023-09-01', end: '2024-08-31' },
+        possibleSessions: 318,
+        attendedSessions: 303,
+        authorisedAbsenceSessions: 12,
+        unauthorisedAbsenceSessions: 3,
+        source: 'Common Transfer File from Eastmere Park Academy, LAESTAB 9904001',
+      });
+      expect(after.attainment).toContainEqual({
+        subject: 'Reading',
+        measure: 'KS2 TT SCL (CTF)',
+        result: '104',
+        assessedOn: '2024-07-09',
+      });
+      // Loading the same file again writes nothing.
+      expect((await loadCtf(school, file, 'docs-test-again')).counts).toEqual({
+        created: 0,
+        updated: 0,
+        unchanged: 1,
+        failed: 0,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
