@@ -181,3 +181,33 @@ describe('a file that is not a CTF it can read', () => {
     expect(result.problems[0]?.message).toContain('text data outside of root node');
   });
 });
+
+describe('what the CTF says that CELR checks against the learner', () => {
+  const oneAmara = (inner: string) =>
+    `<CTfile>\n<Header><CTFversion>25.0</CTFversion></Header>\n<CTFpupilData>\n<Pupil>\n<UPN>C990123424001</UPN><DOB>2013-05-14</DOB>\n${inner}\n</Pupil>\n</CTFpupilData>\n</CTfile>\n`;
+  const convertText = (xml: string) =>
+    convertCtf({ name: 'amara.xml', content: xml }, { learners: [amara], today: TODAY });
+
+  it('refuses a pupil whose update the learner schema refuses, naming the field and rule', async () => {
+    const result = await convertText(
+      oneAmara('<SENhistory><SEN><SENprovision>X</SENprovision></SEN></SENhistory>'),
+    );
+    expect(result.updates).toEqual([]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        line: 4,
+        field: '/additionalNeeds/status',
+        rule: 'code-list',
+        severity: 'refused',
+      }),
+    ]);
+  });
+
+  it('notes that the school does not record a looked-after learner as in care, and changes no care status', async () => {
+    const result = await convertText(oneAmara('<LookedAfter><InCare>false</InCare></LookedAfter>'));
+    expect(result.problems).toEqual([
+      expect.objectContaining({ line: 4, rule: 'in-care-differs', severity: 'not-carried' }),
+    ]);
+    expect(result.updates[0]?.record.careStatus).toEqual(amara.careStatus);
+  });
+});
