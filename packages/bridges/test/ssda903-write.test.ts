@@ -68,5 +68,5 @@ describe('writing the header and episodes tables from CELR records', () => {
     expect(first.summary).toMatchObject({ converted: 2000, refused: 0, transitions: 2000 });
     const second = await convertAll(writeReturn(first.records));
     expect(second.records).toEqual(first.records);
-  });
+  }, 60_000);
 });

@@ -2,11 +2,26 @@ import { type RecordKind, validate } from '@celr/schema';
 
 import { careHistory, type PlacementMove } from './care-history.js';
 import { checkEpisodes, type Episode, inOrder } from './child-rules.js';
+import {
+  type ChildState,
+  packEpisode,
+  packHeader,
+  packName,
+  unpackEpisode,
+  unpackHeader,
+  unpackName,
+} from './child-state.js';
 import { COLLECTION_YEARS, type CollectionYear } from './code-lists.js';
 import type { Ssda903Problem } from './problems.js';
 import { type FileHeading, readTable, type Ssda903File } from './read-tables.js';
 import { stableId } from './record-ids.js';
 import { type FieldProblem, type HeaderFacts, readEpisodeRow, readHeaderRow } from './row-rules.js';
+
+/** The row of the return a record was made from: the header row of a learner, the episode of a move. */
+export interface SourceRow {
+  file: string;
+  line: number;
+}
 
 export interface ConvertSsda903Options {
   /** The responsible authority, `la-code:NNN`: the return does not say which authority made it. */
@@ -15,8 +30,8 @@ export interface ConvertSsda903Options {
   year?: CollectionYear;
   /** "Today" for CELR's rules about the future (ISO date); the current UTC date by default. */
   today?: string;
-  /** Each converted record, in an order an import can follow: a learner before its moves. */
-  onRecord: (kind: RecordKind, record: Record<string, unknown>) => void;
+  /** Each converted record, in an order an import can follow: a learner before its moves. A promise it returns is awaited before the next record. */
+  onRecord: (kind: RecordKind, record: Record<string, unknown>, source: SourceRow) => unknown;
   /** Each refused row, as soon as it is known to be refused. */
   onProblem?: (problem: Ssda903Problem) => void;
   /** Something converted with less than the file had (e.g. a placement code CELR lacks). */
@@ -37,6 +52,7 @@ export interface Ssda903Summary {
   files: { file: string; table?: string; notCarried: string[] }[];
 }
 
+/** A child as convertChild() reads it, unpacked from its ChildState. */
 interface Child {
   id: string;
   header?: { file: string; line: number; facts: HeaderFacts };
@@ -51,9 +67,9 @@ const AUTHORITY = /^la-code:([0-9]{3})$/;
  * Converts the CSV tables of an SSDA903 return into CELR records: one learner per child in the
  * header table, and a placement-move transition for each move of their current period of care.
  *
- * Files are read one at a time, row by row; what is kept between rows is a small summary of each
- * child (its header facts and episodes' codes and dates), so memory grows with the children of
- * the return, never with the size of the files. Every refused row is reported; a child with a
+ * Files are read one at a time, row by row, and never held; what is kept between rows is a packed
+ * summary of each child (see ChildState), because a child's header and episodes may be anywhere in
+ * any of the files. Records are handed on one at a time, waiting for a slow writer. Every refused row is reported; a child with a
  * refused row is not converted, and every other child is.
  */
 export async function convertSsda903(
@@ -66,7 +82,8 @@ export async function convertSsda903(
       `The authority must be la-code:NNN (three digits), not ${JSON.stringify(options.authority)}.`,
     );
   const year = options.year ?? (COLLECTION_YEARS.at(-1) as CollectionYear);
-  const children = new Map<string, Child>();
+  const children = new Map<string, ChildState>();
+  const fileNames = files.map((f) => f.name);
   const summary: Ssda903Summary = {
     children: 0,
     converted: 0,
@@ -83,13 +100,13 @@ export async function convertSsda903(
   const childOf = (id: string) => {
     let child = children.get(id);
     if (!child) {
-      child = { id, episodes: [], refused: false };
+      child = { id, episodes: [], refused: false } as ChildState;
       children.set(id, child);
     }
     return child;
   };
 
-  for (const file of files) {
+  for (const [fileIndex, file] of files.entries()) {
     const onHeading = (h: FileHeading) => {
       summary.files.push({ file: h.file, ...(h.table ? { table: h.table } : {}), notCarried: h.notCarried });
       if (!h.table)
@@ -103,7 +120,7 @@ export async function convertSsda903(
     };
     for await (const { table, line, row } of readTable(file, onHeading)) {
       const problems: FieldProblem[] = [];
-      const refuse = (child: Child | undefined) => {
+      const refuse = (child: ChildState | undefined) => {
         for (const p of problems) report({ file: file.name, line, ...p });
         if (child && problems.length) child.refused = true;
       };
@@ -115,19 +132,19 @@ export async function convertSsda903(
       const child = childOf(row.CHILD);
       if (table === 'header') {
         const facts = readHeaderRow(row, problems);
-        if (child.header)
+        if (child.header) {
+          const first = unpackHeader(child.header, fileNames);
           problems.push({
             field: 'CHILD',
             rule: 'duplicate-child',
-            message: `Child ${row.CHILD} is also on ${child.header.file}:${child.header.line}.`,
+            message: `Child ${row.CHILD} is also on ${first.file}:${first.line}.`,
           });
-        else child.header = { file: file.name, line, facts };
+        } else child.header = packHeader(fileIndex, line, facts);
       } else if (table === 'episodes') {
         const facts = readEpisodeRow(row, year, problems);
-        child.episodes.push({ file: file.name, line, ...facts });
+        child.episodes.push(packEpisode(fileIndex, { line, ...facts }));
       } else if (table === 'names') {
-        if (row.GIVEN_NAME && row.FAMILY_NAME)
-          child.name = { given: row.GIVEN_NAME, family: row.FAMILY_NAME };
+        if (row.GIVEN_NAME && row.FAMILY_NAME) child.name = packName(row.GIVEN_NAME, row.FAMILY_NAME);
         else
           problems.push({
             field: row.GIVEN_NAME ? 'FAMILY_NAME' : 'GIVEN_NAME',
@@ -139,9 +156,18 @@ export async function convertSsda903(
     }
   }
 
-  for (const child of children.values()) {
-    if (!child.header && !child.episodes.length) continue; // only in tables CELR does not read
+  for (const state of children.values()) {
+    // Forgotten as soon as it is converted, so memory falls as the records go out.
+    children.delete(state.id);
+    if (!state.header && !state.episodes.length) continue; // only in tables CELR does not read
     summary.children++;
+    const child: Child = {
+      id: state.id,
+      ...(state.header ? { header: unpackHeader(state.header, fileNames) } : {}),
+      ...(state.name ? { name: unpackName(state.name) } : {}),
+      episodes: state.episodes.map((e) => unpackEpisode(e, fileNames)),
+      refused: state.refused,
+    };
     const outcome = convertChild(child, authority, options.today);
     if (outcome.problems.length || child.refused) {
       for (const p of outcome.problems) report(p);
@@ -154,8 +180,9 @@ export async function convertSsda903(
       continue;
     }
     for (const note of outcome.notes) options.onNote?.(note);
-    for (const [kind, record] of outcome.records) {
-      options.onRecord(kind, record);
+    for (const [kind, record, source] of outcome.records) {
+      // Awaited, so a writer that is behind (a slow pipe, a file) holds the converter back.
+      await options.onRecord(kind, record, source);
       if (kind === 'transition') summary.transitions++;
     }
     summary.converted++;
@@ -167,7 +194,7 @@ interface ChildOutcome {
   problems: Ssda903Problem[];
   notes: Ssda903Problem[];
   left?: Ssda903Problem;
-  records: [RecordKind, Record<string, unknown>][];
+  records: [RecordKind, Record<string, unknown>, SourceRow][];
 }
 
 function convertChild(child: Child, authority: string, today: string | undefined): ChildOutcome {
@@ -233,7 +260,7 @@ function convertChild(child: Child, authority: string, today: string | undefined
   };
   const checked = validated('learner', learner, today);
   for (const issue of checked) headerProblem(fieldOf(issue.pointer), issue.rule, issue.message);
-  outcome.records.push(['learner', learner]);
+  outcome.records.push(['learner', learner, { file: header.file, line: header.line }]);
   for (const move of history.moves) {
     const transition = transitionOf(move, learnerId, authority, child.id);
     for (const issue of validated('transition', transition, today))
@@ -244,7 +271,7 @@ function convertChild(child: Child, authority: string, today: string | undefined
         rule: issue.rule,
         message: issue.message,
       });
-    outcome.records.push(['transition', transition]);
+    outcome.records.push(['transition', transition, { file: move.episode.file, line: move.episode.line }]);
   }
   if (outcome.problems.length) outcome.records = [];
   return outcome;
