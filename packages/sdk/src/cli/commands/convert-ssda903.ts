@@ -69,11 +69,8 @@ export const convertSsda903Command: Command<typeof options> = {
     const file: WriteStream | undefined = partial ? createWriteStream(partial) : undefined;
     const problems: ReturnType<typeof formatProblem>[] = [];
     const notes: string[] = [];
-    // Records arrive synchronously from the converter; they are queued and written with back-pressure.
-    let pending = Promise.resolve();
-    const write = (text: string) => {
-      pending = pending.then(() => (file ? writeTo(file, text) : writeTo(io.stdout, text)));
-    };
+    // The converter waits for each write, so a slow pipe or disk holds it back instead of filling memory.
+    const write = (text: string) => (file ? writeTo(file, text) : writeTo(io.stdout, text));
     const say = (line: string, list: string[]) => {
       if (values.json) list.push(line);
       else io.stderr.write(`${line}\n`);
@@ -91,7 +88,6 @@ export const convertSsda903Command: Command<typeof options> = {
           onNote: (n) => say(formatProblem(n), notes),
         },
       );
-      await pending;
       if (file)
         await new Promise<void>((done, fail) =>
           file.end((error?: Error | null) => (error ? fail(error) : done())),

@@ -27,6 +27,7 @@ import {
 import { type Part, scanNdjson } from '../ndjson-parts.js';
 import { Progress } from '../progress.js';
 import { uploadFile } from '../upload.js';
+import { atSourceRows, convertReturnForImport, SSDA903_YEARS } from './import-from-ssda903.js';
 import { clean, formatError, kindOption, type RecordError } from './validate.js';
 
 type BulkImport = components['schemas']['BulkImport'];
@@ -62,6 +63,23 @@ const options = {
     description: `Records per import job (default ${DEFAULT_PART_LINES.toLocaleString('en-GB')}); a longer file is sent as consecutive jobs.`,
   },
   json: { type: 'boolean', description: 'Print the report as one JSON document on stdout.' },
+  from: {
+    type: 'string',
+    value: 'ssda903',
+    description:
+      'The files are the CSV tables of an SSDA903 return, not NDJSON: they are converted as `celr convert ssda903` does (with --authority and --year), and errors name the rows of the return.',
+  },
+  authority: {
+    type: 'string',
+    short: 'a',
+    value: 'la-code:<NNN>',
+    description: 'With --from ssda903: the responsible authority.',
+  },
+  year: {
+    type: 'string',
+    value: '<yyyy-yy>',
+    description: `With --from ssda903: the collection year whose code lists apply (${SSDA903_YEARS.join(', ')}; default ${SSDA903_YEARS.at(-1)}).`,
+  },
   ...connectionOptions,
 } as const satisfies OptionSpecs;
 
@@ -84,11 +102,16 @@ export const importCommand: Command<typeof options> = {
   summary: 'Write the records of an NDJSON file to the API, as bulk import jobs',
   usage: [
     'import [--mode per-record|all-or-nothing] [--kind <kind>] [--part-lines <n>] [--json] <file.ndjson>',
+    'import --from ssda903 --authority la-code:<NNN> [--year <yyyy-yy>] [--mode ...] [--json] <file.csv>...',
   ],
   description:
     "Uploads an NDJSON file to the API's bulk import (POST /v1/bulk/import), streamed from disk, follows the job until it ends, and lists the lines that failed (file, line, kind, pointer, rule, message) with a summary: records created, updated, unchanged and failed. The API checks every line as a single write would. A line whose id is a record you can see (as `celr export` writes them) replaces it, a learner with the identifier of a learner you can see replaces that learner, an identical record is left unchanged, and anything else is created; a plan's learnerId (or a meeting's planId) may be the id a record had in the file.\n--mode per-record (the default) writes the good lines and reports the bad ones; --mode all-or-nothing writes nothing if any line fails.\nA file of more than --part-lines records is sent as consecutive jobs of that many records each (errors still name the file's own lines); such a file cannot be imported all or nothing.\nEach job carries an Idempotency-Key made from its content, the mode, the kind and the organisation: after an interruption (Ctrl-C, a lost connection) run the same command again, and the jobs the API has already received are followed, not imported again. A changed file is a new import: its lines without an id are created again, except learners, which are matched by identifier.",
   options,
   examples: [
+    {
+      command: 'celr import --from ssda903 --authority la-code:990 header.csv episodes.csv names.csv',
+      says: 'Converts an SSDA903 return and imports it; errors name the rows of the return.',
+    },
     {
       command: 'celr import learners.ndjson',
       says: 'Imports the file; exit code 0 when all lines are written, 1 when some failed (they are listed).',
@@ -104,12 +127,29 @@ export const importCommand: Command<typeof options> = {
   ],
   exitCodes: ['130 interrupted (Ctrl-C): run the same command again to go on; nothing is imported twice'],
   async run({ values, positionals, io }) {
-    const options = await parseOptions(values, positionals, io);
-    const plan = await planParts(options, io);
-    if (!plan) return EXIT.interrupted;
-    const run = startRun(options, plan, io);
-    await importParts(run);
-    return reportErrors(run);
+    if (values.from !== undefined && values.from !== 'ssda903')
+      throw new UsageError(`--from ${values.from}: the format celr import converts is ssda903.`);
+    if (values.from === undefined && (values.authority || values.year))
+      throw new UsageError('--authority and --year go with --from ssda903.');
+    if (values.from && values.kind)
+      throw new UsageError('--kind does not go with --from: the return says the kinds.');
+    const converted = values.from ? await convertReturnForImport(values, positionals, io) : undefined;
+    try {
+      if (converted && converted.sources.length === 0)
+        throw new FailedError('No child of the return was converted: nothing to import.');
+      const options = await parseOptions(values, converted ? [converted.path] : positionals, io);
+      if (converted) Object.assign(options, { file: converted.name });
+      const plan = await planParts(options, io);
+      if (!plan) return EXIT.interrupted;
+      const run = startRun(options, plan, io);
+      await importParts(run);
+      if (converted) run.errors = atSourceRows(run.errors, converted);
+      const code = reportErrors(run);
+      // Rows the conversion refused were not sent: the import is not a success, whatever the API said.
+      return code === EXIT.ok && converted?.refused ? EXIT.failed : code;
+    } finally {
+      converted?.remove();
+    }
   },
 };
 
