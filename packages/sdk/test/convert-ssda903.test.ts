@@ -98,6 +98,26 @@ describe('celr convert ssda903', () => {
     expect(existsSync(join(dir, 'out.ndjson.partial'))).toBe(false);
   });
 
+  it('reads the return as XML too', async () => {
+    const xml = file(
+      '903.xml',
+      '<?xml version="1.0"?>\n<EXPSSDA903>\n<CHILD><HEADER><CHILDID>K1</CHILDID><UPN>L201234567890</UPN><DOB>14/03/2013</DOB></HEADER>\n<EPISODE><DECOM>05/09/2022</DECOM><RNE>S</RNE><LS>C1</LS><PL>U4</PL></EPISODE></CHILD>\n</EXPSSDA903>\n',
+    );
+    const { code, stdout, stderr } = await run([
+      'convert',
+      'ssda903',
+      '-a',
+      'la-code:990',
+      xml,
+      good[2] as string,
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout).record).toMatchObject({
+      dateOfBirth: '2013-03-14',
+      careStatus: { status: 'looked-after', legalStatus: 'C1', placementType: 'U4', since: '2022-09-05' },
+    });
+  });
+
   it('gives errors and summary as JSON with --json', async () => {
     const { code, stderr } = await run([
       'convert',

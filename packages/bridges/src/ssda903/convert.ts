@@ -14,6 +14,7 @@ import {
 import { COLLECTION_YEARS, type CollectionYear } from './code-lists.js';
 import type { Ssda903Problem } from './problems.js';
 import { type FileHeading, readTable, type Ssda903File } from './read-tables.js';
+import { readXmlReturn } from './read-xml.js';
 import { stableId } from './record-ids.js';
 import { type FieldProblem, type HeaderFacts, readEpisodeRow, readHeaderRow } from './row-rules.js';
 
@@ -118,7 +119,12 @@ export async function convertSsda903(
           message: `The header row (${h.columns.join(',')}) is not one of an SSDA903 table: the file is not read.`,
         });
     };
-    for await (const { table, line, row } of readTable(file, onHeading)) {
+    const rows = /\.xml$/i.test(file.name)
+      ? readXmlReturn(file, onHeading, (line, message) =>
+          report({ file: file.name, line, field: '-', rule: 'xml', message }),
+        )
+      : readTable(file, onHeading);
+    for await (const { table, line, row } of rows) {
       const problems: FieldProblem[] = [];
       const refuse = (child: ChildState | undefined) => {
         for (const p of problems) report({ file: file.name, line, ...p });

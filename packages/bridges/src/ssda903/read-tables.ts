@@ -19,7 +19,8 @@ export interface TableRow {
 /** What a file's header row said: its table, or that it is none of them. */
 export interface FileHeading {
   file: string;
-  table?: TableName;
+  /** The table, or `xml` for a whole return as XML. */
+  table?: TableName | 'xml';
   columns: string[];
   notCarried: string[];
 }

@@ -27,12 +27,12 @@ const options = {
 
 export const convertSsda903Command: Command<typeof options> = {
   name: 'ssda903',
-  summary: 'Convert the CSV tables of an SSDA903 return to CELR records',
+  summary: 'Convert an SSDA903 return (CSV tables or XML) to CELR records',
   usage: [
-    'convert ssda903 --authority la-code:<NNN> [--year <yyyy-yy>] [--out <file.ndjson>] [--json] <file.csv>...',
+    'convert ssda903 --authority la-code:<NNN> [--year <yyyy-yy>] [--out <file.ndjson>] [--json] <file.csv|file.xml>...',
   ],
   description:
-    'Reads the CSV tables of an SSDA903 return (header, episodes and, where given, reviews, UASC, OC2, OC3, missing), each known by its header row whatever the file is called, and writes one NDJSON exchange line per record, as `celr import` reads them: a learner per child (date of birth, UPN, the 903 CHILD id as la-child-id:<NNN>, care status from the current episode) and a placement-move transition per move of the current period of care. The return carries no names: add a names table (CHILD,GIVEN_NAME,FAMILY_NAME) from the case system.\nEvery refused row is listed on stderr as file:line: FIELD rule message, with the DfE rule number where there is one; the other children are still converted. Columns CELR does not carry are listed once per file. Converting the same return again gives the same record ids, so importing it again replaces instead of duplicating.',
+    'Reads the CSV tables of an SSDA903 return (header, episodes and, where given, reviews, UASC, OC2, OC3, missing), each known by its header row whatever the file is called, or the return as XML (a file ending .xml: EXPSSDA903/CHILD/HEADER and EPISODE), and writes one NDJSON exchange line per record, as `celr import` reads them: a learner per child (date of birth, UPN, the 903 CHILD id as la-child-id:<NNN>, care status from the current episode) and a placement-move transition per move of the current period of care. The return carries no names: add a names table (CHILD,GIVEN_NAME,FAMILY_NAME) from the case system.\nEvery refused row is listed on stderr as file:line: FIELD rule message, with the DfE rule number where there is one; the other children are still converted. Columns CELR does not carry are listed once per file. Converting the same return again gives the same record ids, so importing it again replaces instead of duplicating.',
   options,
   examples: [
     {
