@@ -118,6 +118,15 @@ describe('celr convert ssda903', () => {
     });
   });
 
+  it('exits 1 for a refused row that belongs to no child, and for a file that is no table', async () => {
+    const noChild = file('no-child.csv', `${EPISODES},05/09/2022,S,C1,N1,U4,PR1,,,,,,\n`);
+    const first = await run(['convert', 'ssda903', '-a', 'la-code:990', ...good, noChild]);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toContain("no-child.csv:2: CHILD required The child's id is missing.\n");
+    const notes = file('notes.csv', 'NOTE\nhello\n');
+    expect((await run(['convert', 'ssda903', '-a', 'la-code:990', ...good, notes])).code).toBe(1);
+  });
+
   it('gives errors and summary as JSON with --json', async () => {
     const { code, stderr } = await run([
       'convert',

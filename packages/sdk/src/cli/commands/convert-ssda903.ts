@@ -99,7 +99,8 @@ export const convertSsda903Command: Command<typeof options> = {
     }
     if (partial && target) renameSync(partial, target);
     const notCarried = summary.files.filter((f) => f.table && f.notCarried.length);
-    const refused = summary.refused > 0 || summary.files.some((f) => !f.table);
+    // Any refused row (a child's, one without a CHILD, a file that is no table) makes the exit code 1.
+    const refused = summary.problems > 0;
     const line = `${summary.children} children: ${summary.converted} converted (${summary.transitions} placement moves), ${summary.refused} refused, ${summary.notCarried} not carried; ${summary.problems} errors.`;
     if (values.json) {
       io.stderr.write(`${JSON.stringify({ ok: !refused, ...summary, errors: problems, notes }, null, 2)}\n`);
