@@ -111,3 +111,52 @@ describe('converting a valid return to CELR records', () => {
     await expect(convertAll(filesOf('valid'), { authority: '990' })).rejects.toThrow(/la-code:NNN/);
   });
 });
+
+describe('converting onto the learners already held', () => {
+  const heldAda = {
+    id: '0193f6a1-0000-7000-8000-00000000a0a0',
+    meta: { version: 3 },
+    jurisdiction: 'england',
+    name: { given: 'Ada', family: 'Heldname', preferred: 'Addie' },
+    dateOfBirth: '2013-03-14',
+    identifiers: [
+      { system: 'upn', value: 'L201234567890' },
+      { system: 'mis:example-mis', value: 'P77' },
+    ],
+    careStatus: { status: 'looked-after', legalStatus: 'C1', placementType: 'U4', since: '2022-09-05' },
+    responsibleAuthority: { scheme: 'la-code', code: '990' },
+    enrolment: { school: { scheme: 'urn', code: '100001' }, startDate: '2024-09-04', setting: 'full-time' },
+  };
+
+  it('keeps every field the return does not carry, under the held id, and needs no names row', async () => {
+    const files = filesOf('valid').filter((f) => f.name !== 'names.csv');
+    const { records, problems } = await convertAll(files, { held: [heldAda] });
+    // Ben and Cara are not held and have no names row; Ada is matched by her UPN.
+    expect(problems.map((p) => p.split(' ').slice(0, 3).join(' '))).toEqual([
+      'children-2025.csv:3: CHILD name',
+      'children-2025.csv:4: CHILD name',
+    ]);
+    const [learner, move] = records;
+    expect(learner?.record).toEqual({
+      id: heldAda.id,
+      jurisdiction: 'england',
+      name: heldAda.name,
+      dateOfBirth: '2013-03-14',
+      identifiers: [
+        { system: 'mis:example-mis', value: 'P77' },
+        { system: 'la-child-id:990', value: 'C1001' },
+        { system: 'upn', value: 'L201234567890' },
+      ],
+      careStatus: {
+        status: 'looked-after',
+        legalStatus: 'C2',
+        placementType: 'K2',
+        since: '2022-09-05',
+        placementStart: '2024-01-12',
+      },
+      responsibleAuthority: { scheme: 'la-code', code: '990' },
+      enrolment: heldAda.enrolment,
+    });
+    expect(move?.record.learnerId).toBe(heldAda.id);
+  });
+});

@@ -29,6 +29,13 @@ export interface ConvertSsda903Options {
   authority: string;
   /** The collection year whose code lists apply; the latest CELR knows by default. */
   year?: CollectionYear;
+  /**
+   * The learners already held, as `celr export --kind learner` writes their records (with `id`). A
+   * child whose 903 id (`la-child-id`) or UPN one of them has becomes that learner with the return's
+   * date of birth, identifiers, care status and moves, and every other field (name, enrolment,
+   * attendance, ...) as held, under its own id: the import then changes only what the return says.
+   */
+  held?: Iterable<Record<string, unknown>>;
   /** "Today" for CELR's rules about the future (ISO date); the current UTC date by default. */
   today?: string;
   /** Each converted record, in an order an import can follow: a learner before its moves. A promise it returns is awaited before the next record. */
@@ -83,6 +90,7 @@ export async function convertSsda903(
       `The authority must be la-code:NNN (three digits), not ${JSON.stringify(options.authority)}.`,
     );
   const year = options.year ?? (COLLECTION_YEARS.at(-1) as CollectionYear);
+  const held = heldIndex(options.held ?? [], authority);
   const children = new Map<string, ChildState>();
   const fileNames = files.map((f) => f.name);
   const summary: Ssda903Summary = {
@@ -174,7 +182,7 @@ export async function convertSsda903(
       episodes: state.episodes.map((e) => unpackEpisode(e, fileNames)),
       refused: state.refused,
     };
-    const outcome = convertChild(child, authority, options.today);
+    const outcome = convertChild(child, authority, options.today, held);
     if (outcome.problems.length || child.refused) {
       for (const p of outcome.problems) report(p);
       summary.refused++;
@@ -203,7 +211,29 @@ interface ChildOutcome {
   records: [RecordKind, Record<string, unknown>, SourceRow][];
 }
 
-function convertChild(child: Child, authority: string, today: string | undefined): ChildOutcome {
+type Held = Map<string, Record<string, unknown>>;
+
+/** Held learners by `system|value` of their identifiers. */
+function heldIndex(learners: Iterable<Record<string, unknown>>, authority: string): Held {
+  const index: Held = new Map();
+  for (const learner of learners) {
+    const identifiers = (learner.identifiers ?? []) as { system: string; value: string }[];
+    for (const i of identifiers)
+      if (i.system === 'upn' || i.system === `la-child-id:${authority}`)
+        index.set(`${i.system}|${i.value}`, learner);
+  }
+  return index;
+}
+
+/** The held identifiers with the return's put in place of any of the same system. */
+function mergeIdentifiers(held: unknown, ours: { system: string; value: string }[]) {
+  const kept = ((held ?? []) as { system: string; value: string }[]).filter(
+    (i) => !ours.some((o) => o.system === i.system),
+  );
+  return [...kept, ...ours];
+}
+
+function convertChild(child: Child, authority: string, today: string | undefined, held: Held): ChildOutcome {
   const outcome: ChildOutcome = { problems: [], notes: [], records: [] };
   const header = child.header;
   if (!header) {
@@ -222,15 +252,19 @@ function convertChild(child: Child, authority: string, today: string | undefined
   outcome.problems.push(...checkEpisodes(child.episodes, header.facts.dateOfBirth));
   if (!child.episodes.length)
     headerProblem('CHILD', 'no-episode', `Child ${child.id} has no episode, so no care status.`);
+  const match =
+    held.get(`la-child-id:${authority}|${child.id}`) ??
+    (header.facts.upn ? held.get(`upn|${header.facts.upn}`) : undefined);
   // A child refused already may have lost its names row to that refusal: no second message about it.
-  if (!child.name && !child.refused)
+  if (!child.name && !match && !child.refused)
     headerProblem(
       'CHILD',
       'name',
       `Child ${child.id} has no row in a names table (CHILD,GIVEN_NAME,FAMILY_NAME): SSDA903 carries no names and a CELR learner needs one.`,
     );
   const dateOfBirth = header.facts.dateOfBirth;
-  if (outcome.problems.length || child.refused || !dateOfBirth || !child.name) return outcome;
+  const name = child.name ?? (match?.name as Child['name']);
+  if (outcome.problems.length || child.refused || !dateOfBirth || !name) return outcome;
 
   const history = careHistory(inOrder(child.episodes), dateOfBirth);
   if (!history.ok) {
@@ -251,20 +285,22 @@ function convertChild(child: Child, authority: string, today: string | undefined
       rule: 'not-carried',
       message: `${history.placementNotCarried.place} is not in CELR's placement type list yet: the learner is kept without a placement type.`,
     });
-  const learnerId = stableId(authority, child.id);
+  const { meta: _meta, ...kept } = match ?? {};
+  const learnerId = typeof kept.id === 'string' ? kept.id : stableId(authority, child.id);
   const learner = {
+    ...kept,
     id: learnerId,
     jurisdiction: 'england',
-    name: child.name,
+    name,
     dateOfBirth,
-    identifiers: [
+    identifiers: mergeIdentifiers(kept.identifiers, [
       { system: `la-child-id:${authority}`, value: child.id },
       ...(header.facts.upn ? [{ system: 'upn', value: header.facts.upn }] : []),
-    ],
+    ]),
     careStatus: history.careStatus,
     responsibleAuthority: { scheme: 'la-code', code: authority },
   };
-  const checked = validated('learner', learner, today);
+  const checked = validated('learner', learner as Record<string, unknown>, today);
   for (const issue of checked) headerProblem(fieldOf(issue.pointer), issue.rule, issue.message);
   outcome.records.push(['learner', learner, { file: header.file, line: header.line }]);
   for (const move of history.moves) {

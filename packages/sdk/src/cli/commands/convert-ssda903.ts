@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
+import { HELD_LEARNERS_OPTION, readHeldLearners } from './import-from-ssda903.js';
 
 const YEARS = ['2023-24', '2024-25', '2025-26'] as const;
 
@@ -16,6 +17,7 @@ const options = {
     value: '<yyyy-yy>',
     description: `The collection year whose code lists apply: ${YEARS.join(', ')} (default ${YEARS.at(-1)}).`,
   },
+  learners: HELD_LEARNERS_OPTION,
   out: {
     type: 'string',
     short: 'o',
@@ -29,7 +31,7 @@ export const convertSsda903Command: Command<typeof options> = {
   name: 'ssda903',
   summary: 'Convert an SSDA903 return (CSV tables or XML) to CELR records',
   usage: [
-    'convert ssda903 --authority la-code:<NNN> [--year <yyyy-yy>] [--out <file.ndjson>] [--json] <file.csv|file.xml>...',
+    'convert ssda903 --authority la-code:<NNN> [--year <yyyy-yy>] [--learners <learners.ndjson>] [--out <file.ndjson>] [--json] <file.csv|file.xml>...',
   ],
   description:
     'Reads the CSV tables of an SSDA903 return (header, episodes and, where given, reviews, UASC, OC2, OC3, missing), each known by its header row whatever the file is called, or the return as XML (a file ending .xml: EXPSSDA903/CHILD/HEADER and EPISODE), and writes one NDJSON exchange line per record, as `celr import` reads them: a learner per child (date of birth, UPN, the 903 CHILD id as la-child-id:<NNN>, care status from the current episode) and a placement-move transition per move of the current period of care. The return carries no names: add a names table (CHILD,GIVEN_NAME,FAMILY_NAME) from the case system.\nEvery refused row is listed on stderr as file:line: FIELD rule message, with the DfE rule number where there is one; the other children are still converted. Columns CELR does not carry are listed once per file. Converting the same return again gives the same record ids, so importing it again replaces instead of duplicating.',
@@ -62,6 +64,7 @@ export const convertSsda903Command: Command<typeof options> = {
       const kind = statSync(path, { throwIfNoEntry: false });
       if (!kind?.isFile()) throw new UsageError(`${positionals[i]}: no such file.`);
     }
+    const held = await readHeldLearners(values.learners, io);
     // Loaded when needed, so that --help and usage errors answer at once.
     const { convertSsda903, formatProblem } = await import('@celr/bridges');
     const target = values.out ? resolve(io.cwd, values.out) : undefined;
@@ -83,6 +86,7 @@ export const convertSsda903Command: Command<typeof options> = {
         {
           authority: values.authority,
           year: year as (typeof YEARS)[number],
+          held,
           onRecord: (kind, record) => write(`${JSON.stringify({ kind, record })}\n`),
           onProblem: (p) => say(formatProblem(p), problems),
           onNote: (n) => say(formatProblem(n), notes),

@@ -2,9 +2,32 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { type CliIO, UsageError, writeTo } from '../command.js';
+import { readRecords, where } from '../records-io.js';
 import type { RecordError } from './validate.js';
 
 export const SSDA903_YEARS = ['2023-24', '2024-25', '2025-26'] as const;
+
+/** The option both commands take: the learners already held, so a re-import keeps what schools added. */
+export const HELD_LEARNERS_OPTION = {
+  type: 'string',
+  short: 'l',
+  value: '<learners.ndjson>',
+  description:
+    "The learners you hold, as `celr export --kind learner` writes them: a child with one's la-child-id or UPN becomes that learner, with every field the return does not carry (name, enrolment, attendance, ...) kept as it is.",
+} as const;
+
+/** The learner records of an export (`--learners`), or none when the option is not given. */
+export async function readHeldLearners(file: string | undefined, io: CliIO) {
+  const held: Record<string, unknown>[] = [];
+  if (file === undefined) return held;
+  if (!statSync(resolve(io.cwd, file), { throwIfNoEntry: false })?.isFile())
+    throw new UsageError(`${file}: no such file.`);
+  for await (const item of readRecords(file, io.cwd, 'learner')) {
+    if (item.problem) throw new UsageError(`${where(item)}: ${item.problem.message}`);
+    if (item.kind === 'learner') held.push(item.record as Record<string, unknown>);
+  }
+  return held;
+}
 
 /** A return converted for `celr import --from ssda903`: the NDJSON to send and where each line came from. */
 export interface ConvertedReturn {
@@ -25,7 +48,7 @@ export interface ConvertedReturn {
  * from so that the API's errors are reported at the return's own lines.
  */
 export async function convertReturnForImport(
-  values: { authority?: string; year?: string },
+  values: { authority?: string; year?: string; learners?: string },
   positionals: string[],
   io: CliIO,
 ): Promise<ConvertedReturn> {
@@ -41,6 +64,7 @@ export async function convertReturnForImport(
   for (const [i, path] of paths.entries())
     if (!statSync(path, { throwIfNoEntry: false })?.isFile())
       throw new UsageError(`${positionals[i]}: no such file.`);
+  const held = await readHeldLearners(values.learners, io);
   const { convertSsda903, formatProblem } = await import('@celr/bridges');
   const dir = mkdtempSync(join(tmpdir(), 'celr-import-ssda903-'));
   const remove = () => rmSync(dir, { recursive: true, force: true });
@@ -53,6 +77,7 @@ export async function convertReturnForImport(
       {
         authority: values.authority,
         year: year as (typeof SSDA903_YEARS)[number],
+        held,
         onRecord: (kind, record, source) => {
           sources.push(source);
           return writeTo(out, `${JSON.stringify({ kind, record })}\n`);

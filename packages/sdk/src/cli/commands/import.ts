@@ -27,7 +27,12 @@ import {
 import { type Part, scanNdjson } from '../ndjson-parts.js';
 import { Progress } from '../progress.js';
 import { uploadFile } from '../upload.js';
-import { atSourceRows, convertReturnForImport, SSDA903_YEARS } from './import-from-ssda903.js';
+import {
+  atSourceRows,
+  convertReturnForImport,
+  HELD_LEARNERS_OPTION,
+  SSDA903_YEARS,
+} from './import-from-ssda903.js';
 import { clean, formatError, kindOption, type RecordError } from './validate.js';
 
 type BulkImport = components['schemas']['BulkImport'];
@@ -74,6 +79,10 @@ const options = {
     short: 'a',
     value: 'la-code:<NNN>',
     description: 'With --from ssda903: the responsible authority.',
+  },
+  learners: {
+    ...HELD_LEARNERS_OPTION,
+    description: `With --from ssda903: ${HELD_LEARNERS_OPTION.description}`,
   },
   year: {
     type: 'string',
@@ -129,8 +138,8 @@ export const importCommand: Command<typeof options> = {
   async run({ values, positionals, io }) {
     if (values.from !== undefined && values.from !== 'ssda903')
       throw new UsageError(`--from ${values.from}: the format celr import converts is ssda903.`);
-    if (values.from === undefined && (values.authority || values.year))
-      throw new UsageError('--authority and --year go with --from ssda903.');
+    if (values.from === undefined && (values.authority || values.year || values.learners))
+      throw new UsageError('--authority, --year and --learners go with --from ssda903.');
     if (values.from && values.kind)
       throw new UsageError('--kind does not go with --from: the return says the kinds.');
     const converted = values.from ? await convertReturnForImport(values, positionals, io) : undefined;
