@@ -1,3 +1,4 @@
+import { type AdministrativeEvent, writeAdministrativeEvent } from '../audit/audit-trail.js';
 import type { OrganisationKind, Scope } from '../auth/caller.js';
 import { SCOPES } from '../auth/caller.js';
 import { hashSecret, newClientId, newSecret } from '../auth/secrets.js';
@@ -89,7 +90,11 @@ export interface DelegationKey {
  * since it is that organisation's records the vendor gains or loses; the record is the vendor. The
  * event carries ids only, like every audit event.
  */
-function delegationEvent(actor: DelegationActor, key: DelegationKey, action: 'delegate' | 'revoke') {
+function delegationEvent(
+  actor: DelegationActor,
+  key: DelegationKey,
+  action: 'delegate' | 'revoke',
+): AdministrativeEvent {
   return {
     requestId: actor.requestId,
     clientId: actor.clientId,
@@ -97,7 +102,6 @@ function delegationEvent(actor: DelegationActor, key: DelegationKey, action: 'de
     action: `delegation-${action}`,
     recordKind: 'delegation',
     recordId: key.vendorId,
-    outcome: 'success',
   };
 }
 
@@ -109,7 +113,7 @@ export function grantDelegation(prisma: PrismaClient, key: DelegationKey, actor:
       create: key,
       update: { revokedAt: null },
     });
-    await tx.auditEvent.create({ data: delegationEvent(actor, key, 'delegate') });
+    await writeAdministrativeEvent(tx, delegationEvent(actor, key, 'delegate'));
   });
 }
 
@@ -130,7 +134,7 @@ export function revokeDelegation(
       data: { revokedAt: new Date() },
     });
     if (count === 0) return false;
-    await tx.auditEvent.create({ data: delegationEvent(actor, key, 'revoke') });
+    await writeAdministrativeEvent(tx, delegationEvent(actor, key, 'revoke'));
     return true;
   });
 }

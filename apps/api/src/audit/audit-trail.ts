@@ -82,3 +82,24 @@ export class AuditTrail {
     ];
   }
 }
+
+/**
+ * An operator's change that concerns an organisation rather than a learner (a delegation granted or
+ * revoked, by the admin API or `celr-admin`, which has no client): one event in the change's own
+ * transaction, ids only, like every other event of the trail.
+ */
+export interface AdministrativeEvent {
+  requestId: string;
+  clientId: string | null;
+  organisationId: string;
+  action: string;
+  recordKind: string;
+  recordId: string;
+}
+
+export async function writeAdministrativeEvent(
+  tx: Prisma.TransactionClient,
+  event: AdministrativeEvent,
+): Promise<void> {
+  await tx.auditEvent.create({ data: { ...event, outcome: 'success' } });
+}
