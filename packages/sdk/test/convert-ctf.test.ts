@@ -1,42 +1,11 @@
 /** `celr convert ctf`, in process, over fictional Common Transfer Files written to a temporary folder. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { englandLearner, readRecordLine, validate } from '@celr/schema';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/app.js';
-import type { CliIO } from '../src/cli/command.js';
+import { describe, expect, it } from 'vitest';
+import { cliFolder } from './support/cli-folder.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'celr-convert-ctf-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const file = (name: string, text: string) => {
-  writeFileSync(join(dir, name), text);
-  return name;
-};
-
-async function run(args: string[]) {
-  const out = { stdout: '', stderr: '' };
-  const io: CliIO = {
-    stdout: {
-      write: (s: string) => {
-        out.stdout += s;
-        return true;
-      },
-    },
-    stderr: {
-      write: (s: string) => {
-        out.stderr += s;
-        return true;
-      },
-    },
-    env: {},
-    cwd: dir,
-    signal: new AbortController().signal,
-  };
-  const code = await runCli(args, io);
-  return { code, ...out };
-}
+const { dir, file, run } = cliFolder('celr-convert-ctf-');
 
 const pupil = (upn: string, surname: string, dob: string, inner = '') =>
   `    <Pupil><UPN>${upn}</UPN><Surname>${surname}</Surname><Forename>Fictional</Forename><DOB>${dob}</DOB>${inner}</Pupil>\n`;
