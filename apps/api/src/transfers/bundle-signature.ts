@@ -71,7 +71,9 @@ export class BundleSignatures {
       return { state: 'unsigned', signature: null, kid: null };
     // An unsigned bundle gets the schema's own `bundle-unsigned` issue from verifyBundle.
     const kid = bundleSignatureHeader(bundle)?.kid;
-    const keys = typeof kid === 'string' ? await this.candidates(kid, sender) : [];
+    // A kid comes from the sender's own base64url header, past the body's character checks: only one
+    // shaped like a key id (an RFC 7638 thumbprint is base64url) is looked up; any other is unknown.
+    const keys = typeof kid === 'string' && KID.test(kid) ? await this.candidates(kid, sender) : [];
     const result = await verifyBundle(bundle, { keys }, { checkDigest: false });
     if (!result.valid || !result.kid || bundle.signature === undefined) {
       const rule = result.issues[0]?.rule;
@@ -116,6 +118,8 @@ export class BundleSignatures {
     return [...found.filter(signsFor), ...found.filter((k) => !signsFor(k))];
   }
 }
+
+const KID = /^[A-Za-z0-9_-]{1,128}$/;
 
 const refused = (issues: ValidationIssue[], detail: string) =>
   new ProblemError('validation', detail, { errors: issues });
