@@ -94,6 +94,18 @@ describe('a valid CTF', () => {
     expect(result.updates).toHaveLength(1);
   });
 
+  it('refuses a pupil whose UPN two held learners have, naming both, and changes neither', async () => {
+    // After a transfer the school can see the sender's learner and the receiver's copy.
+    const copy = { ...amara, id: '0b6b2f4e-8d4f-4a55-9c1e-3f2d5a7c9e09' };
+    const result = await convert('eastmere-park.xml', [amara, copy, lily]);
+    expect(result.updates).toEqual([]);
+    expect(result.problems.map((p) => [p.line, p.field, p.rule, p.severity])).toEqual([
+      [lineOf('eastmere-park.xml', '<Pupil>'), 'UPN', 'ambiguous-upn', 'refused'],
+    ]);
+    expect(result.problems[0]?.message).toContain(`${amara.id}, ${copy.id}`);
+    expect(result.unmatched.map((p) => p.upn)).toEqual(['N990777000011']);
+  });
+
   it('matches nobody when the school holds no learners, and creates nobody', async () => {
     const result = await convert('eastmere-park.xml', []);
     expect(result.updates).toEqual([]);

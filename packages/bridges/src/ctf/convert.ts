@@ -43,7 +43,8 @@ export interface CtfConversion {
 export interface ConvertCtfOptions {
   /**
    * The learners the school can see, as `celr export` or `GET /v1/bulk/export` gives them (records
-   * with their `id`, or `{ kind, record }` lines). A pupil is matched to the one with its UPN.
+   * with their `id`, or `{ kind, record }` lines). A pupil is matched to the one with its UPN;
+   * where two or more have it, the pupil is refused (`ambiguous-upn`) and none is changed.
    */
   learners: Iterable<unknown>;
   /** "Today", for the validation of dates; the clock's unless a test fixes it. */
@@ -80,7 +81,18 @@ export async function convertCtf(file: CtfFile, options: ConvertCtfOptions): Pro
       return;
     }
     seen.set(pupil.upn, pupil.line);
-    const learner = held.get(pupil.upn);
+    const learners = held.get(pupil.upn);
+    if (learners && learners.length > 1) {
+      const ids = learners.map((l) => String(l.id ?? '(no id)')).join(', ');
+      refuseFile(
+        pupil.line,
+        'UPN',
+        'ambiguous-upn',
+        `${learners.length} learners you can see have UPN ${pupil.upn} (${ids}), for example the sender's and the receiver's copies after a transfer; neither is guessed between, this pupil is left out.`,
+      );
+      return;
+    }
+    const learner = learners?.[0];
     if (!learner) {
       const name = [pupil.forename, pupil.surname].filter(Boolean).join(' ');
       result.unmatched.push({
@@ -215,14 +227,18 @@ function matchedUpdate(
 }
 
 /** The held English learners by UPN; a learner without one cannot be matched by a CTF. */
-function learnersByUpn(learners: Iterable<unknown>): Map<string, Data> {
-  const byUpn = new Map<string, Data>();
+/** Held learners by UPN: all of them, since two records can share a UPN and none is to be guessed. */
+function learnersByUpn(learners: Iterable<unknown>): Map<string, Data[]> {
+  const byUpn = new Map<string, Data[]>();
   for (const value of learners) {
     const line = classifyRecordLine(value, 'learner');
     if (!line.ok || line.kind !== 'learner' || line.record.jurisdiction !== 'england') continue;
     const ids = Array.isArray(line.record.identifiers) ? (line.record.identifiers as Data[]) : [];
     const upn = ids.find((i) => i.system === 'upn')?.value;
-    if (typeof upn === 'string') byUpn.set(upn, line.record);
+    if (typeof upn !== 'string') continue;
+    const same = byUpn.get(upn);
+    if (same) same.push(line.record);
+    else byUpn.set(upn, [line.record]);
   }
   return byUpn;
 }
