@@ -579,7 +579,9 @@ describe('load-a-ctf.ts', () => {
     // A pupil whose UPN no other learner the school sees has: the transfer examples above leave
     // two copies of a transferred learner, and the loader refuses to guess between them.
     const upnOf = (l: Held) => l.record.identifiers?.find((i) => i.system === 'upn')?.value;
-    const pupil = held.find((l) => upnOf(l) && held.filter((o) => upnOf(o) === upnOf(l)).length === 1)!.record;
+    const pupil = held.find(
+      (l) => upnOf(l) && held.filter((o) => upnOf(o) === upnOf(l)).length === 1,
+    )!.record;
     const upn = upnOf({ record: pupil })!;
     // A fictional CTF: the school's pupil, and one CELR does not hold.
     const dir = mkdtempSync(join(tmpdir(), 'celr-ctf-'));
