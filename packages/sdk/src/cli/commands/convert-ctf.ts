@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
+import type { CtfConversion, CtfProblem } from '@celr/bridges';
+import { type CliIO, type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
 import { readRecords, where } from '../records-io.js';
 
 const options = {
@@ -66,22 +67,37 @@ export const convertCtfCommand: Command<typeof options> = {
     const lines = result.updates.map((u) => `${JSON.stringify({ kind: 'learner', record: u.record })}\n`);
     if (values.out) await writeFile(resolve(io.cwd, values.out), lines.join(''));
     else for (const line of lines) await writeTo(io.stdout, line);
-    for (const problem of result.problems) io.stderr.write(`${formatCtfProblem(problem)}\n`);
-    for (const pupil of result.unmatched) {
-      const care = pupil.inCare?.inCare
-        ? `, in care${pupil.inCare.careAuthority ? ` of LA ${pupil.inCare.careAuthority}` : ''}`
-        : '';
-      io.stderr.write(
-        `${file}:${pupil.line}: UPN not-held ${pupil.upn} (${pupil.name}${care}) is none of your learners; it is not created.\n`,
-      );
-    }
-    const failed = result.problems.some((p) => p.severity === 'refused');
-    // A pupil read is an update, not held, or refused; a file refused whole reads none.
-    const refused = result.pupils - result.updates.length - result.unmatched.length;
-    const leftOut = result.problems.filter((p) => p.severity === 'not-carried').length;
-    io.stderr.write(
-      `${s(result.pupils, 'pupil')} in ${file}${result.version ? ` (CTF ${result.version})` : ''}: ${s(result.updates.length, 'learner update')}${values.out ? ` written to ${values.out}` : ''}, ${result.unmatched.length} not held, ${refused} refused${leftOut ? `, ${s(leftOut, 'part')} left out` : ''}.\n`,
-    );
-    return failed ? EXIT.failed : EXIT.ok;
+    const { refused } = reportCtfConversion(result, file, io, formatCtfProblem, values.out);
+    return refused ? EXIT.failed : EXIT.ok;
   },
 };
+
+/**
+ * Lists on stderr what a CTF conversion refused (`file:line: ELEMENT rule message`), the pupils no
+ * learner has the UPN of, and a summary; `celr convert ctf` and `celr import --from ctf` say the same.
+ * `refused` counts the refused problems: a pupil, or the whole file, not converted.
+ */
+export function reportCtfConversion(
+  result: CtfConversion,
+  file: string,
+  io: CliIO,
+  format: (problem: CtfProblem) => string,
+  writtenTo?: string,
+): { refused: number } {
+  for (const problem of result.problems) io.stderr.write(`${format(problem)}\n`);
+  for (const pupil of result.unmatched) {
+    const care = pupil.inCare?.inCare
+      ? `, in care${pupil.inCare.careAuthority ? ` of LA ${pupil.inCare.careAuthority}` : ''}`
+      : '';
+    io.stderr.write(
+      `${file}:${pupil.line}: UPN not-held ${pupil.upn} (${pupil.name}${care}) is none of your learners; it is not created.\n`,
+    );
+  }
+  // A pupil read is an update, not held, or refused; a file refused whole reads none.
+  const refusedPupils = result.pupils - result.updates.length - result.unmatched.length;
+  const leftOut = result.problems.filter((p) => p.severity === 'not-carried').length;
+  io.stderr.write(
+    `${s(result.pupils, 'pupil')} in ${file}${result.version ? ` (CTF ${result.version})` : ''}: ${s(result.updates.length, 'learner update')}${writtenTo ? ` written to ${writtenTo}` : ''}, ${result.unmatched.length} not held, ${refusedPupils} refused${leftOut ? `, ${s(leftOut, 'part')} left out` : ''}.\n`,
+  );
+  return { refused: result.problems.filter((p) => p.severity === 'refused').length };
+}
