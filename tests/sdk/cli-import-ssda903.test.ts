@@ -125,7 +125,7 @@ describe('celr import --from ssda903', () => {
   });
 
   it.each([
-    [['--from', 'ctf-xml', 'a.csv'], /--from ctf-xml: the format celr import converts is ssda903/],
+    [['--from', 'ctf-xml', 'a.csv'], /--from ctf-xml: the formats celr import converts are ssda903 and ctf/],
     [['--authority', 'la-code:990', 'a.ndjson'], /--authority, --year and --learners go with --from ssda903/],
     [['--from', 'ssda903', 'header.csv'], /--from ssda903 needs --authority la-code:<NNN>/],
     [['--from', 'ssda903', '-a', 'la-code:990', 'missing.csv'], /missing\.csv: no such file/],

@@ -39,6 +39,8 @@ export interface ConvertedReturn {
   sources: { file: string; line: number }[];
   /** Rows the converter refused: they were listed on stderr and are not sent. */
   refused: number;
+  /** SHA-256 (hex) of the file converted, when the Idempotency-Key is to name it too (a CTF). */
+  sourceSha256?: string;
   remove(): void;
 }
 

@@ -27,6 +27,7 @@ import {
 import { type Part, scanNdjson } from '../ndjson-parts.js';
 import { Progress } from '../progress.js';
 import { uploadFile } from '../upload.js';
+import { convertCtfForImport } from './import-from-ctf.js';
 import {
   atSourceRows,
   convertReturnForImport,
@@ -70,9 +71,9 @@ const options = {
   json: { type: 'boolean', description: 'Print the report as one JSON document on stdout.' },
   from: {
     type: 'string',
-    value: 'ssda903',
+    value: 'ssda903|ctf',
     description:
-      'The files are the CSV tables of an SSDA903 return, not NDJSON: they are converted as `celr convert ssda903` does (with --authority and --year), and errors name the rows of the return.',
+      "The files are not NDJSON. ssda903: the CSV tables of an SSDA903 return, converted as `celr convert ssda903` does (with --authority and --year); ctf: a school's Common Transfer File, converted as `celr convert ctf` does against the learners the school can see, fetched first. Errors name the rows of the return, or the pupils' lines of the CTF.",
   },
   authority: {
     type: 'string',
@@ -112,14 +113,19 @@ export const importCommand: Command<typeof options> = {
   usage: [
     'import [--mode per-record|all-or-nothing] [--kind <kind>] [--part-lines <n>] [--json] <file.ndjson>',
     'import --from ssda903 --authority la-code:<NNN> [--year <yyyy-yy>] [--mode ...] [--json] <file.csv>...',
+    'import --from ctf [--mode ...] [--json] <file.xml>',
   ],
   description:
-    "Uploads an NDJSON file to the API's bulk import (POST /v1/bulk/import), streamed from disk, follows the job until it ends, and lists the lines that failed (file, line, kind, pointer, rule, message) with a summary: records created, updated, unchanged and failed. The API checks every line as a single write would. A line whose id is a record you can see (as `celr export` writes them) replaces it, a learner with the identifier of a learner you can see replaces that learner, an identical record is left unchanged, and anything else is created; a plan's learnerId (or a meeting's planId) may be the id a record had in the file.\n--mode per-record (the default) writes the good lines and reports the bad ones; --mode all-or-nothing writes nothing if any line fails.\nA file of more than --part-lines records is sent as consecutive jobs of that many records each (errors still name the file's own lines); such a file cannot be imported all or nothing.\nEach job carries an Idempotency-Key made from its content, the mode, the kind and the organisation: after an interruption (Ctrl-C, a lost connection) run the same command again, and the jobs the API has already received are followed, not imported again. A changed file is a new import: its lines without an id are created again, except learners, which are matched by identifier.",
+    "Uploads an NDJSON file to the API's bulk import (POST /v1/bulk/import), streamed from disk, follows the job until it ends, and lists the lines that failed (file, line, kind, pointer, rule, message) with a summary: records created, updated, unchanged and failed. The API checks every line as a single write would. A line whose id is a record you can see (as `celr export` writes them) replaces it, a learner with the identifier of a learner you can see replaces that learner, an identical record is left unchanged, and anything else is created; a plan's learnerId (or a meeting's planId) may be the id a record had in the file.\n--mode per-record (the default) writes the good lines and reports the bad ones; --mode all-or-nothing writes nothing if any line fails.\nA file of more than --part-lines records is sent as consecutive jobs of that many records each (errors still name the file's own lines); such a file cannot be imported all or nothing.\nEach job carries an Idempotency-Key made from its content, the mode, the kind and the organisation: after an interruption (Ctrl-C, a lost connection) run the same command again, and the jobs the API has already received are followed, not imported again. A changed file is a new import: its lines without an id are created again, except learners, which are matched by identifier.\n--from ctf loads a school's Common Transfer File in one step: it fetches the learners the school can see (GET /v1/bulk/export?kind=learner), converts the CTF against them as `celr convert ctf` does (refused pupils listed on stderr as `file:line: ELEMENT rule message`, pupils no learner has the UPN of listed and never created), and imports the updates; the API's errors name the pupils' lines of the CTF. The Idempotency-Key is made from the CTF's content and the updates: run the same command again and it follows the job of the first run. The exit code is 1 when a pupil was refused, even if every update sent was written.",
   options,
   examples: [
     {
       command: 'celr import --from ssda903 --authority la-code:990 header.csv episodes.csv names.csv',
       says: 'Converts an SSDA903 return and imports it; errors name the rows of the return.',
+    },
+    {
+      command: 'celr import --from ctf CTF_in.xml',
+      says: "A school loads its Common Transfer File: its pupils' attendance, results and SEN provision.",
     },
     {
       command: 'celr import learners.ndjson',
@@ -136,18 +142,36 @@ export const importCommand: Command<typeof options> = {
   ],
   exitCodes: ['130 interrupted (Ctrl-C): run the same command again to go on; nothing is imported twice'],
   async run({ values, positionals, io }) {
-    if (values.from !== undefined && values.from !== 'ssda903')
-      throw new UsageError(`--from ${values.from}: the format celr import converts is ssda903.`);
-    if (values.from === undefined && (values.authority || values.year || values.learners))
-      throw new UsageError('--authority, --year and --learners go with --from ssda903.');
+    if (values.from !== undefined && values.from !== 'ssda903' && values.from !== 'ctf')
+      throw new UsageError(`--from ${values.from}: the formats celr import converts are ssda903 and ctf.`);
+    if (values.from !== 'ssda903' && (values.authority || values.year || values.learners))
+      throw new UsageError(
+        values.from === 'ctf'
+          ? '--authority, --year and --learners go with --from ssda903; --from ctf fetches the learners your school can see.'
+          : '--authority, --year and --learners go with --from ssda903.',
+      );
     if (values.from && values.kind)
-      throw new UsageError('--kind does not go with --from: the return says the kinds.');
-    const converted = values.from ? await convertReturnForImport(values, positionals, io) : undefined;
+      throw new UsageError(
+        `--kind does not go with --from: the ${values.from === 'ctf' ? 'CTF' : 'return'} says the kinds.`,
+      );
+    // The mode is checked before anything is fetched or converted.
+    modeOption(values.mode);
+    const converted =
+      values.from === 'ctf'
+        ? await convertCtfForImport(values, positionals, io)
+        : values.from === 'ssda903'
+          ? await convertReturnForImport(values, positionals, io)
+          : undefined;
     try {
       if (converted && converted.sources.length === 0)
-        throw new FailedError('No child of the return was converted: nothing to import.');
+        throw new FailedError(
+          values.from === 'ctf'
+            ? `No pupil of ${converted.name} ${converted.refused ? 'was converted' : 'is a learner you can see'}: nothing to import.`
+            : 'No child of the return was converted: nothing to import.',
+        );
       const options = await parseOptions(values, converted ? [converted.path] : positionals, io);
       if (converted) Object.assign(options, { file: converted.name });
+      if (converted?.sourceSha256) options.source = converted.sourceSha256;
       const plan = await planParts(options, io);
       if (!plan) return EXIT.interrupted;
       const run = startRun(options, plan, io);
@@ -172,6 +196,8 @@ interface ImportOptions {
   partLines: number;
   json: boolean;
   connection: Connection;
+  /** SHA-256 of the file the NDJSON was converted from (a CTF), which the Idempotency-Key names too. */
+  source?: string;
 }
 
 /** The file cut into the parts sent as import jobs. */
@@ -318,7 +344,7 @@ async function uploadPart(run: ImportRun, part: Part): Promise<{ job: BulkImport
         headers: {
           'content-type': 'application/x-ndjson',
           'user-agent': USER_AGENT,
-          'idempotency-key': idempotencyKey(part, mode, kind, connection.onBehalfOf, attempt),
+          'idempotency-key': idempotencyKey(part, mode, kind, connection.onBehalfOf, attempt, run.source),
           ...(connection.onBehalfOf ? { [ON_BEHALF_OF_HEADER]: connection.onBehalfOf } : {}),
         },
         path: run.path,
@@ -479,9 +505,12 @@ function idempotencyKey(
   kind: string | undefined,
   onBehalfOf: string | undefined,
   attempt: number,
+  convertedFrom?: string,
 ): string {
-  const source = JSON.stringify([part.sha256, part.number, mode, kind ?? null, onBehalfOf ?? null, attempt]);
-  return `celr-import-${createHash('sha256').update(source).digest('hex').slice(0, 48)}`;
+  const key = [part.sha256, part.number, mode, kind ?? null, onBehalfOf ?? null, attempt];
+  // A converted CTF: the key names the CTF as well as the updates made from it.
+  if (convertedFrom) key.push(convertedFrom);
+  return `celr-import-${createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 48)}`;
 }
 
 const written = (counts: Counts) => counts.created + counts.updated + counts.unchanged;
