@@ -341,6 +341,48 @@ describe('celr export against a connection that drops', () => {
   });
 });
 
+describe('celr import --from ctf against an API that does not finish the export', () => {
+  const ctf =
+    '<CTfile><Header><CTFversion>25.0</CTFversion></Header><CTFpupilData></CTFpupilData></CTfile>\n';
+
+  it('imports nothing, exit code 1, when the export of the learners is cut short', async () => {
+    const line = `${JSON.stringify({ kind: 'learner', record: englandLearner })}\n`;
+    const requests: string[] = [];
+    const api = await fakeApi((req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.write(line.repeat(2));
+      res.write(line.slice(0, 20), () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    try {
+      const { code, stderr } = await run(['import', '--from', 'ctf', file('cut.xml', ctf)], api.env);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(
+        /^celr import: the export of your learners (was cut short \(.+\)|ended in the middle of a line); nothing was imported\. Run the command again\.$/m,
+      );
+      expect(requests).toEqual(['GET /v1/bulk/export?kind=learner']);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('stops with exit code 130 when interrupted while the learners are fetched', async () => {
+    const controller = new AbortController();
+    const api = await fakeApi(() => controller.abort());
+    try {
+      const { code, stderr } = await run(
+        ['import', '--from', 'ctf', file('interrupted.xml', ctf)],
+        api.env,
+        controller.signal,
+      );
+      expect(code).toBe(130);
+      expect(stderr).toBe('Interrupted: nothing was sent.\n');
+    } finally {
+      await api.close();
+    }
+  });
+});
+
 describe('celr import against jobs that stopped', () => {
   it('sends again, under the next key, a part whose earlier job stopped before writing anything', async () => {
     const keys: string[] = [];

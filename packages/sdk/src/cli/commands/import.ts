@@ -156,12 +156,20 @@ export const importCommand: Command<typeof options> = {
       );
     // The mode is checked before anything is fetched or converted.
     modeOption(values.mode);
-    const converted =
-      values.from === 'ctf'
-        ? await convertCtfForImport(values, positionals, io)
-        : values.from === 'ssda903'
-          ? await convertReturnForImport(values, positionals, io)
-          : undefined;
+    let converted: Awaited<ReturnType<typeof convertReturnForImport>> | undefined;
+    try {
+      converted =
+        values.from === 'ctf'
+          ? await convertCtfForImport(values, positionals, io)
+          : values.from === 'ssda903'
+            ? await convertReturnForImport(values, positionals, io)
+            : undefined;
+    } catch (error) {
+      // Interrupted while the learners were fetched or the file converted: nothing was sent yet.
+      if (!io.signal.aborted) throw error;
+      io.stderr.write('Interrupted: nothing was sent.\n');
+      return EXIT.interrupted;
+    }
     try {
       if (converted && converted.sources.length === 0)
         throw new FailedError(
