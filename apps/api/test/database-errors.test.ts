@@ -169,6 +169,35 @@ describe('every class of database error a request can cause is a problem, never 
   });
 });
 
+describe('a transaction the database cannot finish in time', () => {
+  it('is a 503 with Retry-After (a busy server), not a 500', async () => {
+    // A real interactive transaction that outruns its time (as a slow server would): Prisma's P2028.
+    const error = await api.db.prisma
+      .$transaction(
+        async (tx) => {
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          return tx.$executeRawUnsafe('SELECT 1');
+        },
+        { timeout: 100 },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect((error as { code?: string })?.code, String(error)).toBe('P2028');
+    const busy = Fastify();
+    registerErrorHandling(busy);
+    busy.get('/busy', async () => {
+      throw error;
+    });
+    const res = await busy.inject({ method: 'GET', url: '/busy' });
+    await busy.close();
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json().type).toBe('urn:celr:problem:unavailable');
+  });
+});
+
 describe('through the API itself', () => {
   const newSchool = (urn: string) => ({
     kind: 'school',

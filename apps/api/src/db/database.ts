@@ -65,6 +65,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Interactive transactions of requests. Prisma's defaults (5 s to run, 2 s to get a connection) fail
+ * a large but legitimate write, such as accepting a transfer of 250 records, on a busy server; past
+ * these limits the request gets 503 with Retry-After (http/errors.ts), never a 500.
+ */
+export const REQUEST_TRANSACTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
+
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
   const log = options.log ?? [];
@@ -94,7 +101,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   if (options.url) {
     const url = options.url;
     const pool = newPool(url, options.poolSize ?? 10);
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool), log }) as PrismaClient;
+    const prisma = new PrismaClient({
+      adapter: new PrismaPg(pool),
+      log,
+      transactionOptions: REQUEST_TRANSACTIONS,
+    }) as PrismaClient;
     return {
       prisma,
       kind: 'postgresql',
@@ -126,7 +137,11 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     pglite = await PGlite.create(dataDir);
   }
   const adapterFactory = new PGliteAdapterFactory(pglite);
-  const prisma = new PrismaClient({ adapter: adapterFactory, log }) as PrismaClient;
+  const prisma = new PrismaClient({
+    adapter: adapterFactory,
+    log,
+    transactionOptions: REQUEST_TRANSACTIONS,
+  }) as PrismaClient;
   return {
     prisma,
     kind: 'pglite',

@@ -183,15 +183,27 @@ export function databaseProblem(error: unknown): ProblemError | undefined {
   return undefined;
 }
 
-/** Connection failures are an outage to retry (503), not a bug (500). */
+/**
+ * Connection failures are an outage to retry (503), not a bug (500); so is a transaction that could
+ * not get a connection or outran its time (P2028) on a server too busy for it.
+ */
 function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { name?: string; code?: string; message?: string; cause?: unknown };
   if (e?.name === 'PrismaClientInitializationError') return true;
   if (
     e?.code &&
-    ['P1001', 'P1002', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300'].includes(
-      e.code,
-    )
+    [
+      'P1001',
+      'P1002',
+      'P1017',
+      'P2024',
+      'P2028',
+      'ECONNREFUSED',
+      'ECONNRESET',
+      '57P01',
+      '57P03',
+      '53300',
+    ].includes(e.code)
   )
     return true;
   return /Can't reach database server|Connection terminated|too many clients|connection pool/i.test(
