@@ -11,9 +11,14 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@celr/source', ...defaultServerConditions] } },
   test: {
     environment: 'node',
-    // Booting PGlite takes about 2 s; PostgreSQL databases are created per test file.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Two test files at a time on CI's two cores: the suite runs on both databases and took 18
+    // minutes one file at a time. Each file has its own database (PGlite in memory, or a PostgreSQL
+    // database of its own), so files never share state.
+    maxWorkers: 2,
+    // Limits for a hung test, not for a slow one: booting PGlite takes about 2 s, but with two files
+    // at a time a test that spawns a process (Spectral, the schema engine) takes several times as long.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     projects: [
       { extends: true, test: { name: 'pglite', include: ['test/**/*.test.ts'], env: { DATABASE_URL: '' } } },
       ...(postgres
