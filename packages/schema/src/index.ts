@@ -22,3 +22,4 @@ export * from './validation/index.js';
 export const SCHEMA_VERSION = '0.1.0';
 export * from './exchange/json-limits.js';
 export * from './exchange/record-line.js';
+export * from './insight/index.js';

@@ -1,0 +1,4 @@
+/**
+ */
+export * from './bank-holidays.js';
+export * from './calendar.js';
