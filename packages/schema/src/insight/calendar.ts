@@ -155,33 +155,122 @@ export function addMonths(date: string, n: number): string {
   return isoOfDay(Date.UTC(year, month, Math.min(d, last)) / DAY_MS);
 }
 
-const holidaySets = new WeakMap<object, Set<string>>();
-function holidaySet(calendar: BankHolidayCalendar): Set<string> {
-  let set = holidaySets.get(calendar);
-  if (!set) {
-    set = new Set(calendar.holidays.map((h) => h.date));
-    holidaySets.set(calendar, set);
-  }
-  return set;
+/**
+ * Each calendar, and each pair of calendar and term dates, is turned once into a table of its days
+ * (a flag per day and running counts), so that adding and counting days costs integer steps, not
+ * date parsing: a report over thousands of children counts hundreds of days for each.
+ */
+const UNKNOWN = 2;
+interface DayIndex {
+  from: number;
+  to: number;
+  /** 1: counts; 0: does not; 2: not known (a day the bank holidays held do not cover). */
+  flag: Uint8Array;
+  /** Days that count, and unknown days, in `from` ..= `from + i`. */
+  counted: Int32Array;
+  unknown: Int32Array;
+  outside: (date: string) => CalendarRangeError;
 }
 
-function checkCovered(calendar: BankHolidayCalendar, date: string): void {
-  if (date < calendar.covers.from || date > calendar.covers.to)
-    throw new CalendarRangeError(
-      date,
-      `${date} is outside the ${calendar.division} bank holidays CELR holds (${calendar.covers.from} to ${calendar.covers.to}); add that year's dates from ${calendar.source.url}.`,
+function makeIndex(
+  from: number,
+  to: number,
+  flagOf: (day: number) => number,
+  outside: DayIndex['outside'],
+): DayIndex {
+  const size = Math.max(0, to - from + 1);
+  const flag = new Uint8Array(size);
+  const counted = new Int32Array(size);
+  const unknown = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    flag[i] = flagOf(from + i);
+    counted[i] = (i ? (counted[i - 1] as number) : 0) + (flag[i] === 1 ? 1 : 0);
+    unknown[i] = (i ? (unknown[i - 1] as number) : 0) + (flag[i] === UNKNOWN ? 1 : 0);
+  }
+  return { from, to, flag, counted, unknown, outside };
+}
+
+const weekendDay = (day: number) => {
+  const w = (day + 4) % 7; // 1970-01-01 was a Thursday
+  return w === 0 || w === 6;
+};
+
+const workingIndexes = new WeakMap<object, DayIndex>();
+function workingIndex(calendar: BankHolidayCalendar): DayIndex {
+  let index = workingIndexes.get(calendar);
+  if (!index) {
+    const holidays = new Set(calendar.holidays.map((h) => dayNumber(h.date)));
+    index = makeIndex(
+      dayNumber(calendar.covers.from),
+      dayNumber(calendar.covers.to),
+      (day) => (weekendDay(day) || holidays.has(day) ? 0 : 1),
+      (date) =>
+        new CalendarRangeError(
+          date,
+          `${date} is outside the ${calendar.division} bank holidays CELR holds (${calendar.covers.from} to ${calendar.covers.to}); add that year's dates from ${calendar.source.url}.`,
+        ),
     );
+    workingIndexes.set(calendar, index);
+  }
+  return index;
+}
+
+const schoolIndexes = new WeakMap<object, WeakMap<object, DayIndex>>();
+function schoolIndex(calendar: BankHolidayCalendar, terms: TermDates): DayIndex {
+  let byCalendar = schoolIndexes.get(terms);
+  if (!byCalendar) {
+    byCalendar = new WeakMap();
+    schoolIndexes.set(terms, byCalendar);
+  }
+  let index = byCalendar.get(calendar);
+  if (!index) {
+    const working = workingIndex(calendar);
+    const first = terms.terms[0];
+    const last = terms.terms[terms.terms.length - 1];
+    const inTerm = new Uint8Array(first && last ? dayNumber(last.end) - dayNumber(first.start) + 1 : 0);
+    const base = first ? dayNumber(first.start) : 0;
+    for (const t of terms.terms) {
+      for (let d = dayNumber(t.start); d <= dayNumber(t.end); d++) inTerm[d - base] = 1;
+      for (const b of t.breaks ?? [])
+        for (let d = dayNumber(b.start); d <= dayNumber(b.end); d++) inTerm[d - base] = 0;
+    }
+    index = makeIndex(
+      base,
+      first && last ? dayNumber(last.end) : base - 1,
+      (day) => {
+        if (!inTerm[day - base] || weekendDay(day)) return 0;
+        if (day < working.from || day > working.to) return UNKNOWN;
+        return working.flag[day - working.from] as number;
+      },
+      (date) =>
+        new CalendarRangeError(
+          date,
+          `${date} is outside the term dates '${terms.name}' (${first?.start ?? '?'} to ${last?.end ?? '?'}).`,
+        ),
+    );
+    byCalendar.set(calendar, index);
+  }
+  return index;
+}
+
+/** Whether a day counts in an index; throws outside it or on a day it cannot know. */
+function counts(index: DayIndex, day: number, calendarIndex?: DayIndex): boolean {
+  if (day < index.from || day > index.to) throw index.outside(isoOfDay(day));
+  const flag = index.flag[day - index.from];
+  if (flag === UNKNOWN) throw (calendarIndex ?? index).outside(isoOfDay(day));
+  return flag === 1;
 }
 
 export function isBankHoliday(calendar: BankHolidayCalendar, date: string): boolean {
-  checkCovered(calendar, date);
-  return holidaySet(calendar).has(date);
+  const day = dayNumber(date);
+  const index = workingIndex(calendar);
+  if (day < index.from || day > index.to) throw index.outside(date);
+  return calendar.holidays.some((h) => h.date === date);
 }
 
 /** A weekday that is not a bank holiday. Throws `CalendarRangeError` outside the calendar's years. */
 export function isWorkingDay(calendar: BankHolidayCalendar, date: string): boolean {
-  checkCovered(calendar, date);
-  return !isWeekend(date) && !holidaySet(calendar).has(date);
+  return counts(workingIndex(calendar), dayNumber(date));
 }
 
 /**
@@ -189,12 +278,12 @@ export function isWorkingDay(calendar: BankHolidayCalendar, date: string): boole
  * Thursday 17 December 2026 plus 10 working days in England is Tuesday 5 January 2027.
  */
 export function addWorkingDays(calendar: BankHolidayCalendar, date: string, n: number): string {
-  return step(date, n, (d) => isWorkingDay(calendar, d));
+  return step(workingIndex(calendar), date, n);
 }
 
 /** Working days after `from` up to and including `to`; 0 when `to` is not after `from`. */
 export function workingDaysBetween(calendar: BankHolidayCalendar, from: string, to: string): number {
-  return countBetween(from, to, (d) => isWorkingDay(calendar, d));
+  return countBetween(workingIndex(calendar), from, to);
 }
 
 /** The term a date falls in, if any. */
@@ -212,12 +301,12 @@ function checkTermsCover(terms: TermDates, date: string): void {
     );
 }
 
-/** A working day inside a term. Throws `CalendarRangeError` outside the term dates or the bank holidays held. */
+/**
+ * A working day inside a term and not in one of its breaks. Throws `CalendarRangeError` outside the
+ * term dates, or on a term day the bank holidays held do not cover.
+ */
 export function isSchoolDay(calendar: BankHolidayCalendar, terms: TermDates, date: string): boolean {
-  checkTermsCover(terms, date);
-  if (!isWorkingDay(calendar, date)) return false;
-  const term = termContaining(terms, date);
-  return term !== undefined && !term.breaks?.some((b) => b.start <= date && date <= b.end);
+  return counts(schoolIndex(calendar, terms), dayNumber(date), workingIndex(calendar));
 }
 
 /** The `n`th school day after `date` (day 0); holidays between terms are skipped. */
@@ -227,7 +316,7 @@ export function addSchoolDays(
   date: string,
   n: number,
 ): string {
-  return step(date, n, (d) => isSchoolDay(calendar, terms, d));
+  return step(schoolIndex(calendar, terms), date, n, workingIndex(calendar));
 }
 
 /** School days after `from` up to and including `to`. */
@@ -237,7 +326,7 @@ export function schoolDaysBetween(
   from: string,
   to: string,
 ): number {
-  return countBetween(from, to, (d) => isSchoolDay(calendar, terms, d));
+  return countBetween(schoolIndex(calendar, terms), from, to, workingIndex(calendar));
 }
 
 /**
@@ -260,23 +349,29 @@ export function addTerms(terms: TermDates, date: string, n: number): string {
   return target.end;
 }
 
-function step(date: string, n: number, counts: (d: string) => boolean): string {
+function step(index: DayIndex, date: string, n: number, calendarIndex?: DayIndex): string {
   if (!Number.isInteger(n) || n < 0)
     throw new RangeError(`Cannot add ${n} days: a whole number ≥ 0 is needed.`);
   let day = dayNumber(date);
   let left = n;
   while (left > 0) {
     day += 1;
-    if (counts(isoOfDay(day))) left -= 1;
+    if (counts(index, day, calendarIndex)) left -= 1;
   }
   return isoOfDay(day);
 }
 
-function countBetween(from: string, to: string, counts: (d: string) => boolean): number {
-  let count = 0;
-  const end = dayNumber(to);
-  for (let day = dayNumber(from) + 1; day <= end; day++) if (counts(isoOfDay(day))) count++;
-  return count;
+function countBetween(index: DayIndex, from: string, to: string, calendarIndex?: DayIndex): number {
+  const a = dayNumber(from);
+  const b = dayNumber(to);
+  if (b <= a) return 0;
+  if (a + 1 < index.from || b > index.to) throw index.outside(isoOfDay(a + 1 < index.from ? a + 1 : b));
+  // Days in (a, b]: running counts at b less those at a (a may be the day before the index starts).
+  const at = (arr: Int32Array, day: number) => (day < index.from ? 0 : (arr[day - index.from] as number));
+  if (at(index.unknown, b) - at(index.unknown, a) > 0) {
+    for (let d = a + 1; d <= b; d++) counts(index, d, calendarIndex);
+  }
+  return at(index.counted, b) - at(index.counted, a);
 }
 
 /** Term dates as data: schema issues, then terms out of order, overlapping or ending before they start. */
