@@ -14,9 +14,11 @@ import {
   type CompliancePlan,
   type CompliancePolicy,
   type ComplianceTransition,
+  checkSchema,
   DEADLINE_STATUSES,
   type DeadlineAssessment,
   englandDefaultPolicy,
+  PepComplianceResult,
   scotlandDefaultPolicy,
   validateCompliancePolicy,
 } from '../src/index.js';
@@ -920,6 +922,7 @@ describe('PEP compliance of a synthetic cohort, against dates worked out by hand
 
   it.each(children.map((c) => [c.name, c] as const))('%s', (_, c) => {
     const result = assessPepCompliance(c.input, c.options);
+    expect(checkSchema(PepComplianceResult, JSON.parse(JSON.stringify(result)))).toEqual([]);
     expect(sorted(actual(result.deadlines))).toEqual(sorted(c.expected.map(shape)));
     if (c.expectOutcome) expect(result.outcome).toBe(c.expectOutcome);
     expect(result.notAssessed.map((n) => [n.deadline, n.reason])).toEqual(c.notAssessed ?? []);

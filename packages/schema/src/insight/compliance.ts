@@ -22,7 +22,6 @@ import {
   ALLOWANCE_UNITS,
   type AllowanceUnit,
   CLOCK_STARTS,
-  type ClockStart,
   COMPLIANCE_DEADLINES,
   type ComplianceDeadline,
   type CompliancePolicy,
@@ -98,7 +97,10 @@ export const PepComplianceResult = Type.Object(
   {
     learnerId: RecordId,
     policy: Type.Object(
-      { id: Type.String({ maxLength: 100 }), version: Type.Integer({ minimum: 1 }) },
+      {
+        id: Type.String({ maxLength: 100, description: "The policy's id." }),
+        version: Type.Integer({ minimum: 1, description: "The policy's version." }),
+      },
       { additionalProperties: false, description: 'The policy applied.' },
     ),
     asOf: IsoDate('The day the assessment is for; records dated after it are not counted.'),
@@ -472,5 +474,3 @@ function unitsLate(ctx: Ctx, due: string, until: string, unit: AllowanceUnit): n
 
 const ref = (kind: RecordRef['kind'], id: string, field: string): RecordRef => ({ kind, id, field });
 const byDate = (a: Event, b: Event) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0);
-
-export type { ClockStart };
