@@ -43,8 +43,12 @@ export async function* readTable(
   });
   const input = file.content;
   // Feed the parser from the source without buffering it: pipe for a Node stream, a loop otherwise.
-  if ('pipe' in input && typeof input.pipe === 'function') input.pipe(parser);
-  else
+  if ('pipe' in input && typeof input.pipe === 'function') {
+    // pipe() does not pass on the source's error: without this, a file that fails part-way (a
+    // network share gone) was an uncaught exception and the rows read so far waited for ever.
+    input.once('error', (error) => parser.destroy(error));
+    input.pipe(parser);
+  } else
     void (async () => {
       try {
         for await (const chunk of input) if (!parser.write(chunk)) await onceDrained(parser);
