@@ -2,15 +2,8 @@ import { type RecordKind, validate } from '@celr/schema';
 
 import { careHistory, type PlacementMove } from './care-history.js';
 import { checkEpisodes, type Episode, inOrder } from './child-rules.js';
-import {
-  type ChildState,
-  packEpisode,
-  packHeader,
-  packName,
-  unpackEpisode,
-  unpackHeader,
-  unpackName,
-} from './child-state.js';
+import { packEpisode, packHeader, packName, unpackEpisode, unpackHeader, unpackName } from './child-state.js';
+import { ChildStore, SPILL_AFTER_CHILDREN, SpillPlace } from './child-store.js';
 import { COLLECTION_YEARS, type CollectionYear } from './code-lists.js';
 import type { Ssda903Problem } from './problems.js';
 import { type FileHeading, readTable, type Ssda903File } from './read-tables.js';
@@ -44,6 +37,13 @@ export interface ConvertSsda903Options {
   onProblem?: (problem: Ssda903Problem) => void;
   /** Something converted with less than the file had (e.g. a placement code CELR lacks). */
   onNote?: (note: Ssda903Problem) => void;
+  /**
+   * How many children are held in memory before the rest is spilled to temporary files; 20,000 by
+   * default (see SPILL_AFTER_CHILDREN). Tests set it low to convert a small return through the spill.
+   */
+  spillAfterChildren?: number;
+  /** The folder in which the temporary folder of a spill is made; os.tmpdir() by default. */
+  spillDirectory?: string;
 }
 
 export interface Ssda903Summary {
@@ -77,8 +77,16 @@ const AUTHORITY = /^la-code:([0-9]{3})$/;
  *
  * Files are read one at a time, row by row, and never held; what is kept between rows is a packed
  * summary of each child (see ChildState), because a child's header and episodes may be anywhere in
- * any of the files. Records are handed on one at a time, waiting for a slow writer. Every refused row is reported; a child with a
- * refused row is not converted, and every other child is.
+ * any of the files. Records are handed on one at a time, waiting for a slow writer. Every refused
+ * row is reported; a child with a refused row is not converted, and every other child is.
+ *
+ * Memory is bounded whatever the number of children: up to `spillAfterChildren` children (20,000)
+ * are held in memory and converted in the order they first appear in the files. Past that, the
+ * children's rows are written to temporary files split by a hash of the child id, and converted one
+ * file at a time once every file is read; the records then come in the order of those files, not of
+ * the return (each learner still before its transitions), and a second header row of a child is
+ * reported when its file is read back rather than as it is read. The temporary files are removed
+ * before this returns or throws.
  */
 export async function convertSsda903(
   files: Ssda903File[],
@@ -91,7 +99,6 @@ export async function convertSsda903(
     );
   const year = options.year ?? (COLLECTION_YEARS.at(-1) as CollectionYear);
   const held = heldIndex(options.held ?? [], authority);
-  const children = new Map<string, ChildState>();
   const fileNames = files.map((f) => f.name);
   const summary: Ssda903Summary = {
     children: 0,
@@ -106,100 +113,110 @@ export async function convertSsda903(
     summary.problems++;
     options.onProblem?.(p);
   };
-  const childOf = (id: string) => {
-    let child = children.get(id);
-    if (!child) {
-      child = { id, episodes: [], refused: false } as ChildState;
-      children.set(id, child);
-    }
-    return child;
+  const duplicate = (id: string, first: string): FieldProblem => {
+    const { file, line } = unpackHeader(first, fileNames);
+    return { field: 'CHILD', rule: 'duplicate-child', message: `Child ${id} is also on ${file}:${line}.` };
   };
-
-  for (const [fileIndex, file] of files.entries()) {
-    const onHeading = (h: FileHeading) => {
-      summary.files.push({ file: h.file, ...(h.table ? { table: h.table } : {}), notCarried: h.notCarried });
-      if (!h.table)
-        report({
+  const place = new SpillPlace(options.spillDirectory);
+  const children = new ChildStore(
+    place,
+    options.spillAfterChildren ?? SPILL_AFTER_CHILDREN,
+    // A second header found as a spilled file is read back: reported at its own row, as when read.
+    (id, second, first) => {
+      const { file, line } = unpackHeader(second, fileNames);
+      report({ file, line, ...duplicate(id, first) });
+    },
+  );
+  try {
+    for (const [fileIndex, file] of files.entries()) {
+      const onHeading = (h: FileHeading) => {
+        summary.files.push({
           file: h.file,
-          line: 1,
-          field: '-',
-          rule: 'table',
-          message: `The header row (${h.columns.join(',')}) is not one of an SSDA903 table: the file is not read.`,
+          ...(h.table ? { table: h.table } : {}),
+          notCarried: h.notCarried,
         });
-    };
-    const rows = /\.xml$/i.test(file.name)
-      ? readXmlReturn(file, onHeading, (line, message) =>
-          report({ file: file.name, line, field: '-', rule: 'xml', message }),
-        )
-      : readTable(file, onHeading);
-    for await (const { table, line, row } of rows) {
-      const problems: FieldProblem[] = [];
-      const refuse = (child: ChildState | undefined) => {
-        for (const p of problems) report({ file: file.name, line, ...p });
-        if (child && problems.length) child.refused = true;
+        if (!h.table)
+          report({
+            file: h.file,
+            line: 1,
+            field: '-',
+            rule: 'table',
+            message: `The header row (${h.columns.join(',')}) is not one of an SSDA903 table: the file is not read.`,
+          });
       };
-      if (!row.CHILD) {
-        problems.push({ field: 'CHILD', rule: 'required', message: "The child's id is missing." });
-        refuse(undefined);
+      const rows = /\.xml$/i.test(file.name)
+        ? readXmlReturn(file, onHeading, (line, message) =>
+            report({ file: file.name, line, field: '-', rule: 'xml', message }),
+          )
+        : readTable(file, onHeading);
+      for await (const { table, line, row } of rows) {
+        const problems: FieldProblem[] = [];
+        const refuse = (id: string | undefined) => {
+          for (const p of problems) report({ file: file.name, line, ...p });
+          if (id !== undefined && problems.length) children.add(['r', id]);
+        };
+        const id = row.CHILD;
+        if (!id) {
+          problems.push({ field: 'CHILD', rule: 'required', message: "The child's id is missing." });
+          refuse(undefined);
+          continue;
+        }
+        if (table === 'header') {
+          const facts = readHeaderRow(row, problems);
+          const first = children.add(['h', id, packHeader(fileIndex, line, facts)]);
+          if (first) problems.push(duplicate(id, first));
+        } else if (table === 'episodes') {
+          const facts = readEpisodeRow(row, year, problems);
+          children.add(['e', id, packEpisode(fileIndex, { line, ...facts })]);
+        } else if (table === 'names') {
+          if (row.GIVEN_NAME && row.FAMILY_NAME)
+            children.add(['n', id, packName(row.GIVEN_NAME, row.FAMILY_NAME)]);
+          else
+            problems.push({
+              field: row.GIVEN_NAME ? 'FAMILY_NAME' : 'GIVEN_NAME',
+              rule: 'required',
+              message: 'Both names are needed.',
+            });
+        } else children.add(['c', id]);
+        refuse(id);
+        // Only once spilled: the partitions' buffers are written before they grow past 64 KiB.
+        if (children.mustFlush) await children.flush();
+      }
+    }
+
+    // Each child is forgotten as soon as it is converted, so memory falls as the records go out.
+    for await (const state of children.children()) {
+      if (!state.header && !state.episodes.length) continue; // only in tables CELR does not read
+      summary.children++;
+      const child: Child = {
+        id: state.id,
+        ...(state.header ? { header: unpackHeader(state.header, fileNames) } : {}),
+        ...(state.name ? { name: unpackName(state.name) } : {}),
+        episodes: state.episodes.map((e) => unpackEpisode(e, fileNames)),
+        refused: state.refused,
+      };
+      const outcome = convertChild(child, authority, options.today, held);
+      if (outcome.problems.length || child.refused) {
+        for (const p of outcome.problems) report(p);
+        summary.refused++;
         continue;
       }
-      const child = childOf(row.CHILD);
-      if (table === 'header') {
-        const facts = readHeaderRow(row, problems);
-        if (child.header) {
-          const first = unpackHeader(child.header, fileNames);
-          problems.push({
-            field: 'CHILD',
-            rule: 'duplicate-child',
-            message: `Child ${row.CHILD} is also on ${first.file}:${first.line}.`,
-          });
-        } else child.header = packHeader(fileIndex, line, facts);
-      } else if (table === 'episodes') {
-        const facts = readEpisodeRow(row, year, problems);
-        child.episodes.push(packEpisode(fileIndex, { line, ...facts }));
-      } else if (table === 'names') {
-        if (row.GIVEN_NAME && row.FAMILY_NAME) child.name = packName(row.GIVEN_NAME, row.FAMILY_NAME);
-        else
-          problems.push({
-            field: row.GIVEN_NAME ? 'FAMILY_NAME' : 'GIVEN_NAME',
-            rule: 'required',
-            message: 'Both names are needed.',
-          });
+      if (outcome.left) {
+        summary.notCarried++;
+        options.onNote?.(outcome.left);
+        continue;
       }
-      refuse(child);
+      for (const note of outcome.notes) options.onNote?.(note);
+      for (const [kind, record, source] of outcome.records) {
+        // Awaited, so a writer that is behind (a slow pipe, a file) holds the converter back.
+        await options.onRecord(kind, record, source);
+        if (kind === 'transition') summary.transitions++;
+      }
+      summary.converted++;
     }
-  }
-
-  for (const state of children.values()) {
-    // Forgotten as soon as it is converted, so memory falls as the records go out.
-    children.delete(state.id);
-    if (!state.header && !state.episodes.length) continue; // only in tables CELR does not read
-    summary.children++;
-    const child: Child = {
-      id: state.id,
-      ...(state.header ? { header: unpackHeader(state.header, fileNames) } : {}),
-      ...(state.name ? { name: unpackName(state.name) } : {}),
-      episodes: state.episodes.map((e) => unpackEpisode(e, fileNames)),
-      refused: state.refused,
-    };
-    const outcome = convertChild(child, authority, options.today, held);
-    if (outcome.problems.length || child.refused) {
-      for (const p of outcome.problems) report(p);
-      summary.refused++;
-      continue;
-    }
-    if (outcome.left) {
-      summary.notCarried++;
-      options.onNote?.(outcome.left);
-      continue;
-    }
-    for (const note of outcome.notes) options.onNote?.(note);
-    for (const [kind, record, source] of outcome.records) {
-      // Awaited, so a writer that is behind (a slow pipe, a file) holds the converter back.
-      await options.onRecord(kind, record, source);
-      if (kind === 'transition') summary.transitions++;
-    }
-    summary.converted++;
+  } finally {
+    // Also when a file is faulty or onRecord throws: no spilled rows are left behind.
+    await place.dispose();
   }
   return summary;
 }
