@@ -4,9 +4,9 @@ import type { HeaderFacts } from './row-rules.js';
 /**
  * What the converter keeps of a child between reading the tables and converting them. The header
  * and episodes are separate files in any order, so each child's rows are kept until every file has
- * been read; they are kept as one short string each (fields joined by a tab, files by their index),
- * about a quarter of the memory of the objects they stand for, so that a return of 100,000 children
- * fits in a small, predictable space.
+ * been read (in memory, or past a threshold in temporary files: see ChildStore); they are kept as
+ * one short string each (fields joined by a tab, files by their index), about a quarter of the
+ * memory of the objects they stand for.
  */
 export interface ChildState {
   id: string;
