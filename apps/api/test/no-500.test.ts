@@ -35,7 +35,7 @@ const hugeNumber = fc.constantFrom(
   '18446744073709551616',
   '9'.repeat(400),
   '1e-400',
-  '0.' + '0'.repeat(300) + '1',
+  `0.${'0'.repeat(300)}1`,
 );
 
 /** Strings PostgreSQL cannot store as text (NUL, and halves of a surrogate pair), for JSON text. */
