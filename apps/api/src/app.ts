@@ -28,6 +28,8 @@ import { newRequestId } from './http/request-id.js';
 import { registerLearnerRoutes } from './learners/routes.js';
 import { RecordService } from './records/record-service.js';
 import { registerRecordRoutes } from './records/routes.js';
+import { PepComplianceReports } from './reports/pep-compliance.js';
+import { registerReportRoutes } from './reports/routes.js';
 import { BundleSignatures } from './transfers/bundle-signature.js';
 import { registerTransferRoutes } from './transfers/routes.js';
 import { TransferService } from './transfers/transfer-service.js';
@@ -148,6 +150,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           description: 'Whole cohorts in and out: NDJSON imports run as jobs, and streamed exports.',
         },
         { name: 'Audit', description: "Who read and wrote a learner's records." },
+        { name: 'Reports', description: 'What a virtual school head is asked every term: PEP compliance.' },
         {
           name: 'Administration',
           description: 'Organisations, clients and delegations (platform operator).',
@@ -193,6 +196,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   for (const kind of RECORD_KINDS) registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
+  registerReportRoutes(app, new PepComplianceReports(db as never, audit));
   const feed = new ChangeFeed(db as never);
   registerChangeRoutes(app, feed);
   registerTransferRoutes(

@@ -109,6 +109,12 @@ export const OPERATIONS: Record<string, OperationAccess> = {
       'Each kind exported needs its read scope; the file holds only learners the organisation can see, and their records.',
     ),
   },
+  getPepComplianceReport: {
+    scope: 'learners:read',
+    who: seeOnly(
+      "The report holds only the learners the organisation can see (a school its pupils); others get an empty report. It also needs the 'plans:read' scope.",
+    ),
+  },
   listAuditEvents: {
     scope: 'audit:read',
     who: "The learner's responsible authority, for that learner; anyone else gets 404.",

@@ -72,6 +72,10 @@ export const API_RULES: Record<string, { where: string; what: string }> = {
     where: '`Idempotency-Key` header; the `id` of a bulk import line',
     what: 'The key is 1 to 255 visible ASCII characters. A line’s `id` is the UUID of a CELR record (your own ids belong in `identifiers`).',
   },
+  'calendar-range': {
+    where: '`asOf` of `GET /v1/reports/pep-compliance`',
+    what: 'The day is one the bank-holiday calendars cover (England and Wales, Scotland: 2024 to 2027), since deadlines are counted in working days.',
+  },
   'not-empty': {
     where: '`POST /v1/bulk/import`',
     what: 'The file has at least one record: a file of blank lines is refused (422) and no job is made.',

@@ -69,6 +69,7 @@ const DeadlineAssessment = Type.Object(
     deadline: Type.Enum(COMPLIANCE_DEADLINES, { type: 'string', description: 'Which deadline.' }),
     occurrence: Type.Integer({
       minimum: 1,
+      maximum: 10000,
       description: 'Its number: 1, then 2, 3 ... for a recurring deadline, a restart or each school move.',
     }),
     clockStart: ClockStartAt,
@@ -84,6 +85,7 @@ const DeadlineAssessment = Type.Object(
     daysLate: Type.Optional(
       Type.Integer({
         minimum: 1,
+        maximum: 100000,
         description:
           'Late: how many units after `dueOn` it was met; overdue: how many units `asOf` is past `dueOn`. The smallest n for which `dueOn` plus n units reaches that day.',
       }),
@@ -99,7 +101,7 @@ export const PepComplianceResult = Type.Object(
     policy: Type.Object(
       {
         id: Type.String({ maxLength: 100, description: "The policy's id." }),
-        version: Type.Integer({ minimum: 1, description: "The policy's version." }),
+        version: Type.Integer({ minimum: 1, maximum: 2147483647, description: "The policy's version." }),
       },
       { additionalProperties: false, description: 'The policy applied.' },
     ),
@@ -111,6 +113,7 @@ export const PepComplianceResult = Type.Object(
     message: Text('The outcome in words.', 500),
     clockStart: Type.Optional(ClockStartAt),
     deadlines: Type.Array(DeadlineAssessment, {
+      maxItems: 10000,
       description: 'Every occurrence of every deadline, by clock start.',
     }),
     notAssessed: Type.Array(
@@ -123,7 +126,10 @@ export const PepComplianceResult = Type.Object(
         },
         { additionalProperties: false, description: 'A deadline that could not be computed.' },
       ),
-      { description: 'Deadlines whose clock started but whose due date could not be computed.' },
+      {
+        maxItems: 10000,
+        description: 'Deadlines whose clock started but whose due date could not be computed.',
+      },
     ),
     currentPlan: Type.Union([
       Type.Object(

@@ -1043,6 +1043,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/pep-compliance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * PEP compliance of your children on a date
+         * @description For every child your organisation can see (a responsible authority its children, a school its pupils, a vendor those of the organisation it acts for; anyone else an empty report): the PEP deadlines (started within 10 working days of entering care, ready for the first review, reviewed termly and after a school move in England; Scotland's review timescales), each met, late, due or overdue on `asOf` with days late and the record that decided it, the current plan's quality rating against the rubric and the last review. Each child is assessed under the default policy of their jurisdiction (`policies` names it); authorities' own policies and term dates are not yet stored, so deadlines counted in terms are listed under `notAssessed` (`no-term-dates`). JSON by default; with `Accept: text/csv`, one CSV row per child and deadline (a child with none has one row), streamed. Each read names the children it showed in the audit trail.
+         */
+        get: operations["getPepComplianceReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bulk/import": {
         parameters: {
             query?: never;
@@ -4972,6 +4992,342 @@ export interface components {
                 scheme: ("la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor") | null;
                 /** @description Its public code under `scheme`: a DfE LA code or GSS council code, a school URN or SEED code, or the CELR name of a vendor. */
                 code: string | null;
+            }[];
+        };
+        /**
+         * PepComplianceResult
+         * @description One child's PEP compliance on a date under a policy, with the record that decided each date.
+         */
+        PepComplianceResult: {
+            /**
+             * Format: uuid
+             * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+             */
+            learnerId: string;
+            /** @description The policy applied. */
+            policy: {
+                /** @description The policy's id. */
+                id: string;
+                /**
+                 * Format: int32
+                 * @description The policy's version.
+                 */
+                version: number;
+            };
+            /**
+             * Format: date
+             * @description The day the assessment is for; records dated after it are not counted.
+             */
+            asOf: string;
+            /**
+             * @description What could be said about the child.
+             * @enum {string}
+             */
+            outcome: "assessed" | "no-plan" | "not-looked-after" | "no-clock-start";
+            /** @description The outcome in words. */
+            message: string;
+            /** @description When and why a clock started. */
+            clockStart?: {
+                /**
+                 * @description What started the clock.
+                 * @enum {string}
+                 */
+                event: "entering-care" | "school-move" | "previous-review";
+                /**
+                 * Format: date
+                 * @description The day the clock started.
+                 */
+                date: string;
+                /** @description The record, and its field, that decided a date. */
+                decidedBy: {
+                    /**
+                     * @description The kind of record.
+                     * @enum {string}
+                     */
+                    kind: "learner" | "plan" | "meeting" | "transition";
+                    /**
+                     * Format: uuid
+                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     */
+                    id: string;
+                    /** @description The field that decided it (JSON pointer). */
+                    field: string;
+                };
+            };
+            /** @description Every occurrence of every deadline, by clock start. */
+            deadlines: {
+                /**
+                 * @description Which deadline.
+                 * @enum {string}
+                 */
+                deadline: "plan-in-place" | "plan-ready-for-first-review" | "first-review" | "second-review" | "termly-review" | "periodic-review" | "review-after-school-move";
+                /**
+                 * Format: int32
+                 * @description Its number: 1, then 2, 3 ... for a recurring deadline, a restart or each school move.
+                 */
+                occurrence: number;
+                /** @description When and why a clock started. */
+                clockStart: {
+                    /**
+                     * @description What started the clock.
+                     * @enum {string}
+                     */
+                    event: "entering-care" | "school-move" | "previous-review";
+                    /**
+                     * Format: date
+                     * @description The day the clock started.
+                     */
+                    date: string;
+                    /** @description The record, and its field, that decided a date. */
+                    decidedBy: {
+                        /**
+                         * @description The kind of record.
+                         * @enum {string}
+                         */
+                        kind: "learner" | "plan" | "meeting" | "transition";
+                        /**
+                         * Format: uuid
+                         * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                         */
+                        id: string;
+                        /** @description The field that decided it (JSON pointer). */
+                        field: string;
+                    };
+                };
+                /**
+                 * Format: date
+                 * @description The last day it can be met on time.
+                 */
+                dueOn: string;
+                /**
+                 * @description The unit `daysLate` is counted in: the policy's unit, except calendar days for an allowance in months and school days for one in terms.
+                 * @enum {string}
+                 */
+                daysLateUnit: "working-days" | "school-days" | "calendar-days" | "months" | "terms";
+                /**
+                 * @description Met, late, due or overdue.
+                 * @enum {string}
+                 */
+                status: "met" | "late" | "due" | "overdue";
+                /**
+                 * Format: date
+                 * @description When it was met (met or late).
+                 */
+                metOn?: string;
+                /** @description The record, and its field, that decided a date. */
+                metBy?: {
+                    /**
+                     * @description The kind of record.
+                     * @enum {string}
+                     */
+                    kind: "learner" | "plan" | "meeting" | "transition";
+                    /**
+                     * Format: uuid
+                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     */
+                    id: string;
+                    /** @description The field that decided it (JSON pointer). */
+                    field: string;
+                };
+                /**
+                 * Format: int32
+                 * @description Late: how many units after `dueOn` it was met; overdue: how many units `asOf` is past `dueOn`. The smallest n for which `dueOn` plus n units reaches that day.
+                 */
+                daysLate?: number;
+            }[];
+            /** @description Deadlines whose clock started but whose due date could not be computed. */
+            notAssessed: {
+                /**
+                 * @description Which deadline.
+                 * @enum {string}
+                 */
+                deadline: "plan-in-place" | "plan-ready-for-first-review" | "first-review" | "second-review" | "termly-review" | "periodic-review" | "review-after-school-move";
+                /** @description When and why a clock started. */
+                clockStart: {
+                    /**
+                     * @description What started the clock.
+                     * @enum {string}
+                     */
+                    event: "entering-care" | "school-move" | "previous-review";
+                    /**
+                     * Format: date
+                     * @description The day the clock started.
+                     */
+                    date: string;
+                    /** @description The record, and its field, that decided a date. */
+                    decidedBy: {
+                        /**
+                         * @description The kind of record.
+                         * @enum {string}
+                         */
+                        kind: "learner" | "plan" | "meeting" | "transition";
+                        /**
+                         * Format: uuid
+                         * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                         */
+                        id: string;
+                        /** @description The field that decided it (JSON pointer). */
+                        field: string;
+                    };
+                };
+                /**
+                 * @description Why not.
+                 * @enum {string}
+                 */
+                reason: "no-term-dates" | "outside-calendar";
+                /** @description Why, in words. */
+                message: string;
+            }[];
+            currentPlan: {
+                /**
+                 * Format: uuid
+                 * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                 */
+                id: string;
+                /** @description Its plan type. */
+                type: string;
+                /**
+                 * Format: date
+                 * @description First day of its period.
+                 */
+                start: string;
+                /** @description Its quality rating, if rated by `asOf`. */
+                rating?: string;
+                /**
+                 * Format: date
+                 * @description When it was rated.
+                 */
+                ratedOn?: string;
+                /** @description Whether the rating is adequate under the policy's rubric; null when unrated or not a rubric rating. */
+                adequate: boolean | null;
+            } | null;
+            lastReview: {
+                /**
+                 * Format: date
+                 * @description When it was held.
+                 */
+                date: string;
+                /** @description The record, and its field, that decided a date. */
+                decidedBy: {
+                    /**
+                     * @description The kind of record.
+                     * @enum {string}
+                     */
+                    kind: "learner" | "plan" | "meeting" | "transition";
+                    /**
+                     * Format: uuid
+                     * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                     */
+                    id: string;
+                    /** @description The field that decided it (JSON pointer). */
+                    field: string;
+                };
+            } | null;
+        };
+        /**
+         * PepComplianceReport
+         * @description PEP compliance of the children an organisation can see, on a date.
+         */
+        PepComplianceReport: {
+            /**
+             * Format: date
+             * @description The day the report is for.
+             */
+            asOf: string;
+            /** @description The policy applied to the children of each jurisdiction in the report. */
+            policies: {
+                england?: {
+                    /** @description The policy's id. */
+                    id: string;
+                    /**
+                     * Format: int32
+                     * @description The policy's version.
+                     */
+                    version: number;
+                    /** @description The policy as people call it. */
+                    name: string;
+                };
+                scotland?: {
+                    /** @description The policy's id. */
+                    id: string;
+                    /**
+                     * Format: int32
+                     * @description The policy's version.
+                     */
+                    version: number;
+                    /** @description The policy as people call it. */
+                    name: string;
+                };
+            };
+            summary: {
+                /**
+                 * Format: int32
+                 * @description Children in the report.
+                 */
+                children: number;
+                /** @description Children by outcome. */
+                outcomes: {
+                    /**
+                     * Format: int32
+                     * @description Children assessed.
+                     */
+                    assessed: number;
+                    /**
+                     * Format: int32
+                     * @description Children looked after with no plan of the policy.
+                     */
+                    "no-plan": number;
+                    /**
+                     * Format: int32
+                     * @description Children not looked after on `asOf`.
+                     */
+                    "not-looked-after": number;
+                    /**
+                     * Format: int32
+                     * @description Children with no date their care began.
+                     */
+                    "no-clock-start": number;
+                };
+                /** @description Deadline occurrences by status (only `status`, when it filters). */
+                deadlines: {
+                    /**
+                     * Format: int32
+                     * @description Deadlines met on time.
+                     */
+                    met: number;
+                    /**
+                     * Format: int32
+                     * @description Deadlines met late.
+                     */
+                    late: number;
+                    /**
+                     * Format: int32
+                     * @description Deadlines not yet due.
+                     */
+                    due: number;
+                    /**
+                     * Format: int32
+                     * @description Deadlines passed and not met.
+                     */
+                    overdue: number;
+                };
+            };
+            items: {
+                /** Format: uuid */
+                learnerId: string;
+                /** @description The child's name. */
+                name: {
+                    given: string;
+                    family: string;
+                    preferred?: string;
+                };
+                /** @description The school the child is on roll at. */
+                school?: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                };
+                result: components["schemas"]["PepComplianceResult"];
             }[];
         };
         /**
@@ -25133,6 +25489,195 @@ export interface operations {
                      *       "status": 431,
                      *       "detail": "The request headers are too large",
                      *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPepComplianceReport: {
+        parameters: {
+            query?: {
+                /** @description The day to report on (YYYY-MM-DD). Default: today (UTC). */
+                asOf?: string;
+                /** @description Only the pupils on roll at this school (its organisation id). */
+                school?: string;
+                /** @description Only children with a deadline in this status; the summary and CSV count those deadlines only. */
+                status?: "met" | "late" | "due" | "overdue";
+                /** @description Only this learner. */
+                learner?: string;
+            };
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PepComplianceReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/reports/pep-compliance",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/reports/pep-compliance",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/reports/pep-compliance",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/reports/pep-compliance",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/reports/pep-compliance",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
                      */

@@ -1,0 +1,184 @@
+import { Readable } from 'node:stream';
+import { DEADLINE_STATUSES, PepComplianceResult } from '@celr/schema';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { callerOf } from '../auth/authenticate.js';
+import { ProblemError } from '../http/problem.js';
+import { problemResponses } from '../http/problem-responses.js';
+import { CSV_COLUMNS, csvLines, type PepComplianceReports } from './pep-compliance.js';
+
+export const CSV = 'text/csv';
+
+const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
+const PolicyUsed = Type.Object(
+  {
+    id: Type.String({ maxLength: 100, description: "The policy's id." }),
+    version: Type.Integer({ minimum: 1, maximum: 2147483647, description: "The policy's version." }),
+    name: Type.String({ maxLength: 200, description: 'The policy as people call it.' }),
+  },
+  { additionalProperties: false },
+);
+
+const PepComplianceReport = Type.Object(
+  {
+    asOf: Type.String({ format: 'date', maxLength: 10, description: 'The day the report is for.' }),
+    policies: Type.Object(
+      { england: Type.Optional(PolicyUsed), scotland: Type.Optional(PolicyUsed) },
+      {
+        additionalProperties: false,
+        description: 'The policy applied to the children of each jurisdiction in the report.',
+      },
+    ),
+    summary: Type.Object(
+      {
+        children: count('Children in the report.'),
+        outcomes: Type.Object(
+          {
+            assessed: count('Children assessed.'),
+            'no-plan': count('Children looked after with no plan of the policy.'),
+            'not-looked-after': count('Children not looked after on `asOf`.'),
+            'no-clock-start': count('Children with no date their care began.'),
+          },
+          { additionalProperties: false, description: 'Children by outcome.' },
+        ),
+        deadlines: Type.Object(
+          {
+            met: count('Deadlines met on time.'),
+            late: count('Deadlines met late.'),
+            due: count('Deadlines not yet due.'),
+            overdue: count('Deadlines passed and not met.'),
+          },
+          {
+            additionalProperties: false,
+            description: 'Deadline occurrences by status (only `status`, when it filters).',
+          },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    items: Type.Array(
+      Type.Object(
+        {
+          learnerId: Type.String({ format: 'uuid', maxLength: 36 }),
+          name: Type.Object(
+            {
+              given: Type.String({ maxLength: 200 }),
+              family: Type.String({ maxLength: 200 }),
+              preferred: Type.Optional(Type.String({ maxLength: 200 })),
+            },
+            { additionalProperties: false, description: "The child's name." },
+          ),
+          school: Type.Optional(
+            Type.Object(
+              {
+                id: Type.String({ format: 'uuid', maxLength: 36 }),
+                name: Type.String({ maxLength: 200 }),
+              },
+              { additionalProperties: false, description: 'The school the child is on roll at.' },
+            ),
+          ),
+          result: Type.Unsafe<object>({ $ref: 'PepComplianceResult#' }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 1000000 },
+    ),
+  },
+  {
+    $id: 'PepComplianceReport',
+    title: 'PepComplianceReport',
+    description: 'PEP compliance of the children an organisation can see, on a date.',
+  },
+);
+
+export function registerReportRoutes(root: FastifyInstance, reports: PepComplianceReports) {
+  root.addSchema({ $id: 'PepComplianceResult', ...PepComplianceResult });
+  root.addSchema(PepComplianceReport);
+  root.register(async (fastify) => {
+    const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+    app.get(
+      '/v1/reports/pep-compliance',
+      {
+        schema: {
+          operationId: 'getPepComplianceReport',
+          summary: 'PEP compliance of your children on a date',
+          description:
+            "For every child your organisation can see (a responsible authority its children, a school its pupils, a vendor those of the organisation it acts for; anyone else an empty report): the PEP deadlines (started within 10 working days of entering care, ready for the first review, reviewed termly and after a school move in England; Scotland's review timescales), each met, late, due or overdue on `asOf` with days late and the record that decided it, the current plan's quality rating against the rubric and the last review. Each child is assessed under the default policy of their jurisdiction (`policies` names it); authorities' own policies and term dates are not yet stored, so deadlines counted in terms are listed under `notAssessed` (`no-term-dates`). JSON by default; with `Accept: text/csv`, one CSV row per child and deadline (a child with none has one row), streamed. Each read names the children it showed in the audit trail.",
+          tags: ['Reports'],
+          querystring: Type.Object(
+            {
+              asOf: Type.Optional(
+                Type.String({
+                  format: 'date',
+                  maxLength: 10,
+                  description: 'The day to report on (YYYY-MM-DD). Default: today (UTC).',
+                }),
+              ),
+              school: Type.Optional(
+                Type.String({
+                  format: 'uuid',
+                  maxLength: 36,
+                  description: 'Only the pupils on roll at this school (its organisation id).',
+                }),
+              ),
+              status: Type.Optional(
+                Type.Enum([...DEADLINE_STATUSES], {
+                  type: 'string',
+                  description:
+                    'Only children with a deadline in this status; the summary and CSV count those deadlines only.',
+                }),
+              ),
+              learner: Type.Optional(
+                Type.String({ format: 'uuid', maxLength: 36, description: 'Only this learner.' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: {
+            200: {
+              description: 'The report.',
+              content: {
+                'application/json': { schema: Type.Unsafe<object>({ $ref: 'PepComplianceReport#' }) },
+                [CSV]: {
+                  schema: {
+                    type: 'string',
+                    maxLength: Number.MAX_SAFE_INTEGER,
+                    description: `CSV (RFC 4180, CRLF) with a header row: ${CSV_COLUMNS.join(', ')}.`,
+                  },
+                },
+              },
+            },
+            ...problemResponses(400, 401, 403, 429),
+          },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        if (!caller.scopes.has('plans:read')) {
+          throw new ProblemError('forbidden', "The PEP compliance report needs the 'plans:read' scope.", {
+            headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="plans:read"' },
+          });
+        }
+        const { query } = request;
+        const asOf = query.asOf ?? new Date().toISOString().slice(0, 10);
+        const report = await reports.report(caller, { ...query, asOf });
+        if (wantsCsv(request.headers.accept)) {
+          reply.header('content-type', `${CSV}; charset=utf-8`);
+          reply.header('content-disposition', `attachment; filename="pep-compliance-${asOf}.csv"`);
+          return reply.send(Readable.from(csvLines(report, query.status)) as unknown as object);
+        }
+        return report;
+      },
+    );
+  });
+}
+
+/** CSV when the client asks for it before (or instead of) JSON. */
+function wantsCsv(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
+  const csv = types.indexOf(CSV);
+  const json = types.indexOf('application/json');
+  return csv !== -1 && (json === -1 || csv < json);
+}
