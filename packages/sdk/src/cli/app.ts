@@ -11,6 +11,7 @@ import {
 import { convertCommand } from './commands/convert.js';
 import { exportCommand } from './commands/export.js';
 import { describeProblem, importCommand } from './commands/import.js';
+import { reportCommand } from './commands/report.js';
 import { transferCommand } from './commands/transfer.js';
 import { validateCommand } from './commands/validate.js';
 import { whoamiCommand } from './commands/whoami.js';
@@ -23,6 +24,7 @@ export const COMMANDS: Command[] = [
   exportCommand,
   convertCommand,
   transferCommand,
+  reportCommand,
   whoamiCommand,
 ] as Command[];
 
@@ -41,6 +43,10 @@ const root: Command = {
     },
     { command: 'celr export --out all.ndjson', says: 'Everything the client can see, as NDJSON.' },
     { command: 'celr transfer list --inbox', says: 'Transfers sent to you, to accept or reject.' },
+    {
+      command: 'celr report pep-compliance',
+      says: 'Whose PEP is on time, late, due or overdue, as a table.',
+    },
     { command: 'celr whoami', says: 'Your client, organisation and scopes; for a vendor, whom it acts for.' },
   ],
   subcommands: COMMANDS,

@@ -1,0 +1,136 @@
+import { unwrap } from '../../client.js';
+import type { components } from '../../generated/api.js';
+import { type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
+import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
+
+export type PepComplianceReport = components['schemas']['PepComplianceReport'];
+type PepComplianceResult = components['schemas']['PepComplianceResult'];
+
+const STATUSES = ['met', 'late', 'due', 'overdue'] as const;
+
+const options = {
+  'as-of': {
+    type: 'string',
+    value: '<date>',
+    description: 'The day to report on (YYYY-MM-DD). Default: today (UTC).',
+  },
+  status: {
+    type: 'string',
+    value: '<status>',
+    description: 'Only children with a deadline met, late, due or overdue (and only those deadlines).',
+  },
+  school: {
+    type: 'string',
+    value: '<id>',
+    description: 'Only the pupils of this school (its organisation id).',
+  },
+  csv: { type: 'boolean', description: 'Print the CSV the API gives (one row per child and deadline).' },
+  json: { type: 'boolean', description: 'Print the report as the API returns it (JSON).' },
+  ...connectionOptions,
+} as const satisfies OptionSpecs;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The report for people: one line per child and deadline, then the counts. */
+export function formatPepCompliance(report: PepComplianceReport, status?: string): string {
+  const rows: string[][] = [['Child', 'Deadline', 'Due', 'Status', 'Days late']];
+  for (const item of report.items) {
+    const name = `${item.name.given} ${item.name.family}`;
+    const result = item.result as PepComplianceResult;
+    const deadlines = result.deadlines.filter((d) => !status || d.status === status);
+    if (!deadlines.length) rows.push([name, `(${result.outcome})`, '', '', '']);
+    for (const d of deadlines) {
+      const late = d.daysLate ? `${d.daysLate} ${d.daysLateUnit.replace('-', ' ')}` : '';
+      rows.push([name, d.deadline, d.dueOn, d.status, late]);
+    }
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  );
+  const policies = Object.entries(report.policies)
+    .map(([j, p]) => `${j}: ${p!.id} v${p!.version}`)
+    .join('; ');
+  const { summary } = report;
+  lines.push(
+    '',
+    `As of ${report.asOf}: ${summary.children} ${summary.children === 1 ? 'child' : 'children'}; deadlines ${STATUSES.map((s) => `${summary.deadlines[s]} ${s}`).join(', ')}.`,
+  );
+  if (policies) lines.push(`Policies: ${policies}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+const pepComplianceCommand: Command<typeof options> = {
+  name: 'pep-compliance',
+  summary: 'Whose PEP is on time, late, due or overdue',
+  usage: ['report pep-compliance [--as-of <date>] [--status <status>] [--school <id>] [--csv | --json]'],
+  description:
+    "Asks the API for the PEP compliance report (GET /v1/reports/pep-compliance): for each child your organisation can see, each PEP deadline under the default policy of the child's jurisdiction, with its due date, status and days late. A table by default; --csv prints the API's CSV and --json its JSON, unchanged, for a spreadsheet or a script.",
+  options,
+  examples: [
+    { command: 'celr report pep-compliance', says: "Today's report, as a table." },
+    {
+      command: 'celr report pep-compliance --as-of 2026-03-31 --status overdue',
+      says: 'The children whose PEP deadline had passed, unmet, at the end of March.',
+    },
+    { command: 'celr report pep-compliance --csv > pep.csv', says: 'The report as CSV.' },
+  ],
+  async run({ values, positionals, io }) {
+    if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}.`);
+    if (values.csv && values.json) throw new UsageError('give --csv or --json, not both.');
+    const asOf = values['as-of'];
+    if (asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))) {
+      throw new UsageError(`--as-of ${asOf}: give a date as YYYY-MM-DD.`);
+    }
+    const status = values.status;
+    if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
+      throw new UsageError(`--status ${status}: one of ${STATUSES.join(', ')}.`);
+    }
+    if (values.school !== undefined && !UUID.test(values.school)) {
+      throw new UsageError(`--school ${values.school}: a school is named by its organisation id (a UUID).`);
+    }
+    const connection = connectionFrom(values, io);
+    const client = clientFor(connection, (event) =>
+      io.stderr.write(`celr report pep-compliance: ${describeRetry(event)}\n`),
+    );
+    const query = {
+      ...(asOf ? { asOf } : {}),
+      ...(status ? { status: status as (typeof STATUSES)[number] } : {}),
+      ...(values.school ? { school: values.school } : {}),
+    };
+    if (values.csv) {
+      const csv = unwrap(
+        await client.raw.GET('/v1/reports/pep-compliance', {
+          params: { query },
+          headers: { accept: 'text/csv' },
+          parseAs: 'text',
+          signal: io.signal,
+        }),
+      ) as string;
+      await writeTo(io.stdout, csv);
+      return EXIT.ok;
+    }
+    const report = unwrap(
+      await client.raw.GET('/v1/reports/pep-compliance', { params: { query }, signal: io.signal }),
+    ) as PepComplianceReport;
+    await writeTo(
+      io.stdout,
+      values.json ? `${JSON.stringify(report, null, 2)}\n` : formatPepCompliance(report, status),
+    );
+    return EXIT.ok;
+  },
+};
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'Reports for the virtual school: PEP compliance',
+  usage: ['report pep-compliance [options]'],
+  description:
+    'Reports on the children your organisation can see. `celr report pep-compliance --help` for its options.',
+  options: {},
+  examples: [{ command: 'celr report pep-compliance', says: "Today's PEP compliance, as a table." }],
+  subcommands: [pepComplianceCommand as Command],
+};
