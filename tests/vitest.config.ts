@@ -9,6 +9,9 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**'],
+    // Two files at a time on CI's two cores: each starts its own API (in-process, PGlite in memory,
+    // a free port) and its own temporary folders, so files share nothing; one at a time took 7 minutes.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { DATABASE_URL: '' },
