@@ -6,11 +6,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFromEnv, createClient, createOrganisation } from '@celr/api';
-import { type CelrClient, createCelrClient } from '@celr/sdk';
+import { configFromEnv } from '@celr/api';
+import type { CelrClient } from '@celr/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApi, startApi } from './support/api.js';
+import type { RunningApi } from './support/api.js';
 import { celr, scratchFolder } from './support/cli.js';
+import { ENROLMENT, startCtfSchool } from './support/ctf-school.js';
 import { learner, upn } from './support/records.js';
 
 /** The longest import line the API takes here: pupil 83's many results make a longer one. */
@@ -23,37 +24,14 @@ const scratch = scratchFolder();
 const dir = scratch.dir;
 
 beforeAll(async () => {
-  api = await startApi({ bulk: { ...configFromEnv({}).bulk, maxLineBytes: MAX_LINE_BYTES } });
-  api.app.bulkImports?.start();
-  const { prisma } = api.db;
-  const school = await createOrganisation(prisma, {
-    kind: 'school',
-    name: 'Eastmere Park Primary',
-    jurisdiction: 'england',
-    urn: '990041',
-  });
-  const client = await createClient(prisma, { organisationId: school.id, name: 'Eastmere Park MIS' });
-  schoolEnv = {
-    CELR_API_URL: api.baseUrl,
-    CELR_CLIENT_ID: client.clientId,
-    CELR_CLIENT_SECRET: client.secret,
-  };
-  northbridge = createCelrClient({
-    baseUrl: api.baseUrl,
-    clientId: api.clients.northbridge.clientId,
-    clientSecret: api.clients.northbridge.secret,
-  });
+  ({ api, schoolEnv, northbridge } = await startCtfSchool({
+    bulk: { ...configFromEnv({}).bulk, maxLineBytes: MAX_LINE_BYTES },
+  }));
 });
 afterAll(async () => {
   await api?.close();
   scratch.remove();
 });
-
-const ENROLMENT = {
-  school: { scheme: 'urn', code: '990041', name: 'Eastmere Park Primary' },
-  startDate: '2019-09-04',
-  setting: 'full-time',
-};
 
 type Learner = Record<string, unknown> & { id: string; dateOfBirth: string; meta: { version: number } };
 
