@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { DEADLINE_STATUSES, PepComplianceResult } from '@celr/schema';
+import { COMPLIANCE_OUTCOMES, DEADLINE_STATUSES, PepComplianceResult } from '@celr/schema';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
@@ -11,6 +11,12 @@ import { CSV_COLUMNS, csvLines, type PepComplianceReports } from './pep-complian
 export const CSV = 'text/csv';
 
 const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
+/** A count for each value of a vocabulary of @celr/schema, so the report never restates one. */
+const countsOf = <V extends string>(values: readonly V[], what: string) =>
+  Object.fromEntries(values.map((v) => [v, count(`${what} \`${v}\`.`)])) as Record<
+    V,
+    ReturnType<typeof count>
+  >;
 const PolicyUsed = Type.Object(
   {
     id: Type.String({ maxLength: 100, description: "The policy's id." }),
@@ -33,27 +39,14 @@ const PepComplianceReport = Type.Object(
     summary: Type.Object(
       {
         children: count('Children in the report.'),
-        outcomes: Type.Object(
-          {
-            assessed: count('Children assessed.'),
-            'no-plan': count('Children looked after with no plan of the policy.'),
-            'not-looked-after': count('Children not looked after on `asOf`.'),
-            'no-clock-start': count('Children with no date their care began.'),
-          },
-          { additionalProperties: false, description: 'Children by outcome.' },
-        ),
-        deadlines: Type.Object(
-          {
-            met: count('Deadlines met on time.'),
-            late: count('Deadlines met late.'),
-            due: count('Deadlines not yet due.'),
-            overdue: count('Deadlines passed and not met.'),
-          },
-          {
-            additionalProperties: false,
-            description: 'Deadline occurrences by status (only `status`, when it filters).',
-          },
-        ),
+        outcomes: Type.Object(countsOf(COMPLIANCE_OUTCOMES, 'Children whose outcome is'), {
+          additionalProperties: false,
+          description: 'Children by outcome.',
+        }),
+        deadlines: Type.Object(countsOf(DEADLINE_STATUSES, 'Deadline occurrences'), {
+          additionalProperties: false,
+          description: 'Deadline occurrences by status (only `status`, when it filters).',
+        }),
       },
       { additionalProperties: false },
     ),

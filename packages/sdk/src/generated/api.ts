@@ -5269,22 +5269,22 @@ export interface components {
                 outcomes: {
                     /**
                      * Format: int32
-                     * @description Children assessed.
+                     * @description Children whose outcome is `assessed`.
                      */
                     assessed: number;
                     /**
                      * Format: int32
-                     * @description Children looked after with no plan of the policy.
+                     * @description Children whose outcome is `no-plan`.
                      */
                     "no-plan": number;
                     /**
                      * Format: int32
-                     * @description Children not looked after on `asOf`.
+                     * @description Children whose outcome is `not-looked-after`.
                      */
                     "not-looked-after": number;
                     /**
                      * Format: int32
-                     * @description Children with no date their care began.
+                     * @description Children whose outcome is `no-clock-start`.
                      */
                     "no-clock-start": number;
                 };
@@ -5292,22 +5292,22 @@ export interface components {
                 deadlines: {
                     /**
                      * Format: int32
-                     * @description Deadlines met on time.
+                     * @description Deadline occurrences `met`.
                      */
                     met: number;
                     /**
                      * Format: int32
-                     * @description Deadlines met late.
+                     * @description Deadline occurrences `late`.
                      */
                     late: number;
                     /**
                      * Format: int32
-                     * @description Deadlines not yet due.
+                     * @description Deadline occurrences `due`.
                      */
                     due: number;
                     /**
                      * Format: int32
-                     * @description Deadlines passed and not met.
+                     * @description Deadline occurrences `overdue`.
                      */
                     overdue: number;
                 };
