@@ -411,6 +411,17 @@ describe('tokens', () => {
     });
     expect(again.statusCode).toBe(401);
     expect(again.json().error).toBe('invalid_client');
+    // Revoked again, it keeps the time it was first revoked.
+    const revokedAt = async () =>
+      (await api.db.prisma.apiClient.findUnique({ where: { clientId: client.clientId } }))?.revokedAt;
+    const first = await revokedAt();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const twice = await api.as('operator', {
+      method: 'POST',
+      url: `/v1/admin/clients/${client.clientId}/revoke`,
+    });
+    expect(twice.statusCode, twice.body).toBe(204);
+    expect(await revokedAt()).toEqual(first);
   });
   it('issues tokens for a form-encoded request with HTTP Basic credentials, as RFC 6749 describes', async () => {
     const { clientId, secret } = await api.client('eastmere');

@@ -124,10 +124,12 @@ try {
       console.log(`client_id=${rotated.clientId}\nclient_secret=${rotated.secret}`);
       break;
     }
-    case 'revoke-client':
-      await revokeClient(prisma, required('client'));
-      console.log(`revoked ${values.client}`);
+    case 'revoke-client': {
+      const revoked = await revokeClient(prisma, required('client'));
+      if (!revoked) throw new Error(`no client ${values.client}.`);
+      console.log(`revoked ${values.client} (since ${revoked.revokedAt?.toISOString()})`);
       break;
+    }
     case 'delegate': {
       const vendorId = required('vendor');
       const organisationId = required('organisation');

@@ -67,8 +67,18 @@ export async function rotateSecret(prisma: PrismaClient, clientId: string) {
   return { clientId, secret };
 }
 
-export function revokeClient(prisma: PrismaClient, clientId: string) {
-  return prisma.apiClient.update({ where: { clientId }, data: { revokedAt: new Date() } });
+/**
+ * Revokes a client. Revoking it again keeps the first time, which is when it stopped being trusted
+ * (what an investigation asks). Undefined when there is no such client.
+ */
+export async function revokeClient(prisma: PrismaClient, clientId: string) {
+  await prisma.apiClient.updateMany({
+    where: { clientId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return (
+    (await prisma.apiClient.findUnique({ where: { clientId }, select: { revokedAt: true } })) ?? undefined
+  );
 }
 
 /**
