@@ -43,6 +43,10 @@ const sealedSecrets = await sealStoredSecrets(db.prisma, config.keys.encryptionK
 const app = await buildApp({ db, config, logger, webhooks: webhookSettingsFromEnv() });
 await serveDocs(app);
 app.log.info({ applied, sealedSecrets, database: db.kind }, 'database ready');
+if (!config.keys.encryptionKey)
+  app.log.warn(
+    'CELR_KEY_ENCRYPTION_KEY is not set: private signing keys and webhook secrets are stored in clear in the database. Set it to a long random secret kept outside the database before holding real records (docs: concepts/security).',
+  );
 const demo = config.demo ? await loadDemo(db.prisma, { log: (m) => app.log.info(m) }) : undefined;
 await app.listen({ port: config.port, host: config.host });
 // Webhook deliveries: every API process runs a worker; claims in the database keep them apart.

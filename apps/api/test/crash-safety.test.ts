@@ -69,6 +69,7 @@ describe.skipIf(onPostgres)(
         const started = Date.now();
         server = await Server.start(dataDir);
         figures.startMs.push(Date.now() - started);
+        if (round === 0) expect(server.printed()).toContain('CELR_KEY_ENCRYPTION_KEY is not set');
         const token = await server.token();
 
         // The database opened (after recovery). Check what was acknowledged before the last kill.
@@ -232,6 +233,11 @@ class Server {
     private readonly output: () => string,
   ) {}
 
+  /** What the process has printed so far (stdout and stderr). */
+  printed(): string {
+    return this.output();
+  }
+
   static async start(dir: string): Promise<Server> {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', tsxLoader, '--conditions=@celr/source', MAIN], {
@@ -243,6 +249,8 @@ class Server {
         PORT: String(port),
         LOG_LEVEL: 'warn',
         CELR_DEMO: 'true',
+        // Unset, so the first start must warn that keys are stored in clear (checked below).
+        CELR_KEY_ENCRYPTION_KEY: '',
         CELR_RATE_LIMIT_MAX: '1000000000',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
