@@ -20,11 +20,12 @@ const MAX_LINE_BYTES = 8 * 1024;
 let api: RunningApi;
 let northbridge: CelrClient;
 let schoolEnv: Record<string, string>;
+let authorityEnv: Record<string, string>;
 const scratch = scratchFolder();
 const dir = scratch.dir;
 
 beforeAll(async () => {
-  ({ api, schoolEnv, northbridge } = await startCtfSchool({
+  ({ api, schoolEnv, authorityEnv, northbridge } = await startCtfSchool({
     bulk: { ...configFromEnv({}).bulk, maxLineBytes: MAX_LINE_BYTES },
   }));
 });
@@ -173,6 +174,59 @@ describe('celr import --from ctf', () => {
     expect(none.stderr).toContain(
       'celr import: No pupil of none.xml is a learner you can see: nothing to import.',
     );
+  });
+
+  it("writes the CTF's ULN and enrolment when the authority imports it, and only notes them when the school does", async () => {
+    // Known to the authority, not yet enrolled anywhere: the school cannot see it.
+    const newInCare = (await northbridge.create('learner', learner(86))) as unknown as Learner;
+    const enrolled = (await northbridge.create(
+      'learner',
+      learner(87, { enrolment: ENROLMENT } as never),
+    )) as unknown as Learner;
+    const pupil = (n: number, dob: string, uln: string) =>
+      `<Pupil><UPN>${upn(n)}</UPN><UniqueLearnerNumber>${uln}</UniqueLearnerNumber><DOB>${dob}</DOB>
+<SchoolHistory><School><LEA>990</LEA><Estab>4001</Estab><SchoolName>Eastmere Park Primary</SchoolName><EntryDate>2025-09-03</EntryDate></School></SchoolHistory></Pupil>`;
+    writeFileSync(
+      join(dir, 'ids.xml'),
+      `<CTfile><Header><CTFversion>25.0</CTFversion></Header><CTFpupilData>
+${pupil(86, newInCare.dateOfBirth, '9900004565')}
+${pupil(87, enrolled.dateOfBirth, '9900007890')}
+</CTFpupilData></CTfile>
+`,
+    );
+
+    const bySchool = await celr(['import', '--from', 'ctf', 'ids.xml'], { cwd: dir, env: schoolEnv });
+    // A pupil not held is listed, not refused: the school's update of the other is made.
+    expect(bySchool.code, bySchool.stderr).toBe(0);
+    expect(bySchool.stderr).toContain(`ids.xml:2: UPN not-held ${upn(86)} is none of your learners`);
+    expect(bySchool.stderr).toMatch(
+      /^ids\.xml:4: UniqueLearnerNumber authority-field The CTF gives ULN 9900007890/m,
+    );
+    expect(((await northbridge.get('learner', enrolled.id)) as unknown as Learner).identifiers).toEqual(
+      enrolled.identifiers,
+    );
+
+    const byAuthority = await celr(['import', '--from', 'ctf', 'ids.xml'], { cwd: dir, env: authorityEnv });
+    expect(byAuthority.code, byAuthority.stderr).toBe(0);
+    expect(byAuthority.stderr).toContain('(as their authority:');
+    expect(byAuthority.stderr).toMatch(/^ids\.xml:3: SchoolHistory\/School setting-assumed /m);
+    const added = (await northbridge.get('learner', newInCare.id)) as unknown as Learner;
+    expect(added.identifiers).toEqual([
+      ...(newInCare.identifiers as unknown[]),
+      { system: 'uln', value: '9900004565' },
+    ]);
+    expect(added.enrolment).toEqual({
+      school: { scheme: 'laestab', code: '9904001', name: 'Eastmere Park Primary' },
+      startDate: '2025-09-03',
+      setting: 'full-time',
+    });
+    // A held enrolment (by URN) is the authority's record of the school, and is kept.
+    const kept = (await northbridge.get('learner', enrolled.id)) as unknown as Learner;
+    expect(kept.enrolment).toEqual(enrolled.enrolment);
+    expect(kept.identifiers).toEqual([
+      ...(enrolled.identifiers as unknown[]),
+      { system: 'uln', value: '9900007890' },
+    ]);
   });
 
   it.each([

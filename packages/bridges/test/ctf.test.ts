@@ -223,3 +223,78 @@ describe('what the CTF says that CELR checks against the learner', () => {
     expect(result.updates[0]?.record.careStatus).toEqual(amara.careStatus);
   });
 });
+
+describe('what only the responsible authority writes: the ULN and the enrolment', () => {
+  const FILE = 'northbridge-academy.xml';
+  const { enrolment: _e, ...lilyNotEnrolled } = lily;
+  // Zoe already has a ULN and an enrolment at another school, by LAESTAB.
+  const zoeElsewhere = {
+    ...zoe,
+    identifiers: [...zoe.identifiers, { system: 'uln', value: '9900001116' }],
+    enrolment: { ...zoe.enrolment, school: { scheme: 'laestab', code: '9904003' } },
+  };
+  const learners = [lilyNotEnrolled, zoeElsewhere, amara];
+  const run = (writer?: 'school' | 'responsible-authority') =>
+    convertCtf(
+      { name: FILE, content: createReadStream(fixture(FILE)) },
+      { learners, today: TODAY, ...(writer ? { writer } : {}) },
+    );
+  const byUpn = (result: CtfConversion, upn: string) => result.updates.find((u) => u.upn === upn)!.record;
+  const rules = (result: CtfConversion) => result.problems.map((p) => [p.line, p.field, p.rule, p.severity]);
+  const pupilLine = (upn: string) => lineOf(FILE, upn) - 1;
+  const spellLine = (estab: string, entry: string) => {
+    const lines = text(FILE).split('\n');
+    const at = lines.findIndex((l) => l.includes(`<EntryDate>${entry}</EntryDate>`));
+    expect(lines[at - 2]).toContain(`<Estab>${estab}</Estab>`);
+    return at - 3;
+  };
+
+  it('adds the ULN and, for a learner with none, the enrolment at the school on roll, as the authority', async () => {
+    const result = await run('responsible-authority');
+    expect(result.updates.map((u) => u.upn)).toEqual(['R990123424002', 'H990456721003', 'C990123424001']);
+    const lilyNext = byUpn(result, 'R990123424002');
+    expect(lilyNext.identifiers).toEqual([...lily.identifiers, { system: 'uln', value: '9900004565' }]);
+    expect(lilyNext.enrolment).toEqual({
+      school: { scheme: 'laestab', code: '9904002', name: 'Northbridge Academy' },
+      startDate: '2025-09-03',
+      setting: 'full-time',
+    });
+    const { id: _id, meta: _meta, ...input } = lilyNext;
+    expect(validate('learner', input, { today: TODAY }).ok).toBe(true);
+    // Held values are never replaced: Zoe's ULN and enrolment stay, and the differences are noted.
+    expect(byUpn(result, 'H990456721003')).toEqual(zoeElsewhere);
+    // A ULN failing its check digit is left out; the pupil still converts.
+    expect(byUpn(result, 'C990123424001').identifiers).toEqual(amara.identifiers);
+    expect(rules(result)).toEqual([
+      [spellLine('4002', '2025-09-03'), 'SchoolHistory/School', 'setting-assumed', 'not-carried'],
+      [pupilLine('H990456721003'), 'UniqueLearnerNumber', 'identifier-differs', 'not-carried'],
+      [spellLine('4002', '2022-09-05'), 'SchoolHistory/School', 'enrolment-differs', 'not-carried'],
+      [pupilLine('C990123424001'), 'UniqueLearnerNumber', 'uln-check-digit', 'not-carried'],
+    ]);
+    expect(result.problems[1]?.message).toContain('9900001116');
+  });
+
+  it('writes neither for a school, and says per pupil what the authority would have to', async () => {
+    for (const result of [await run(), await run('school')]) {
+      expect(byUpn(result, 'R990123424002')).toEqual(lilyNotEnrolled);
+      expect(byUpn(result, 'H990456721003')).toEqual(zoeElsewhere);
+      expect(rules(result)).toEqual([
+        [pupilLine('R990123424002'), 'UniqueLearnerNumber', 'authority-field', 'not-carried'],
+        [spellLine('4002', '2025-09-03'), 'SchoolHistory/School', 'authority-field', 'not-carried'],
+        [pupilLine('H990456721003'), 'UniqueLearnerNumber', 'identifier-differs', 'not-carried'],
+        [spellLine('4002', '2022-09-05'), 'SchoolHistory/School', 'enrolment-differs', 'not-carried'],
+        [pupilLine('C990123424001'), 'UniqueLearnerNumber', 'uln-check-digit', 'not-carried'],
+      ]);
+    }
+  });
+
+  it('says nothing of an enrolment held by URN, which a LAESTAB cannot be compared with', async () => {
+    const result = await convertCtf(
+      { name: FILE, content: text(FILE) },
+      { learners: [zoe], today: TODAY, writer: 'responsible-authority' },
+    );
+    expect(zoe.enrolment.school.scheme).toBe('urn');
+    expect(byUpn(result, 'H990456721003').enrolment).toEqual(zoe.enrolment);
+    expect(result.problems.filter((p) => p.field === 'SchoolHistory/School')).toEqual([]);
+  });
+});

@@ -18,6 +18,8 @@ export interface CtfSchool {
   api: RunningApi;
   /** The environment that makes `celr` act as the school's MIS. */
   schoolEnv: Record<string, string>;
+  /** The environment that makes `celr` act as the Northbridge authority's client. */
+  authorityEnv: Record<string, string>;
   northbridge: CelrClient;
 }
 
@@ -38,6 +40,11 @@ export async function startCtfSchool(overrides: Partial<AppConfig> = {}): Promis
       CELR_API_URL: api.baseUrl,
       CELR_CLIENT_ID: client.clientId,
       CELR_CLIENT_SECRET: client.secret,
+    },
+    authorityEnv: {
+      CELR_API_URL: api.baseUrl,
+      CELR_CLIENT_ID: api.clients.northbridge.clientId,
+      CELR_CLIENT_SECRET: api.clients.northbridge.secret,
     },
     northbridge: createCelrClient({
       baseUrl: api.baseUrl,

@@ -1,4 +1,10 @@
 import { classifyRecordLine, validate } from '@celr/schema';
+import {
+  addAuthorityFields,
+  type CtfWriter,
+  type FieldNote,
+  noteAuthorityFields,
+} from './authority-fields.js';
 import { attainmentOf, updateLearner } from './learner-update.js';
 import type { CtfProblem } from './problems.js';
 import { type CtfPupil, readPupil } from './pupil.js';
@@ -49,6 +55,12 @@ export interface ConvertCtfOptions {
   learners: Iterable<unknown>;
   /** "Today", for the validation of dates; the clock's unless a test fixes it. */
   today?: string;
+  /**
+   * Who will import the updates (`school` unless said): the responsible authority's also carry the
+   * CTF's ULN and, for a learner with no enrolment, the school the pupil is on roll at. See
+   * CTF_WRITERS for why a school's do not.
+   */
+  writer?: CtfWriter;
 }
 
 /**
@@ -103,7 +115,7 @@ export async function convertCtf(file: CtfFile, options: ConvertCtfOptions): Pro
       });
       return;
     }
-    const update = matchedUpdate(file.name, pupil, learner, result.problems, options.today);
+    const update = matchedUpdate(file.name, pupil, learner, result.problems, options);
     if (update) result.updates.push(update);
   };
 
@@ -178,7 +190,7 @@ function matchedUpdate(
   pupil: CtfPupil,
   learner: Data,
   problems: CtfProblem[],
-  today?: string,
+  { today, writer = 'school' }: Pick<ConvertCtfOptions, 'today' | 'writer'>,
 ): CtfLearnerUpdate | undefined {
   const refuse = (field: string, rule: string, message: string) =>
     problems.push({ file, line: pupil.line, field, rule, message, severity: 'refused' });
@@ -217,6 +229,10 @@ function matchedUpdate(
     );
   }
   const record = updateLearner(learner, pupil);
+  const notes: FieldNote[] = [];
+  if (writer === 'responsible-authority') addAuthorityFields(learner, record, pupil, notes);
+  else noteAuthorityFields(learner, pupil, notes);
+  for (const n of notes) note(n.line, n.field, n.rule, n.message);
   const { id: _id, meta: _meta, ...input } = record;
   const checked = validate('learner', input, today ? { today } : {});
   if (!checked.ok) {
@@ -226,7 +242,6 @@ function matchedUpdate(
   return { line: pupil.line, upn: pupil.upn, record };
 }
 
-/** The held English learners by UPN; a learner without one cannot be matched by a CTF. */
 /** Held learners by UPN: all of them, since two records can share a UPN and none is to be guessed. */
 function learnersByUpn(learners: Iterable<unknown>): Map<string, Data[]> {
   const byUpn = new Map<string, Data[]>();

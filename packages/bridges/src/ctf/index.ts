@@ -1,3 +1,4 @@
+export { CTF_WRITERS, type CtfWriter } from './authority-fields.js';
 export {
   type ConvertCtfOptions,
   type CtfConversion,

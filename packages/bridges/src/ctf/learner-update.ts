@@ -12,11 +12,11 @@ type Attendance = {
 type Attainment = { subject: string; measure: string; result: string; assessedOn: string };
 
 /**
- * The learner fields a CTF updates. A school may change only attendance, attainment, exclusions
- * and additional needs (SCHOOL_OWNED_FIELDS in the API); the CTF carries no exclusions, and the
- * school history, though read, would change `enrolment`, which is the responsible authority's, so
- * an import by the school would be refused whole. Everything else in the held record is sent back
- * unchanged, which is what lets the bulk import apply the line with the school's rights.
+ * The learner fields a CTF updates for a school. A school may change only attendance, attainment,
+ * exclusions and additional needs (SCHOOL_OWNED_FIELDS in the API); the CTF carries no exclusions.
+ * Everything else in the held record is sent back unchanged, which is what lets the bulk import
+ * apply the line with the school's rights. The ULN and the enrolment are the responsible
+ * authority's: see authority-fields.ts.
  */
 export const CTF_UPDATED_FIELDS = ['attendance', 'attainment', 'additionalNeeds'] as const;
 

@@ -40,6 +40,8 @@ export interface CtfSchoolSpell {
 export interface CtfPupil {
   line: number;
   upn: string;
+  /** `UniqueLearnerNumber`, as the file gives it (checked where it is written). */
+  uln?: string;
   surname?: string;
   forename?: string;
   dateOfBirth?: string;
@@ -107,6 +109,7 @@ export function readPupil(pupil: XmlElement, file: string, problems: CtfProblem[
   return {
     line: pupil.line,
     upn,
+    ...(textOf(pupil, 'UniqueLearnerNumber') ? { uln: textOf(pupil, 'UniqueLearnerNumber') } : {}),
     surname: textOf(pupil, 'Surname'),
     forename: textOf(pupil, 'Forename'),
     dateOfBirth,

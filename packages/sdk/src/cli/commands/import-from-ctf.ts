@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { CtfWriter } from '@celr/bridges';
 import { type CelrClient, unwrap } from '../../client.js';
 import { isCelrProblem } from '../../errors.js';
 import { type CliIO, FailedError, UsageError, type Values } from '../command.js';
@@ -32,12 +33,15 @@ export async function convertCtfForImport(
   if (!statSync(ctfPath, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`${file}: no such file.`);
   const connection = connectionFrom(values, io);
   const client = clientFor(connection, (event) => io.stderr.write(`${describeRetry(event)}\n`));
+  const writer = await writerFor(client, io.signal);
   const learners = await heldLearners(client, io.signal);
-  io.stderr.write(`${learners.length} learners you can see, to match the pupils to.\n`);
+  io.stderr.write(
+    `${learners.length} ${learners.length === 1 ? 'learner' : 'learners'} you can see, to match the pupils to${writer === 'responsible-authority' ? " (as their authority: the CTF's ULN and enrolment are written where none is held)" : ''}.\n`,
+  );
 
   const { convertCtf, formatCtfProblem } = await import('@celr/bridges');
   const sourceSha256 = await sha256Of(ctfPath);
-  const result = await convertCtf({ name: file, content: createReadStream(ctfPath) }, { learners });
+  const result = await convertCtf({ name: file, content: createReadStream(ctfPath) }, { learners, writer });
   const { refused } = reportCtfConversion(result, file, io, formatCtfProblem);
 
   const dir = mkdtempSync(join(tmpdir(), 'celr-import-ctf-'));
@@ -61,6 +65,17 @@ export async function convertCtfForImport(
     sourceSha256,
     remove,
   };
+}
+
+/**
+ * Who the updates are written as: an authority (or a vendor acting for one) writes them as the
+ * responsible authority, which also carries the CTF's ULN and enrolment; anyone else as a school.
+ * An authority's update of a child it only hosts is refused by the API, per line, like any write
+ * it may not make.
+ */
+async function writerFor(client: CelrClient, signal: AbortSignal): Promise<CtfWriter> {
+  const me = unwrap(await client.raw.GET('/v1/me', { signal }));
+  return me.actingFor.kind === 'local-authority' ? 'responsible-authority' : 'school';
 }
 
 /** The learners the client can see, as `{ kind, record }` lines of the bulk export. */
