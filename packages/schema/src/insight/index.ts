@@ -1,8 +1,9 @@
 /**
  * Insight for the virtual school: calendars, compliance policies as data, and the pure PEP
- * compliance computation the reports are built on.
+ * compliance computation and the cohort row the reports are built on.
  */
 export * from './bank-holidays.js';
 export * from './calendar.js';
+export * from './cohort.js';
 export * from './compliance.js';
 export * from './policy.js';
