@@ -366,6 +366,31 @@ describe('the demo clients over HTTP', () => {
     expect(glenmoray.statusCode).toBe(403);
   });
 
+  it("gives Northbridge's PEP compliance report PEPs on time, late, overdue and poor on the demo's date", async () => {
+    const res = await app.inject({
+      method: 'GET',
+      url: `/v1/reports/pep-compliance?asOf=${DEMO_AS_OF}`,
+      headers: { authorization: `Bearer ${await tokenFor('demo-northbridge', 'demo-northbridge-secret')}` },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    type Item = {
+      result: {
+        deadlines: { deadline: string; status: string }[];
+        currentPlan: { adequate: boolean } | null;
+      };
+    };
+    const items = res.json().items as Item[];
+    const statuses = (deadline: string) =>
+      new Set(
+        items.flatMap((i) => i.result.deadlines.filter((d) => d.deadline === deadline).map((d) => d.status)),
+      );
+    // The first PEP of a child new to care: some in time, some late.
+    expect([...statuses('plan-in-place')]).toEqual(expect.arrayContaining(['met', 'late']));
+    expect(items.some((i) => i.result.deadlines.some((d) => d.status === 'overdue'))).toBe(true);
+    // A plan rated inadequate by the rubric.
+    expect(items.some((i) => i.result.currentPlan?.adequate === false)).toBe(true);
+  });
+
   it('leaves room for the published examples: they create without identifier conflicts', async () => {
     const nb = await app.inject({
       method: 'POST',

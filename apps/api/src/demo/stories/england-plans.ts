@@ -168,7 +168,52 @@ export function plansAndMeetings(rng: Prng, child: Child): Pick<DemoLearner, 'pl
     });
   }
 
+  const initial = initialPep(child);
+  if (initial) plans.push(initial);
+
   return { plans, meetings };
+}
+
+/**
+ * The first PEP of a child who came into care in the years the bank-holiday calendars cover, so
+ * that the PEP compliance report has initial deadlines to judge: most started within the 10 working
+ * days, some a week or two late, and some children have none (their first PEP is the current one).
+ * Decided by a hash of the child's dates, not by the PRNG, so that adding it changes nothing else of
+ * the demo's data.
+ */
+function initialPep(child: Child): Omit<PlanInput, 'learnerId'> | undefined {
+  const since = child.careStatus.since;
+  if (child.status !== 'looked-after' || typeof since !== 'string' || since < '2024-01-01') return undefined;
+  const share = stableShare(`${child.dateOfBirth}|${since}`);
+  if (share >= 0.85) return undefined;
+  // Calendar days: up to 9 is within 10 working days; 16 to 25 misses them but meets the 20.
+  const start = addDays(
+    since,
+    share < 0.6 ? 2 + Math.floor(share * 12) : 16 + Math.floor((share - 0.6) * 40),
+  );
+  return {
+    jurisdiction: 'england',
+    type: 'pep',
+    status: 'completed',
+    period: { start, end: addDays(start, 69) },
+    reviewDue: addDays(start, 55),
+    contributors: [
+      { role: 'virtual-school-caseworker', name: child.caseworker },
+      { role: 'designated-teacher', name: child.lead },
+    ],
+    qualityAssurance: {
+      rating: share < 0.7 ? 'green' : 'amber',
+      reviewer: { name: child.caseworker, role: 'virtual-school-caseworker' },
+      reviewedOn: addDays(start, 10),
+    },
+  } as Omit<PlanInput, 'learnerId'>;
+}
+
+/** A number in [0, 1) from a string (FNV-1a): the same string always gives the same share. */
+function stableShare(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return hash / 2 ** 32;
 }
 
 function englandPep(
