@@ -28,6 +28,8 @@ import { newRequestId } from './http/request-id.js';
 import { registerLearnerRoutes } from './learners/routes.js';
 import { RecordService } from './records/record-service.js';
 import { registerRecordRoutes } from './records/routes.js';
+import { CohortReports } from './reports/cohort.js';
+import { registerCohortReportRoute } from './reports/cohort-routes.js';
 import { PepComplianceReports } from './reports/pep-compliance.js';
 import { registerReportRoutes } from './reports/routes.js';
 import { BundleSignatures } from './transfers/bundle-signature.js';
@@ -150,7 +152,10 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           description: 'Whole cohorts in and out: NDJSON imports run as jobs, and streamed exports.',
         },
         { name: 'Audit', description: "Who read and wrote a learner's records." },
-        { name: 'Reports', description: 'What a virtual school head is asked every term: PEP compliance.' },
+        {
+          name: 'Reports',
+          description: 'What a virtual school head is asked every term: PEP compliance and the cohort.',
+        },
         {
           name: 'Administration',
           description: 'Organisations, clients and delegations (platform operator).',
@@ -197,6 +202,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
   registerReportRoutes(app, new PepComplianceReports(db as never, audit));
+  registerCohortReportRoute(app, new CohortReports(db as never, audit));
   const feed = new ChangeFeed(db as never);
   registerChangeRoutes(app, feed);
   registerTransferRoutes(

@@ -115,6 +115,12 @@ export const OPERATIONS: Record<string, OperationAccess> = {
       "The report holds only the learners the organisation can see (a school its pupils); others get an empty report. It also needs the 'plans:read' scope.",
     ),
   },
+  getCohortReport: {
+    scope: 'learners:read',
+    who: seeOnly(
+      "The report holds only the learners the organisation can see (a school its pupils); others get an empty report. It also needs the 'plans:read' scope.",
+    ),
+  },
   listAuditEvents: {
     scope: 'audit:read',
     who: "The learner's responsible authority, for that learner; anyone else gets 404.",

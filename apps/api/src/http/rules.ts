@@ -73,7 +73,7 @@ export const API_RULES: Record<string, { where: string; what: string }> = {
     what: 'The key is 1 to 255 visible ASCII characters. A line’s `id` is the UUID of a CELR record (your own ids belong in `identifiers`).',
   },
   'calendar-range': {
-    where: '`asOf` of `GET /v1/reports/pep-compliance`',
+    where: '`asOf` of `GET /v1/reports/pep-compliance` and `GET /v1/reports/cohort`',
     what: 'The day is one the bank-holiday calendars cover (England and Wales, Scotland: 2024 to 2027), since deadlines are counted in working days.',
   },
   'not-empty': {

@@ -12,6 +12,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { visibleSql } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
+import { csvField } from '../http/csv.js';
 import { ProblemError } from '../http/problem.js';
 
 export type DeadlineStatus = (typeof DEADLINE_STATUSES)[number];
@@ -65,6 +66,27 @@ function calendarRange(): { from: string; to: string } {
   };
 }
 
+/** Refuses an `asOf` the bank-holiday calendars do not cover, where working days cannot be counted. */
+export function assertAsOfInCalendars(asOf: string): void {
+  const range = calendarRange();
+  if (asOf < range.from || asOf > range.to) {
+    throw new ProblemError(
+      'invalid-query',
+      `asOf must be within the bank-holiday calendars, ${range.from} to ${range.to}.`,
+      {
+        errors: [
+          {
+            pointer: '/asOf',
+            rule: 'calendar-range',
+            message: `Working days can be counted from ${range.from} to ${range.to} only.`,
+            in: 'query',
+          },
+        ],
+      },
+    );
+  }
+}
+
 interface LearnerRow {
   id: string;
   data: { jurisdiction: Jurisdiction; name: PersonName; careStatus: { status: string; since?: string } };
@@ -93,23 +115,7 @@ export class PepComplianceReports {
   ) {}
 
   async report(caller: Caller, query: PepComplianceQuery): Promise<PepComplianceReport> {
-    const range = calendarRange();
-    if (query.asOf < range.from || query.asOf > range.to) {
-      throw new ProblemError(
-        'invalid-query',
-        `asOf must be within the bank-holiday calendars, ${range.from} to ${range.to}.`,
-        {
-          errors: [
-            {
-              pointer: '/asOf',
-              rule: 'calendar-range',
-              message: `Working days can be counted from ${range.from} to ${range.to} only.`,
-              in: 'query',
-            },
-          ],
-        },
-      );
-    }
+    assertAsOfInCalendars(query.asOf);
     const learners = await this.db.sql<LearnerRow>(
       `SELECT l.id::text, l.data, s.organisation_id::text AS "schoolId", o.name AS "schoolName"
        FROM record l
@@ -213,17 +219,6 @@ export const CSV_COLUMNS = [
   'plan_rating',
   'plan_adequate',
 ] as const;
-
-/**
- * One CSV field (RFC 4180): quoted when it holds a comma, quote or line break. Text that a
- * spreadsheet would run as a formula (=, +, -, @, tab, CR first) is prefixed with an apostrophe.
- */
-export function csvField(value: string | number | boolean | null | undefined, text = false): string {
-  if (value === null || value === undefined) return '';
-  let s = String(value);
-  if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 /** The report as CSV lines (each ending CRLF): a header, then one row per child and deadline. */
 export function* csvLines(report: PepComplianceReport, status?: DeadlineStatus): Generator<string> {

@@ -4,11 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
+import { CSV, wantsCsv } from '../http/csv.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { CSV_COLUMNS, csvLines, type PepComplianceReports } from './pep-compliance.js';
-
-export const CSV = 'text/csv';
 
 const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
 /** A count for each value of a vocabulary of @celr/schema, so the report never restates one. */
@@ -165,13 +164,4 @@ export function registerReportRoutes(root: FastifyInstance, reports: PepComplian
       },
     );
   });
-}
-
-/** CSV when the client asks for it before (or instead of) JSON. */
-function wantsCsv(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
-  const csv = types.indexOf(CSV);
-  const json = types.indexOf('application/json');
-  return csv !== -1 && (json === -1 || csv < json);
 }

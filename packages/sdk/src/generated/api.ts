@@ -1063,6 +1063,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/cohort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your cohort of children on a date
+         * @description For every child your organisation can see (a responsible authority its children, a school its pupils, a vendor those of the organisation it acts for; anyone else an empty report), one row: year group or stage and phase (the enrolment's, else from the date of birth), school and setting, whether school or placement is out of the responsible authority, the plan in force and its rating (as the PEP compliance report finds them), attendance this school year with its band (missing 10 % or more of possible sessions is persistent absence, 50 % or more severe), suspensions and exclusions this term and school year, in-year school and placement moves in the last 12 months, UPN/ULN/SCN coverage, and Pupil Premium Plus (Scotland: the Care Experienced Children and Young People Fund) allocated and spent from plan provision. With a summary of the whole (filtered) cohort and, with `groupBy`, one per group. The answer is streamed as children are read, 500 at a time, so the summary and groups come after `items`. JSON by default; with `Accept: text/csv`, one CSV row per child. Each read names the children it showed in the audit trail.
+         */
+        get: operations["getCohortReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bulk/import": {
         parameters: {
             query?: never;
@@ -5328,6 +5348,460 @@ export interface components {
                     name: string;
                 };
                 result: components["schemas"]["PepComplianceResult"];
+            }[];
+        };
+        /**
+         * CohortRow
+         * @description One child's row in the virtual school's cohort on a date.
+         */
+        CohortRow: {
+            /**
+             * Format: uuid
+             * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+             */
+            learnerId: string;
+            /**
+             * Format: date
+             * @description The day the row is for; records dated after it are not counted.
+             */
+            asOf: string;
+            /**
+             * @description The nation whose law and code lists apply to the record: `england` or `scotland` (Wales and Northern Ireland may follow).
+             * @enum {unknown}
+             */
+            jurisdiction: "england" | "scotland";
+            /** @description The care status code. */
+            careStatus: string;
+            /** @description Year group (England) or stage (Scotland): the enrolment's, else the one the date of birth gives; null outside the year groups. */
+            yearGroup: string | null;
+            /** @description Where `yearGroup` came from. */
+            yearGroupFrom: ("enrolment" | "date-of-birth") | null;
+            /**
+             * @description The education phase.
+             * @enum {string}
+             */
+            phase: "early-years" | "primary" | "secondary" | "post-16";
+            /** @description The school of the current enrolment. */
+            school: {
+                /** @description How `code` identifies the school. */
+                scheme: string;
+                /** @description URN, LAESTAB or SEED code. */
+                code: string;
+                /** @description Its name. */
+                name?: string;
+            } | null;
+            /** @description The `education-setting` code of the enrolment (full time, part time, ...). */
+            setting: string | null;
+            /**
+             * @description Whether the school is in the responsible authority's area.
+             * @enum {string}
+             */
+            schoolLocation: "in-authority" | "out-of-authority" | "unknown";
+            /**
+             * @description Whether the child lives in the responsible authority's area (a host authority other than it: out).
+             * @enum {string}
+             */
+            placementLocation: "in-authority" | "out-of-authority" | "unknown";
+            /** @description School or placement out of authority. */
+            outOfAuthority: boolean;
+            /** @description The plan in force on `asOf` (as the PEP compliance assessment finds it). */
+            plan: {
+                /**
+                 * Format: uuid
+                 * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                 */
+                id: string;
+                /** @description Its plan type. */
+                type: string;
+                /**
+                 * Format: date
+                 * @description First day of its period.
+                 */
+                start: string;
+                /** @description Its quality rating. */
+                rating?: string;
+                /** @description Whether the rating is adequate under the policy's rubric. */
+                adequate: boolean | null;
+            } | null;
+            /** @description The plan's rating, `unrated` for a plan in force without one, `no-plan` without a plan. */
+            rating: string;
+            /** @description PEP compliance on `asOf`. */
+            compliance: {
+                /**
+                 * @description The PEP compliance outcome.
+                 * @enum {string}
+                 */
+                outcome: "assessed" | "no-plan" | "not-looked-after" | "no-clock-start";
+                /**
+                 * Format: int32
+                 * @description PEP deadlines overdue on `asOf`.
+                 */
+                overdue: number;
+            };
+            /** @description Attendance this school year: the summaries that start in it and end by `asOf`, added up. */
+            attendance: {
+                /** @description The school year `asOf` falls in. */
+                schoolYear: {
+                    /**
+                     * Format: date
+                     * @description First day (inclusive).
+                     */
+                    start: string;
+                    /**
+                     * Format: date
+                     * @description Last day (inclusive).
+                     */
+                    end: string;
+                };
+                /**
+                 * Format: int32
+                 * @description Possible sessions in the summaries counted.
+                 */
+                possibleSessions: number;
+                /**
+                 * Format: int32
+                 * @description Sessions attended.
+                 */
+                attendedSessions: number;
+                /**
+                 * Format: int32
+                 * @description Sessions of authorised and unauthorised absence.
+                 */
+                absenceSessions: number;
+                attendancePercent: number | null;
+                absencePercent: number | null;
+                /**
+                 * @description The attendance band.
+                 * @enum {string}
+                 */
+                band: "absence-under-5" | "absence-5-to-10" | "persistent-absence" | "severe-absence" | "no-data";
+                /** @description Missed 10 % or more of possible sessions. */
+                persistentAbsence: boolean;
+            };
+            /** @description Suspensions and permanent exclusions. */
+            exclusions: {
+                /** @description The term `asOf` falls in (or the last one before it). */
+                term: {
+                    /** @description The term. */
+                    name: string;
+                    /**
+                     * Format: date
+                     * @description First day of the term.
+                     */
+                    start: string;
+                    /**
+                     * Format: date
+                     * @description Last day of the term.
+                     */
+                    end: string;
+                    /**
+                     * @description Where the term came from.
+                     * @enum {string}
+                     */
+                    from: "term-dates" | "conventional";
+                };
+                /**
+                 * Format: int32
+                 * @description Suspensions starting this term by `asOf`.
+                 */
+                suspensionsThisTerm: number;
+                /**
+                 * Format: int32
+                 * @description Exclusions starting this term by `asOf`.
+                 */
+                exclusionsThisTerm: number;
+                /**
+                 * Format: int32
+                 * @description Suspensions starting this school year by `asOf`.
+                 */
+                suspensionsThisYear: number;
+                /**
+                 * Format: int32
+                 * @description Exclusions starting this school year by `asOf`.
+                 */
+                exclusionsThisYear: number;
+            };
+            /** @description Moves in the last 12 months (drift). */
+            moves: {
+                /**
+                 * Format: date
+                 * @description Moves after this day and up to `asOf` count (12 months).
+                 */
+                since: string;
+                /**
+                 * Format: int32
+                 * @description Completed in-year school moves.
+                 */
+                school: number;
+                /**
+                 * Format: int32
+                 * @description Completed placement moves.
+                 */
+                placement: number;
+            };
+            /** @description National identifiers recorded. */
+            identifiers: {
+                /** @description Whether a `upn` is recorded. */
+                upn: boolean;
+                /** @description Whether a `uln` is recorded. */
+                uln: boolean;
+                /** @description Whether a `scn` is recorded. */
+                scn: boolean;
+            };
+            /** @description Plan provision funded by the nation's grant for looked-after learners, this school year. */
+            funding: {
+                /** @description The `funding-source` code of the nation's grant (Pupil Premium Plus in England). */
+                fundingSource: string;
+                /**
+                 * Format: int64
+                 * @description Provision so funded in plans of this school year. In pence (GBP).
+                 */
+                allocatedPence: number;
+                /**
+                 * Format: int64
+                 * @description The part of it whose period has ended by `asOf`. In pence (GBP).
+                 */
+                spentPence: number;
+            };
+        };
+        /**
+         * CohortReport
+         * @description The children an organisation can see, as a virtual school sees its cohort on a date.
+         */
+        CohortReport: {
+            /**
+             * Format: date
+             * @description The day the report is for.
+             */
+            asOf: string;
+            /**
+             * @description How `groups` is grouped.
+             * @enum {string}
+             */
+            groupBy?: "phase" | "yearGroup" | "school" | "rating" | "attendanceBand" | "outOfAuthority";
+            /** @description One item per child, by learner id. */
+            items: {
+                /** Format: uuid */
+                learnerId: string;
+                /** @description The child's name. */
+                name: {
+                    given: string;
+                    family: string;
+                    preferred?: string;
+                };
+                /** @description The school the child is on roll at, in CELR. */
+                school?: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                };
+                row: components["schemas"]["CohortRow"];
+            }[];
+            /** @description The PEP policy each jurisdiction's plans were rated under. */
+            policies: {
+                england?: {
+                    id: string;
+                    /** Format: int32 */
+                    version: number;
+                    name: string;
+                };
+                scotland?: {
+                    id: string;
+                    /** Format: int32 */
+                    version: number;
+                    name: string;
+                };
+            };
+            summary: {
+                /**
+                 * Format: int32
+                 * @description Children in the report.
+                 */
+                children: number;
+                /** @description Children by phase. */
+                phases: {
+                    /**
+                     * Format: int32
+                     * @description Children in phase `early-years`.
+                     */
+                    "early-years": number;
+                    /**
+                     * Format: int32
+                     * @description Children in phase `primary`.
+                     */
+                    primary: number;
+                    /**
+                     * Format: int32
+                     * @description Children in phase `secondary`.
+                     */
+                    secondary: number;
+                    /**
+                     * Format: int32
+                     * @description Children in phase `post-16`.
+                     */
+                    "post-16": number;
+                };
+                /** @description Children by attendance band. */
+                attendanceBands: {
+                    /**
+                     * Format: int32
+                     * @description Children in band `absence-under-5`.
+                     */
+                    "absence-under-5": number;
+                    /**
+                     * Format: int32
+                     * @description Children in band `absence-5-to-10`.
+                     */
+                    "absence-5-to-10": number;
+                    /**
+                     * Format: int32
+                     * @description Children in band `persistent-absence`.
+                     */
+                    "persistent-absence": number;
+                    /**
+                     * Format: int32
+                     * @description Children in band `severe-absence`.
+                     */
+                    "severe-absence": number;
+                    /**
+                     * Format: int32
+                     * @description Children in band `no-data`.
+                     */
+                    "no-data": number;
+                };
+                /**
+                 * Format: int32
+                 * @description Children who missed 10 % or more of their possible sessions this school year.
+                 */
+                persistentAbsence: number;
+                /** @description Children by their plan's rating, `unrated` or `no-plan`. */
+                ratings: {
+                    [key: string]: number;
+                };
+                /**
+                 * Format: int32
+                 * @description Children with a PEP deadline overdue.
+                 */
+                overdue: number;
+                /**
+                 * Format: int32
+                 * @description Children at school or placed out of authority.
+                 */
+                outOfAuthority: number;
+                /**
+                 * Format: int32
+                 * @description Suspensions this term, all children.
+                 */
+                suspensionsThisTerm: number;
+                /**
+                 * Format: int32
+                 * @description Exclusions this term, all children.
+                 */
+                exclusionsThisTerm: number;
+                /**
+                 * Format: int32
+                 * @description Suspensions this school year, all children.
+                 */
+                suspensionsThisYear: number;
+                /**
+                 * Format: int32
+                 * @description Exclusions this school year, all children.
+                 */
+                exclusionsThisYear: number;
+                /**
+                 * Format: int32
+                 * @description Children with an in-year school move in the last 12 months.
+                 */
+                movedSchool: number;
+                /**
+                 * Format: int32
+                 * @description Children with a placement move in the last 12 months.
+                 */
+                movedPlacement: number;
+                /** @description Children with each national identifier. */
+                identifiers: {
+                    /**
+                     * Format: int32
+                     * @description Children with a `upn`.
+                     */
+                    upn: number;
+                    /**
+                     * Format: int32
+                     * @description Children with a `uln`.
+                     */
+                    uln: number;
+                    /**
+                     * Format: int32
+                     * @description Children with a `scn`.
+                     */
+                    scn: number;
+                };
+                /** @description Provision funded by each nation’s grant for looked-after learners (Pupil Premium Plus in England). */
+                funding: {
+                    /** @description Provision funded by `pupil-premium-plus`. */
+                    "pupil-premium-plus": {
+                        /**
+                         * Format: int64
+                         * @description Provision funded by the grant in plans of this school year. In pence.
+                         */
+                        allocatedPence: number;
+                        /**
+                         * Format: int64
+                         * @description The part whose period has ended by `asOf`. In pence.
+                         */
+                        spentPence: number;
+                    };
+                    /** @description Provision funded by `care-experienced-children-and-young-people-fund`. */
+                    "care-experienced-children-and-young-people-fund": {
+                        /**
+                         * Format: int64
+                         * @description Provision funded by the grant in plans of this school year. In pence.
+                         */
+                        allocatedPence: number;
+                        /**
+                         * Format: int64
+                         * @description The part whose period has ended by `asOf`. In pence.
+                         */
+                        spentPence: number;
+                    };
+                };
+            };
+            /** @description With `groupBy`: the summary of each group. */
+            groups?: {
+                /** @description The value grouped on (`none` when absent). */
+                key: string;
+                /** @description The key for people (a school by its name). */
+                label: string;
+                /**
+                 * Format: int32
+                 * @description Children in the group.
+                 */
+                children: number;
+                /**
+                 * Format: int32
+                 * @description Of them, persistently absent.
+                 */
+                persistentAbsence: number;
+                /**
+                 * Format: int32
+                 * @description Of them, with a PEP deadline overdue.
+                 */
+                overdue: number;
+                /**
+                 * Format: int32
+                 * @description Of them, out of authority.
+                 */
+                outOfAuthority: number;
+                /**
+                 * Format: int64
+                 * @description Grant-funded provision allocated. In pence.
+                 */
+                allocatedPence: number;
+                /**
+                 * Format: int64
+                 * @description Grant-funded provision spent. In pence.
+                 */
+                spentPence: number;
             }[];
         };
         /**
@@ -25678,6 +26152,201 @@ export interface operations {
                      *       "status": 431,
                      *       "detail": "The request headers are too large",
                      *       "instance": "/v1/reports/pep-compliance",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCohortReport: {
+        parameters: {
+            query?: {
+                /** @description The day to report on (YYYY-MM-DD). Default: today (UTC). */
+                asOf?: string;
+                /** @description Only the pupils on roll at this school (its organisation id). */
+                school?: string;
+                /** @description Only this year group (England, e.g. `7`, `R`) or stage (Scotland, e.g. `S4`). */
+                yearGroup?: string;
+                /** @description Only children whose plan has this rating (e.g. `red`), or `unrated`, or `no-plan`. */
+                rating?: string;
+                /** @description Only children with (true) or without (false) a PEP deadline overdue. */
+                overdue?: boolean;
+                /** @description Only children at school or placed out of authority (true), or neither (false). */
+                outOfAuthority?: boolean;
+                /** @description Add `groups`, a summary per group. */
+                groupBy?: "phase" | "yearGroup" | "school" | "rating" | "attendanceBand" | "outOfAuthority";
+            };
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohortReport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/reports/cohort",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/reports/cohort",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/reports/cohort",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/reports/cohort",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/reports/cohort",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
                      */
