@@ -1,0 +1,151 @@
+/**
+ * The HTML report as text: untrusted names escaped, nothing fetched from anywhere, charts drawn at
+ * render time with their titles, descriptions and the figures beside them. tests/sdk/report-html.test.ts
+ * opens a real report in Chromium and checks the charts against the figures.
+ */
+import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../src/cli/report-html/html.js';
+import { renderPepComplianceHtml } from '../src/cli/report-html/index.js';
+import type { components } from '../src/generated/api.js';
+
+type Report = components['schemas']['PepComplianceReport'];
+type Item = Report['items'][number];
+type Deadline = Item['result']['deadlines'][number];
+
+const LEARNER = '7d1f4f6e-3c1a-4d7e-9a51-2b8f0c6d9e11';
+const ref = { kind: 'learner', id: LEARNER, field: '/careStatus/since' } as const;
+const clockStart = { event: 'entering-care', date: '2026-03-02', decidedBy: ref } as const;
+
+const deadline = (dueOn: string, status: Deadline['status'], daysLate?: number): Deadline => ({
+  deadline: 'plan-in-place',
+  occurrence: 1,
+  clockStart,
+  dueOn,
+  daysLateUnit: 'working-days',
+  status,
+  ...(daysLate ? { daysLate } : {}),
+});
+
+function item(given: string, family: string, rating: string | null, deadlines: Deadline[]): Item {
+  return {
+    learnerId: LEARNER,
+    name: { given, family },
+    school: { id: LEARNER, name: 'St Mary\'s "Juniors" & <Infants>' },
+    result: {
+      learnerId: LEARNER,
+      policy: { id: 'england-dfe-2018', version: 1 },
+      asOf: '2026-04-30',
+      outcome: 'assessed',
+      message: 'Assessed.',
+      clockStart,
+      deadlines,
+      notAssessed: [],
+      currentPlan:
+        rating === null
+          ? null
+          : {
+              id: LEARNER,
+              type: 'pep',
+              start: '2026-03-18',
+              rating,
+              ratedOn: '2026-03-20',
+              adequate: rating !== 'red',
+            },
+      lastReview: null,
+    },
+  };
+}
+
+const HOSTILE = '<script>alert("pwned")</script>';
+const QUOTED = `O'Brien "Bo" & <b>Co</b>`;
+
+function report(policyId = 'england-dfe-2018'): Report {
+  return {
+    asOf: '2026-04-30',
+    policies: { england: { id: policyId, version: 1, name: 'England: DfE <2018>' } },
+    summary: {
+      children: 3,
+      outcomes: { assessed: 3, 'no-plan': 0, 'not-looked-after': 0, 'no-clock-start': 0 },
+      deadlines: { met: 1, late: 1, due: 0, overdue: 1 },
+    },
+    items: [
+      item(HOSTILE, QUOTED, 'green', [deadline('2026-03-16', 'met')]),
+      item('Cal', 'Late', 'red', [deadline('2026-03-16', 'late', 2)]),
+      item('Dee', 'Overdue', null, [deadline('2026-04-14', 'overdue', 12)]),
+    ],
+  };
+}
+
+const render = (r = report()) =>
+  renderPepComplianceHtml(r, {
+    generatedAt: new Date('2026-05-01T09:30:00Z'),
+    source: 'https://api.example',
+  });
+
+describe('the PEP compliance report as HTML', () => {
+  it('escapes what the API says: names, schools and policy names are text, never markup', async () => {
+    const page = await render();
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toContain('<b>Co</b>');
+    expect(page).not.toContain('<Infants>');
+    expect(page).toContain(`<th scope="row">${escapeHtml(`${HOSTILE} ${QUOTED}`)}</th>`);
+    expect(page).toContain(escapeHtml('St Mary\'s "Juniors" & <Infants>'));
+    expect(page).toContain('England: DfE &lt;2018&gt;');
+    expect(escapeHtml(`<a href="x" title='y'>&`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;');
+  });
+
+  it('is self-contained: no script, no link, nothing to fetch, and a policy that forbids both', async () => {
+    const page = await render();
+    expect(page).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
+    expect(page).not.toMatch(/<(script|link|img|iframe|object)\b/i);
+    expect(page).not.toMatch(/\b(src|href)=/i);
+    expect(page).not.toMatch(/url\(|@import/i);
+    // The only URLs: SVG's namespaces, and the API's address as text in the footer.
+    const urls = [...page.matchAll(/https?:\/\/[^\s"'<)]*[^\s"'<).]/g)].map((m) => m[0]);
+    expect(new Set(urls)).toEqual(
+      new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink', 'https://api.example']),
+    );
+  });
+
+  it('draws two charts as inline SVG, each titled and described with its figures', async () => {
+    const page = await render();
+    const svgs = [...page.matchAll(/<svg\b[^>]*>/g)].map((m) => m[0]);
+    expect(svgs).toHaveLength(2);
+    for (const svg of svgs) expect(svg).toMatch(/role="graphics-document document"/);
+    expect(page).toContain(
+      '<title id="chart-by-month-title">PEP deadlines due each month, May 2025 to Jun 2026</title>',
+    );
+    // Mar: 1 met, 1 late (50 %); Apr: 1 overdue (0 %).
+    expect(page).toContain(
+      '<desc id="chart-by-month-desc">On time, of the deadlines met or past due: Mar 2026 50 %, Apr 2026 0 %.</desc>',
+    );
+    expect(page).toContain(
+      '<desc id="chart-ratings-desc">Green: 1, Amber: 0, Red: 1, Not rated: 0, No plan: 1.</desc>',
+    );
+    // Vega labels each bar for screen readers with the words the report gives it.
+    expect(page).toContain('aria-label="Mar 2026: 1 deadline met late"');
+    expect(page).toContain('aria-label="No plan: 1 child"');
+    expect(page.match(/aria-roledescription="bar"/g)).toHaveLength(3 + 3);
+  });
+
+  it('takes the ratings from the plans when the policy is not one it knows', async () => {
+    const page = await render(report('northbridge-2026'));
+    expect(page).toContain(
+      '<desc id="chart-ratings-desc">Green: 1, Red: 1, Not rated: 0, No plan: 1.</desc>',
+    );
+  });
+
+  it('renders an empty report', async () => {
+    const empty: Report = {
+      ...report(),
+      policies: {},
+      summary: { ...report().summary, children: 0, deadlines: { met: 0, late: 0, due: 0, overdue: 0 } },
+      items: [],
+    };
+    const page = await render(empty);
+    expect(page).toContain('No deadline in these months was met or past due.');
+    expect(page).toContain('No children: your organisation sees none in this report.');
+  });
+});
