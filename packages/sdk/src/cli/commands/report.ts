@@ -2,6 +2,7 @@ import { unwrap } from '../../client.js';
 import type { components } from '../../generated/api.js';
 import { type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
 import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
+import { htmlTarget, writeHtml } from '../report-html/write.js';
 
 export type PepComplianceReport = components['schemas']['PepComplianceReport'];
 type PepComplianceResult = components['schemas']['PepComplianceResult'];
@@ -26,6 +27,12 @@ const options = {
   },
   csv: { type: 'boolean', description: 'Print the CSV the API gives (one row per child and deadline).' },
   json: { type: 'boolean', description: 'Print the report as the API returns it (JSON).' },
+  html: {
+    type: 'string',
+    value: '<file>',
+    description:
+      'Write the report to this file as one self-contained HTML page with charts, to send or print (nothing in it is fetched from anywhere).',
+  },
   ...connectionOptions,
 } as const satisfies OptionSpecs;
 
@@ -66,9 +73,11 @@ export function formatPepCompliance(report: PepComplianceReport, status?: string
 const pepComplianceCommand: Command<typeof options> = {
   name: 'pep-compliance',
   summary: 'Whose PEP is on time, late, due or overdue',
-  usage: ['report pep-compliance [--as-of <date>] [--status <status>] [--school <id>] [--csv | --json]'],
+  usage: [
+    'report pep-compliance [--as-of <date>] [--status <status>] [--school <id>] [--csv | --json | --html <file>]',
+  ],
   description:
-    "Asks the API for the PEP compliance report (GET /v1/reports/pep-compliance): for each child your organisation can see, each PEP deadline under the default policy of the child's jurisdiction, with its due date, status and days late. A table by default; --csv prints the API's CSV and --json its JSON, unchanged, for a spreadsheet or a script.",
+    "Asks the API for the PEP compliance report (GET /v1/reports/pep-compliance): for each child your organisation can see, each PEP deadline under the default policy of the child's jurisdiction, with its due date, status and days late. A table by default; --csv prints the API's CSV and --json its JSON, unchanged, for a spreadsheet or a script; --html writes a page with the summary, charts of the deadlines met on time month by month and of the plans' ratings, and a row per child, for the corporate parenting board.",
   options,
   examples: [
     { command: 'celr report pep-compliance', says: "Today's report, as a table." },
@@ -77,10 +86,20 @@ const pepComplianceCommand: Command<typeof options> = {
       says: 'The children whose PEP deadline had passed, unmet, at the end of March.',
     },
     { command: 'celr report pep-compliance --csv > pep.csv', says: 'The report as CSV.' },
+    {
+      command: 'celr report pep-compliance --as-of 2026-03-31 --html pep-2026-03.html',
+      says: 'The report at the end of March as an HTML page with charts.',
+    },
   ],
   async run({ values, positionals, io }) {
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}.`);
-    if (values.csv && values.json) throw new UsageError('give --csv or --json, not both.');
+    const formats = (['csv', 'json', 'html'] as const).filter(
+      (f) => values[f] !== undefined && values[f] !== false,
+    );
+    if (formats.length > 1)
+      throw new UsageError(
+        `give one of --csv, --json or --html, not ${formats.map((f) => `--${f}`).join(' and ')}.`,
+      );
     const asOf = values['as-of'];
     if (asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))) {
       throw new UsageError(`--as-of ${asOf}: give a date as YYYY-MM-DD.`);
@@ -93,6 +112,7 @@ const pepComplianceCommand: Command<typeof options> = {
       throw new UsageError(`--school ${values.school}: a school is named by its organisation id (a UUID).`);
     }
     const connection = connectionFrom(values, io);
+    const htmlFile = values.html === undefined ? undefined : await htmlTarget(io.cwd, values.html);
     const client = clientFor(connection, (event) =>
       io.stderr.write(`celr report pep-compliance: ${describeRetry(event)}\n`),
     );
@@ -116,6 +136,22 @@ const pepComplianceCommand: Command<typeof options> = {
     const report = unwrap(
       await client.raw.GET('/v1/reports/pep-compliance', { params: { query }, signal: io.signal }),
     ) as PepComplianceReport;
+    if (htmlFile) {
+      // Loaded only here: the charting library takes a moment to load, and nothing else needs it.
+      const { renderPepComplianceHtml } = await import('../report-html/index.js');
+      const filters = [
+        ...(status ? [`deadlines ${status}`] : []),
+        ...(values.school ? [`the pupils of school ${values.school}`] : []),
+      ];
+      const page = await renderPepComplianceHtml(report, {
+        generatedAt: new Date(),
+        source: new URL(connection.baseUrl).origin,
+        filters,
+      });
+      await writeHtml(htmlFile, values.html!, page);
+      await writeTo(io.stdout, `Wrote ${htmlFile}\n`);
+      return EXIT.ok;
+    }
     await writeTo(
       io.stdout,
       values.json ? `${JSON.stringify(report, null, 2)}\n` : formatPepCompliance(report, status),
