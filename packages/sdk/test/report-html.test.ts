@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../src/cli/report-html/html.js';
-import { renderPepComplianceHtml } from '../src/cli/report-html/index.js';
+import { renderCohortHtml, renderPepComplianceHtml } from '../src/cli/report-html/index.js';
 import type { components } from '../src/generated/api.js';
 
 type Report = components['schemas']['PepComplianceReport'];
@@ -147,5 +147,115 @@ describe('the PEP compliance report as HTML', () => {
     const page = await render(empty);
     expect(page).toContain('No deadline in these months was met or past due.');
     expect(page).toContain('No children: your organisation sees none in this report.');
+  });
+});
+
+type Cohort = components['schemas']['CohortReport'];
+type CohortItem = Cohort['items'][number];
+
+function cohortItem(
+  given: string,
+  band: CohortItem['row']['attendance']['band'],
+  attendancePercent: number | null,
+  rating: string,
+): CohortItem {
+  return {
+    learnerId: LEARNER,
+    name: { given, family: 'Pupil' },
+    row: {
+      learnerId: LEARNER,
+      asOf: '2026-04-30',
+      jurisdiction: 'england',
+      careStatus: 'looked-after',
+      yearGroup: '8',
+      yearGroupFrom: 'enrolment',
+      phase: 'secondary',
+      school: { scheme: 'urn', code: '990001', name: '<b>Park</b> Academy' },
+      setting: 'full-time',
+      schoolLocation: 'out-of-authority',
+      placementLocation: 'in-authority',
+      outOfAuthority: true,
+      plan: null,
+      rating,
+      compliance: { outcome: 'assessed', overdue: 0 },
+      attendance: {
+        schoolYear: { start: '2025-09-01', end: '2026-08-31' },
+        possibleSessions: attendancePercent === null ? 0 : 100,
+        attendedSessions: attendancePercent ?? 0,
+        absenceSessions: attendancePercent === null ? 0 : 100 - attendancePercent,
+        attendancePercent,
+        absencePercent: attendancePercent === null ? null : 100 - attendancePercent,
+        band,
+        persistentAbsence: band === 'persistent-absence' || band === 'severe-absence',
+      },
+      exclusions: {
+        term: { name: 'Summer', start: '2026-04-13', end: '2026-07-22', from: 'conventional' },
+        suspensionsThisTerm: 0,
+        exclusionsThisTerm: 0,
+        suspensionsThisYear: 1,
+        exclusionsThisYear: 0,
+      },
+      moves: { since: '2025-04-30', school: 0, placement: 1 },
+      identifiers: { upn: true, uln: false, scn: false },
+      funding: { fundingSource: 'pupil-premium-plus', allocatedPence: 100000, spentPence: 60000 },
+    },
+  };
+}
+
+function cohort(): Cohort {
+  return {
+    asOf: '2026-04-30',
+    policies: { england: { id: 'england-dfe-2018', version: 1, name: 'England: DfE 2018' } },
+    items: [
+      cohortItem(HOSTILE, 'absence-under-5', 97, 'green'),
+      cohortItem('Bo', 'persistent-absence', 88, 'green'),
+      cohortItem('Cy', 'no-data', null, 'no-plan'),
+    ],
+    summary: {
+      children: 3,
+      phases: { 'early-years': 0, primary: 0, secondary: 3, 'post-16': 0 },
+      attendanceBands: {
+        'absence-under-5': 1,
+        'absence-5-to-10': 0,
+        'persistent-absence': 1,
+        'severe-absence': 0,
+        'no-data': 1,
+      },
+      persistentAbsence: 1,
+      ratings: { green: 2, 'no-plan': 1 },
+      overdue: 0,
+      outOfAuthority: 3,
+      suspensionsThisTerm: 0,
+      exclusionsThisTerm: 0,
+      suspensionsThisYear: 3,
+      exclusionsThisYear: 0,
+      movedSchool: 0,
+      movedPlacement: 3,
+      identifiers: { upn: 3, uln: 0, scn: 0 },
+      funding: {
+        'pupil-premium-plus': { allocatedPence: 300000, spentPence: 180000 },
+        'care-experienced-children-and-young-people-fund': { allocatedPence: 0, spentPence: 0 },
+      },
+    },
+  };
+}
+
+describe('the cohort report as HTML', () => {
+  it('draws the attendance bands and the ratings from the summary, escaping names and schools', async () => {
+    const page = await renderCohortHtml(cohort(), { generatedAt: new Date('2026-05-01T09:30:00Z') });
+    expect(page).not.toMatch(/<script|<b>/i);
+    expect(page).toContain(`<th scope="row">${escapeHtml(`${HOSTILE} Pupil`)}</th>`);
+    expect(page.match(/<svg\b/g)).toHaveLength(2);
+    expect(page).toContain(
+      '<desc id="chart-attendance-desc">Missed less than 5 % of sessions: 1; Missed 5 % to less than 10 %: 0; Persistent absence: missed 10 % to less than 50 %: 1; Severe absence: missed 50 % or more: 0; No attendance recorded: 1.</desc>',
+    );
+    expect(page).toContain('aria-label="Persistent absence: missed 10 % to less than 50 %: 1 child"');
+    expect(page).toContain(
+      '<desc id="chart-ratings-desc">Green: 2, Amber: 0, Red: 0, Not rated: 0, No plan: 1.</desc>',
+    );
+    // Three bands and two ratings have children: a bar each.
+    expect(page.match(/aria-roledescription="bar"/g)).toHaveLength(3 + 2);
+    expect(page).toContain('<td class="num">£3,000.00</td><td class="num">£1,800.00</td>');
+    expect(page).toContain('<td>88 % (persistent absence)</td>');
   });
 });

@@ -3,7 +3,7 @@ import type { components } from '../../generated/api.js';
 import { type Chart, COLOURS, renderChart } from './chart.js';
 import { formatDate, formatMonth, humanise, monthsEnding, percent, plural } from './format.js';
 import { type Content, figure, type Html, html, page, table } from './html.js';
-import { NO_PLAN, NOT_RATED, ratingCategories } from './ratings.js';
+import { NO_PLAN, NOT_RATED, ratingCategories, ratingChart, ratingFigures } from './ratings.js';
 
 type Report = components['schemas']['PepComplianceReport'];
 type Item = Report['items'][number];
@@ -146,63 +146,6 @@ function monthChart(months: ReturnType<typeof byMonth>): Chart {
   };
 }
 
-function ratingChart(ratings: ReturnType<typeof byRating>, asOf: string): Chart {
-  const shown = ratings.filter((r) => r.children > 0);
-  const labels = ratings.map((r) => r.label);
-  const values = shown.map((r) => ({
-    rating: r.label,
-    children: r.children,
-    description: `${r.label}: ${plural(r.children, 'child', 'children')}`,
-  }));
-  const x = {
-    field: 'rating',
-    type: 'nominal',
-    title: 'Rating of the current plan',
-    scale: { domain: labels },
-    sort: labels,
-  } as const;
-  return {
-    id: 'chart-ratings',
-    title: `Children by the rating of their current plan, ${formatDate(asOf)}`,
-    description: `${ratings.map((r) => `${r.label}: ${r.children}`).join(', ')}.`,
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      width: { step: 72 },
-      height: 200,
-      data: { values },
-      encoding: { x },
-      layer: [
-        {
-          mark: { type: 'bar', tooltip: false },
-          encoding: {
-            y: {
-              field: 'children',
-              type: 'quantitative',
-              title: 'Children',
-              axis: { format: 'd', tickMinStep: 1 },
-            },
-            color: {
-              field: 'rating',
-              type: 'nominal',
-              legend: null,
-              scale: { domain: labels, range: ratings.map((r) => r.colour) },
-            },
-            description: { field: 'description', type: 'nominal' },
-          },
-        },
-        {
-          mark: { type: 'text', baseline: 'bottom', dy: -4, fontWeight: 'bold' },
-          encoding: {
-            y: { field: 'children', type: 'quantitative' },
-            text: { field: 'children', type: 'quantitative' },
-            description: { field: 'description', type: 'nominal' },
-          },
-        },
-      ],
-    },
-  };
-}
-
 const childName = (item: Item) => `${item.name.given} ${item.name.family}`;
 
 function deadlineName(d: Deadline): string {
@@ -295,18 +238,6 @@ export async function renderPepComplianceHtml(report: Report, options: RenderOpt
     months.after ? `${plural(months.after, 'deadline')} due after ${months.rows.at(-1)!.label}` : '',
   ].filter(Boolean);
 
-  const ratingFigures = {
-    caption: 'Children by the rating of their current plan',
-    columns: [{ label: 'Rating' }, { label: 'What it means' }, { label: 'Children', numeric: true }],
-    rows: ratings.map((r) => [
-      r.label,
-      r.meaning
-        ? `${r.meaning}${r.adequate === undefined ? '' : r.adequate ? ' Adequate.' : ' Not adequate.'}`
-        : '',
-      r.children,
-    ]),
-  };
-
   // An authority's children on roll nowhere known to CELR leave the column empty: then it is left out.
   const schools = report.items.some((i) => i.school);
   const children = table({
@@ -359,7 +290,12 @@ export async function renderPepComplianceHtml(report: Report, options: RenderOpt
         id: 'ratings',
         heading: 'Quality of the plans',
         content: [
-          figure('ratings-figure', 'Children by the rating of their current plan', ratingSvg, ratingFigures),
+          figure(
+            'ratings-figure',
+            'Children by the rating of their current plan',
+            ratingSvg,
+            ratingFigures(ratings),
+          ),
         ],
       },
       { id: 'children', heading: 'Children', content: [children] },

@@ -1,6 +1,6 @@
-import { type CompliancePolicy, defaultCompliancePolicies } from '@celr/schema';
-import { COLOURS } from './chart.js';
-import { humanise } from './format.js';
+import { type CompliancePolicy, defaultCompliancePolicies, RATING_GROUPS_WITHOUT_RATING } from '@celr/schema';
+import { type Chart, COLOURS } from './chart.js';
+import { formatDate, humanise, plural } from './format.js';
 
 /** A bar of the ratings chart: a rating of the rubric, or a plan not rated, or no plan at all. */
 export interface RatingCategory {
@@ -13,8 +13,8 @@ export interface RatingCategory {
   colour: string;
 }
 
-export const NOT_RATED = 'not-rated';
-export const NO_PLAN = 'no-plan';
+/** The cohort report's names for a plan not rated and for no plan, used by both reports. */
+export const [NOT_RATED, NO_PLAN] = RATING_GROUPS_WITHOUT_RATING;
 
 // Ratings named for a colour get that colour (rubrics are red/amber/green or gold/green/amber/red).
 const NAMED: Record<string, string> = {
@@ -61,8 +61,84 @@ export function ratingCategories(
       add(r.code, { meaning: r.label, adequate: policy.rubric.adequate.includes(r.code) });
     }
   }
-  for (const code of seen) add(code);
+  const without: readonly string[] = RATING_GROUPS_WITHOUT_RATING;
+  for (const code of seen) if (!without.includes(code)) add(code);
   add(NOT_RATED, { label: 'Not rated', colour: COLOURS.pending });
   add(NO_PLAN, { label: 'No plan', colour: COLOURS.none });
   return [...categories.values()];
+}
+
+/** Children counted by rating: a bar for each category with children, the others named on the axis. */
+export function ratingChart(ratings: (RatingCategory & { children: number })[], asOf: string): Chart {
+  const labels = ratings.map((r) => r.label);
+  const values = ratings
+    .filter((r) => r.children > 0)
+    .map((r) => ({
+      rating: r.label,
+      children: r.children,
+      description: `${r.label}: ${plural(r.children, 'child', 'children')}`,
+    }));
+  return {
+    id: 'chart-ratings',
+    title: `Children by the rating of their current plan, ${formatDate(asOf)}`,
+    description: `${ratings.map((r) => `${r.label}: ${r.children}`).join(', ')}.`,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      width: { step: 72 },
+      height: 200,
+      data: { values },
+      encoding: {
+        x: {
+          field: 'rating',
+          type: 'nominal',
+          title: 'Rating of the current plan',
+          scale: { domain: labels },
+          sort: labels,
+        },
+      },
+      layer: [
+        {
+          mark: { type: 'bar', tooltip: false },
+          encoding: {
+            y: {
+              field: 'children',
+              type: 'quantitative',
+              title: 'Children',
+              axis: { format: 'd', tickMinStep: 1 },
+            },
+            color: {
+              field: 'rating',
+              type: 'nominal',
+              legend: null,
+              scale: { domain: labels, range: ratings.map((r) => r.colour) },
+            },
+            description: { field: 'description', type: 'nominal' },
+          },
+        },
+        {
+          mark: { type: 'text', baseline: 'bottom', dy: -4, fontWeight: 'bold' },
+          encoding: {
+            y: { field: 'children', type: 'quantitative' },
+            text: { field: 'children', type: 'quantitative' },
+            description: { field: 'description', type: 'nominal' },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The table beside the ratings chart. */
+export function ratingFigures(ratings: (RatingCategory & { children: number })[]) {
+  return {
+    caption: 'Children by the rating of their current plan',
+    columns: [{ label: 'Rating' }, { label: 'What it means' }, { label: 'Children', numeric: true }],
+    rows: ratings.map((r) => [
+      r.label,
+      r.meaning
+        ? `${r.meaning}${r.adequate === undefined ? '' : r.adequate ? ' Adequate.' : ' Not adequate.'}`
+        : '',
+      r.children,
+    ]),
+  };
 }
