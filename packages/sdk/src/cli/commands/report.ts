@@ -3,6 +3,7 @@ import type { components } from '../../generated/api.js';
 import { type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
 import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
 import { htmlTarget, writeHtml } from '../report-html/write.js';
+import { cohortCommand } from './report-cohort.js';
 
 export type PepComplianceReport = components['schemas']['PepComplianceReport'];
 type PepComplianceResult = components['schemas']['PepComplianceResult'];
@@ -162,11 +163,11 @@ const pepComplianceCommand: Command<typeof options> = {
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'Reports for the virtual school: PEP compliance',
-  usage: ['report pep-compliance [options]'],
+  summary: 'Reports for the virtual school: PEP compliance, the cohort',
+  usage: ['report pep-compliance [options]', 'report cohort [options]'],
   description:
-    'Reports on the children your organisation can see. `celr report pep-compliance --help` for its options.',
+    'Reports on the children your organisation can see. `celr report pep-compliance --help` or `celr report cohort --help` for their options.',
   options: {},
   examples: [{ command: 'celr report pep-compliance', says: "Today's PEP compliance, as a table." }],
-  subcommands: [pepComplianceCommand as Command],
+  subcommands: [pepComplianceCommand as Command, cohortCommand as Command],
 };
