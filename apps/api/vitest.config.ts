@@ -15,6 +15,7 @@ const READS_THE_FEED = [
   'test/bulk-export.test.ts',
   'test/bulk-jobs.test.ts',
   'test/database-errors.test.ts',
+  'test/alerts.test.ts',
 ];
 
 export default defineConfig({

@@ -3,6 +3,9 @@ import AjvCompiler from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { registerAdminRoutes } from './admin/routes.js';
+import { Alerts } from './alerts/alerts.js';
+import { registerAlertRoutes } from './alerts/routes.js';
+import { AlertSweep, type AlertSweepSettings } from './alerts/sweep.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthentication } from './auth/authenticate.js';
@@ -48,6 +51,8 @@ declare module 'fastify' {
     signingKeys: KeyStore;
     /** Runs queued bulk imports; created with the app, started by the server (main.ts), stopped on close. */
     bulkImports: BulkImportWorker | undefined;
+    /** Raises the deadline alerts; created with the app, started by the server (main.ts), stopped on close. */
+    alertSweep: AlertSweep | undefined;
   }
 }
 
@@ -60,6 +65,8 @@ export interface BuildOptions {
   webhooks?: Partial<WebhookSettings>;
   /** Bulk import worker settings (poll interval, lease). */
   bulk?: Partial<BulkWorkerSettings>;
+  /** Alert sweep settings (interval, clock). */
+  alertSweep?: Partial<AlertSweepSettings>;
 }
 
 export const API_VERSION = '0.1.0';
@@ -197,7 +204,9 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerHealthRoutes(app, db);
 
   const audit = new AuditTrail(db?.sql as never);
-  const records = new RecordService(prisma as never, audit, db?.sql as never);
+  // Record writes raise the alerts of what they write (exclusions, attendance) in their transaction.
+  const alertSettings = { attendanceThreshold: config.alerts.attendanceThreshold };
+  const records = new RecordService(prisma as never, audit, db?.sql as never, alertSettings);
   for (const kind of RECORD_KINDS) registerRecordRoutes(app, kind, records);
   registerLearnerRoutes(app, records);
   registerAuditRoutes(app, prisma as never, audit);
@@ -205,12 +214,21 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerCohortReportRoute(app, new CohortReports(db as never, audit));
   const feed = new ChangeFeed(db as never);
   registerChangeRoutes(app, feed);
+  registerAlertRoutes(app, new Alerts(db as never, audit));
+  const alertSweep = db
+    ? new AlertSweep(
+        db,
+        { intervalMs: config.alerts.sweepMinutes * 60_000, ...options.alertSweep },
+        (error) => app.log.warn({ err: error }, 'alert sweep failed'),
+      )
+    : undefined;
+  app.decorate('alertSweep', alertSweep);
   registerTransferRoutes(
     app,
     new TransferService(
       prisma as never,
       audit,
-      { overdueHours: config.transferOverdueHours },
+      { overdueHours: config.transferOverdueHours, alerts: alertSettings },
       new BundleSignatures(prisma as never, signingKeys, {
         allowUnsignedFrom: config.allowUnsignedBundlesFrom,
       }),
@@ -243,7 +261,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   registerWebhookRoutes(app, prisma as never, subscriptions, webhooks);
   const bulkImports = db
-    ? new BulkImportWorker(db, audit, options.bulk, (error) =>
+    ? new BulkImportWorker(db, audit, { alerts: alertSettings, ...options.bulk }, (error) =>
         app.log.warn({ err: error }, 'bulk import step failed'),
       )
     : undefined;
@@ -259,6 +277,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('onClose', async () => {
     await webhooks?.stop();
     await bulkImports?.stop();
+    await alertSweep?.stop();
   });
 
   // While draining, responses ask clients to close their connection, so keep-alive sockets end

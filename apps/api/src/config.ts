@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DEFAULT_ATTENDANCE_THRESHOLD } from '@celr/schema';
 import type { TokenSettings } from './auth/tokens.js';
 
 export interface AppConfig {
@@ -31,6 +32,11 @@ export interface AppConfig {
   /** Origins allowed to call the API from a browser (CORS). */
   corsOrigins: string[];
   rateLimit: { max: number; windowMs: number };
+  /**
+   * Alerts (issue 16): attendance below `attendanceThreshold` percent raises one (90, persistent
+   * absence in England, by default); every process sweeps for deadline alerts every `sweepMinutes`.
+   */
+  alerts: { attendanceThreshold: number; sweepMinutes: number };
   /** A pending transfer older than this many hours is flagged overdue. */
   transferOverdueHours: number;
   retention: { idempotencyHours: number; changeFeedDays: number; bulkImportDays: number };
@@ -84,6 +90,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, cwd = proces
       windowMs: Number(env.CELR_RATE_LIMIT_WINDOW_MS ?? 60_000),
     },
     redisUrl: env.CELR_REDIS_URL || undefined,
+    alerts: {
+      attendanceThreshold: Number(env.CELR_ALERT_ATTENDANCE_THRESHOLD ?? DEFAULT_ATTENDANCE_THRESHOLD),
+      sweepMinutes: Number(env.CELR_ALERT_SWEEP_MINUTES ?? 60),
+    },
     transferOverdueHours: Number(env.CELR_TRANSFER_OVERDUE_HOURS ?? 72),
     retention: {
       idempotencyHours: Number(env.CELR_IDEMPOTENCY_HOURS ?? 24),

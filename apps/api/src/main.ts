@@ -61,6 +61,8 @@ if (db.embedded?.owned) {
   );
 }
 app.bulkImports?.start();
+// Deadline alerts: every process sweeps; an alert's unique key keeps each to one.
+app.alertSweep?.start();
 const stopMaintenance = startMaintenance(db, config.retention, (error) =>
   app.log.warn({ err: error }, 'purge failed'),
 );

@@ -296,14 +296,19 @@ async function snapshot({ db, names }: Side) {
   // the entries about the same learner before it (the 'visible'/'hidden' ones). So the feed is
   // compared as each learner's entries in that order, each with the rank of its transaction; how
   // one transaction's entries about different learners interleave is not part of what it says.
-  const change = (await q('SELECT * FROM change ORDER BY txid, id')) as Data[];
+  // An alert's id is random: its entry is compared by the alert it names (kind, occurrence, detail).
+  const change = (await q(
+    `SELECT c.*, a.kind AS alert_kind, a.occurrence AS alert_occurrence, a.record_version AS alert_version,
+            a.detail AS alert_detail
+     FROM change c LEFT JOIN alert a ON a.id = c.alert_id ORDER BY c.txid, c.id`,
+  )) as Data[];
   const txids = [...new Set(change.map((c) => String(c.txid)))];
   const feed: Record<string, Data[]> = {};
   for (const c of change) {
     const entries = feed[String(c.learner_id)] ?? [];
     feed[String(c.learner_id)] = entries;
     entries.push({
-      ...normalise(c, { id: drop, at: drop, organisation_id: org, txid: drop }),
+      ...normalise(c, { id: drop, at: drop, organisation_id: org, txid: drop, alert_id: set }),
       transaction: txids.indexOf(String(c.txid)),
     });
   }

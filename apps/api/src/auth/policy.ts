@@ -91,6 +91,13 @@ export const OPERATIONS: Record<string, OperationAccess> = {
     scope: 'learners:read',
     who: "Every organisation, for what it may see: changes to learners while they were visible to it, and when they became visible or hidden. Nothing about other organisations' learners.",
   },
+  listAlerts: {
+    scope: 'learners:read',
+    who: seeOnly(
+      'Only alerts about learners the organisation can see now; others get an empty list, never an error that would reveal the learner exists.',
+    ),
+  },
+  getAlert: { scope: 'learners:read', who: seeOnly('Anyone else gets 404.') },
   createBulkImport: {
     scope: 'learners:write',
     who: 'Any organisation, for what it may write: each line needs the write scope of its kind and follows the access rules of a single write (learners are created by their responsible authority; schools write the fields they own; plans, meetings and transitions follow their learner).',

@@ -13,7 +13,13 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import { assertIdentityUnchanged } from '../records/record-service.js';
 import { COLLECTION } from '../records/representation.js';
-import { identifiersOf, isUnchanged, RecordStore, type Register } from '../records/store/index.js';
+import {
+  type AlertSettings,
+  identifiersOf,
+  isUnchanged,
+  RecordStore,
+  type Register,
+} from '../records/store/index.js';
 
 export { ConcurrentChange } from '../records/store/index.js';
 
@@ -104,8 +110,9 @@ export class BlockImporter {
     private readonly caller: Caller,
     private readonly org: ActingOrganisation,
     audit: AuditTrail,
+    alerts?: AlertSettings,
   ) {
-    this.store = new RecordStore(audit);
+    this.store = new RecordStore(audit, alerts);
   }
 
   /** Reads and checks a block's lines and writes them. */

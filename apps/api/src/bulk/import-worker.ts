@@ -7,6 +7,7 @@ import { type Database, sqlThrough } from '../db/database.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PROBLEM_TYPES, ProblemError, type ProblemType, problemTypeUri } from '../http/problem.js';
 import { PollingLoop } from '../jobs/polling-loop.js';
+import { type AlertSettings, DEFAULT_ALERT_SETTINGS } from '../records/store/index.js';
 import {
   type ActingOrganisation,
   BlockImporter,
@@ -32,6 +33,8 @@ export interface BulkWorkerSettings {
   maxErrors: number;
   /** Attempts at a block (or an all-or-nothing job) that meets concurrent writes. */
   conflictRetries: number;
+  /** What the alerts of imported learner records are decided by. */
+  alerts: AlertSettings;
 }
 
 export const DEFAULT_BULK_WORKER_SETTINGS: BulkWorkerSettings = {
@@ -40,6 +43,7 @@ export const DEFAULT_BULK_WORKER_SETTINGS: BulkWorkerSettings = {
   maxAttempts: 3,
   maxErrors: 10_000,
   conflictRetries: 3,
+  alerts: DEFAULT_ALERT_SETTINGS,
 };
 
 /**
@@ -306,7 +310,9 @@ export class BulkImportWorker {
             async (tx) => {
               await this.stillAllowed(job, tx);
               await this.faults.beforeWrite?.(tx, lines);
-              const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
+              const result = await new BlockImporter(tx, caller, org, this.audit, this.settings.alerts).write(
+                block,
+              );
               const saved = await this.saveErrors(tx, job.id, result.errors, stored.count);
               const moved = await tx.$executeRawUnsafe(
                 `UPDATE bulk_import SET lines_done = lines_done + $3, created = created + $4, updated = updated + $5,
@@ -402,7 +408,13 @@ export class BulkImportWorker {
               async (tx) => {
                 await this.stillAllowed(job, tx);
                 await this.faults.beforeWrite?.(tx, [source]);
-                const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
+                const result = await new BlockImporter(
+                  tx,
+                  caller,
+                  org,
+                  this.audit,
+                  this.settings.alerts,
+                ).write(block);
                 return this.commitLine(tx, job, seq, source.line, result, stored.count, next);
               },
               { timeout: 60_000, maxWait: 30_000 },
@@ -667,7 +679,9 @@ export class BulkImportWorker {
       await tx.$executeRawUnsafe('SAVEPOINT celr_bulk');
       try {
         await this.faults.beforeWrite?.(tx, part);
-        const result = await new BlockImporter(tx, caller, org, this.audit).write(block);
+        const result = await new BlockImporter(tx, caller, org, this.audit, this.settings.alerts).write(
+          block,
+        );
         await tx.$executeRawUnsafe('RELEASE SAVEPOINT celr_bulk');
         return result;
       } catch (error) {

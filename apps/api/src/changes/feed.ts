@@ -1,4 +1,11 @@
-import { FEED_CHANGES, type FeedChange, RECORD_KINDS, type RecordKind } from '@celr/schema';
+import {
+  ALERT_KINDS,
+  type AlertKind,
+  FEED_CHANGES,
+  type FeedChange,
+  RECORD_KINDS,
+  type RecordKind,
+} from '@celr/schema';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
@@ -40,14 +47,17 @@ function decode(cursor: string): Position {
  * behind a cursor already handed out: a transaction that commits late is waited for, not skipped.
  * A record change is the caller's if the learner was visible to them at that point of the feed
  * (their latest visible/hidden entry before it says so), which is why access is decided by the
- * feed's own entries and never by clocks.
+ * feed's own entries and never by clocks. An alert entry is seen by the same rule as a record
+ * change, and only by readers who ask for alerts ($5).
  */
 const FEED = `
   SELECT c.id::text, c.txid::text, c.at, c.change, c.record_kind AS "recordKind", c.record_id::text AS "recordId",
-         c.learner_id::text AS "learnerId", c.version
+         c.learner_id::text AS "learnerId", c.version, c.alert_id::text AS "alertId", al.kind AS "alertKind"
   FROM change c
+  LEFT JOIN alert al ON al.id = c.alert_id
   WHERE (c.txid, c.id) > ($1::bigint, $2::bigint)
     AND c.txid < (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint
+    AND ($5::boolean OR c.change <> 'alert')
     AND (
       (c.organisation_id = $3::uuid)
       OR (c.organisation_id IS NULL AND (
@@ -67,6 +77,9 @@ export interface FeedEntry {
   recordId: string;
   learnerId: string;
   version: number | null;
+  /** For an 'alert' entry: the alert raised. */
+  alertId: string | null;
+  alertKind: AlertKind | null;
 }
 
 /** Runs one SQL statement: `Database.sql`, or a transaction's `$queryRawUnsafe`. */
@@ -74,15 +87,33 @@ export type SqlRunner = <T>(text: string, params: unknown[]) => Promise<T[]>;
 
 /**
  * The entries an organisation may see after a position, in feed order: the one visibility rule,
- * shared by GET /v1/changes and the webhook worker.
+ * shared by GET /v1/changes and the webhook worker. Alert entries only when `alerts` is set, so a
+ * reader that never asked for them reads the feed it always did.
  */
-export const readFeed = (sql: SqlRunner, organisationId: string, from: FeedPosition, limit: number) =>
-  sql<FeedEntry>(FEED, [from.txid, from.id, organisationId, limit]);
+export const readFeed = (
+  sql: SqlRunner,
+  organisationId: string,
+  from: FeedPosition,
+  limit: number,
+  options: { alerts?: boolean } = {},
+) => sql<FeedEntry>(FEED, [from.txid, from.id, organisationId, limit, options.alerts ?? false]);
+
+/** How an entry is shown to clients (GET /v1/changes) and sent to them (webhooks): ids only. */
+export function entryData(entry: FeedEntry) {
+  return {
+    change: entry.change,
+    recordKind: entry.recordKind,
+    recordId: entry.recordId,
+    learnerId: entry.learnerId,
+    ...(entry.version !== null && entry.version !== undefined ? { version: entry.version } : {}),
+    ...(entry.alertId && entry.alertKind ? { alert: { id: entry.alertId, kind: entry.alertKind } } : {}),
+  };
+}
 
 export class ChangeFeed {
   constructor(private readonly db: Database) {}
 
-  async read(caller: Caller, after: string | undefined, limit: number) {
+  async read(caller: Caller, after: string | undefined, limit: number, options: { alerts?: boolean } = {}) {
     const [horizon] = await this.db.sql<{ txid: string; seq: string }>(
       'SELECT txid::text, change_id::text AS seq FROM change_horizon WHERE id = 1',
       [],
@@ -102,7 +133,7 @@ export class ChangeFeed {
         },
       );
     }
-    const rows = await readFeed(this.db.sql, caller.actingForId, from, limit);
+    const rows = await readFeed(this.db.sql, caller.actingForId, from, limit, options);
     const last = rows.at(-1);
     return { rows, cursor: last ? encode({ txid: last.txid, id: last.id }) : (after ?? encode(from)) };
   }
@@ -161,13 +192,22 @@ const Entry = Type.Object({
   change: Type.Enum(FEED_CHANGES, {
     type: 'string',
     description:
-      '`created`, `updated`, `deleted` (a tombstone), or `visible` / `hidden` when the learner becomes visible to your organisation or stops being so (no record content either way).',
+      '`created`, `updated`, `deleted` (a tombstone), or `visible` / `hidden` when the learner becomes visible to your organisation or stops being so (no record content either way); `alert` (only with `alerts=true`) when a record raised an alert about the learner: the record fields name that record and its version.',
   }),
   recordKind: Type.Enum(RECORD_KINDS, { type: 'string' }),
   recordId: Type.String({ format: 'uuid', maxLength: 36 }),
   learnerId: Type.String({ format: 'uuid', maxLength: 36 }),
   version: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 2147483647, description: 'The version this change made.' }),
+  ),
+  alert: Type.Optional(
+    Type.Object(
+      {
+        id: Type.String({ format: 'uuid', maxLength: 36, description: 'The alert: GET /v1/alerts/{id}.' }),
+        kind: Type.Enum(ALERT_KINDS, { type: 'string', description: 'What needs someone today.' }),
+      },
+      { additionalProperties: false, description: 'For an `alert` entry: the alert raised.' },
+    ),
   ),
   at: Type.String({ format: 'date-time', maxLength: 35 }),
 });
@@ -181,7 +221,7 @@ export function registerChangeRoutes(fastify: FastifyInstance, feed: ChangeFeed)
         operationId: 'listChanges',
         summary: 'Follow every change you may see',
         description:
-          'One ordered feed of every create, update and delete of every record your organisation may see, and of learners becoming visible or hidden to you. Keep the `cursor` of each page and pass it as `after` next time: you will never miss a change, even from transactions that commit out of order. An empty page still returns a cursor to poll from. A cursor older than the retention window gets 410 with `resync: true`.',
+          'One ordered feed of every create, update and delete of every record your organisation may see, of learners becoming visible or hidden to you, and (with `alerts=true`) of alerts about them. Keep the `cursor` of each page and pass it as `after` next time: you will never miss a change, even from transactions that commit out of order. An empty page still returns a cursor to poll from. A cursor older than the retention window gets 410 with `resync: true`.',
         tags: ['Changes'],
         querystring: Type.Object(
           {
@@ -190,6 +230,13 @@ export function registerChangeRoutes(fastify: FastifyInstance, feed: ChangeFeed)
             ),
             limit: Type.Optional(
               Type.Integer({ minimum: 1, maximum: 1000, default: 200, description: 'Entries per page.' }),
+            ),
+            alerts: Type.Optional(
+              Type.Boolean({
+                default: false,
+                description:
+                  'Also list alerts (`change: alert`): a PEP deadline overdue, a suspension or exclusion recorded, attendance below the threshold, a school move with no PEP review in time. Pass the same value with every page.',
+              }),
             ),
           },
           { additionalProperties: false },
@@ -209,18 +256,14 @@ export function registerChangeRoutes(fastify: FastifyInstance, feed: ChangeFeed)
     async (request) => {
       const { query } = request;
       const limit = query.limit ?? 200;
-      const { rows, cursor } = await feed.read(callerOf(request), query.after, limit);
+      const alerts = query.alerts ?? false;
+      const { rows, cursor } = await feed.read(callerOf(request), query.after, limit, { alerts });
       return {
-        items: rows.map((r) => ({
-          change: r.change,
-          recordKind: r.recordKind,
-          recordId: r.recordId,
-          learnerId: r.learnerId,
-          ...(r.version !== null ? { version: r.version } : {}),
-          at: new Date(r.at).toISOString(),
-        })),
+        items: rows.map((r) => ({ ...entryData(r), at: new Date(r.at).toISOString() })),
         cursor,
-        ...(rows.length === limit ? { next: `/v1/changes?after=${cursor}&limit=${limit}` } : {}),
+        ...(rows.length === limit
+          ? { next: `/v1/changes?after=${cursor}&limit=${limit}${alerts ? '&alerts=true' : ''}` }
+          : {}),
       };
     },
   );

@@ -26,7 +26,7 @@ import { type IdempotencyRequest, idempotent, isUniqueViolation } from '../http/
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { MAX_VERSIONS } from './limits.js';
 import { locationOf, present } from './representation.js';
-import { identifierConflict, RecordStore, type WriteOutcome } from './store/index.js';
+import { type AlertSettings, identifierConflict, RecordStore, type WriteOutcome } from './store/index.js';
 
 type Tx = Prisma.TransactionClient;
 type RecordRow = Prisma.RecordGetPayload<object>;
@@ -70,8 +70,9 @@ export class RecordService {
     private readonly prisma: PrismaClient,
     private readonly audit: AuditTrail,
     private readonly sql: Database['sql'],
+    alerts?: AlertSettings,
   ) {
-    this.store = new RecordStore(audit);
+    this.store = new RecordStore(audit, alerts);
   }
 
   async create(

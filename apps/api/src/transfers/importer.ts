@@ -13,7 +13,13 @@ import type { Caller } from '../auth/caller.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import { assertValid } from '../records/record-service.js';
-import { grantAccess, type RecordRow, RecordStore, type WriteOutcome } from '../records/store/index.js';
+import {
+  type AlertSettings,
+  grantAccess,
+  type RecordRow,
+  RecordStore,
+  type WriteOutcome,
+} from '../records/store/index.js';
 import { refOf, sameOrganisation } from './organisation-ref.js';
 
 type Tx = Prisma.TransactionClient;
@@ -84,8 +90,8 @@ const strip = ({ id: _id, meta: _meta, ...fields }: Data) => fields;
 export class BundleImporter {
   private readonly store: RecordStore;
 
-  constructor(audit: AuditTrail) {
-    this.store = new RecordStore(audit);
+  constructor(audit: AuditTrail, alerts?: AlertSettings) {
+    this.store = new RecordStore(audit, alerts);
   }
 
   async importCopy(

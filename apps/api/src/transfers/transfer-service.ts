@@ -14,7 +14,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type IdempotencyRequest, idempotent, type StoredResponse } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { assertValid } from '../records/record-service.js';
-import { changeAccess, grantAccess, RecordStore } from '../records/store/index.js';
+import { type AlertSettings, changeAccess, grantAccess, RecordStore } from '../records/store/index.js';
 import type { BundleSignatures } from './bundle-signature.js';
 import { BundleImporter, HOST_GRANTS, type ImportResult } from './importer.js';
 import { refOf, resolveRef, sameOrganisation } from './organisation-ref.js';
@@ -34,6 +34,8 @@ export interface SendRequest {
 export interface TransferSettings {
   /** A pending transfer older than this is flagged overdue. */
   overdueHours: number;
+  /** What the alerts of imported learner records are decided by. */
+  alerts?: AlertSettings;
 }
 
 const today = () => new Date().toISOString().slice(0, 10);
@@ -53,8 +55,8 @@ export class TransferService {
     private readonly settings: TransferSettings,
     private readonly signatures: BundleSignatures,
   ) {
-    this.importer = new BundleImporter(audit);
-    this.store = new RecordStore(audit);
+    this.importer = new BundleImporter(audit, settings.alerts);
+    this.store = new RecordStore(audit, settings.alerts);
   }
 
   async send(

@@ -25,7 +25,8 @@ const Kinds = Type.Array(Type.Enum([...RECORD_KINDS], { type: 'string' }), {
 const Changes = Type.Array(Type.Enum([...FEED_CHANGES], { type: 'string' }), {
   maxItems: FEED_CHANGES.length,
   uniqueItems: true,
-  description: 'Only these changes; every change when absent or empty.',
+  description:
+    'Only these changes; every change of a record or of visibility when absent or empty. Alerts (`alert`) are sent only when listed.',
 });
 
 const CreateBody = Type.Object(
@@ -80,7 +81,7 @@ const Subscription = Type.Object(
     $id: 'WebhookSubscription',
     title: 'WebhookSubscription',
     description:
-      'Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it.',
+      'Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`, and for an alert (`change: alert`, sent only when `changes` lists it) also `alert: { id, kind }`: ids only; fetch the record (or GET /v1/alerts/{id}) to see it.',
   },
 );
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type FeedEntry, readFeed, type SqlRunner } from '../changes/feed.js';
+import { entryData, type FeedEntry, readFeed, type SqlRunner } from '../changes/feed.js';
 import type { Database } from '../db/database.js';
 import { PollingLoop } from '../jobs/polling-loop.js';
 import { openSecret } from './secrets.js';
@@ -81,19 +81,23 @@ interface Claimed {
   previousSecret: string | null;
 }
 
-/** The body of a delivery: ids only, never record content. */
+/** The body of a delivery: ids only (and an alert's kind), never record content. */
 export function webhookPayload(entry: FeedEntry): string {
   return JSON.stringify({
     type: 'celr.change',
     timestamp: new Date(entry.at).toISOString(),
-    data: {
-      change: entry.change,
-      recordKind: entry.recordKind,
-      recordId: entry.recordId,
-      learnerId: entry.learnerId,
-      ...(entry.version !== null && entry.version !== undefined ? { version: entry.version } : {}),
-    },
+    data: entryData(entry),
   });
+}
+
+/**
+ * Whether a subscription takes an entry. An empty `changes` means every change of a record or of
+ * visibility, as it always has; alerts go only to subscriptions that list `alert`.
+ */
+export function subscribedTo(s: { recordKinds: string[]; changes: string[] }, entry: FeedEntry): boolean {
+  if (s.recordKinds.length > 0 && !s.recordKinds.includes(entry.recordKind)) return false;
+  if (entry.change === 'alert') return s.changes.includes('alert');
+  return s.changes.length === 0 || s.changes.includes(entry.change);
 }
 
 /**
@@ -197,13 +201,14 @@ export class WebhookWorker {
         [subscriptionId],
       );
       if (!s) return { read: 0, inserted: 0 };
-      const entries = await readFeed(sql, s.organisationId, { txid: s.txid, id: s.id }, this.settings.batch);
+      const entries = await readFeed(sql, s.organisationId, { txid: s.txid, id: s.id }, this.settings.batch, {
+        alerts: s.changes.includes('alert'),
+      });
       const last = entries.at(-1);
       if (!last) return { read: 0, inserted: 0 };
       let inserted = 0;
       for (const entry of entries) {
-        if (s.recordKinds.length > 0 && !s.recordKinds.includes(entry.recordKind)) continue;
-        if (s.changes.length > 0 && !s.changes.includes(entry.change)) continue;
+        if (!subscribedTo(s, entry)) continue;
         const id = randomUUID();
         inserted += await tx.$executeRawUnsafe(
           `INSERT INTO webhook_delivery (id, subscription_id, message_id, change_id, payload, updated_at)

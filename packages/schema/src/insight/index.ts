@@ -1,7 +1,9 @@
 /**
  * Insight for the virtual school: calendars, compliance policies as data, and the pure PEP
- * compliance computation and the cohort row the reports are built on.
+ * compliance computation and the cohort row the reports are built on, and the alerts raised from
+ * records and deadlines.
  */
+export * from './alerts.js';
 export * from './bank-holidays.js';
 export * from './calendar.js';
 export * from './cohort.js';

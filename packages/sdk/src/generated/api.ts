@@ -556,9 +556,49 @@ export interface paths {
         };
         /**
          * Follow every change you may see
-         * @description One ordered feed of every create, update and delete of every record your organisation may see, and of learners becoming visible or hidden to you. Keep the `cursor` of each page and pass it as `after` next time: you will never miss a change, even from transactions that commit out of order. An empty page still returns a cursor to poll from. A cursor older than the retention window gets 410 with `resync: true`.
+         * @description One ordered feed of every create, update and delete of every record your organisation may see, of learners becoming visible or hidden to you, and (with `alerts=true`) of alerts about them. Keep the `cursor` of each page and pass it as `after` next time: you will never miss a change, even from transactions that commit out of order. An empty page still returns a cursor to poll from. A cursor older than the retention window gets 410 with `resync: true`.
          */
         get: operations["listChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Alerts about the children you can see
+         * @description Conditions that need someone today, each raised once and named by the record that raised it: `pep-overdue` (a PEP deadline of the policy passed with nothing meeting it), `exclusion-recorded` (a suspension or exclusion on the learner record), `attendance-below-threshold` (an attendance period below the threshold, 90 % unless the operator sets another), `school-move-without-review` (no PEP review within the allowance after a school move). Only alerts about learners your organisation can see now; oldest first. The change feed (`GET /v1/changes?alerts=true`) and webhooks (`changes: ["alert"]`) announce each as it is raised. Each read names the children it showed in the audit trail.
+         */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alerts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One alert
+         * @description An alert about a learner your organisation can see now, with the deadline, attendance figures or exclusion that decided it. Anyone else gets 404.
+         */
+        get: operations["getAlert"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5805,6 +5845,138 @@ export interface components {
             }[];
         };
         /**
+         * Alert
+         * @description A condition about a child that needs someone today, raised once: the child, the record that raised it, and the deadline (`pep-overdue`, `school-move-without-review`), attendance figures (`attendance-below-threshold`) or exclusion (`exclusion-recorded`) that decided it.
+         */
+        Alert: {
+            /**
+             * Format: uuid
+             * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+             */
+            id: string;
+            /**
+             * @description What needs someone today.
+             * @enum {string}
+             */
+            kind: "pep-overdue" | "exclusion-recorded" | "attendance-below-threshold" | "school-move-without-review";
+            /**
+             * Format: uuid
+             * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+             */
+            learnerId: string;
+            /** @description The record that raised the alert. */
+            record: {
+                /**
+                 * @description The kind of record.
+                 * @enum {string}
+                 */
+                kind: "learner" | "plan" | "meeting" | "transition";
+                /**
+                 * Format: uuid
+                 * @description Server-assigned identifier of a record (a UUID). Never an MIS or vendor id.
+                 */
+                id: string;
+                /**
+                 * Format: int32
+                 * @description Its version when the alert was raised.
+                 */
+                version: number;
+            };
+            /** @description For a deadline alert: the deadline that passed. */
+            deadline?: {
+                /**
+                 * @description Which deadline passed.
+                 * @enum {string}
+                 */
+                deadline: "plan-in-place" | "plan-ready-for-first-review" | "first-review" | "second-review" | "termly-review" | "periodic-review" | "review-after-school-move";
+                /**
+                 * Format: date
+                 * @description The day its clock started.
+                 */
+                clockStart: string;
+                /**
+                 * Format: date
+                 * @description The last day it could be met on time.
+                 */
+                dueOn: string;
+                /**
+                 * Format: date
+                 * @description The day the sweep found it overdue.
+                 */
+                asOf: string;
+                /**
+                 * Format: int32
+                 * @description How late on `asOf`, in `daysLateUnit`.
+                 */
+                daysLate?: number;
+                /**
+                 * @description The unit of `daysLate`.
+                 * @enum {string}
+                 */
+                daysLateUnit: "working-days" | "school-days" | "calendar-days" | "months" | "terms";
+                /** @description The compliance policy that set the deadline. */
+                policy: {
+                    /** @description The policy's id. */
+                    id: string;
+                    /**
+                     * Format: int32
+                     * @description The policy's version.
+                     */
+                    version: number;
+                };
+            };
+            /** @description For an attendance alert: the period and its figures. */
+            attendance?: {
+                /** @description A span of days with both ends. `end` is never before `start`. */
+                period: {
+                    /**
+                     * Format: date
+                     * @description First day of the period (inclusive).
+                     */
+                    start: string;
+                    /**
+                     * Format: date
+                     * @description Last day of the period (inclusive).
+                     */
+                    end: string;
+                };
+                /**
+                 * Format: int32
+                 * @description Sessions attended.
+                 */
+                attendedSessions: number;
+                /**
+                 * Format: int32
+                 * @description Sessions possible.
+                 */
+                possibleSessions: number;
+                /** @description Attended sessions as a percentage of possible sessions, to one decimal place. */
+                percentage: number;
+                /** @description The threshold it fell below (the deployment setting when raised). */
+                threshold: number;
+            };
+            /** @description For an exclusion alert: the suspension or exclusion. */
+            exclusion?: {
+                /** @description The exclusion's type code. */
+                type: string;
+                /**
+                 * Format: date
+                 * @description First day of the exclusion.
+                 */
+                startDate: string;
+                /**
+                 * Format: int32
+                 * @description Length in sessions, if recorded.
+                 */
+                sessions?: number;
+            };
+            /**
+             * Format: date-time
+             * @description When it was raised.
+             */
+            raisedAt: string;
+        };
+        /**
          * Transfer
          * @description A learner's records on their way from one organisation to another.
          */
@@ -5952,7 +6124,7 @@ export interface components {
         };
         /**
          * WebhookSubscription
-         * @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it.
+         * @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`, and for an alert (`change: alert`, sent only when `changes` lists it) also `alert: { id, kind }`: ids only; fetch the record (or GET /v1/alerts/{id}) to see it.
          */
         WebhookSubscription: {
             /** Format: uuid */
@@ -5960,8 +6132,8 @@ export interface components {
             url: string;
             /** @description Only changes to these kinds of record; every kind when absent or empty. */
             recordKinds: ("learner" | "plan" | "meeting" | "transition")[];
-            /** @description Only these changes; every change when absent or empty. */
-            changes: ("created" | "updated" | "deleted" | "visible" | "hidden")[];
+            /** @description Only these changes; every change of a record or of visibility when absent or empty. Alerts (`alert`) are sent only when listed. */
+            changes: ("created" | "updated" | "deleted" | "visible" | "hidden" | "alert")[];
             description?: string;
             enabled: boolean;
             /**
@@ -18284,6 +18456,8 @@ export interface operations {
                 after?: string;
                 /** @description Entries per page. */
                 limit?: number;
+                /** @description Also list alerts (`change: alert`): a PEP deadline overdue, a suspension or exclusion recorded, attendance below the threshold, a school move with no PEP review in time. Pass the same value with every page. */
+                alerts?: boolean;
             };
             header?: {
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
@@ -18311,10 +18485,10 @@ export interface operations {
                     "application/json": {
                         items: {
                             /**
-                             * @description `created`, `updated`, `deleted` (a tombstone), or `visible` / `hidden` when the learner becomes visible to your organisation or stops being so (no record content either way).
+                             * @description `created`, `updated`, `deleted` (a tombstone), or `visible` / `hidden` when the learner becomes visible to your organisation or stops being so (no record content either way); `alert` (only with `alerts=true`) when a record raised an alert about the learner: the record fields name that record and its version.
                              * @enum {string}
                              */
-                            change: "created" | "updated" | "deleted" | "visible" | "hidden";
+                            change: "created" | "updated" | "deleted" | "visible" | "hidden" | "alert";
                             /** @enum {string} */
                             recordKind: "learner" | "plan" | "meeting" | "transition";
                             /** Format: uuid */
@@ -18326,6 +18500,19 @@ export interface operations {
                              * @description The version this change made.
                              */
                             version?: number;
+                            /** @description For an `alert` entry: the alert raised. */
+                            alert?: {
+                                /**
+                                 * Format: uuid
+                                 * @description The alert: GET /v1/alerts/{id}.
+                                 */
+                                id: string;
+                                /**
+                                 * @description What needs someone today.
+                                 * @enum {string}
+                                 */
+                                kind: "pep-overdue" | "exclusion-recorded" | "attendance-below-threshold" | "school-move-without-review";
+                            };
                             /** Format: date-time */
                             at: string;
                         }[];
@@ -18494,6 +18681,436 @@ export interface operations {
                      *       "status": 431,
                      *       "detail": "The request headers are too large",
                      *       "instance": "/v1/changes",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                /** @description Only this kind. */
+                kind?: "pep-overdue" | "exclusion-recorded" | "attendance-below-threshold" | "school-move-without-review";
+                /** @description Only alerts about this learner. */
+                learner?: string;
+                /** @description Only alerts raised at or after this time. */
+                since?: string;
+                /** @description Alerts per page. */
+                limit?: number;
+                /** @description From the `next` link of the previous page. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Alert"][];
+                        /** @description The next page, when there may be one. */
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/alerts",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/alerts",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/alerts",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/alerts",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/alerts",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The record id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A condition about a child that needs someone today, raised once: the child, the record that raised it, and the deadline (`pep-overdue`, `school-move-without-review`), attendance figures (`attendance-below-threshold`) or exclusion (`exclusion-recorded`) that decided it. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Alert"];
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
                      */
@@ -24516,15 +25133,15 @@ export interface operations {
                     url: string;
                     /** @description Only changes to these kinds of record; every kind when absent or empty. */
                     recordKinds?: ("learner" | "plan" | "meeting" | "transition")[];
-                    /** @description Only these changes; every change when absent or empty. */
-                    changes?: ("created" | "updated" | "deleted" | "visible" | "hidden")[];
+                    /** @description Only these changes; every change of a record or of visibility when absent or empty. Alerts (`alert`) are sent only when listed. */
+                    changes?: ("created" | "updated" | "deleted" | "visible" | "hidden" | "alert")[];
                     /** @description A note for yourself. */
                     description?: string;
                 };
             };
         };
         responses: {
-            /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it. */
+            /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`, and for an alert (`change: alert`, sent only when `changes` lists it) also `alert: { id, kind }`: ids only; fetch the record (or GET /v1/alerts/{id}) to see it. */
             201: {
                 headers: {
                     /** @description Where the new resource is. */
@@ -24781,7 +25398,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it. */
+            /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`, and for an alert (`change: alert`, sent only when `changes` lists it) also `alert: { id, kind }`: ids only; fetch the record (or GET /v1/alerts/{id}) to see it. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -25017,7 +25634,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`: ids only; fetch the record to see it. */
+            /** @description Changes of the change feed, POSTed to your URL as they happen and signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`, `webhook-signature`). Each body is `{ type: "celr.change", timestamp, data: { change, recordKind, recordId, learnerId, version } }`, and for an alert (`change: alert`, sent only when `changes` lists it) also `alert: { id, kind }`: ids only; fetch the record (or GET /v1/alerts/{id}) to see it. */
             200: {
                 headers: {
                     /** @description Requests allowed per window for this client. */

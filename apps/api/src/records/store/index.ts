@@ -1,5 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { pointerOf, type RecordKind, type ValidationIssue } from '@celr/schema';
+import {
+  type AlertingLearner,
+  DEFAULT_ATTENDANCE_THRESHOLD,
+  learnerRecordAlerts,
+  pointerOf,
+  type RecordKind,
+  type ValidationIssue,
+} from '@celr/schema';
 import type { AuditedAccess, AuditTrail } from '../../audit/audit-trail.js';
 import { GRANTS } from '../../auth/access.js';
 import type { Caller } from '../../auth/caller.js';
@@ -7,6 +14,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { ProblemError } from '../../http/problem.js';
 import { indexedColumns } from '../representation.js';
 import { schoolKey, syncSchoolAccess } from './access.js';
+import { raiseAlerts } from './alerts.js';
 import { logAccessChange, logRecordChange } from './feed.js';
 import { type Register, registerOf, withRegisteredNames } from './organisations.js';
 
@@ -52,6 +60,13 @@ export interface ChangedRecord {
 
 export type WriteOutcome = 'created' | 'updated' | 'unchanged';
 
+/** What the alerts raised by record writes are decided by (config.ts). */
+export interface AlertSettings {
+  /** Attendance below this percentage raises `attendance-below-threshold`; exactly at it does not. */
+  attendanceThreshold: number;
+}
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = { attendanceThreshold: DEFAULT_ATTENDANCE_THRESHOLD };
+
 const ACTION = { replaced: 'replace', patched: 'patch', imported: 'import' } as const;
 const RESPONSIBLE = { basis: 'responsible', grants: GRANTS.responsible };
 
@@ -70,12 +85,30 @@ export const isUnchanged = (stored: unknown, next: Data) => isDeepStrictEqual(st
  * - the names of organisations come from the register (by code), never from the writer;
  * - a write that changes nothing writes nothing and says so;
  * - a version row and a feed entry for every change, in the change's transaction;
- * - a learner's identifiers, unique per owner, and the school grant that follows the enrolment.
+ * - a learner's identifiers, unique per owner, and the school grant that follows the enrolment;
+ * - the alerts a learner record raises (exclusions, attendance below the threshold), each once,
+ *   after the grants so that everyone who may see the learner sees them.
  * There are two entries of each kind: a row at a time (create, update, remove) and set-based for
  * a block of records (createBlock, updateBlock), which test/record-store.test.ts holds equal.
  */
 export class RecordStore {
-  constructor(private readonly audit: AuditTrail) {}
+  constructor(
+    private readonly audit: AuditTrail,
+    private readonly alerts: AlertSettings = DEFAULT_ALERT_SETTINGS,
+  ) {}
+
+  /** Raises the alerts of learner records as written (a no-op for those already raised). */
+  private raiseLearnerAlerts(tx: Tx, learners: { id: string; version: number; data: Data }[]) {
+    return raiseAlerts(
+      tx,
+      learners.flatMap((l) =>
+        learnerRecordAlerts(
+          { id: l.id, version: l.version, data: l.data as AlertingLearner },
+          this.alerts.attendanceThreshold,
+        ),
+      ),
+    );
+  }
 
   /** The records with the register's names; the register too, for what the write looks up next. */
   async normalise(tx: Tx, records: Data[]): Promise<{ records: Data[]; register: Register }> {
@@ -109,6 +142,7 @@ export class RecordStore {
       await tx.learnerAccess.create({ data: { learnerId: id, organisationId: ownerId, ...access } });
       await saveIdentifiers(tx, ownerId, id, data);
       await syncSchoolAccess(tx, id, data, register);
+      await this.raiseLearnerAlerts(tx, [{ id, version: 1, data }]);
     }
     await this.audit.write(tx, caller, {
       action: record.action ?? 'create',
@@ -146,7 +180,10 @@ export class RecordStore {
       ...(change.provenance ? { provenance: change.provenance as Prisma.InputJsonValue } : {}),
     });
     await writeVersion(tx, caller, row, change.change);
-    if (current.kind === 'learner') await this.learnerChanged(tx, current, data, register);
+    if (current.kind === 'learner') {
+      await this.learnerChanged(tx, current, data, register);
+      await this.raiseLearnerAlerts(tx, [{ id: current.id, version: row.version, data }]);
+    }
     await this.audit.write(tx, caller, {
       action: change.action ?? ACTION[change.change],
       recordKind: current.kind,
@@ -241,6 +278,10 @@ export class RecordStore {
         rows.map((r) => ({ learnerId: r.id, ownerId: r.owner_id, data: r.data })),
       );
       await this.enrolBlock(tx, rows, register);
+      await this.raiseLearnerAlerts(
+        tx,
+        rows.map((r) => ({ id: r.id, version: 1, data: r.data })),
+      );
     }
     await this.audit.write(
       tx,
@@ -332,6 +373,10 @@ export class RecordStore {
         if (schoolKey(c.current.data as Data) !== schoolKey(c.data))
           await syncSchoolAccess(tx, c.current.id, c.data, register);
       }
+      await this.raiseLearnerAlerts(
+        tx,
+        writes.map((c, n) => ({ id: c.current.id, version: rows[n]!.version, data: c.data })),
+      );
     }
     await this.audit.write(
       tx,

@@ -1,0 +1,50 @@
+import type { AlertCandidate } from '@celr/schema';
+import type { Prisma } from '../../generated/prisma/client.js';
+
+type Tx = Pick<Prisma.TransactionClient, '$executeRawUnsafe'>;
+
+/**
+ * Raises alerts, each at most once ever: the alert and its change-feed entry ('alert', naming the
+ * record that raised it) in one statement, in the caller's transaction. An alert already raised
+ * (same kind, learner, record and occurrence: the unique key of `alert`) inserts nothing, and so
+ * writes no feed entry; when two transactions raise the same alert at once, the second waits on the
+ * key and then inserts nothing. The record writes and the alert sweep both come here, so the feed
+ * is still written by the record store alone. Returns how many were raised.
+ */
+export async function raiseAlerts(tx: Tx, alerts: readonly AlertCandidate[]): Promise<number> {
+  // One candidate per key: a record holding the same exclusion twice raises one alert.
+  const keyOf = (a: AlertCandidate) => [a.kind, a.learnerId, a.record.id, a.occurrence].join('\u0000');
+  const unique = [...new Map(alerts.map((a) => [keyOf(a), a])).values()];
+  if (!unique.length) return 0;
+  const rows = unique.map((a, n) => ({
+    n,
+    kind: a.kind,
+    learner_id: a.learnerId,
+    record_kind: a.record.kind,
+    record_id: a.record.id,
+    record_version: a.record.version,
+    occurrence: a.occurrence,
+    detail: {
+      ...(a.deadline ? { deadline: a.deadline } : {}),
+      ...(a.attendance ? { attendance: a.attendance } : {}),
+      ...(a.exclusion ? { exclusion: a.exclusion } : {}),
+    },
+  }));
+  // The rows are sorted by key, so two transactions raising overlapping sets take the key locks
+  // in the same order and cannot deadlock; the feed entries follow the candidates' order.
+  return tx.$executeRawUnsafe(
+    `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
+                  AS x(n bigint, kind text, learner_id uuid, record_kind text, record_id uuid, record_version int,
+                       occurrence text, detail jsonb)),
+          a AS (INSERT INTO alert (id, kind, learner_id, record_kind, record_id, record_version, occurrence, detail)
+                SELECT gen_random_uuid(), kind, learner_id, record_kind, record_id, record_version, occurrence, detail
+                FROM x ORDER BY kind, learner_id, record_id, occurrence
+                ON CONFLICT (kind, learner_id, record_id, occurrence) DO NOTHING
+                RETURNING id, kind, learner_id, record_id, occurrence)
+     INSERT INTO change (change, record_kind, record_id, learner_id, version, alert_id)
+     SELECT 'alert', x.record_kind, x.record_id, x.learner_id, x.record_version, a.id
+     FROM a JOIN x ON x.kind = a.kind AND x.learner_id = a.learner_id AND x.record_id = a.record_id AND x.occurrence = a.occurrence
+     ORDER BY x.n`,
+    JSON.stringify(rows),
+  );
+}
