@@ -77,6 +77,19 @@ async function feed(org: Org, alerts: boolean): Promise<Entry[]> {
 }
 const alertEntries = (items: Entry[], learnerId: string) =>
   items.filter((e) => e.change === 'alert' && e.learnerId === learnerId);
+/**
+ * The learner's alert entries in an organisation's feed, once there are at least `n`. On PostgreSQL
+ * the feed stops short of every transaction still running on the server (other databases' too), so
+ * an entry can take a moment to appear; once it has, an empty feed elsewhere means something.
+ */
+async function alertFeed(org: Org, learnerId: string, n: number): Promise<Entry[]> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const entries = alertEntries(await feed(org, true), learnerId);
+    if (entries.length >= n || Date.now() > until) return entries;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 const SUSPENSION = { type: 'SUSP', startDate: '2026-01-12', sessions: 2, reason: 'Disruptive behaviour' };
 /** Attendance over the autumn term: 140 possible sessions. */
@@ -115,7 +128,7 @@ describe('alerts raised by record writes', () => {
       ['exclusion-recorded', 4, '2026-02-02'],
     ]);
     // The feed lists each once, naming the record and the version that raised it, when asked to.
-    const entries = alertEntries(await feed('northbridge', true), id);
+    const entries = await alertFeed('northbridge', id, 2);
     expect(entries).toEqual(
       alerts.map((a) => ({
         change: 'alert',
@@ -154,13 +167,14 @@ describe('alerts raised by record writes', () => {
     await replaceLearner(below.id, 1, { ...below.payload, attendance: [attended(100)] });
     expect(await alertsOf('northbridge', below.id)).toHaveLength(1);
     // Raised once in the feed too.
-    expect(alertEntries(await feed('northbridge', true), below.id)).toHaveLength(1);
+    expect(await alertFeed('northbridge', below.id, 1)).toHaveLength(1);
   });
 
   it('are seen only by organisations that can see the learner', async () => {
     const { id } = await newLearner({ exclusions: [SUSPENSION], attendance: [attended(10)] });
     const [alert] = await alertsOf('northbridge', id);
     expect(alert).toBeDefined();
+    expect(await alertFeed('northbridge', id, 2)).toHaveLength(2);
     for (const org of ['eastmere', 'school'] as const) {
       expect(alertEntries(await feed(org, true), id)).toEqual([]);
       expect(await alertsOf(org, id)).toEqual([]);
@@ -214,7 +228,7 @@ describe('alerts raised by the sweep', () => {
       ['pep-overdue', 'learner', 'plan-in-place', '2026-03-16', '2026-03-17'],
       ['pep-overdue', 'learner', 'plan-ready-for-first-review', '2026-03-30', '2026-03-31'],
     ]);
-    expect(alertEntries(await feed('northbridge', true), id)).toHaveLength(2);
+    expect(await alertFeed('northbridge', id, 2)).toHaveLength(2);
     expect(alertEntries(await feed('eastmere', true), id)).toEqual([]);
   });
 
@@ -246,7 +260,7 @@ describe('alerts raised by the sweep', () => {
       expect(await deadlineAlerts(id)).toEqual([
         ['pep-overdue', 'learner', 'plan-in-place', '2026-03-16', '2026-03-17'],
       ]);
-      expect(alertEntries(await feed('northbridge', true), id)).toHaveLength(1);
+      expect(await alertFeed('northbridge', id, 1)).toHaveLength(1);
     }
   });
 
@@ -321,7 +335,8 @@ describe('alerts by webhook', () => {
       const { id } = await newLearner({ exclusions: [SUSPENSION] });
       const [raised] = await alertsOf('northbridge', id);
       const got = () => received.filter((r) => r.body.includes(id));
-      const until = Date.now() + 15_000;
+      // As alertFeed: on PostgreSQL, deliveries wait for every older transaction on the server.
+      const until = Date.now() + 60_000;
       while (got().length < 3) {
         if (Date.now() > until) throw new Error(`deliveries: ${JSON.stringify(got())}`);
         await worker.tick();
