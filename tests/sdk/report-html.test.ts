@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { englandPlan } from '@celr/schema';
+import { ATTENDANCE_BANDS, englandPlan } from '@celr/schema';
 import { type CelrClient, createCelrClient } from '@celr/sdk';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,17 +34,50 @@ beforeAll(async () => {
   // Children who came into care in different months, with plans made on time, late or not at all,
   // rated green, amber or red or not rated: the report's deadlines fall in several months and
   // every kind of rating is there.
+  // Attendance this school year (possible and attended sessions, from September to December) puts
+  // them in every band: 1.4 %, 7.1 %, exactly 10 % (persistent), 57 % (severe) and 14 % missed; two
+  // have none recorded.
   const children: {
     name: { given: string; family: string };
     since: string;
     plan?: string;
     rating?: 'green' | 'amber' | 'red';
+    attended?: [number, number];
   }[] = [
-    { name: { given: 'Ann', family: 'Ontime' }, since: '2025-11-03', plan: '2025-11-10', rating: 'green' },
-    { name: { given: 'Ben', family: 'Unrated' }, since: '2025-11-03', plan: '2025-11-28' },
-    { name: { given: 'Cat', family: 'Amber' }, since: '2026-01-05', plan: '2026-01-12', rating: 'amber' },
-    { name: { given: 'Dan', family: 'Red' }, since: '2026-02-02', plan: '2026-02-25', rating: 'red' },
-    { name: { given: 'Eve', family: 'Late' }, since: '2026-03-02', plan: '2026-03-18', rating: 'green' },
+    {
+      name: { given: 'Ann', family: 'Ontime' },
+      since: '2025-11-03',
+      plan: '2025-11-10',
+      rating: 'green',
+      attended: [140, 138],
+    },
+    {
+      name: { given: 'Ben', family: 'Unrated' },
+      since: '2025-11-03',
+      plan: '2025-11-28',
+      attended: [140, 130],
+    },
+    {
+      name: { given: 'Cat', family: 'Amber' },
+      since: '2026-01-05',
+      plan: '2026-01-12',
+      rating: 'amber',
+      attended: [140, 126],
+    },
+    {
+      name: { given: 'Dan', family: 'Red' },
+      since: '2026-02-02',
+      plan: '2026-02-25',
+      rating: 'red',
+      attended: [140, 60],
+    },
+    {
+      name: { given: 'Eve', family: 'Late' },
+      since: '2026-03-02',
+      plan: '2026-03-18',
+      rating: 'green',
+      attended: [140, 120],
+    },
     { name: HOSTILE, since: '2026-03-02' },
     { name: { given: 'Fay', family: 'Upcoming' }, since: '2026-04-20' },
   ];
@@ -52,7 +85,24 @@ beforeAll(async () => {
     const careStatus = { status: 'looked-after', legalStatus: 'C2', placementType: 'U4', since: child.since };
     const created = await northbridge.create(
       'learner',
-      learner(100 + i, { name: child.name, careStatus } as never),
+      learner(100 + i, {
+        name: child.name,
+        careStatus,
+        ...(child.attended
+          ? {
+              attendance: [
+                {
+                  period: { start: '2025-09-03', end: '2025-12-19' },
+                  possibleSessions: child.attended[0],
+                  attendedSessions: child.attended[1],
+                  authorisedAbsenceSessions: child.attended[0] - child.attended[1],
+                  unauthorisedAbsenceSessions: 0,
+                },
+              ],
+            }
+          : // None recorded (the example learner the records start from has some).
+            { attendance: [] }),
+      } as never),
     );
     if (!child.plan) continue;
     await northbridge.create(
@@ -146,12 +196,54 @@ function expected(json: Report) {
   return { months: months.map(monthName), perMonth: [...perMonth.values()], bars, rates, ratings };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('celr report pep-compliance --html, in Chromium', () => {
-  let browser: Browser;
-  let page: Page;
-  let json: Report;
+const hasChromium = existsSync(CHROMIUM);
+let browser: Browser | undefined;
+
+/** Opens a written report from its file in the one browser of this test file, recording what it asks for. */
+async function open(file: string) {
+  browser ??= await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const requests: string[] = [];
   const problems: string[] = [];
+  // Every request is recorded; any but the page's own file is refused.
+  const url = pathToFileURL(file).href;
+  await context.route('**/*', (route) => {
+    requests.push(route.request().url());
+    return route.request().url() === url ? route.continue() : route.abort();
+  });
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  await page.goto(url);
+  return { page, url, requests, problems };
+}
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.skipIf(!hasChromium)('celr report pep-compliance --html, in Chromium', () => {
+  let page: Page;
+  let json: Report;
+  let requests: string[];
+  let problems: string[];
   const file = join(scratch.dir, 'board', 'pep.html');
 
   beforeAll(async () => {
@@ -162,41 +254,8 @@ describe.skipIf(!existsSync(CHROMIUM))('celr report pep-compliance --html, in Ch
     const written = await report(['--html', 'board/pep.html']);
     expect(written.code, written.stderr).toBe(0);
     expect(written.stdout).toBe(`Wrote ${file}\n`);
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    // Every request is recorded; any but the page's own file is refused.
-    const url = pathToFileURL(file).href;
-    await context.route('**/*', (route) => {
-      requests.push(route.request().url());
-      return route.request().url() === url ? route.continue() : route.abort();
-    });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    await page.goto(url);
+    ({ page, requests, problems } = await open(file));
   }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   it('loads from its file alone, with no error', async () => {
     expect(requests).toEqual([pathToFileURL(file).href]);
@@ -297,6 +356,98 @@ describe.skipIf(!existsSync(CHROMIUM))('celr report pep-compliance --html, in Ch
     expect(await page.evaluate(() => document.scripts.length)).toBe(0);
     expect(await page.locator('#children i').count()).toBe(0);
     expect(problems).toEqual([]);
+  });
+});
+
+const cohortReport = (args: string[]) =>
+  celr(['report', 'cohort', '--as-of', AS_OF, ...args], { cwd: scratch.dir, env: api.env('northbridge') });
+
+type Cohort = {
+  summary: { persistentAbsence: number };
+  items: {
+    name: { given: string; family: string };
+    row: { rating: string; attendance: { band: string; persistentAbsence: boolean } };
+  }[];
+};
+
+/** Children by a label, counted here from each child's row. */
+function countBy(json: Cohort, label: (row: Cohort['items'][number]['row']) => string) {
+  const counts = new Map<string, number>();
+  for (const { row } of json.items) counts.set(label(row), (counts.get(label(row)) ?? 0) + 1);
+  return counts;
+}
+
+/** Reads a chart's bars: each one's label ("<what>: <n> children") and its length along `axis`. */
+async function barsOf(page: Page, selector: string, axis: 'width' | 'height') {
+  const bars = page.locator(`${selector} svg [aria-roledescription="bar"]`);
+  const counts = new Map<string, number>();
+  const perChild: number[] = [];
+  for (const bar of await bars.all()) {
+    const [, what, n] = (await bar.getAttribute('aria-label'))!.match(/^(.+): (\d+) child(?:ren)?$/)!;
+    counts.set(what!, Number(n));
+    perChild.push((await bar.boundingBox())![axis] / Number(n));
+  }
+  return { counts, perChild };
+}
+
+describe.skipIf(!hasChromium)('celr report cohort --html, in Chromium', () => {
+  let page: Page;
+  let json: Cohort;
+  let requests: string[];
+  let problems: string[];
+  let url: string;
+  const file = join(scratch.dir, 'cohort.html');
+
+  beforeAll(async () => {
+    const asJson = await cohortReport(['--json']);
+    expect(asJson.code, asJson.stderr).toBe(0);
+    json = JSON.parse(asJson.stdout);
+    const written = await cohortReport(['--html', 'cohort.html']);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toBe(`Wrote ${file}\n`);
+    ({ page, url, requests, problems } = await open(file));
+  }, 120_000);
+
+  it('loads from its file alone, with no error', () => {
+    expect(requests).toEqual([url]);
+    expect(problems).toEqual([]);
+  });
+
+  it('draws a bar for each attendance band with children, as long as its count', async () => {
+    const band = (code: string) =>
+      ATTENDANCE_BANDS.find((b) => b.code === code)?.label ?? 'No attendance recorded';
+    const want = countBy(json, (row) => band(row.attendance.band));
+    expect(want.size).toBe(5);
+    const { counts, perChild } = await barsOf(page, '#attendance-figure', 'width');
+    expect(counts).toEqual(want);
+    for (const w of perChild) expect(Math.abs(w - perChild[0]!)).toBeLessThan(1);
+    const box = (await page.locator('#attendance-figure svg').boundingBox())!;
+    expect(box.width * box.height).toBeGreaterThan(0);
+    const persistent = json.items.filter((i) => i.row.attendance.persistentAbsence).length;
+    expect(persistent).toBe(3);
+    expect(
+      await page.locator('#summary tr', { hasText: 'Persistently absent' }).locator('td').textContent(),
+    ).toBe(`${persistent} (${Math.round((100 * persistent) / json.items.length)} %)`);
+  });
+
+  it('draws a bar for each rating the children have, as tall as its count', async () => {
+    const label = (rating: string) =>
+      rating === 'unrated'
+        ? 'Not rated'
+        : rating === 'no-plan'
+          ? 'No plan'
+          : rating[0]!.toUpperCase() + rating.slice(1);
+    const want = countBy(json, (row) => label(row.rating));
+    expect(want.size).toBe(5);
+    const { counts, perChild } = await barsOf(page, '#ratings-figure', 'height');
+    expect(counts).toEqual(want);
+    for (const h of perChild) expect(Math.abs(h - perChild[0]!)).toBeLessThan(1);
+  });
+
+  it("shows a child's name that is markup as text", async () => {
+    const name = `${HOSTILE.given} ${HOSTILE.family}`;
+    expect(await page.getByRole('rowheader', { name, exact: true }).count()).toBe(1);
+    expect(await page.evaluate(() => document.scripts.length)).toBe(0);
   });
 });
 

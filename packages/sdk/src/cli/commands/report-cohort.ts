@@ -3,6 +3,7 @@ import { unwrap } from '../../client.js';
 import type { components } from '../../generated/api.js';
 import { type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
 import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
+import { HTML_OPTION, htmlTarget, writeHtml } from '../report-html/write.js';
 
 export type CohortReport = components['schemas']['CohortReport'];
 type CohortRow = components['schemas']['CohortRow'];
@@ -38,6 +39,7 @@ const options = {
   },
   csv: { type: 'boolean', description: 'Print the CSV the API gives (one row per child).' },
   json: { type: 'boolean', description: 'Print the report as the API returns it (JSON).' },
+  html: HTML_OPTION,
   ...connectionOptions,
 } as const satisfies OptionSpecs;
 
@@ -146,10 +148,10 @@ export const cohortCommand: Command<typeof options> = {
   name: 'cohort',
   summary: 'The cohort: year groups, attendance, exclusions, moves, plans and PP+',
   usage: [
-    'report cohort [--as-of <date>] [--school <id>] [--year-group <code>] [--rating <rating>] [--overdue] [--out-of-authority] [--group-by <grouping>] [--csv | --json]',
+    'report cohort [--as-of <date>] [--school <id>] [--year-group <code>] [--rating <rating>] [--overdue] [--out-of-authority] [--group-by <grouping>] [--csv | --json | --html <file>]',
   ],
   description:
-    "Asks the API for the cohort report (GET /v1/reports/cohort): for each child your organisation can see, year group and phase, school, whether out of authority, the plan's rating and overdue PEP deadlines, attendance this school year (missing 10 % or more is persistent absence, PA), suspensions and exclusions, moves in the last 12 months and Pupil Premium Plus spent and allocated. A table by default (of groups with --group-by); --csv prints the API's CSV and --json its JSON, unchanged.",
+    "Asks the API for the cohort report (GET /v1/reports/cohort): for each child your organisation can see, year group and phase, school, whether out of authority, the plan's rating and overdue PEP deadlines, attendance this school year (missing 10 % or more is persistent absence, PA), suspensions and exclusions, moves in the last 12 months and Pupil Premium Plus spent and allocated. A table by default (of groups with --group-by); --csv prints the API's CSV and --json its JSON, unchanged; --html writes a page with the summary, charts of the attendance bands and of the plans' ratings, and a row per child, for the corporate parenting board.",
   options,
   examples: [
     { command: 'celr report cohort', says: "Today's cohort, a line per child." },
@@ -161,10 +163,17 @@ export const cohortCommand: Command<typeof options> = {
       command: 'celr report cohort --out-of-authority --csv > away.csv',
       says: 'The children placed or at school out of authority, as CSV.',
     },
+    { command: 'celr report cohort --html cohort.html', says: "Today's cohort as an HTML page with charts." },
   ],
   async run({ values, positionals, io }) {
     if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}.`);
-    if (values.csv && values.json) throw new UsageError('give --csv or --json, not both.');
+    const formats = (['csv', 'json', 'html'] as const).filter(
+      (f) => values[f] !== undefined && values[f] !== false,
+    );
+    if (formats.length > 1)
+      throw new UsageError(
+        `give one of --csv, --json or --html, not ${formats.map((f) => `--${f}`).join(' and ')}.`,
+      );
     const asOf = values['as-of'];
     if (asOf !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))) {
       throw new UsageError(`--as-of ${asOf}: give a date as YYYY-MM-DD.`);
@@ -186,6 +195,7 @@ export const cohortCommand: Command<typeof options> = {
       throw new UsageError(`--group-by ${groupBy}: one of ${COHORT_GROUPINGS.join(', ')}.`);
     }
     const connection = connectionFrom(values, io);
+    const htmlFile = values.html === undefined ? undefined : await htmlTarget(io.cwd, values.html);
     const client = clientFor(connection, (event) =>
       io.stderr.write(`celr report cohort: ${describeRetry(event)}\n`),
     );
@@ -213,6 +223,21 @@ export const cohortCommand: Command<typeof options> = {
     const report = unwrap(
       await client.raw.GET('/v1/reports/cohort', { params: { query }, signal: io.signal }),
     ) as CohortReport;
+    if (htmlFile) {
+      // Loaded only here: the charting library takes a moment to load, and nothing else needs it.
+      const { renderCohortHtml } = await import('../report-html/index.js');
+      const filters = Object.entries(query)
+        .filter(([key]) => key !== 'asOf' && key !== 'groupBy')
+        .map(([key, value]) => (value === true ? key : `${key} ${value}`));
+      const page = await renderCohortHtml(report, {
+        generatedAt: new Date(),
+        source: new URL(connection.baseUrl).origin,
+        filters,
+      });
+      await writeHtml(htmlFile, values.html!, page);
+      await writeTo(io.stdout, `Wrote ${htmlFile}\n`);
+      return EXIT.ok;
+    }
     await writeTo(io.stdout, values.json ? `${JSON.stringify(report, null, 2)}\n` : formatCohort(report));
     return EXIT.ok;
   },

@@ -2,7 +2,7 @@ import { unwrap } from '../../client.js';
 import type { components } from '../../generated/api.js';
 import { type Command, EXIT, type OptionSpecs, UsageError, writeTo } from '../command.js';
 import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
-import { htmlTarget, writeHtml } from '../report-html/write.js';
+import { HTML_OPTION, htmlTarget, writeHtml } from '../report-html/write.js';
 import { cohortCommand } from './report-cohort.js';
 
 export type PepComplianceReport = components['schemas']['PepComplianceReport'];
@@ -28,12 +28,7 @@ const options = {
   },
   csv: { type: 'boolean', description: 'Print the CSV the API gives (one row per child and deadline).' },
   json: { type: 'boolean', description: 'Print the report as the API returns it (JSON).' },
-  html: {
-    type: 'string',
-    value: '<file>',
-    description:
-      'Write the report to this file as one self-contained HTML page with charts, to send or print (nothing in it is fetched from anywhere).',
-  },
+  html: HTML_OPTION,
   ...connectionOptions,
 } as const satisfies OptionSpecs;
 

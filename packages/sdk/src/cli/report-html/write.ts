@@ -1,7 +1,15 @@
 import { constants } from 'node:fs';
 import { access, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { FailedError } from '../command.js';
+import { FailedError, type OptionSpec } from '../command.js';
+
+/** `--html <file>`, the same on every report. */
+export const HTML_OPTION = {
+  type: 'string',
+  value: '<file>',
+  description:
+    'Write the report to this file as one self-contained HTML page with charts, to send or print (nothing in it is fetched from anywhere).',
+} as const satisfies OptionSpec;
 
 /**
  * Where `--html <file>` will write, checked before the report is asked for, so that a typo in the
