@@ -195,6 +195,16 @@ describe('alerts raised by record writes', () => {
     expect((await kinds('')).sort()).toEqual(['attendance-below-threshold', 'exclusion-recorded']);
     expect(await kinds('kind=exclusion-recorded')).toEqual(['exclusion-recorded']);
     expect(await kinds(`since=${new Date(Date.now() + 60_000).toISOString()}`)).toEqual([]);
+    // A read names each alert it showed, by the record that raised it, in the learner's audit trail.
+    const read = await api.as('northbridge', { method: 'GET', url: `/v1/alerts?learner=${id}` });
+    const events = await api.db.sql<{ action: string; record_id: string; record_version: number }>(
+      'SELECT action, record_id::text, record_version FROM audit_event WHERE request_id = $1',
+      [read.headers['x-request-id']],
+    );
+    expect(events).toEqual([
+      { action: 'alert', record_id: id, record_version: 1 },
+      { action: 'alert', record_id: id, record_version: 1 },
+    ]);
     const bad = await api.as('northbridge', { method: 'GET', url: '/v1/alerts?kind=late' });
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
