@@ -7,6 +7,8 @@
  * - Noa, Year 6 (born 1 September 2014), placed in Eastmere (out of authority) with the example's
  *   attendance (128 of 140: 91.4 %), in care since 2 March 2026 with no PEP (both deadlines overdue).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { englandPlan } from '@celr/schema';
 import { type CelrClient, createCelrClient } from '@celr/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +69,21 @@ afterAll(async () => {
   scratch.remove();
 });
 
+/**
+ * The lines the SDK README and the docs guide quote `celr <command>` printing (up to the next
+ * command; `...` stands for lines left out), so that both show what the CLI prints.
+ */
+function quoted(command: string): string[][] {
+  const root = join(import.meta.dirname, '../..');
+  return ['packages/sdk/README.md', 'apps/docs/site/guides/cohort-report.md'].map((file) => {
+    const lines = readFileSync(join(root, file), 'utf8').split('\n');
+    const start = lines.indexOf(`$ celr ${command}`);
+    expect(start, `${file} quotes celr ${command}`).toBeGreaterThan(-1);
+    const end = lines.findIndex((l, i) => i > start && (l.startsWith('$ ') || l.startsWith('```')));
+    return lines.slice(start + 1, end).filter((l) => l !== '...');
+  });
+}
+
 const report = (args: string[], org: 'northbridge' | 'eastmere' = 'northbridge') =>
   celr(['report', 'cohort', ...args], { cwd: scratch.dir, env: api.env(org) });
 
@@ -89,6 +106,10 @@ describe('celr report cohort', () => {
     expect(stdout).toContain('Out of authority: 1. Suspensions 0 this term, 2 this year;');
     expect(stdout).toContain('Plans: 1 no-plan, 1 red; 1 with a PEP deadline overdue.');
     expect(stdout).toContain('pupil-premium-plus: £600.00 allocated, £600.00 spent.');
+    for (const quote of quoted('report cohort --as-of 2026-04-30')) {
+      expect(quote.length).toBeGreaterThan(3);
+      for (const line of quote) expect(lines).toContain(line);
+    }
   });
 
   it('groups, filters, and passes the JSON and the CSV through', async () => {
@@ -100,6 +121,9 @@ describe('celr report cohort', () => {
     );
     expect(lines[1]).toMatch(/^6 +1 +0 +1 +1 +£0\.00 +£0\.00$/);
     expect(lines[2]).toMatch(/^7 +1 +1 +0 +0 +£600\.00 +£600\.00$/);
+    for (const quote of quoted('report cohort --as-of 2026-04-30 --group-by yearGroup')) {
+      expect(quote).toEqual(lines.slice(0, 3));
+    }
     const json = await report(['--as-of', '2026-04-30', '--json', '--overdue']);
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout).items.map((i: { learnerId: string }) => i.learnerId)).toEqual([ids.none]);
