@@ -8,4 +8,6 @@ export * from './bank-holidays.js';
 export * from './calendar.js';
 export * from './cohort.js';
 export * from './compliance.js';
+export * from './examples.js';
 export * from './policy.js';
+export * from './term-dates-file.js';
