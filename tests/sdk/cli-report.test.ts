@@ -69,7 +69,7 @@ describe('celr report pep-compliance', () => {
       expect.stringMatching(/^Cal Overdue +plan-in-place +2026-03-16 +overdue +31 working days$/),
     );
     expect(stdout).toContain('As of 2026-04-30: 2 children; deadlines 1 met, 1 late, 0 due, 2 overdue.');
-    expect(stdout).toContain('Policies: england: england-dfe-2018 v1.');
+    expect(stdout).toContain('Policies: england-dfe-2018 v1.');
   });
 
   it('passes the JSON and the CSV through, and filters by status', async () => {

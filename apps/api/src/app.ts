@@ -19,6 +19,8 @@ import { BulkImports } from './bulk/import-jobs.js';
 import { BulkImportWorker, type BulkWorkerSettings } from './bulk/import-worker.js';
 import { registerBulkRoutes } from './bulk/routes.js';
 import { ChangeFeed, registerChangeRoutes } from './changes/feed.js';
+import { registerComplianceSettingsRoutes } from './compliance-settings/routes.js';
+import { ComplianceSettings } from './compliance-settings/service.js';
 import type { AppConfig } from './config.js';
 import type { Database } from './db/database.js';
 import { registerHealthRoutes } from './health/routes.js';
@@ -164,6 +166,11 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
           description: 'What a virtual school head is asked every term: PEP compliance and the cohort.',
         },
         {
+          name: 'Compliance settings',
+          description:
+            "An authority's PEP compliance policy and term dates, versioned, as the report applies them.",
+        },
+        {
           name: 'Administration',
           description: 'Organisations, clients and delegations (platform operator).',
         },
@@ -212,6 +219,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   registerAuditRoutes(app, prisma as never, audit);
   registerReportRoutes(app, new PepComplianceReports(db as never, audit));
   registerCohortReportRoute(app, new CohortReports(db as never, audit));
+  registerComplianceSettingsRoutes(app, new ComplianceSettings(prisma as never, audit));
   const feed = new ChangeFeed(db as never);
   registerChangeRoutes(app, feed);
   registerAlertRoutes(app, new Alerts(db as never, audit));

@@ -1,5 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { englandLearner, englandMeeting, englandPlan, englandTransition, recordLine } from '@celr/schema';
+import {
+  englandDefaultPolicy,
+  englandLearner,
+  englandMeeting,
+  englandPlan,
+  englandTransition,
+  recordLine,
+} from '@celr/schema';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../src/auth/policy.js';
@@ -101,9 +108,19 @@ function requestFor(
     transitions: { ...englandTransition, learnerId: ids.learner },
   };
   const patch = { 'content-type': 'application/merge-patch+json', 'if-match': '"v1"' };
+  // An authority's compliance settings: a valid body, so that only access can refuse it.
+  const settings: Record<string, object> = {
+    replaceCompliancePolicy: { ...englandDefaultPolicy, id: 'outsider-policy' },
+    replaceTermDates: {
+      name: 'Outsider term dates',
+      terms: [{ name: 'Autumn 2026', start: '2026-09-02', end: '2026-12-18' }],
+    },
+  };
   switch (true) {
     case OPERATIONS[op.operationId]?.public:
       return 'public';
+    case op.operationId in settings:
+      return { url, payload: settings[op.operationId]! };
     case op.operationId === 'listAuditEvents':
     case op.operationId === 'getPepComplianceReport':
       return { url: `${url}?learner=${ids.learner}` };
@@ -208,6 +225,9 @@ describe("access matrix: every operation, as every outsider, against Northbridge
       expect(scopeRefusal, res.body).toBe(true);
     } else if (scopeRefusal) {
       // The organisation may not do this to anyone's records: nothing about this record is involved.
+    } else if (op.path.startsWith('/v1/authorities/')) {
+      // Another authority's compliance settings are not the caller's to read or change.
+      expect(res.statusCode, res.body).toBe(404);
     } else if (
       (op.operationId.startsWith('list') &&
         !op.path.includes('{id}') &&
@@ -260,6 +280,10 @@ describe("access matrix: every operation, as every outsider, against Northbridge
       expect(res.statusCode, `${kind} ${res.body}`).toBe(200);
       expect(res.json().meta.version).toBe(1);
     }
+    // No outsider stored a compliance policy or term dates for Northbridge.
+    expect(
+      await api.db.prisma.authoritySetting.count({ where: { organisationId: api.orgs.northbridge.id } }),
+    ).toBe(0);
   });
 });
 

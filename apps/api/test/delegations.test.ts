@@ -130,7 +130,7 @@ describe('GET /v1/me', () => {
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({
       organisation: { id: api.orgs.operator.id, kind: 'operator', scheme: null, code: null },
-      scopes: ['admin'],
+      scopes: ['admin', 'compliance:manage'],
       delegatedBy: [],
     });
   });

@@ -77,9 +77,16 @@ describe('GET /v1/reports/pep-compliance', () => {
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json();
     expect(body.asOf).toBe(AS_OF);
-    expect(body.policies).toEqual({
-      england: { id: 'england-dfe-2018', version: 1, name: expect.any(String) },
-    });
+    // Northbridge stores no policy or term dates: England's default, with no authority named.
+    expect(body.policies).toEqual([
+      {
+        id: 'england-dfe-2018',
+        version: 1,
+        name: expect.any(String),
+        jurisdiction: 'england',
+        stored: false,
+      },
+    ]);
     const items = new Map((body.items as Item[]).map((i) => [i.learnerId, i]));
     expect(items.size).toBe(4);
     for (const item of items.values()) expect(Value.Check(PepComplianceResult, item.result)).toBe(true);
@@ -142,7 +149,7 @@ describe('GET /v1/reports/pep-compliance', () => {
     expect(probe.json().items).toEqual([]);
     const empty = await api.as('eastmere', { method: 'GET', url: URL });
     expect(empty.json().summary.children).toBe(0);
-    expect(empty.json().policies).toEqual({});
+    expect(empty.json().policies).toEqual([]);
   });
 
   it('needs plans:read as well as learners:read', async () => {

@@ -62,7 +62,9 @@ const QUOTED = `O'Brien "Bo" & <b>Co</b>`;
 function report(policyId = 'england-dfe-2018'): Report {
   return {
     asOf: '2026-04-30',
-    policies: { england: { id: policyId, version: 1, name: 'England: DfE <2018>' } },
+    policies: [
+      { id: policyId, version: 1, name: 'England: DfE <2018>', jurisdiction: 'england', stored: false },
+    ],
     summary: {
       children: 3,
       outcomes: { assessed: 3, 'no-plan': 0, 'not-looked-after': 0, 'no-clock-start': 0 },
@@ -140,7 +142,7 @@ describe('the PEP compliance report as HTML', () => {
   it('renders an empty report', async () => {
     const empty: Report = {
       ...report(),
-      policies: {},
+      policies: [],
       summary: { ...report().summary, children: 0, deadlines: { met: 0, late: 0, due: 0, overdue: 0 } },
       items: [],
     };

@@ -33,7 +33,8 @@ const SCHOOL_RECORD_SCOPES: Scope[] = [
 export const DEFAULT_SCOPES: Record<OrganisationKind, Scope[]> = {
   'local-authority': (Object.keys(SCOPES) as Scope[]).filter((s) => s !== 'admin'),
   school: [...SCHOOL_RECORD_SCOPES, 'webhooks:manage'],
-  operator: ['admin'],
+  // The operator loads an authority's compliance policy and term dates when it asks.
+  operator: ['admin', 'compliance:manage'],
   // A vendor acts for schools and authorities alike; what it may do is bounded by the delegating
   // organisation's grants, so its client may also hold transitions:write.
   vendor: [...SCHOOL_RECORD_SCOPES, 'transitions:write', 'webhooks:manage'],

@@ -5,10 +5,10 @@ import {
   type Jurisdiction,
   type RecordKind,
 } from '@celr/schema';
+import { ComplianceSettings, policyOf } from '../compliance-settings/service.js';
 import type { Database } from '../db/database.js';
 import { PollingLoop } from '../jobs/polling-loop.js';
 import { raiseAlerts } from '../records/store/alerts.js';
-import { policyFor } from '../reports/pep-compliance.js';
 
 export interface AlertSweepSettings {
   /** How often a process sweeps. */
@@ -32,6 +32,7 @@ interface LearnerRow {
   id: string;
   version: number;
   data: { jurisdiction: Jurisdiction; careStatus: { status: string; since?: string } };
+  authorityId: string | null;
 }
 interface RecordRow {
   id: string;
@@ -45,7 +46,7 @@ interface RecordRow {
  * Raises the alerts that time raises: a PEP deadline passed with nothing meeting it (`pep-overdue`),
  * and a school move with no PEP review within the policy's allowance (`school-move-without-review`).
  * Each looked-after learner is assessed as the PEP compliance report assesses them (the same
- * `policyFor`, `assessPepCompliance` on today's date), and each overdue deadline raises its alert
+ * responsible authority's stored policy and term dates, else the default, `assessPepCompliance` on today's date), and each overdue deadline raises its alert
  * through the record store, once: every API process may sweep, at the same time too, and the
  * alert's unique key keeps it to one.
  */
@@ -76,7 +77,11 @@ export class AlertSweep {
     let raised = 0;
     for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
       const page = await this.db.sql<LearnerRow>(
-        `SELECT id::text, version, data FROM record
+        `SELECT id::text, version, data,
+                (SELECT a.organisation_id::text FROM learner_access a
+                 WHERE a.learner_id = record.id AND a.basis = 'responsible' AND a.ended_at IS NULL
+                 ORDER BY a.started_at DESC LIMIT 1) AS "authorityId"
+         FROM record
          WHERE kind = 'learner' AND deleted_at IS NULL AND id > $1::uuid
            AND data #>> '{careStatus,status}' = 'looked-after'
          ORDER BY id LIMIT $2`,
@@ -103,8 +108,13 @@ export class AlertSweep {
       if (list) list.push(row);
       else byLearner.set(row.learnerId, [row]);
     }
+    const settings = await ComplianceSettings.effective(this.db, [
+      ...new Set(learners.flatMap((l) => (l.authorityId ? [l.authorityId] : []))),
+    ]);
     const candidates: AlertCandidate[] = [];
     for (const learner of learners) {
+      const applied = learner.authorityId ? settings.get(learner.authorityId) : undefined;
+      const termDates = applied?.termDates?.document;
       const records = byLearner.get(learner.id) ?? [];
       const of = (kind: RecordRow['kind']) =>
         records.filter((r) => r.kind === kind).map((r) => ({ ...r.data, id: r.id }) as never);
@@ -115,7 +125,7 @@ export class AlertSweep {
           meetings: of('meeting'),
           transitions: of('transition'),
         },
-        { policy: policyFor(learner.data.jurisdiction), asOf },
+        { policy: policyOf(applied, learner.data.jurisdiction), asOf, ...(termDates ? { termDates } : {}) },
       );
       const versions = new Map([
         [learner.id, learner.version],

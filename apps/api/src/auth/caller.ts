@@ -38,6 +38,7 @@ export const SCOPES = {
   'transfers:receive': 'Accept or reject transfers',
   'audit:read': "Read the audit trail of the organisation's learners",
   'webhooks:manage': "Manage the client's webhook subscriptions and see their deliveries",
+  'compliance:manage': "Read and replace the authority's PEP compliance policy and term dates",
   admin: 'Manage organisations and clients',
 } as const;
 export type Scope = keyof typeof SCOPES;

@@ -36,6 +36,21 @@ const recordOperations = (
   [`delete${Name}`]: { scope: `${plural}:write`, who: 'The responsible authority only.' },
 });
 
+/**
+ * An authority's compliance settings: the authority itself (or its vendor), or the platform operator.
+ * The operator's clients hold `compliance:manage` too, rather than these operations also taking
+ * `admin`: an admin scope allowed on paths outside /v1/admin is what OWASP's API5 check refuses.
+ */
+const complianceSettingOperations = (Name: string, what: string): Record<string, OperationAccess> => {
+  const who = `The authority, for its own ${what} (or a vendor it delegated to, given the scope); the platform operator, for any authority. Anyone else gets 404.`;
+  return Object.fromEntries(
+    [`get${Name}`, `replace${Name}`, `list${Name}Versions`].map((id) => [
+      id,
+      { scope: 'compliance:manage', who },
+    ]),
+  );
+};
+
 export const OPERATIONS: Record<string, OperationAccess> = {
   requestToken: { public: true, who: 'Any API client, with its client id and secret.' },
   getJwks: { public: true, who: 'Anyone (public keys only).' },
@@ -132,6 +147,8 @@ export const OPERATIONS: Record<string, OperationAccess> = {
     scope: 'audit:read',
     who: "The learner's responsible authority, for that learner; anyone else gets 404.",
   },
+  ...complianceSettingOperations('CompliancePolicy', 'PEP compliance policy'),
+  ...complianceSettingOperations('TermDates', 'term dates'),
   createWebhookSubscription: {
     scope: 'webhooks:manage',
     who: 'Any client, for the organisation it acts for: it receives only the changes that organisation may see (as listChanges).',

@@ -15,8 +15,11 @@ export const bodyValidatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema }
   // A streamed body (a bulk import's NDJSON) is read and validated line by line by its job.
   if ((schema as { contentMediaType?: string }).contentMediaType === 'application/x-ndjson')
     return (body: unknown) => ({ value: body });
-  // A bundle is validated record by record in the service, with pointers into the bundle.
-  if (ref === 'TransferBundle#') return (body: unknown) => ({ value: body });
+  // A bundle is validated record by record in the service, with pointers into the bundle; an
+  // authority's policy and term dates in the service too, once the caller may change them, since
+  // a policy's rules include the authority's jurisdiction.
+  if (ref === 'TransferBundle#' || ref === 'CompliancePolicy#' || ref === 'TermDates#')
+    return (body: unknown) => ({ value: body });
   const name = /^([A-Z][a-z]+)(Input|Patch)#$/.exec(ref);
   const kind = name?.[1]?.toLowerCase();
   if (name && kind && isRecordKind(kind)) {

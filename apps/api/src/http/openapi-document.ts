@@ -1,6 +1,8 @@
 import {
   exampleBundle,
+  exampleCompliancePolicy,
   exampleLearnerIds,
+  exampleTermDates,
   invalidExamples,
   type RecordKind,
   validate,
@@ -68,6 +70,8 @@ const ON_BEHALF_OF_PARAMETER = {
 
 /** Example bodies of operations whose body is not a record. */
 const BODY_EXAMPLES: Record<string, unknown> = {
+  replaceCompliancePolicy: exampleCompliancePolicy,
+  replaceTermDates: exampleTermDates,
   createTransfer: {
     learnerId: exampleLearnerIds.england,
     recipient: { scheme: 'la-code', code: '991' },

@@ -72,6 +72,14 @@ export const API_RULES: Record<string, { where: string; what: string }> = {
     where: '`Idempotency-Key` header; the `id` of a bulk import line',
     what: 'The key is 1 to 255 visible ASCII characters. A line’s `id` is the UUID of a CELR record (your own ids belong in `identifiers`).',
   },
+  'reserved-id': {
+    where: '`PUT /v1/authorities/{organisationId}/compliance-policy`',
+    what: "An authority's own policy has an id of its own, not a default policy's (`england-dfe-2018`, `scotland-lac-regulations-2009`): reports name the policy that decided a status by id and version.",
+  },
+  'authority-jurisdiction': {
+    where: '`PUT /v1/authorities/{organisationId}/compliance-policy`',
+    what: "The policy's `jurisdiction` is the authority's.",
+  },
   'calendar-range': {
     where: '`asOf` of `GET /v1/reports/pep-compliance` and `GET /v1/reports/cohort`',
     what: 'The day is one the bank-holiday calendars cover (England and Wales, Scotland: 2024 to 2027), since deadlines are counted in working days.',

@@ -5,17 +5,23 @@ import {
   type CohortGrouping,
   type CohortInput,
   type CohortRow,
+  type CompliancePolicy,
   cohortGroupKey,
   cohortRow,
+  defaultCompliancePolicies,
   type Jurisdiction,
   LOOKED_AFTER_GRANTS,
 } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { visibleSql } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
+import { ComplianceSettings, policyOf } from '../compliance-settings/service.js';
 import type { Database } from '../db/database.js';
 import { csvField } from '../http/csv.js';
-import { type PersonName, policyFor } from './pep-compliance.js';
+import type { PersonName } from './pep-compliance.js';
+
+/** The policy each row was assessed under (its authority's stored one or the default), for the tally. */
+const policyOfRow = new WeakMap<CohortRow, CompliancePolicy>();
 
 export interface CohortQuery {
   asOf: string;
@@ -78,6 +84,7 @@ interface LearnerRow {
   schoolId: string | null;
   schoolName: string | null;
   schoolAuthorityCode: string | null;
+  authorityId: string | null;
 }
 
 interface RecordRow {
@@ -89,8 +96,8 @@ interface RecordRow {
 
 /**
  * The cohort report: for each learner the caller's organisation can see (the rule of auth/access.ts,
- * as for the PEP compliance report), the `cohortRow` of @celr/schema under the policy of the
- * learner's jurisdiction, filtered. Learners are read in batches by id, so a large cohort is
+ * as for the PEP compliance report), the `cohortRow` of @celr/schema under the learner's
+ * responsible authority's stored policy and term dates (else its jurisdiction's default), filtered. Learners are read in batches by id, so a large cohort is
  * answered as it is read; each batch is audited (one event per learner shown) before it is given
  * to the caller.
  */
@@ -106,7 +113,10 @@ export class CohortReports {
     for (;;) {
       const learners: LearnerRow[] = await this.db.sql<LearnerRow>(
         `SELECT l.id::text, l.data, s.organisation_id::text AS "schoolId", o.name AS "schoolName",
-                a.la_code AS "schoolAuthorityCode"
+                a.la_code AS "schoolAuthorityCode",
+                (SELECT r.organisation_id::text FROM learner_access r
+                 WHERE r.learner_id = l.id AND r.basis = 'responsible' AND r.ended_at IS NULL
+                 ORDER BY r.started_at DESC LIMIT 1) AS "authorityId"
          FROM record l
          LEFT JOIN LATERAL (
            SELECT g.organisation_id FROM learner_access g
@@ -154,8 +164,15 @@ export class CohortReports {
       if (list) list.push(row);
       else byLearner.set(row.learnerId, [row]);
     }
+    // As in the PEP compliance report: the responsible authority's stored policy and term dates.
+    const settings = await ComplianceSettings.effective(this.db, [
+      ...new Set(learners.flatMap((l) => (l.authorityId ? [l.authorityId] : []))),
+    ]);
     const items: CohortItem[] = [];
     for (const learner of learners) {
+      const applied = learner.authorityId ? settings.get(learner.authorityId) : undefined;
+      const policy = policyOf(applied, learner.data.jurisdiction);
+      const termDates = applied?.termDates?.document;
       const records = byLearner.get(learner.id) ?? [];
       const of = (kind: RecordRow['kind']) =>
         records.filter((r) => r.kind === kind).map((r) => ({ ...r.data, id: r.id }) as never);
@@ -167,8 +184,9 @@ export class CohortReports {
           transitions: of('transition'),
           ...(learner.schoolAuthorityCode ? { schoolAuthorityCode: learner.schoolAuthorityCode } : {}),
         },
-        { policy: policyFor(learner.data.jurisdiction), asOf: query.asOf },
+        { policy, asOf: query.asOf, ...(termDates ? { termDates } : {}) },
       );
+      policyOfRow.set(row, policy);
       if (query.yearGroup !== undefined && row.yearGroup !== query.yearGroup) continue;
       if (query.rating !== undefined && row.rating !== query.rating) continue;
       if (query.overdue !== undefined && row.compliance.overdue > 0 !== query.overdue) continue;
@@ -235,7 +253,9 @@ export class CohortTally {
       money.allocatedPence += row.funding.allocatedPence;
       money.spentPence += row.funding.spentPence;
     }
-    const policy = policyFor(row.jurisdiction);
+    // Keyed by jurisdiction (the cohort report's shape): a school's pupils of two authorities with
+    // policies of their own are named by the last one; the PEP compliance report lists each.
+    const policy = policyOfRow.get(row) ?? defaultCompliancePolicies[row.jurisdiction];
     this.policies[row.jurisdiction] = { id: policy.id, version: policy.version, name: policy.name };
 
     if (!this.groupBy) return;

@@ -2,15 +2,14 @@ import {
   assessPepCompliance,
   bankHolidayCalendars,
   COMPLIANCE_OUTCOMES,
-  type CompliancePolicy,
   DEADLINE_STATUSES,
-  defaultCompliancePolicies,
   type Jurisdiction,
   type PepComplianceResult,
 } from '@celr/schema';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { visibleSql } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
+import { ComplianceSettings, policyOf } from '../compliance-settings/service.js';
 import type { Database } from '../db/database.js';
 import { csvField } from '../http/csv.js';
 import { ProblemError } from '../http/problem.js';
@@ -40,7 +39,7 @@ export interface PepComplianceItem {
 
 export interface PepComplianceReport {
   asOf: string;
-  policies: Partial<Record<Jurisdiction, { id: string; version: number; name: string }>>;
+  policies: PolicyUsed[];
   summary: {
     children: number;
     outcomes: Record<Outcome, number>;
@@ -49,9 +48,19 @@ export interface PepComplianceReport {
   items: PepComplianceItem[];
 }
 
-/** The policy each jurisdiction's children are assessed under. Stored per-authority policies come later. */
-export function policyFor(jurisdiction: Jurisdiction): CompliancePolicy {
-  return defaultCompliancePolicies[jurisdiction];
+/**
+ * A policy the report applied, with the authority whose settings were used (its stored policy, its
+ * term dates, or both); one entry for each policy and term dates combination in the report.
+ */
+export interface PolicyUsed {
+  id: string;
+  version: number;
+  name: string;
+  jurisdiction: Jurisdiction;
+  /** The authority's own stored policy; false: the jurisdiction's default. */
+  stored: boolean;
+  authority?: { id: string; name: string };
+  termDates?: { version: number; name: string };
 }
 
 /** The last day both bank-holiday calendars cover: deadlines are counted in working days up to `asOf`. */
@@ -90,6 +99,7 @@ export function assertAsOfInCalendars(asOf: string): void {
 interface LearnerRow {
   id: string;
   data: { jurisdiction: Jurisdiction; name: PersonName; careStatus: { status: string; since?: string } };
+  authorityId: string | null;
   schoolId: string | null;
   schoolName: string | null;
 }
@@ -105,7 +115,9 @@ interface RecordRow {
  * The PEP compliance report: for each learner the caller's organisation can see (an open access
  * grant, the rule of auth/access.ts: its responsible authority, a host authority, the school the
  * child is on roll at, or a vendor acting for one of these), the result of `assessPepCompliance`
- * under the default policy of the learner's jurisdiction. Everyone else gets an empty report.
+ * under the learner's responsible authority's stored policy (else the default of the learner's
+ * jurisdiction), counting school days and terms over that authority's stored term dates. Everyone
+ * else gets an empty report.
  * A read names every learner it showed in the audit trail (one event per learner, one insert).
  */
 export class PepComplianceReports {
@@ -117,7 +129,10 @@ export class PepComplianceReports {
   async report(caller: Caller, query: PepComplianceQuery): Promise<PepComplianceReport> {
     assertAsOfInCalendars(query.asOf);
     const learners = await this.db.sql<LearnerRow>(
-      `SELECT l.id::text, l.data, s.organisation_id::text AS "schoolId", o.name AS "schoolName"
+      `SELECT l.id::text, l.data, s.organisation_id::text AS "schoolId", o.name AS "schoolName",
+              (SELECT r.organisation_id::text FROM learner_access r
+               WHERE r.learner_id = l.id AND r.basis = 'responsible' AND r.ended_at IS NULL
+               ORDER BY r.started_at DESC LIMIT 1) AS "authorityId"
        FROM record l
        LEFT JOIN LATERAL (
          SELECT g.organisation_id FROM learner_access g
@@ -148,11 +163,26 @@ export class PepComplianceReports {
       }
     }
 
-    const policies: PepComplianceReport['policies'] = {};
+    const settings = await ComplianceSettings.effective(this.db, [
+      ...new Set(learners.flatMap((l) => (l.authorityId ? [l.authorityId] : []))),
+    ]);
+    const policies = new Map<string, PolicyUsed>();
     const items: PepComplianceItem[] = [];
     for (const learner of learners) {
-      const policy = policyFor(learner.data.jurisdiction);
-      policies[learner.data.jurisdiction] = { id: policy.id, version: policy.version, name: policy.name };
+      const applied = learner.authorityId ? settings.get(learner.authorityId) : undefined;
+      const policy = policyOf(applied, learner.data.jurisdiction);
+      const stored = policy === applied?.policy;
+      const termDates = applied?.termDates;
+      const used: PolicyUsed = {
+        id: policy.id,
+        version: policy.version,
+        name: policy.name,
+        jurisdiction: policy.jurisdiction,
+        stored,
+        ...(applied && (stored || termDates) ? { authority: applied.authority } : {}),
+        ...(termDates ? { termDates: { version: termDates.version, name: termDates.document.name } } : {}),
+      };
+      policies.set(`${used.id}@${used.version} ${used.authority?.id ?? ''}`, used);
       const records = byLearner.get(learner.id) ?? [];
       const of = (kind: RecordRow['kind']) =>
         records.filter((r) => r.kind === kind).map((r) => ({ ...r.data, id: r.id }) as never);
@@ -163,7 +193,7 @@ export class PepComplianceReports {
           meetings: of('meeting'),
           transitions: of('transition'),
         },
-        { policy, asOf: query.asOf },
+        { policy, asOf: query.asOf, ...(termDates ? { termDates: termDates.document } : {}) },
       );
       if (query.status && !result.deadlines.some((d) => d.status === query.status)) continue;
       items.push({
@@ -195,7 +225,12 @@ export class PepComplianceReports {
         learnerId: item.learnerId,
       })),
     );
-    return { asOf: query.asOf, policies, summary: { children: items.length, outcomes, deadlines }, items };
+    return {
+      asOf: query.asOf,
+      policies: [...policies.values()],
+      summary: { children: items.length, outcomes, deadlines },
+      items,
+    };
   }
 }
 

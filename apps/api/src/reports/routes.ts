@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { COMPLIANCE_OUTCOMES, DEADLINE_STATUSES, PepComplianceResult } from '@celr/schema';
+import { COMPLIANCE_OUTCOMES, DEADLINE_STATUSES, JURISDICTIONS, PepComplianceResult } from '@celr/schema';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
@@ -21,6 +21,35 @@ const PolicyUsed = Type.Object(
     id: Type.String({ maxLength: 100, description: "The policy's id." }),
     version: Type.Integer({ minimum: 1, maximum: 2147483647, description: "The policy's version." }),
     name: Type.String({ maxLength: 200, description: 'The policy as people call it.' }),
+    jurisdiction: Type.Enum(JURISDICTIONS, { type: 'string', description: 'The children it applied to.' }),
+    stored: Type.Boolean({
+      description:
+        "The authority's own stored policy (`getCompliancePolicy`); false: the jurisdiction's default.",
+    }),
+    authority: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String({ format: 'uuid', maxLength: 36 }),
+          name: Type.String({ maxLength: 2000 }),
+        },
+        {
+          additionalProperties: false,
+          description: 'The responsible authority whose stored policy or term dates were used.',
+        },
+      ),
+    ),
+    termDates: Type.Optional(
+      Type.Object(
+        {
+          version: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'The stored version.' }),
+          name: Type.String({ maxLength: 200, description: 'What the term dates are.' }),
+        },
+        {
+          additionalProperties: false,
+          description: "The authority's term dates used to count school days and terms (`getTermDates`).",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -28,13 +57,11 @@ const PolicyUsed = Type.Object(
 const PepComplianceReport = Type.Object(
   {
     asOf: Type.String({ format: 'date', maxLength: 10, description: 'The day the report is for.' }),
-    policies: Type.Object(
-      { england: Type.Optional(PolicyUsed), scotland: Type.Optional(PolicyUsed) },
-      {
-        additionalProperties: false,
-        description: 'The policy applied to the children of each jurisdiction in the report.',
-      },
-    ),
+    policies: Type.Array(PolicyUsed, {
+      maxItems: 100000,
+      description:
+        "Each policy applied, once for each responsible authority whose stored policy or term dates were used (a school's pupils may have several).",
+    }),
     summary: Type.Object(
       {
         children: count('Children in the report.'),
@@ -96,7 +123,7 @@ export function registerReportRoutes(root: FastifyInstance, reports: PepComplian
           operationId: 'getPepComplianceReport',
           summary: 'PEP compliance of your children on a date',
           description:
-            "For every child your organisation can see (a responsible authority its children, a school its pupils, a vendor those of the organisation it acts for; anyone else an empty report): the PEP deadlines (started within 10 working days of entering care, ready for the first review, reviewed termly and after a school move in England; Scotland's review timescales), each met, late, due or overdue on `asOf` with days late and the record that decided it, the current plan's quality rating against the rubric and the last review. Each child is assessed under the default policy of their jurisdiction (`policies` names it); authorities' own policies and term dates are not yet stored, so deadlines counted in terms are listed under `notAssessed` (`no-term-dates`). JSON by default; with `Accept: text/csv`, one CSV row per child and deadline (a child with none has one row), streamed. Each read names the children it showed in the audit trail.",
+            "For every child your organisation can see (a responsible authority its children, a school its pupils, a vendor those of the organisation it acts for; anyone else an empty report): the PEP deadlines (started within 10 working days of entering care, ready for the first review, reviewed termly and after a school move in England; Scotland's review timescales), each met, late, due or overdue on `asOf` with days late and the record that decided it, the current plan's quality rating against the rubric and the last review. Each child is assessed under their responsible authority's stored policy (`replaceCompliancePolicy`), else the default policy of their jurisdiction, with school days and terms counted over that authority's stored term dates (`replaceTermDates`); `policies` names each policy and term dates version used. Without term dates, deadlines counted in school days or terms are listed under `notAssessed` (`no-term-dates`). JSON by default; with `Accept: text/csv`, one CSV row per child and deadline (a child with none has one row), streamed. Each read names the children it showed in the audit trail.",
           tags: ['Reports'],
           querystring: Type.Object(
             {

@@ -12,7 +12,7 @@ export interface paths {
         put?: never;
         /**
          * Get an access token (OAuth 2.0 client credentials)
-         * @description Exchange a client id and secret for a short-lived access token (RFC 6749 section 4.4). Send them in the body or with HTTP Basic authentication. Scopes: `learners:read`, `learners:write`, `plans:read`, `plans:write`, `meetings:read`, `meetings:write`, `transitions:read`, `transitions:write`, `transfers:read`, `transfers:send`, `transfers:receive`, `audit:read`, `webhooks:manage`, `admin`.
+         * @description Exchange a client id and secret for a short-lived access token (RFC 6749 section 4.4). Send them in the body or with HTTP Basic authentication. Scopes: `learners:read`, `learners:write`, `plans:read`, `plans:write`, `meetings:read`, `meetings:write`, `transitions:read`, `transitions:write`, `transfers:read`, `transfers:send`, `transfers:receive`, `audit:read`, `webhooks:manage`, `compliance:manage`, `admin`.
          */
         post: operations["requestToken"];
         delete?: never;
@@ -539,6 +539,94 @@ export interface paths {
          * @description Every read and write of the learner's records, oldest first: who (client and organisation), what (action, record kind, id and version), when, the outcome and the request id. Events hold ids only, no personal data. Only the learner's responsible authority may read it.
          */
         get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/authorities/{organisationId}/compliance-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An authority's PEP compliance policy
+         * @description The latest stored version of the authority's PEP compliance policy, with its ETag; without one, the default of the authority's jurisdiction (`stored: false`, no ETag), which is what the PEP compliance report applies.
+         */
+        get: operations["getCompliancePolicy"];
+        /**
+         * Replace an authority's PEP compliance policy
+         * @description Stores a new version of the authority's PEP compliance policy; earlier versions are kept (`listCompliancePolicyVersions`) and the change is audited. The body is checked by @celr/schema's validator (`validateCompliancePolicy`; its `jurisdiction` must be the authority's and its `id` not a default policy's; its `version` is set to the stored version); every fault is listed with its pointer and rule (422). The PEP compliance report uses the new version from the next read.
+         */
+        put: operations["replaceCompliancePolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/authorities/{organisationId}/compliance-policy/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every stored version of an authority's PEP compliance policy
+         * @description Newest first (at most 100), each as it was stored: the report names the version that decided a status.
+         */
+        get: operations["listCompliancePolicyVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/authorities/{organisationId}/term-dates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An authority's term dates
+         * @description The latest stored version of the authority's term dates, with its ETag; 404 when none are stored (the PEP compliance report then cannot count school days or terms).
+         */
+        get: operations["getTermDates"];
+        /**
+         * Replace an authority's term dates
+         * @description Stores a new version of the authority's term dates; earlier versions are kept (`listTermDatesVersions`) and the change is audited. The body is checked by @celr/schema's validator (`validateTermDates`: terms in date order, not overlapping, breaks inside their term); every fault is listed with its pointer and rule (422). The PEP compliance report uses the new version from the next read.
+         */
+        put: operations["replaceTermDates"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/authorities/{organisationId}/term-dates/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every stored version of an authority's term dates
+         * @description Newest first (at most 100), each as it was stored: the report names the version that decided a status.
+         */
+        get: operations["listTermDatesVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1092,7 +1180,7 @@ export interface paths {
         };
         /**
          * PEP compliance of your children on a date
-         * @description For every child your organisation can see (a responsible authority its children, a school its pupils, a vendor those of the organisation it acts for; anyone else an empty report): the PEP deadlines (started within 10 working days of entering care, ready for the first review, reviewed termly and after a school move in England; Scotland's review timescales), each met, late, due or overdue on `asOf` with days late and the record that decided it, the current plan's quality rating against the rubric and the last review. Each child is assessed under the default policy of their jurisdiction (`policies` names it); authorities' own policies and term dates are not yet stored, so deadlines counted in terms are listed under `notAssessed` (`no-term-dates`). JSON by default; with `Accept: text/csv`, one CSV row per child and deadline (a child with none has one row), streamed. Each read names the children it showed in the audit trail.
+         * @description For every child your organisation can see (a responsible authority its children, a school its pupils, a vendor those of the organisation it acts for; anyone else an empty report): the PEP deadlines (started within 10 working days of entering care, ready for the first review, reviewed termly and after a school move in England; Scotland's review timescales), each met, late, due or overdue on `asOf` with days late and the record that decided it, the current plan's quality rating against the rubric and the last review. Each child is assessed under their responsible authority's stored policy (`replaceCompliancePolicy`), else the default policy of their jurisdiction, with school days and terms counted over that authority's stored term dates (`replaceTermDates`); `policies` names each policy and term dates version used. Without term dates, deadlines counted in school days or terms are listed under `notAssessed` (`no-term-dates`). JSON by default; with `Accept: text/csv`, one CSV row per child and deadline (a child with none has one row), streamed. Each read names the children it showed in the audit trail.
          */
         get: operations["getPepComplianceReport"];
         put?: never;
@@ -5294,31 +5382,41 @@ export interface components {
              * @description The day the report is for.
              */
             asOf: string;
-            /** @description The policy applied to the children of each jurisdiction in the report. */
+            /** @description Each policy applied, once for each responsible authority whose stored policy or term dates were used (a school's pupils may have several). */
             policies: {
-                england?: {
-                    /** @description The policy's id. */
+                /** @description The policy's id. */
+                id: string;
+                /**
+                 * Format: int32
+                 * @description The policy's version.
+                 */
+                version: number;
+                /** @description The policy as people call it. */
+                name: string;
+                /**
+                 * @description The children it applied to.
+                 * @enum {string}
+                 */
+                jurisdiction: "england" | "scotland";
+                /** @description The authority's own stored policy (`getCompliancePolicy`); false: the jurisdiction's default. */
+                stored: boolean;
+                /** @description The responsible authority whose stored policy or term dates were used. */
+                authority?: {
+                    /** Format: uuid */
                     id: string;
-                    /**
-                     * Format: int32
-                     * @description The policy's version.
-                     */
-                    version: number;
-                    /** @description The policy as people call it. */
                     name: string;
                 };
-                scotland?: {
-                    /** @description The policy's id. */
-                    id: string;
+                /** @description The authority's term dates used to count school days and terms (`getTermDates`). */
+                termDates?: {
                     /**
                      * Format: int32
-                     * @description The policy's version.
+                     * @description The stored version.
                      */
                     version: number;
-                    /** @description The policy as people call it. */
+                    /** @description What the term dates are. */
                     name: string;
                 };
-            };
+            }[];
             summary: {
                 /**
                  * Format: int32
@@ -5843,6 +5941,179 @@ export interface components {
                  */
                 spentPence: number;
             }[];
+        };
+        /**
+         * CompliancePolicy
+         * @description An authority's PEP compliance rules as data: deadlines, what starts and restarts their clocks, and the quality rubric.
+         */
+        CompliancePolicy: {
+            /** @description Stable identifier, lower case with hyphens, e.g. `england-dfe-2018`. */
+            id: string;
+            /**
+             * Format: int32
+             * @description Goes up by one with each change.
+             */
+            version: number;
+            /**
+             * @description The nation whose law and code lists apply to the record: `england` or `scotland` (Wales and Northern Ireland may follow).
+             * @enum {unknown}
+             */
+            jurisdiction: "england" | "scotland";
+            /** @description The policy as people call it. */
+            name: string;
+            /**
+             * Format: date
+             * @description When the authority started to apply this version.
+             */
+            effectiveFrom?: string;
+            /** @description The published source of the policy. */
+            source: {
+                /** @description Title of the guidance, regulations or local policy. */
+                title: string;
+                /** @description Who publishes it. */
+                publisher: string;
+                /**
+                 * Format: uri
+                 * @description Where it is published.
+                 */
+                url: string;
+                /** @description Which edition or date. */
+                edition: string;
+                /** @description The paragraphs or regulations the deadlines come from. */
+                sections?: string;
+            };
+            /** @description Where the source leaves a choice, what this policy assumes. */
+            assumptions?: string[];
+            /** @description The `plan-type` codes whose plans the deadlines are about, e.g. `pep`. */
+            planTypes: string[];
+            /** @description The `meeting-type` codes that count as a review, e.g. `pep-meeting`. */
+            reviewMeetingTypes: string[];
+            /** @description The `transition-type` codes that count as a school move. */
+            schoolMoveTypes: string[];
+            /** @description The deadlines, in order. */
+            deadlines: {
+                /**
+                 * @description Which deadline this is.
+                 * @enum {string}
+                 */
+                id: "plan-in-place" | "plan-ready-for-first-review" | "first-review" | "second-review" | "termly-review" | "periodic-review" | "review-after-school-move";
+                /** @description The rule in words, as the source puts it. */
+                description: string;
+                /**
+                 * @description `entering-care`: the start of the current period of care; `school-move`: each completed school move in it; `previous-review`: the date the deadline named in `after` was met, then (when `recurring`) each review.
+                 * @enum {string}
+                 */
+                clock: "entering-care" | "school-move" | "previous-review";
+                /**
+                 * @description For a `previous-review` clock: the earlier deadline whose meeting starts the clock.
+                 * @enum {string}
+                 */
+                after?: "plan-in-place" | "plan-ready-for-first-review" | "first-review" | "second-review" | "termly-review" | "periodic-review" | "review-after-school-move";
+                /**
+                 * Format: int32
+                 * @description How many units the deadline allows.
+                 */
+                allowance: number;
+                /**
+                 * @description The unit of the allowance.
+                 * @enum {string}
+                 */
+                unit: "working-days" | "school-days" | "calendar-days" | "months" | "terms";
+                /**
+                 * @description `plan`: a plan of one of `planTypes`, not a draft, whose period starts on or after the clock start; `review`: a held meeting of one of `reviewMeetingTypes` on or after it.
+                 * @enum {string}
+                 */
+                metBy: "plan" | "review";
+                /** @description For a `previous-review` clock: the deadline repeats after each review. */
+                recurring?: boolean;
+                /** @description For an `entering-care` clock: events that start it again, so that a new plan is needed (e.g. a school move, in authorities that restart the PEP). */
+                restartedBy?: "school-move"[];
+            }[];
+            /** @description How plans are rated, and which ratings are adequate. */
+            rubric: {
+                /** @description The ratings, best first. */
+                ratings: {
+                    /** @description The rating as plans record it. */
+                    code: string;
+                    /** @description What it means. */
+                    label: string;
+                }[];
+                /** @description The ratings that count as adequate (e.g. for Pupil Premium Plus to be paid). */
+                adequate: string[];
+            };
+        };
+        /**
+         * TermDates
+         * @description An authority's term dates, for deadlines counted in school days or terms. School days are weekdays inside a term that are not bank holidays.
+         */
+        TermDates: {
+            /** @description What these term dates are, e.g. "Anyshire community schools 2026 to 2027". */
+            name: string;
+            /** @description Where the authority published them. */
+            source?: string;
+            /** @description The terms in date order, not overlapping. Days outside every term are holidays. */
+            terms: {
+                /** @description The term as the authority names it, e.g. Autumn 2026. */
+                name: string;
+                /**
+                 * Format: date
+                 * @description First day of the term (inclusive).
+                 */
+                start: string;
+                /**
+                 * Format: date
+                 * @description Last day of the term (inclusive).
+                 */
+                end: string;
+                /** @description Half-term and other breaks inside the term: not school days. */
+                breaks?: {
+                    /**
+                     * Format: date
+                     * @description First day of the break (inclusive).
+                     */
+                    start: string;
+                    /**
+                     * Format: date
+                     * @description Last day of the break (inclusive).
+                     */
+                    end: string;
+                }[];
+            }[];
+        };
+        /** CompliancePolicySetting */
+        CompliancePolicySetting: {
+            /** @description The authority the setting belongs to. */
+            authority: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /** @description Whether this is the authority's own stored policy; false: its jurisdiction's default applies. */
+            stored: boolean;
+            /** @description The stored version; null for the default. */
+            version: number | null;
+            changedAt: string | null;
+            policy: components["schemas"]["CompliancePolicy"];
+        };
+        /** TermDatesSetting */
+        TermDatesSetting: {
+            /** @description The authority the setting belongs to. */
+            authority: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /**
+             * Format: int32
+             * @description The stored version: 1 for the first, one more with each change.
+             */
+            version: number;
+            /**
+             * Format: date-time
+             * @description When this version was stored.
+             */
+            changedAt: string;
+            termDates: components["schemas"]["TermDates"];
         };
         /**
          * Alert
@@ -18449,6 +18720,1861 @@ export interface operations {
             };
         };
     };
+    getCompliancePolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The authority's organisation id. */
+                organisationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompliancePolicySetting"];
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceCompliancePolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read (`"v3"`): the change is refused (412) if another was stored since. `*`: only if one is stored. Without it the change is made whatever is stored. */
+                "if-match"?: string;
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The authority's organisation id. */
+                organisationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "northbridge-pep-2026",
+                 *       "version": 1,
+                 *       "jurisdiction": "england",
+                 *       "name": "Northbridge PEP standard (2026)",
+                 *       "source": {
+                 *         "title": "Northbridge Virtual School: PEP quality and timeliness standard",
+                 *         "publisher": "Northbridge Borough Council",
+                 *         "url": "https://www.northbridge.example/virtual-school/pep-standard",
+                 *         "edition": "April 2026"
+                 *       },
+                 *       "assumptions": [
+                 *         "A PEP is \"in place\" on the first day of its period (plan.period.start), once it is no longer a draft; one started before the child entered care (planned care) counts.",
+                 *         "A review is a held PEP meeting, on the date it was scheduled for.",
+                 *         "\"Every term\" is read as: a review in the term after the term of the previous review, counted from the PEP; it needs the authority's term dates.",
+                 *         "The guidance sets no number of days for the review after a school move; CELR assumes 10 working days from the move. Authorities set their own.",
+                 *         "A school move is a completed in-year move or phase transfer after the child entered care. It does not restart the PEP.",
+                 *         "The PEP is in place within 20 working days, at the first statutory review.",
+                 *         "Gold, green and amber are adequate; red is not."
+                 *       ],
+                 *       "planTypes": [
+                 *         "pep"
+                 *       ],
+                 *       "reviewMeetingTypes": [
+                 *         "pep-meeting"
+                 *       ],
+                 *       "schoolMoveTypes": [
+                 *         "in-year-school-move",
+                 *         "phase-transfer-early-years-primary",
+                 *         "phase-transfer-primary-secondary",
+                 *         "phase-transfer-secondary-post16"
+                 *       ],
+                 *       "deadlines": [
+                 *         {
+                 *           "id": "plan-in-place",
+                 *           "description": "A PEP is in place within 20 working days of the child entering care.",
+                 *           "clock": "entering-care",
+                 *           "allowance": 20,
+                 *           "unit": "working-days",
+                 *           "metBy": "plan"
+                 *         },
+                 *         {
+                 *           "id": "plan-ready-for-first-review",
+                 *           "description": "The PEP is ready for the first statutory review of the care plan, at 20 working days.",
+                 *           "clock": "entering-care",
+                 *           "allowance": 20,
+                 *           "unit": "working-days",
+                 *           "metBy": "plan"
+                 *         },
+                 *         {
+                 *           "id": "termly-review",
+                 *           "description": "The PEP is reviewed every term.",
+                 *           "clock": "previous-review",
+                 *           "after": "plan-in-place",
+                 *           "allowance": 1,
+                 *           "unit": "terms",
+                 *           "metBy": "review",
+                 *           "recurring": true
+                 *         },
+                 *         {
+                 *           "id": "review-after-school-move",
+                 *           "description": "The PEP is reviewed when the child moves school (CELR assumes within 10 working days).",
+                 *           "clock": "school-move",
+                 *           "allowance": 10,
+                 *           "unit": "working-days",
+                 *           "metBy": "review"
+                 *         }
+                 *       ],
+                 *       "rubric": {
+                 *         "ratings": [
+                 *           {
+                 *             "code": "gold",
+                 *             "label": "Outstanding."
+                 *           },
+                 *           {
+                 *             "code": "green",
+                 *             "label": "Good."
+                 *           },
+                 *           {
+                 *             "code": "amber",
+                 *             "label": "Requires improvement."
+                 *           },
+                 *           {
+                 *             "code": "red",
+                 *             "label": "Inadequate: the plan must be redone."
+                 *           }
+                 *         ],
+                 *         "adequate": [
+                 *           "gold",
+                 *           "green",
+                 *           "amber"
+                 *         ]
+                 *       },
+                 *       "effectiveFrom": "2026-04-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CompliancePolicy"];
+            };
+        };
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompliancePolicySetting"];
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:conflict",
+                     *       "title": "The request conflicts with the current state",
+                     *       "status": 409,
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:precondition-failed",
+                     *       "title": "The record has changed since it was read",
+                     *       "status": 412,
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unsupported-media-type",
+                     *       "title": "The Content-Type is not supported",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Media Type: application/xml",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not valid; `errors` lists each field */
+            422: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCompliancePolicyVersions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The authority's organisation id. */
+                organisationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Versions, newest first. */
+                        items: components["schemas"]["CompliancePolicySetting"][];
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTermDates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The authority's organisation id. */
+                organisationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermDatesSetting"];
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceTermDates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag you read (`"v3"`): the change is refused (412) if another was stored since. `*`: only if one is stored. Without it the change is made whatever is stored. */
+                "if-match"?: string;
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The authority's organisation id. */
+                organisationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Northbridge community schools 2025 to 2027",
+                 *       "source": "https://www.northbridge.example/schools/term-dates",
+                 *       "terms": [
+                 *         {
+                 *           "name": "Autumn 2025",
+                 *           "start": "2025-09-03",
+                 *           "end": "2025-12-19",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2025-10-27",
+                 *               "end": "2025-10-31"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "Spring 2026",
+                 *           "start": "2026-01-05",
+                 *           "end": "2026-03-27",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2026-02-16",
+                 *               "end": "2026-02-20"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "Summer 2026",
+                 *           "start": "2026-04-13",
+                 *           "end": "2026-07-22",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2026-05-25",
+                 *               "end": "2026-05-29"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "Autumn 2026",
+                 *           "start": "2026-09-02",
+                 *           "end": "2026-12-18",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2026-10-26",
+                 *               "end": "2026-10-30"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "Spring 2027",
+                 *           "start": "2027-01-05",
+                 *           "end": "2027-03-26",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2027-02-15",
+                 *               "end": "2027-02-19"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "Summer 2027",
+                 *           "start": "2027-04-12",
+                 *           "end": "2027-07-21",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2027-05-31",
+                 *               "end": "2027-06-04"
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["TermDates"];
+            };
+        };
+        responses: {
+            /** @description Done. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermDatesSetting"];
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:conflict",
+                     *       "title": "The request conflicts with the current state",
+                     *       "status": 409,
+                     *       "detail": "The transfer is accepted; it can be accepted only while pending.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:precondition-failed",
+                     *       "title": "The record has changed since it was read",
+                     *       "status": 412,
+                     *       "detail": "The record has changed since the version in If-Match; read it again and reapply your change.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:payload-too-large",
+                     *       "title": "The request body is too large",
+                     *       "status": 413,
+                     *       "detail": "Request body is too large",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Content-Type */
+            415: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unsupported-media-type",
+                     *       "title": "The Content-Type is not supported",
+                     *       "status": 415,
+                     *       "detail": "Unsupported Media Type: application/xml",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not valid; `errors` lists each field */
+            422: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTermDatesVersions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
+                "celr-on-behalf-of"?: string;
+            };
+            path: {
+                /** @description The authority's organisation id. */
+                organisationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of results, oldest first; `next` links to the following page when there is one. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Versions, newest first. */
+                        items: components["schemas"]["TermDatesSetting"][];
+                    };
+                };
+            };
+            /** @description Malformed request or query parameter */
+            400: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:invalid-query",
+                     *       "title": "A query or path parameter is not valid",
+                     *       "status": 400,
+                     *       "detail": "1 query parameter is not valid.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, expired or invalid access token */
+            401: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:unauthorised",
+                     *       "title": "Authentication is required",
+                     *       "status": 401,
+                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token lacks the scope, or the organisation may not do this */
+            403: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:forbidden",
+                     *       "title": "The client may not do this",
+                     *       "status": 403,
+                     *       "detail": "This operation needs the 'plans:write' scope; the token has: plans:read.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such record, or not one the caller may see */
+            404: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:not-found",
+                     *       "title": "No such resource",
+                     *       "status": 404,
+                     *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:uri-too-long",
+                     *       "title": "A path parameter is too long",
+                     *       "status": 414,
+                     *       "detail": "A path parameter is too long",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited; see Retry-After */
+            429: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:rate-limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests: at most 1200 per minute. Retry after the time in Retry-After.",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request headers are too large */
+            431: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:headers-too-large",
+                     *       "title": "The request headers are too large",
+                     *       "status": 431,
+                     *       "detail": "The request headers are too large",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error; quote the requestId when reporting it */
+            500: {
+                headers: {
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listChanges: {
         parameters: {
             query?: {
@@ -22465,7 +24591,7 @@ export interface operations {
                     /** @description What the client is, e.g. "Northbridge ePEP sync". */
                     name: string;
                     /** @description Defaults to what the organisation kind needs. */
-                    scopes?: ("learners:read" | "learners:write" | "plans:read" | "plans:write" | "meetings:read" | "meetings:write" | "transitions:read" | "transitions:write" | "transfers:read" | "transfers:send" | "transfers:receive" | "audit:read" | "webhooks:manage" | "admin")[];
+                    scopes?: ("learners:read" | "learners:write" | "plans:read" | "plans:write" | "meetings:read" | "meetings:write" | "transitions:read" | "transitions:write" | "transfers:read" | "transfers:send" | "transfers:receive" | "audit:read" | "webhooks:manage" | "compliance:manage" | "admin")[];
                 };
             };
         };

@@ -54,8 +54,11 @@ export function formatPepCompliance(report: PepComplianceReport, status?: string
       .join('  ')
       .trimEnd(),
   );
-  const policies = Object.entries(report.policies)
-    .map(([j, p]) => `${j}: ${p!.id} v${p!.version}`)
+  const policies = report.policies
+    .map(
+      (p) =>
+        `${p.id} v${p.version}${p.authority ? ` (${p.authority.name}${p.termDates ? `, term dates v${p.termDates.version}` : ''})` : ''}`,
+    )
     .join('; ');
   const { summary } = report;
   lines.push(
@@ -73,7 +76,7 @@ const pepComplianceCommand: Command<typeof options> = {
     'report pep-compliance [--as-of <date>] [--status <status>] [--school <id>] [--csv | --json | --html <file>]',
   ],
   description:
-    "Asks the API for the PEP compliance report (GET /v1/reports/pep-compliance): for each child your organisation can see, each PEP deadline under the default policy of the child's jurisdiction, with its due date, status and days late. A table by default; --csv prints the API's CSV and --json its JSON, unchanged, for a spreadsheet or a script; --html writes a page with the summary, charts of the deadlines met on time month by month and of the plans' ratings, and a row per child, for the corporate parenting board.",
+    "Asks the API for the PEP compliance report (GET /v1/reports/pep-compliance): for each child your organisation can see, each PEP deadline under the policy of the child's responsible authority (its stored one, else its jurisdiction's default, with its term dates), with its due date, status and days late. A table by default; --csv prints the API's CSV and --json its JSON, unchanged, for a spreadsheet or a script; --html writes a page with the summary, charts of the deadlines met on time month by month and of the plans' ratings, and a row per child, for the corporate parenting board.",
   options,
   examples: [
     { command: 'celr report pep-compliance', says: "Today's report, as a table." },

@@ -200,8 +200,9 @@ export async function renderPepComplianceHtml(report: Report, options: RenderOpt
   const onTime = percent(summary.deadlines.met, decided);
   const rated = report.items.filter((i) => i.result.currentPlan?.adequate != null);
   const adequate = rated.filter((i) => i.result.currentPlan?.adequate).length;
-  const policies = Object.entries(report.policies).map(
-    ([j, p]) => `${p!.name} (${humanise(j)}, ${p!.id} v${p!.version})`,
+  const policies = report.policies.map(
+    (p) =>
+      `${p.name} (${humanise(p.jurisdiction)}, ${p.id} v${p.version}${p.authority ? `, ${p.stored ? 'stored by' : 'with term dates of'} ${p.authority.name}` : ''}${p.termDates ? `, term dates v${p.termDates.version}` : ''})`,
   );
 
   const summaryTable = table({

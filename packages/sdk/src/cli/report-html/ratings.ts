@@ -25,14 +25,19 @@ const NAMED: Record<string, string> = {
 };
 const OTHERS = ['#4c78a8', '#9467bd', '#8c564b', '#17becf', '#e377c2', '#7f7f7f'];
 
+/** A report's policies: a list (the PEP compliance report) or one per jurisdiction (the cohort report). */
+type PoliciesOf =
+  | readonly { id: string; version: number }[]
+  | Record<string, { id: string; version: number } | undefined>;
+
 /**
- * The report's policy of each jurisdiction, when it is a default the schema knows (same id and
- * version): only then are its rubric's ratings, best first, and what counts as adequate known here.
+ * The report's policies that are defaults the schema knows (same id and version): only then are
+ * their rubric's ratings, best first, and what counts as adequate known here. (An authority's own
+ * stored policy is named by id and version only; its ratings come in the order first seen.)
  */
-function knownPolicies(
-  policies: Record<string, { id: string; version: number } | undefined>,
-): CompliancePolicy[] {
-  return Object.values(policies).flatMap((p) =>
+function knownPolicies(policies: PoliciesOf): CompliancePolicy[] {
+  const list = Array.isArray(policies) ? policies : Object.values(policies);
+  return list.flatMap((p) =>
     Object.values(defaultCompliancePolicies).filter((d) => p && d.id === p.id && d.version === p.version),
   );
 }
@@ -41,10 +46,7 @@ function knownPolicies(
  * The categories of the ratings chart, in order: the known rubrics' ratings best first, any other rating
  * the plans carry (in the order first seen), then plans not rated and children with no plan.
  */
-export function ratingCategories(
-  policies: Record<string, { id: string; version: number } | undefined>,
-  seen: Iterable<string>,
-): RatingCategory[] {
+export function ratingCategories(policies: PoliciesOf, seen: Iterable<string>): RatingCategory[] {
   const categories = new Map<string, RatingCategory>();
   let other = 0;
   const add = (key: string, extra: Partial<RatingCategory> = {}) => {
