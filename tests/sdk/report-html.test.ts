@@ -350,6 +350,20 @@ describe.skipIf(!hasChromium)('celr report pep-compliance --html, in Chromium', 
     expect(counts.map(Number).sort()).toEqual([...want.values()].sort());
   });
 
+  it('prints to A4 with its charts and tables', async () => {
+    await page.emulateMedia({ media: 'print' });
+    try {
+      for (const selector of ['#on-time-figure svg', '#ratings-figure svg', '#children table']) {
+        const box = (await page.locator(selector).boundingBox())!;
+        expect(box.width * box.height, selector).toBeGreaterThan(0);
+      }
+      const pdf = await page.pdf({ format: 'A4' });
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
+  });
+
   it("shows a child's name that is markup as text, and runs no script", async () => {
     const name = `${HOSTILE.given} ${HOSTILE.family}`;
     await expect.poll(() => page.getByRole('rowheader', { name, exact: true }).count()).toBe(1);
