@@ -7,11 +7,16 @@
  *   npm run admin -w @celr/api -- <command> [options]
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeTermDatesIssue, termDatesFromCsv, termDatesFromJson } from '@celr/schema';
 import type { OrganisationKind, Scope } from '../auth/caller.js';
 import { DEFAULT_KEY_SETTINGS, publishedKeys, rotateKey } from '../auth/keys.js';
+import { ComplianceSettings, type SettingKind } from '../compliance-settings/service.js';
 import { configFromEnv } from '../config.js';
 import { databaseOptions, openDatabase } from '../db/database.js';
+import { ProblemError } from '../http/problem.js';
 import {
   createClient,
   createOrganisation,
@@ -41,6 +46,13 @@ Commands:
   list-keys           the published signing keys (kid, use, organisation, created, retired)
   rotate-key          --use token|bundle [--organisation <id>]   a new key signs from now on; the
                       previous one is honoured until what it signed expires (see docs: security)
+  set-compliance-policy --authority <id> --file <policy.json>
+                      stores a new version of the authority's PEP compliance policy (a CompliancePolicy)
+  set-term-dates      --authority <id> --file <terms.json|terms.csv> [--name <name>] [--source <url>]
+                      stores a new version of its term dates; a CSV has a header row and one row per
+                      term: term,start,end,half_term_start,half_term_end (dates YYYY-MM-DD)
+  show-compliance-policy --authority <id>   the stored policy as JSON (all versions with --all)
+  show-term-dates     --authority <id>      the stored term dates as JSON (all versions with --all)
 
 Example: the first operator client of a new deployment
   celr-admin create-organisation --kind operator --name "Platform operator"
@@ -61,6 +73,9 @@ const { positionals, values } = parseArgs({
     client: { type: 'string' },
     vendor: { type: 'string' },
     use: { type: 'string' },
+    file: { type: 'string' },
+    source: { type: 'string' },
+    all: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -173,6 +188,63 @@ try {
       console.log(
         `new ${use} key ${key.kid}; running API processes sign with it within ${config.keys.refreshMs / 1000} s`,
       );
+      break;
+    }
+    case 'set-compliance-policy':
+    case 'set-term-dates': {
+      const kind: SettingKind = command === 'set-term-dates' ? 'term-dates' : 'compliance-policy';
+      const authority = required('authority');
+      const file = required('file');
+      const text = await readFile(file, 'utf8');
+      let document: unknown;
+      if (kind === 'term-dates') {
+        const read = /\.csv$/i.test(file)
+          ? termDatesFromCsv(text, {
+              name: values.name ?? basename(file, extname(file)),
+              ...(values.source ? { source: values.source } : {}),
+            })
+          : termDatesFromJson(text);
+        if (!read.ok) {
+          for (const issue of read.issues) console.error(describeTermDatesIssue(file, issue));
+          throw new Error(`${file}: ${read.issues.length} fault(s); nothing was stored.`);
+        }
+        document = read.termDates;
+      } else {
+        try {
+          document = JSON.parse(text);
+        } catch (error) {
+          throw new Error(`${file}: not JSON: ${(error as Error).message}`);
+        }
+      }
+      try {
+        const stored = await new ComplianceSettings(prisma).replace(
+          { admin: { requestId: actor.requestId } },
+          authority,
+          kind,
+          document,
+        );
+        console.log(`stored version ${stored.version} of ${authority}'s ${kind}`);
+      } catch (error) {
+        if (!(error instanceof ProblemError)) throw error;
+        // The same faults the API answers with: the document's JSON pointer, the rule and why.
+        for (const issue of error.extra.errors ?? [])
+          console.error(`${file}: ${issue.pointer || '(document)'}: ${issue.message} (${issue.rule})`);
+        throw new Error(
+          `${error.detail ?? error.message}${error.extra.errors ? ' Nothing was stored.' : ''}`,
+        );
+      }
+      break;
+    }
+    case 'show-compliance-policy':
+    case 'show-term-dates': {
+      const kind: SettingKind = command === 'show-term-dates' ? 'term-dates' : 'compliance-policy';
+      const settings = new ComplianceSettings(prisma);
+      const authority = required('authority');
+      const versions = values.all
+        ? await settings.versions(authority, kind)
+        : [await settings.current(authority, kind)].filter((v) => v !== undefined);
+      if (!versions.length) throw new Error(`${authority} has no stored ${kind}.`);
+      console.log(JSON.stringify(values.all ? versions : versions[0], null, 2));
       break;
     }
     default:

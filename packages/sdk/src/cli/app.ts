@@ -8,6 +8,7 @@ import {
   renderHelp,
   UsageError,
 } from './command.js';
+import { compliancePolicyCommand, termDatesCommand } from './commands/compliance.js';
 import { convertCommand } from './commands/convert.js';
 import { exportCommand } from './commands/export.js';
 import { describeProblem, importCommand } from './commands/import.js';
@@ -25,6 +26,8 @@ export const COMMANDS: Command[] = [
   convertCommand,
   transferCommand,
   reportCommand,
+  compliancePolicyCommand,
+  termDatesCommand,
   whoamiCommand,
 ] as Command[];
 
