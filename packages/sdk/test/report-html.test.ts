@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { escapeHtml } from '../src/cli/report-html/html.js';
-import { renderCohortHtml, renderPepComplianceHtml } from '../src/cli/report-html/index.js';
+import { cohortFilters, renderCohortHtml, renderPepComplianceHtml } from '../src/cli/report-html/index.js';
 import type { components } from '../src/generated/api.js';
 
 type Report = components['schemas']['PepComplianceReport'];
@@ -259,5 +259,22 @@ describe('the cohort report as HTML', () => {
     expect(page.match(/aria-roledescription="bar"/g)).toHaveLength(3 + 2);
     expect(page).toContain('<td class="num">£3,000.00</td><td class="num">£1,800.00</td>');
     expect(page).toContain('<td>88 % (persistent absence)</td>');
+  });
+
+  it('says which children a filtered report holds', async () => {
+    const filters = cohortFilters({ yearGroup: '7', rating: 'no-plan', overdue: true });
+    expect(filters).toEqual([
+      'year group 7',
+      'children with no plan',
+      'children with a PEP deadline overdue',
+    ]);
+    expect(cohortFilters({ rating: 'unrated', outOfAuthority: true })).toEqual([
+      'children whose plan is not rated',
+      'children at school or placed out of authority',
+    ]);
+    const page = await renderCohortHtml(cohort(), { generatedAt: new Date(), filters });
+    expect(page).toContain(
+      'As of 30 Apr 2026: 3 children. Only year group 7; children with no plan; children with a PEP deadline overdue.',
+    );
   });
 });

@@ -225,14 +225,11 @@ export const cohortCommand: Command<typeof options> = {
     ) as CohortReport;
     if (htmlFile) {
       // Loaded only here: the charting library takes a moment to load, and nothing else needs it.
-      const { renderCohortHtml } = await import('../report-html/index.js');
-      const filters = Object.entries(query)
-        .filter(([key]) => key !== 'asOf' && key !== 'groupBy')
-        .map(([key, value]) => (value === true ? key : `${key} ${value}`));
+      const { cohortFilters, renderCohortHtml } = await import('../report-html/index.js');
       const page = await renderCohortHtml(report, {
         generatedAt: new Date(),
         source: new URL(connection.baseUrl).origin,
-        filters,
+        filters: cohortFilters(query),
       });
       await writeHtml(htmlFile, values.html!, page);
       await writeTo(io.stdout, `Wrote ${htmlFile}\n`);

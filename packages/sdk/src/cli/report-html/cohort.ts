@@ -13,7 +13,7 @@ import { type Chart, COLOURS, renderChart } from './chart.js';
 import { formatDate, humanise, percent, plural } from './format.js';
 import { type Content, figure, page, table } from './html.js';
 import type { RenderOptions } from './pep-compliance.js';
-import { ratingCategories, ratingChart, ratingFigures } from './ratings.js';
+import { NO_PLAN, NOT_RATED, ratingCategories, ratingChart, ratingFigures } from './ratings.js';
 
 type Report = components['schemas']['CohortReport'];
 type Item = Report['items'][number];
@@ -104,6 +104,29 @@ function attendanceChart(report: Report): Chart {
       ],
     },
   };
+}
+
+/** The filters a cohort report was asked with, in words for the page's subtitle. */
+export function cohortFilters(query: {
+  school?: string;
+  yearGroup?: string;
+  rating?: string;
+  overdue?: boolean;
+  outOfAuthority?: boolean;
+}): string[] {
+  return [
+    query.school ? `the pupils of school ${query.school}` : '',
+    query.yearGroup ? `year group ${query.yearGroup}` : '',
+    query.rating === NO_PLAN
+      ? 'children with no plan'
+      : query.rating === NOT_RATED
+        ? 'children whose plan is not rated'
+        : query.rating
+          ? `children whose plan is rated ${query.rating}`
+          : '',
+    query.overdue ? 'children with a PEP deadline overdue' : '',
+    query.outOfAuthority ? 'children at school or placed out of authority' : '',
+  ].filter(Boolean);
 }
 
 function attendance(item: Item): string {

@@ -3,5 +3,5 @@
  * the corporate parenting board: no script, font or anything else fetched when the page is opened.
  */
 
-export { renderCohortHtml } from './cohort.js';
+export { cohortFilters, renderCohortHtml } from './cohort.js';
 export { type RenderOptions, renderPepComplianceHtml } from './pep-compliance.js';
