@@ -19,7 +19,8 @@
  * Options: --children <n> (BENCH_CHILDREN, default 10000), --repeat <n> (BENCH_REPEAT, default 5),
  * --as-of <date> (default 2026-07-17), --keep (leave the database, and print its URL, so that a
  * change can be measured again without loading), --reuse <url> (time against a database a --keep
- * run left, without loading; its client is found by name).
+ * run left, without loading; its client is found by name), --report <name> (pep-compliance, the
+ * default, or cohort: which report to time).
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -38,8 +39,15 @@ const { values } = parseArgs({
     'as-of': { type: 'string', default: '2026-07-17' },
     keep: { type: 'boolean', default: false },
     reuse: { type: 'string' },
+    report: { type: 'string', default: 'pep-compliance' },
   },
 });
+const REPORTS = { 'pep-compliance': 'PEP compliance report', cohort: 'Cohort report' } as const;
+const REPORT = values.report as keyof typeof REPORTS;
+if (!Object.hasOwn(REPORTS, REPORT)) {
+  console.error(`--report: one of ${Object.keys(REPORTS).join(', ')}.`);
+  process.exit(2);
+}
 const CHILDREN = Number(values.children);
 const REPEAT = Number(values.repeat);
 const AS_OF = values['as-of'];
@@ -188,7 +196,7 @@ try {
       let children = 0;
       for (let i = 0; i <= REPEAT; i++) {
         const started = performance.now();
-        const res = await fetch(`${base}/v1/reports/pep-compliance?asOf=${AS_OF}`, {
+        const res = await fetch(`${base}/v1/reports/${REPORT}?asOf=${AS_OF}`, {
           headers: { ...auth, accept },
         });
         const body = await res.text();
@@ -207,7 +215,7 @@ try {
     }
     const pg = await prisma.$queryRawUnsafe<{ server_version: string }[]>('SHOW server_version');
     console.log(
-      `PEP compliance report, ${CHILDREN} children, asOf ${AS_OF}, PostgreSQL ${pg[0]?.server_version}, ${REPEAT} timed runs each\n`,
+      `${REPORTS[REPORT]}, ${CHILDREN} children, asOf ${AS_OF}, PostgreSQL ${pg[0]?.server_version}, ${REPEAT} timed runs each\n`,
     );
     console.log('| Accept | children | median | min–max | body |');
     console.log('| --- | --- | --- | --- | --- |');
