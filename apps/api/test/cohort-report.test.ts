@@ -416,6 +416,48 @@ describe('GET /v1/reports/cohort', () => {
     expect(red).toEqual([[ids.cal]]);
   });
 
+  it("takes this term from the authority's term dates once they are stored", async () => {
+    // A second suspension on 8 April, in Northbridge's Easter holidays (its summer term starts on
+    // 13 April) but in the conventional summer term (from Easter Monday, 6 April).
+    const patched = await api.as('northbridge', {
+      method: 'PATCH',
+      url: `/v1/learners/${ids.ada}`,
+      headers: { 'content-type': 'application/merge-patch+json', 'if-match': '"v1"' },
+      payload: {
+        exclusions: [
+          { type: 'SUSP', startDate: '2026-04-20', sessions: 2 },
+          { type: 'SUSP', startDate: '2026-04-08', sessions: 1 },
+        ],
+      },
+    });
+    expect(patched.statusCode, patched.body).toBe(200);
+    const exclusions = async () =>
+      ((await get()).items as Item[]).find((i) => i.learnerId === ids.ada)!.row.exclusions;
+    expect(await exclusions()).toMatchObject({
+      term: { name: 'Summer 2026', start: '2026-04-06', from: 'conventional' },
+      suspensionsThisTerm: 2,
+      suspensionsThisYear: 2,
+    });
+    const stored = await api.as('northbridge', {
+      method: 'PUT',
+      url: `/v1/authorities/${api.orgs.northbridge.id}/term-dates`,
+      payload: {
+        name: 'Northbridge community schools 2025 to 2026',
+        terms: [
+          { name: 'Autumn 2025', start: '2025-09-03', end: '2025-12-19' },
+          { name: 'Spring 2026', start: '2026-01-05', end: '2026-03-27' },
+          { name: 'Summer 2026', start: '2026-04-13', end: '2026-07-22' },
+        ],
+      },
+    });
+    expect(stored.statusCode, stored.body).toBe(200);
+    expect(await exclusions()).toMatchObject({
+      term: { name: 'Summer 2026', start: '2026-04-13', end: '2026-07-22', from: 'term-dates' },
+      suspensionsThisTerm: 1,
+      suspensionsThisYear: 2,
+    });
+  });
+
   it('refuses a bad query with a 400 problem', async () => {
     for (const query of [
       'asOf=2026-02-30',
