@@ -42,6 +42,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Load your cohort from the SSDA903 return', link: '/guides/load-ssda903' },
       { text: 'Transfer a learner', link: '/guides/transfer-a-learner' },
       { text: 'The cohort report', link: '/guides/cohort-report' },
+      { text: 'Your PEP policy and term dates', link: '/guides/compliance-settings' },
       { text: 'Use the SDK', link: '/guides/sdk' },
       { text: 'Validate files offline', link: '/guides/validate-offline' },
       { text: 'Run on PostgreSQL', link: '/guides/postgresql' },
