@@ -139,6 +139,25 @@ describe('the PEP compliance report as HTML', () => {
     );
   });
 
+  it("says why a child has no deadlines once, in the API's words", async () => {
+    const r = report();
+    const left = r.items[2]!;
+    left.result = {
+      ...left.result,
+      outcome: 'not-looked-after',
+      message: "Not looked after: care status is 'care-leaver'.",
+      deadlines: [],
+    };
+    r.items[1]!.result = {
+      ...r.items[1]!.result,
+      outcome: 'no-plan',
+      message: 'Looked after since 2026-03-02; no plan in force.',
+    };
+    const page = await render(r);
+    expect(page).toContain('<li>Not looked after: care status is &#39;care-leaver&#39;.</li>');
+    expect(page).toContain('<li>No plan: Looked after since 2026-03-02; no plan in force.</li>');
+  });
+
   it('renders an empty report', async () => {
     const empty: Report = {
       ...report(),

@@ -164,7 +164,11 @@ function late(d: Deadline): string {
 function attention(item: Item): Html {
   const r = item.result;
   const notes: Content[] = [];
-  if (r.outcome !== 'assessed') notes.push(`${humanise(r.outcome)}: ${r.message}`);
+  if (r.outcome !== 'assessed') {
+    // The message says the outcome in words, and some start with it ("Not looked after: ...").
+    const outcome = humanise(r.outcome);
+    notes.push(r.message.startsWith(outcome) ? r.message : `${outcome}: ${r.message}`);
+  }
   for (const d of r.deadlines) {
     if (d.status === 'overdue' || d.status === 'late') {
       notes.push(
