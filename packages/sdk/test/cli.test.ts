@@ -69,7 +69,7 @@ describe('usage errors exit 2', () => {
   it.each([
     [
       ['nonsense'],
-      "celr: unknown command 'nonsense'. Commands: validate, import, export, convert, transfer, report, whoami.",
+      "celr: unknown command 'nonsense'. Commands: validate, import, export, convert, transfer, report, compliance-policy, term-dates, whoami.",
     ],
     [['validate', '--strict', 'x.json'], "celr validate: Unknown option '--strict'."],
     [['validate', '--kind'], "celr validate: Option '-k, --kind <value>' argument missing"],
@@ -350,6 +350,16 @@ describe('celr import --from ctf against an API that does not finish the export'
     const requests: string[] = [];
     const api = await fakeApi((req, res) => {
       requests.push(`${req.method} ${req.url}`);
+      if (req.url === '/v1/me') {
+        // A school's client: the CTF is converted as the school.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            actingFor: { id: '0193f6a2-0000-7000-8000-000000000001', name: 'A school', kind: 'school' },
+          }),
+        );
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.write(line.repeat(2));
       res.write(line.slice(0, 20), () => setTimeout(() => res.socket?.destroy(), 20));
@@ -360,7 +370,7 @@ describe('celr import --from ctf against an API that does not finish the export'
       expect(stderr).toMatch(
         /^celr import: the export of your learners (was cut short \(.+\)|ended in the middle of a line); nothing was imported\. Run the command again\.$/m,
       );
-      expect(requests).toEqual(['GET /v1/bulk/export?kind=learner']);
+      expect(requests).toEqual(['GET /v1/me', 'GET /v1/bulk/export?kind=learner']);
     } finally {
       await api.close();
     }
