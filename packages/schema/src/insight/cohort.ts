@@ -146,6 +146,7 @@ export type CohortGrouping = (typeof COHORT_GROUPINGS)[number];
 
 /** A child's rating group: the current plan's rating, `unrated` for a plan not rated, `no-plan`. */
 export const RATING_GROUPS_WITHOUT_RATING = ['unrated', 'no-plan'] as const;
+const [UNRATED, NO_PLAN] = RATING_GROUPS_WITHOUT_RATING;
 
 /** Where the terms of "this term" came from: the authority's term dates, or the conventional split. */
 export const TERM_SOURCES = ['term-dates', 'conventional'] as const;
@@ -567,7 +568,7 @@ export function cohortRow(records: CohortInput, options: CohortOptions): CohortR
     placementLocation,
     outOfAuthority: schoolLocation === 'out-of-authority' || placementLocation === 'out-of-authority',
     plan,
-    rating: plan ? (plan.rating ?? 'unrated') : 'no-plan',
+    rating: plan ? (plan.rating ?? UNRATED) : NO_PLAN,
     compliance: {
       outcome: compliance.outcome,
       overdue: compliance.deadlines.filter((d) => d.status === 'overdue').length,
