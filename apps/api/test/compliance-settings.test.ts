@@ -278,6 +278,27 @@ describe('versions and preconditions', () => {
     expect(versions).toBe(3); // two policies and one term dates: the refused changes stored nothing
   });
 
+  it('keeps concurrent changes apart: each stored under its own version, or refused (409), never lost', async () => {
+    const url = termsUrl(api.orgs.glenmoray.id);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => put('glenmoray', url, { ...termDates, name: `Glenmoray ${i}` })),
+    );
+    const ok = answers.filter((r) => r.statusCode === 200);
+    expect(
+      answers.every((r) => r.statusCode === 200 || r.statusCode === 409),
+      answers.map((r) => r.body).join(),
+    ).toBe(true);
+    const stored = await api.db.prisma.authoritySetting.findMany({
+      where: { organisationId: api.orgs.glenmoray.id, kind: 'term-dates' },
+      orderBy: { version: 'asc' },
+    });
+    // As many versions as changes that were answered 200, numbered 1, 2, 3 ... each with its own body.
+    expect(stored.map((s) => s.version)).toEqual(ok.map((_, i) => i + 1));
+    expect(new Set(stored.map((s) => (s.document as { name: string }).name)).size).toBe(stored.length);
+    expect(ok.map((r) => r.json().version).sort()).toEqual(stored.map((s) => s.version));
+    await api.db.prisma.authoritySetting.deleteMany({ where: { organisationId: api.orgs.glenmoray.id } });
+  });
+
   it('gives the default policy, unstored and without an ETag, to an authority with none; 404 for term dates', async () => {
     const policy = await api.as('glenmoray', { method: 'GET', url: policyUrl(api.orgs.glenmoray.id) });
     expect(policy.statusCode, policy.body).toBe(200);
