@@ -389,6 +389,9 @@ describe('the demo clients over HTTP', () => {
     expect(items.some((i) => i.result.deadlines.some((d) => d.status === 'overdue'))).toBe(true);
     // A plan rated inadequate by the rubric.
     expect(items.some((i) => i.result.currentPlan?.adequate === false)).toBe(true);
+    // Northbridge's term dates are loaded, so the termly review is assessed: met for some, not all.
+    expect([...statuses('termly-review')]).toEqual(expect.arrayContaining(['met', 'overdue']));
+    expect(res.json().policies[0].termDates).toEqual({ version: 1, name: expect.any(String) });
   });
 
   it('leaves room for the published examples: they create without identifier conflicts', async () => {

@@ -12,9 +12,10 @@
  * grants and audit events included), in one transaction: a failure leaves the database as it was.
  * Loading again when the demo organisations exist creates nothing.
  */
-import type { RecordKind } from '@celr/schema';
+import { exampleTermDates, type RecordKind } from '@celr/schema';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { Caller } from '../auth/caller.js';
+import { ComplianceSettings } from '../compliance-settings/service.js';
 import { sqlThrough } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { RecordService } from '../records/record-service.js';
@@ -142,6 +143,14 @@ async function writeDemo(db: PrismaClient, dataset: DemoDataset): Promise<DemoCl
       await service.create('transition', caller, { ...transition, learnerId });
     }
   }
+  // Northbridge's term dates, so that its report assesses the termly PEP review too. Its policy
+  // stays England's default.
+  await new ComplianceSettings(db).replace(
+    { admin: { requestId: 'demo-seed:term-dates' } },
+    ids.northbridge,
+    'term-dates',
+    exampleTermDates,
+  );
   return clients;
 }
 

@@ -19914,9 +19914,42 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "name": "Northbridge community schools 2025 to 2027",
+                 *       "name": "Northbridge community schools 2024 to 2027",
                  *       "source": "https://www.northbridge.example/schools/term-dates",
                  *       "terms": [
+                 *         {
+                 *           "name": "Autumn 2024",
+                 *           "start": "2024-09-04",
+                 *           "end": "2024-12-20",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2024-10-28",
+                 *               "end": "2024-11-01"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "Spring 2025",
+                 *           "start": "2025-01-06",
+                 *           "end": "2025-04-04",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2025-02-17",
+                 *               "end": "2025-02-21"
+                 *             }
+                 *           ]
+                 *         },
+                 *         {
+                 *           "name": "Summer 2025",
+                 *           "start": "2025-04-22",
+                 *           "end": "2025-07-22",
+                 *           "breaks": [
+                 *             {
+                 *               "start": "2025-05-26",
+                 *               "end": "2025-05-30"
+                 *             }
+                 *           ]
+                 *         },
                  *         {
                  *           "name": "Autumn 2025",
                  *           "start": "2025-09-03",
