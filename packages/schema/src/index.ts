@@ -23,3 +23,4 @@ export const SCHEMA_VERSION = '0.1.0';
 export * from './exchange/json-limits.js';
 export * from './exchange/record-line.js';
 export * from './insight/index.js';
+export * from './problems.js';
