@@ -10,8 +10,13 @@ import type { TokenIssuer } from './tokens.js';
 
 const TokenRequest = Type.Object(
   {
-    grant_type: Type.Literal('client_credentials', {
-      description: 'Always `client_credentials` (RFC 6749 section 4.4).',
+    // Any grant type is read, so that another one gets RFC 6749's unsupported_grant_type (400)
+    // rather than a schema failure; only client_credentials is granted.
+    grant_type: Type.String({
+      maxLength: 100,
+      description:
+        'Always `client_credentials` (RFC 6749 section 4.4); another gets `unsupported_grant_type`.',
+      examples: ['client_credentials'],
     }),
     client_id: Type.Optional(
       Type.String({
@@ -32,7 +37,8 @@ const TokenRequest = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  // RFC 6749 section 3.2: the server MUST ignore parameters it does not recognise.
+  { additionalProperties: true },
 );
 
 const TokenResponse = Type.Object({
@@ -46,7 +52,10 @@ const TokenResponse = Type.Object({
 });
 
 /** OAuth errors keep RFC 6749's `error` member inside the problem document, so both kinds of client understand them. */
-const oauthError = (status: 'invalid_client' | 'invalid_scope' | 'invalid_request', detail: string) =>
+const oauthError = (
+  status: 'invalid_client' | 'invalid_scope' | 'invalid_request' | 'unsupported_grant_type',
+  detail: string,
+) =>
   new ProblemError(status === 'invalid_client' ? 'unauthorised' : 'bad-request', detail, {
     error: status,
     error_description: detail,
@@ -59,6 +68,9 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
   app.post(
     '/oauth/token',
     {
+      // A body the schema refuses is an OAuth error (400 invalid_request, RFC 6749 section 5.2), not
+      // the API's 422: OAuth libraries read `error`, and the status they expect.
+      attachValidation: true,
       schema: {
         operationId: 'requestToken',
         summary: 'Get an access token (OAuth 2.0 client credentials)',
@@ -82,6 +94,20 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
     async (request, reply) => {
       // Bodies of other media types are not validated by the route's schema: accept only an object.
       const raw = request.body;
+      if (request.validationError) {
+        // The body validator's issues (a pointer and a message each), or Ajv's.
+        const error = request.validationError as Error & {
+          extra?: { errors?: { pointer: string; message: string }[] };
+          validation?: { instancePath?: string; message?: string }[];
+        };
+        const issue = error.extra?.errors?.[0];
+        const ajv = error.validation?.[0];
+        const where = (issue?.pointer ?? ajv?.instancePath ?? '').replace(/^\//, '');
+        throw oauthError(
+          'invalid_request',
+          `${where ? `${where}: ` : ''}${issue?.message ?? ajv?.message ?? error.message}`,
+        );
+      }
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
         throw oauthError(
           'invalid_request',
@@ -89,9 +115,13 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
         );
       }
       const body = raw as { client_id?: string; client_secret?: string; scope?: string; grant_type?: string };
-      if (body.grant_type !== 'client_credentials') {
-        throw oauthError('invalid_request', 'grant_type must be client_credentials.');
-      }
+      if (!body.grant_type)
+        throw oauthError('invalid_request', 'grant_type is missing: send client_credentials.');
+      if (body.grant_type !== 'client_credentials')
+        throw oauthError(
+          'unsupported_grant_type',
+          `This server grants client_credentials only, not '${body.grant_type}'.`,
+        );
       let clientId = body.client_id;
       let secret = body.client_secret;
       const basic = request.headers.authorization;

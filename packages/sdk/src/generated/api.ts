@@ -6556,16 +6556,18 @@ export interface operations {
                  */
                 "application/x-www-form-urlencoded": {
                     /**
-                     * @description Always `client_credentials` (RFC 6749 section 4.4).
-                     * @enum {string}
+                     * @description Always `client_credentials` (RFC 6749 section 4.4); another gets `unsupported_grant_type`.
+                     * @example client_credentials
                      */
-                    grant_type: "client_credentials";
+                    grant_type: string;
                     /** @description The client id, unless sent with HTTP Basic authentication. */
                     client_id?: string;
                     /** @description The client secret, unless sent with HTTP Basic authentication. */
                     client_secret?: string;
                     /** @description Space-separated scopes to ask for; defaults to all the client has. */
                     scope?: string;
+                } & {
+                    [key: string]: unknown;
                 };
                 /**
                  * @example {
@@ -6576,16 +6578,18 @@ export interface operations {
                  */
                 "application/json": {
                     /**
-                     * @description Always `client_credentials` (RFC 6749 section 4.4).
-                     * @enum {string}
+                     * @description Always `client_credentials` (RFC 6749 section 4.4); another gets `unsupported_grant_type`.
+                     * @example client_credentials
                      */
-                    grant_type: "client_credentials";
+                    grant_type: string;
                     /** @description The client id, unless sent with HTTP Basic authentication. */
                     client_id?: string;
                     /** @description The client secret, unless sent with HTTP Basic authentication. */
                     client_secret?: string;
                     /** @description Space-separated scopes to ask for; defaults to all the client has. */
                     scope?: string;
+                } & {
+                    [key: string]: unknown;
                 };
             };
         };
