@@ -16,6 +16,7 @@ const READS_THE_FEED = [
   'test/bulk-jobs.test.ts',
   'test/database-errors.test.ts',
   'test/alerts.test.ts',
+  'test/conformance.test.ts',
 ];
 
 export default defineConfig({

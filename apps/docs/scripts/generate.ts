@@ -5,7 +5,7 @@
  * - site/reference/records/ and site/reference/code-lists/: every field of every record and every
  *   code list, from @celr/schema;
  * - site/_generated/: tables included by the hand-written pages (who may call each operation, scopes,
- *   problem types, validation rules, the SDK quickstart) and the sidebar of the generated sections;
+ *   problem types, validation rules, the SDK quickstart, the conformance kit's tests) and the sidebar of the generated sections;
  * - site/changelog.md, from changesets; site/public/openapi.json, the document itself.
  * Everything it writes is listed in GENERATED (scripts/lib/paths.ts), gitignored, and starts with a
  * comment naming this script.
@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { apiPages, apiSidebar } from './lib/api-pages.js';
 import { changelogPage } from './lib/changelog.js';
 import { changesPages } from './lib/changes.js';
+import { conformancePages } from './lib/conformance.js';
 import { errorPages } from './lib/error-pages.js';
 import { readOpenApi } from './lib/openapi.js';
 import { GENERATED, SITE_DIR } from './lib/paths.js';
@@ -46,6 +47,7 @@ const pages = new Map([
   ...sdk.pages,
   ...transfers.pages,
   ...changes.pages,
+  ...conformancePages(),
   ['changelog.md', changelog.page],
 ]);
 for (const [path, content] of pages) write(path, content);

@@ -69,7 +69,7 @@ describe('usage errors exit 2', () => {
   it.each([
     [
       ['nonsense'],
-      "celr: unknown command 'nonsense'. Commands: validate, import, export, convert, transfer, report, compliance-policy, term-dates, whoami.",
+      "celr: unknown command 'nonsense'. Commands: validate, import, export, convert, transfer, report, compliance-policy, term-dates, whoami, conformance.",
     ],
     [['validate', '--strict', 'x.json'], "celr validate: Unknown option '--strict'."],
     [['validate', '--kind'], "celr validate: Option '-k, --kind <value>' argument missing"],

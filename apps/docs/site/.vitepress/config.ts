@@ -48,6 +48,10 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Run on PostgreSQL', link: '/guides/postgresql' },
     ],
   },
+  {
+    text: 'Conformance',
+    items: [{ text: 'The conformance kit', link: '/conformance/' }],
+  },
 ];
 
 const reference: DefaultTheme.SidebarItem[] = [
@@ -78,6 +82,7 @@ export default defineConfig({
       { text: 'Getting started', link: '/getting-started', activeMatch: '^/getting-started' },
       { text: 'Concepts', link: '/concepts/learners', activeMatch: '^/concepts/' },
       { text: 'Guides', link: '/guides/integrate-mis', activeMatch: '^/guides/' },
+      { text: 'Conformance', link: '/conformance/', activeMatch: '^/conformance/' },
       { text: 'API', link: '/reference/api/', activeMatch: '^/reference/api/' },
       { text: 'Records', link: '/reference/records/', activeMatch: '^/reference/(records|code-lists)/' },
       { text: 'Changelog', link: '/changelog' },

@@ -9,6 +9,7 @@ import {
   UsageError,
 } from './command.js';
 import { compliancePolicyCommand, termDatesCommand } from './commands/compliance.js';
+import { conformanceCommand } from './commands/conformance.js';
 import { convertCommand } from './commands/convert.js';
 import { exportCommand } from './commands/export.js';
 import { describeProblem, importCommand } from './commands/import.js';
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   compliancePolicyCommand,
   termDatesCommand,
   whoamiCommand,
+  conformanceCommand,
 ] as Command[];
 
 const root: Command = {
@@ -77,6 +79,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       path.push(name);
       command = next;
       args = args.slice(1);
+      if (command.passThrough) return await command.passThrough(args, io);
     }
     const { values, positionals } = parseCommandArgs(command, args);
     if (values.help) {

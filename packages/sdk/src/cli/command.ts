@@ -75,6 +75,11 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   exitCodes?: string[];
   subcommands?: Command[];
   run?(input: { values: Values<O>; positionals: string[]; io: CliIO }): Promise<number>;
+  /**
+   * A command another package implements (`celr conformance`, from @celr/conformance): it gets the
+   * arguments after its name as they are, and parses and explains them itself.
+   */
+  passThrough?(argv: string[], io: CliIO): Promise<number>;
 }
 
 export const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', description: 'Show this help.' };

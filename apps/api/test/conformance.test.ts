@@ -1,0 +1,83 @@
+/**
+ * The conformance kit (@celr/conformance) against this reference API, on a real socket, on PGlite
+ * and on PostgreSQL: every mandatory test of every role's suite passes. The kit's own failures (a
+ * faulty server) are tested in tests/conformance.
+ */
+import type { AddressInfo } from 'node:net';
+import { type RunReport, runConformance } from '@celr/conformance';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from './support/api.js';
+
+let api: TestApi;
+let baseUrl: string;
+
+beforeAll(async () => {
+  // As the server runs (main.ts): the bulk import and webhook workers started. Deliveries go to
+  // the kit's receiver on a loopback port, which every test app allows.
+  api = await startTestApi();
+  api.app.bulkImports?.start();
+  api.app.webhooks?.start();
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  baseUrl = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const credentials = async (org: Parameters<TestApi['client']>[0]) => {
+  const { clientId, secret } = await api.client(org);
+  return { clientId, clientSecret: secret };
+};
+
+/** Every mandatory test that did not pass, with why, so a failure says which and where. */
+const notPassed = (report: RunReport) =>
+  report.results
+    .filter((r) => r.level === 'mandatory' && r.status !== 'pass')
+    .map((r) => `${r.id}: ${r.status}: ${r.message}`);
+
+describe('the conformance kit against the reference API', () => {
+  it('passes every mandatory test of the authority suite', async () => {
+    const report = await runConformance({
+      baseUrl,
+      role: 'authority',
+      credentials: await credentials('northbridge'),
+      other: await credentials('eastmere'),
+    });
+    expect(notPassed(report)).toEqual([]);
+    expect(report.conformant).toBe(true);
+    expect(report.results.length).toBeGreaterThan(25);
+    expect(report.counts.error).toBe(0);
+  });
+
+  it('passes every mandatory test of the vendor suite, acting for the authority that delegated to it', async () => {
+    const report = await runConformance({
+      baseUrl,
+      role: 'vendor',
+      credentials: { ...(await credentials('vendor')), onBehalfOf: api.orgs.northbridge.id },
+      other: await credentials('eastmere'),
+    });
+    expect(notPassed(report)).toEqual([]);
+    expect(report.conformant).toBe(true);
+  });
+
+  it('passes every mandatory test of the school suite', async () => {
+    const report = await runConformance({
+      baseUrl,
+      role: 'school',
+      credentials: await credentials('school'),
+    });
+    expect(notPassed(report)).toEqual([]);
+  });
+
+  it('is not conformant without the second organisation: the access tests are skipped, and say why', async () => {
+    const report = await runConformance({
+      baseUrl,
+      role: 'authority',
+      credentials: await credentials('northbridge'),
+      only: ['access'],
+    });
+    expect(report.results.map((r) => r.status)).toEqual(report.results.map(() => 'skip'));
+    expect(report.results[0]?.message).toMatch(/second organisation/);
+    expect(report.conformant).toBe(false);
+  });
+});

@@ -1,0 +1,272 @@
+import { randomInt } from 'node:crypto';
+import { englandLearner, scotlandLearner, upnCheckLetter } from '@celr/schema';
+import { RecordingHttp, type RequestOptions, type Response } from './http.js';
+import { type Role, TestFailure, TestSkipped } from './model.js';
+
+export interface Credentials {
+  clientId: string;
+  clientSecret: string;
+  /** A vendor's: the organisation it acts for (`CELR-On-Behalf-Of`). */
+  onBehalfOf?: string;
+}
+
+export interface RunOptions {
+  baseUrl: string;
+  role: Role;
+  /** The implementation's client for the role under test. */
+  credentials: Credentials;
+  /** A client of a second organisation, for the access boundaries; those tests skip without it. */
+  other?: Credentials;
+  /** Where the server can reach the kit's webhook receiver: `http://127.0.0.1` unless said. */
+  receiverHost?: string;
+  /** Per request. */
+  timeoutMs?: number;
+  /** How long to wait for a change to reach the feed or a delivery to arrive. */
+  waitMs?: number;
+}
+
+/** Who a request is sent as: the role's client, or the second organisation's. */
+export type Who = 'primary' | 'other';
+
+interface Organisation {
+  id: string;
+  kind: string;
+  scheme: string | null;
+  code: string | null;
+  name: string;
+}
+
+/**
+ * What the tests of one run share: the server, the tokens (asked for once per client and scope) and
+ * who the clients are. Each test gets a TestContext of its own on top.
+ */
+export class Session {
+  private readonly tokens = new Map<string, Promise<string>>();
+  private me?: Promise<{ organisation: Organisation; actingFor: Organisation }>;
+
+  constructor(readonly options: RunOptions) {}
+
+  credentials(who: Who): Credentials {
+    if (who === 'primary') return this.options.credentials;
+    if (!this.options.other)
+      throw new TestSkipped(
+        "No second organisation's credentials were given (--other-client-id and --other-client-secret).",
+      );
+    return this.options.other;
+  }
+
+  /** An access token for a client, asked for once (per scope) and kept for the run. */
+  token(who: Who, scope?: string): Promise<string> {
+    const credentials = this.credentials(who);
+    const key = `${credentials.clientId}\u0000${scope ?? ''}`;
+    let token = this.tokens.get(key);
+    if (!token) {
+      token = requestToken(
+        new RecordingHttp(this.options.baseUrl, this.options.timeoutMs),
+        credentials,
+        scope,
+      );
+      this.tokens.set(key, token);
+      token.catch(() => this.tokens.delete(key));
+    }
+    return token;
+  }
+
+  /** The organisation the role's client acts for, from `GET /v1/me`. */
+  async actingFor(): Promise<Organisation> {
+    this.me ??= (async () => {
+      const http = new RecordingHttp(this.options.baseUrl, this.options.timeoutMs);
+      const res = await http.send('GET', '/v1/me', {
+        token: await this.token('primary'),
+        headers: this.onBehalfOf('primary'),
+      });
+      if (res.status !== 200) throw new Error(`GET /v1/me answered ${res.status}: ${res.text.slice(0, 300)}`);
+      const me = res.json as {
+        organisation: Organisation;
+        actingFor: { id: string };
+        delegatedBy?: Organisation[];
+      };
+      const actingFor =
+        me.actingFor.id === me.organisation.id
+          ? me.organisation
+          : (me.delegatedBy?.find((d) => d.id === me.actingFor.id) ?? {
+              ...me.organisation,
+              ...me.actingFor,
+            });
+      return { organisation: me.organisation, actingFor: actingFor as Organisation };
+    })();
+    return (await this.me).actingFor;
+  }
+
+  onBehalfOf(who: Who): Record<string, string> {
+    const id = this.credentials(who).onBehalfOf;
+    return id ? { 'celr-on-behalf-of': id } : {};
+  }
+}
+
+async function requestToken(http: RecordingHttp, credentials: Credentials, scope?: string): Promise<string> {
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: credentials.clientId,
+    client_secret: credentials.clientSecret,
+    ...(scope ? { scope } : {}),
+  });
+  const res = await http.send('POST', '/oauth/token', {
+    raw: form.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  const token = (res.json as { access_token?: unknown } | undefined)?.access_token;
+  if (res.status !== 200 || typeof token !== 'string')
+    throw new Error(
+      `The token endpoint refused client ${credentials.clientId}: ${res.status} ${res.text.slice(0, 300)}`,
+    );
+  return token;
+}
+
+export interface SendOptions extends RequestOptions {
+  /** Who sends it (default the role's client); `none` sends no token. */
+  as?: Who | 'none';
+  /** Ask the token for these scopes only. */
+  scope?: string;
+}
+
+/** A record the test made, and what it needs to be changed or removed. */
+export interface Made {
+  id: string;
+  etag: string;
+  body: Record<string, unknown>;
+}
+
+const COLLECTION = {
+  learner: 'learners',
+  plan: 'plans',
+  meeting: 'meetings',
+  transition: 'transitions',
+} as const;
+export type Kind = keyof typeof COLLECTION;
+export const collectionOf = (kind: Kind) => `/v1/${COLLECTION[kind]}`;
+
+/**
+ * What one test works with: requests that are kept as its evidence, the checks that decide it, and
+ * fictional records it makes and removes again (tombstones) when it ends, whatever its result.
+ */
+export class TestContext {
+  readonly http: RecordingHttp;
+  private readonly cleanups: (() => Promise<unknown>)[] = [];
+
+  constructor(readonly session: Session) {
+    this.http = new RecordingHttp(session.options.baseUrl, session.options.timeoutMs);
+  }
+
+  get waitMs() {
+    return this.session.options.waitMs ?? 20_000;
+  }
+
+  async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
+    const who = options.as ?? 'primary';
+    const headers = { ...(who === 'none' ? {} : this.session.onBehalfOf(who)), ...options.headers };
+    const token = who === 'none' ? undefined : await this.session.token(who, options.scope);
+    return this.http.send(method, path, { ...options, headers, ...(token ? { token } : {}) });
+  }
+
+  /** Fails the test unless `condition` holds. */
+  check(condition: unknown, message: string): asserts condition {
+    if (!condition) throw new TestFailure(message);
+  }
+
+  /** Fails the test unless the response has this status. */
+  status(res: Response, expected: number | number[], what: string): void {
+    const list = Array.isArray(expected) ? expected : [expected];
+    this.check(
+      list.includes(res.status),
+      `${what}: expected HTTP ${list.join(' or ')}, got ${res.status}${res.text ? `: ${res.text.slice(0, 200)}` : ''}.`,
+    );
+  }
+
+  skip(why: string): never {
+    throw new TestSkipped(why);
+  }
+
+  onCleanup(fn: () => Promise<unknown>) {
+    this.cleanups.push(fn);
+  }
+
+  /** How many requests the test sent before its clean-up began: the last of them decided it. */
+  exchangesBeforeCleanup?: number;
+
+  async cleanup(): Promise<string[]> {
+    this.exchangesBeforeCleanup = this.http.exchanges.length;
+    const problems: string[] = [];
+    for (const fn of this.cleanups.reverse()) {
+      await fn().catch((error: unknown) =>
+        problems.push(error instanceof Error ? error.message : String(error)),
+      );
+    }
+    return problems;
+  }
+
+  /**
+   * A fictional learner of the organisation the role acts for, made for this test and tombstoned
+   * after it: no enrolment and no host authority, so that nobody else may see it.
+   */
+  async learnerBody(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const org = await this.session.actingFor();
+    const authority = { scheme: org.scheme, code: org.code, name: org.name };
+    if (org.scheme === 'council-code') {
+      const { enrolment: _e, identifiers: _i, ...base } = scotlandLearner as Record<string, unknown>;
+      return { ...base, name: FICTIONAL_NAME, responsibleAuthority: authority, ...overrides };
+    }
+    const {
+      enrolment: _e,
+      hostAuthority: _h,
+      identifiers: _i,
+      ...base
+    } = englandLearner as Record<string, unknown>;
+    return {
+      ...base,
+      name: FICTIONAL_NAME,
+      responsibleAuthority: authority,
+      identifiers: [{ system: 'upn', value: freshUpn(org.code) }],
+      ...overrides,
+    };
+  }
+
+  /** Creates a record (201 expected) and tombstones it when the test ends. */
+  async create(kind: Kind, body: Record<string, unknown>, options: SendOptions = {}): Promise<Made> {
+    const res = await this.send('POST', collectionOf(kind), { ...options, body });
+    this.status(res, 201, `POST ${collectionOf(kind)}`);
+    const made = res.json as Record<string, unknown>;
+    const id = String(made.id);
+    this.onCleanup(() =>
+      this.send('DELETE', `${collectionOf(kind)}/${id}`, { headers: { 'if-match': '*' } }),
+    );
+    return { id, etag: res.headers.get('etag') ?? '', body: made };
+  }
+
+  async learner(overrides: Record<string, unknown> = {}): Promise<Made> {
+    return this.create('learner', await this.learnerBody(overrides));
+  }
+
+  /** Polls `probe` until it gives a value, or fails the test after `waitMs`. */
+  async eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = this.waitMs): Promise<T> {
+    const until = Date.now() + ms;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > until) throw new TestFailure(`${what}: not seen within ${ms / 1000} s.`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+export const FICTIONAL_NAME = { given: 'Conformance', family: 'Fictional' };
+
+/**
+ * A UPN of the authority's LA code that no child has: the DfE check letter, the LA code, and nine
+ * random digits (a real UPN has the school's number and a serial there).
+ */
+export function freshUpn(laCode: string | null): string {
+  const la = /^\d{3}$/.test(laCode ?? '') ? (laCode as string) : '999';
+  const digits = `${la}${String(randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
+  return `${upnCheckLetter(`A${digits}`)}${digits}`;
+}
