@@ -79,7 +79,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       path.push(name);
       command = next;
       args = args.slice(1);
-      if (command.passThrough) return await command.passThrough(args, io);
+      // `celr conformance --help` (or alone) is this CLI's help; the rest is the other package's.
+      const help = args.length === 0 || args[0] === '--help' || args[0] === '-h';
+      if (command.passThrough && !help) return await command.passThrough(args, io);
     }
     const { values, positionals } = parseCommandArgs(command, args);
     if (values.help) {
