@@ -82,7 +82,10 @@ export const FAULTS = {
           ...req,
           headers: { ...req.headers, authorization: `Bearer ${token}` },
         });
-        if (other.status === 200) return Object.assign(res, other);
+        if (other.status === 200) {
+          Object.assign(res, other);
+          return;
+        }
       }
     },
   },
