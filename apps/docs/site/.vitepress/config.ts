@@ -41,6 +41,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Integrate an MIS', link: '/guides/integrate-mis' },
       { text: 'Load your cohort from the SSDA903 return', link: '/guides/load-ssda903' },
       { text: 'Transfer a learner', link: '/guides/transfer-a-learner' },
+      { text: 'Run the termly PEP report', link: '/guides/termly-pep-report' },
       { text: 'The cohort report', link: '/guides/cohort-report' },
       { text: 'Your PEP policy and term dates', link: '/guides/compliance-settings' },
       { text: 'Use the SDK', link: '/guides/sdk' },
