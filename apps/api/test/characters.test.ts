@@ -80,10 +80,17 @@ function withString(value: unknown, pointer: string, bad: string): unknown {
 
 function urlOf(path: string, body: Json) {
   const id = body?.identifiers?.[0];
-  return path
-    .replace('{system}', encodeURIComponent(id?.system ?? 'upn'))
-    .replace('{value}', encodeURIComponent(id?.value ?? 'x'))
-    .replace(/\{[^}]+\}/g, '0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10');
+  return (
+    path
+      .replace('{system}', encodeURIComponent(id?.system ?? 'upn'))
+      .replace('{value}', encodeURIComponent(id?.value ?? 'x'))
+      // An authority's settings are the caller's own, so that the body is what decides.
+      .replace(
+        '{organisationId}',
+        path.startsWith('/v1/authorities/') ? api.orgs.northbridge.id : '{organisationId}',
+      )
+      .replace(/\{[^}]+\}/g, '0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10')
+  );
 }
 
 async function send(method: string, path: string, op: Json, body: unknown, example: unknown) {
@@ -117,6 +124,14 @@ describe('every write operation refuses text that cannot be stored', () => {
         for (const bad of i === 0 ? ['\u0000', '\ud800', '\udc00'] : [i % 2 ? '\ud800' : '\u0000']) {
           const res = await send(method, path, op, withString(example, pointer, bad), example);
           const what = `${operationId} ${pointer} ${JSON.stringify(bad)}: ${res.statusCode} ${res.body.slice(0, 300)}`;
+          if (operationId === 'requestToken') {
+            // The token endpoint answers as RFC 6749 says: 400 invalid_request, naming the field.
+            expect(res.statusCode, what).toBe(400);
+            expect(res.json(), what).toMatchObject({ error: 'invalid_request' });
+            expect(res.json().error_description, what).toMatch(new RegExp(`^${pointer.slice(1)}: `));
+            tried.push(pointer);
+            continue;
+          }
           expect(res.statusCode, what).toBe(422);
           expect(res.headers['content-type'], what).toMatch(/^application\/problem\+json/);
           const errors = res.json().errors as { pointer: string; rule: string }[];
@@ -140,9 +155,10 @@ describe('every write operation refuses text that cannot be stored', () => {
       // And a member name holding a NUL.
       if (typeof example === 'object' && example !== null && !Array.isArray(example)) {
         const res = await send(method, path, op, { ...example, 'bad\u0000name': 'x' }, example);
-        expect(res.statusCode, res.body).toBe(422);
+        expect(res.statusCode, res.body).toBe(operationId === 'requestToken' ? 400 : 422);
         // A bundle's top level is its manifest and content only; an extra member fails that check.
-        if (operationId !== 'importBundle') expect(res.body).toContain('text-characters');
+        if (operationId === 'requestToken') expect(res.json().error).toBe('invalid_request');
+        else if (operationId !== 'importBundle') expect(res.body).toContain('text-characters');
       }
       expect(tried.length).toBeGreaterThan(0);
     },
