@@ -20,7 +20,12 @@ export const ALERT_KINDS = [
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
-/** Persistent absence in England begins below 90 % attendance; the API's default threshold. */
+/**
+ * The API's default threshold: attendance below 90 %. The DfE's persistent absence (the cohort
+ * report's band, PERSISTENT_ABSENCE_PERCENT) is missing 10 % or more, so a child at exactly 90 % is
+ * persistently absent there without being below this threshold; an operator who wants the alert to
+ * match sets CELR_ALERT_ATTENDANCE_THRESHOLD a little above 90.
+ */
 export const DEFAULT_ATTENDANCE_THRESHOLD = 90;
 
 const DeadlineFigure = Type.Object(
