@@ -1,6 +1,9 @@
 import { englandLearner, englandPlan, PepComplianceResult } from '@celr/schema';
 import { Value } from 'typebox/value';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../src/audit/audit-trail.js';
+import type { Caller } from '../src/auth/caller.js';
+import { PepComplianceReports } from '../src/reports/pep-compliance.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
 /**
@@ -229,5 +232,42 @@ describe('GET /v1/reports/pep-compliance', () => {
     }
     const bad = await api.as('northbridge', { method: 'GET', url: `${URL}&status=late-ish` });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('reads the children in batches, by family and given name, each batch audited, and streams the same report', async () => {
+    const caller: Caller = {
+      clientId: 'test',
+      organisationId: api.orgs.northbridge.id,
+      organisationKind: 'local-authority',
+      actingForId: api.orgs.northbridge.id,
+      actingForKind: 'local-authority',
+      scopes: new Set(['learners:read', 'plans:read']),
+      requestId: 'pep-batches-test',
+    };
+    const reports = new PepComplianceReports(api.db, new AuditTrail(api.db.sql));
+    const batches: string[][] = [];
+    for await (const batch of reports.batches(caller, { asOf: AS_OF }, 2))
+      batches.push(batch.items.map((i) => i.learnerId));
+    // Due, O'Late, Ontime, Overdue: by family name, two at a time.
+    expect(batches).toEqual([
+      [ids.due, ids.late],
+      [ids.onTime, ids.overdue],
+    ]);
+    const audited = await api.db.sql<{ learner_id: string }>(
+      'SELECT learner_id::text FROM audit_event WHERE request_id = $1 ORDER BY learner_id',
+      [caller.requestId],
+    );
+    expect(audited.map((e) => e.learner_id)).toEqual(Object.values(ids).sort());
+
+    // Over HTTP the same children in the same order, and the counts over all of them.
+    const res = await api.as('northbridge', { method: 'GET', url: URL });
+    const body = res.json();
+    expect(body.items.map((i: Item) => i.learnerId)).toEqual(batches.flat());
+    expect(body.summary).toEqual(
+      (await reports.report({ ...caller, requestId: 'again' }, { asOf: AS_OF })).summary,
+    );
+    // A status that leaves some batches empty still gives one JSON document.
+    const overdue = await api.as('northbridge', { method: 'GET', url: `${URL}&status=overdue` });
+    expect(overdue.json().items.map((i: Item) => i.learnerId)).toEqual([ids.overdue]);
   });
 });

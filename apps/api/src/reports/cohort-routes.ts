@@ -284,6 +284,8 @@ async function* json(
       tally.add(item);
       parts.push(JSON.stringify(item));
     }
+    // A batch whose children the filters all left out adds nothing (not a stray comma).
+    if (!parts.length) continue;
     yield (first ? '' : ',') + parts.join(',');
     first = false;
   }

@@ -9,7 +9,7 @@ import {
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { visibleSql } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
-import { ComplianceSettings, policyOf } from '../compliance-settings/service.js';
+import { ComplianceSettings, type EffectiveSettings, policyOf } from '../compliance-settings/service.js';
 import type { Database } from '../db/database.js';
 import { csvField } from '../http/csv.js';
 import { ProblemError } from '../http/problem.js';
@@ -127,34 +127,71 @@ export class PepComplianceReports {
     private readonly audit: AuditTrail,
   ) {}
 
+  /** The whole report at once, for callers that need it in memory (tests, the bench); the route streams `batches`. */
   async report(caller: Caller, query: PepComplianceQuery): Promise<PepComplianceReport> {
+    const tally = new PepComplianceTally(query.status);
+    const items: PepComplianceItem[] = [];
+    for await (const batch of this.batches(caller, query)) {
+      for (const item of batch.items) tally.add(item);
+      for (const used of batch.policies) tally.use(used);
+      items.push(...batch.items);
+    }
+    return { asOf: query.asOf, policies: tally.policies, summary: tally.summary, items };
+  }
+
+  /**
+   * The report's children, `batchSize` at a time in the report's order (family name, given name,
+   * id), each batch assessed, audited (one event per child shown) and handed on before the next is
+   * read: memory stays that of one batch (and the list of ids) however many children an authority has, and several
+   * reports at once do not exhaust the process.
+   */
+  async *batches(
+    caller: Caller,
+    query: PepComplianceQuery,
+    batchSize = REPORT_BATCH,
+  ): AsyncGenerator<{ items: PepComplianceItem[]; policies: PolicyUsed[] }> {
     assertAsOfInCalendars(query.asOf);
-    const learners = await this.db.sql<LearnerRow>(
-      // Only the members of the learner the report reads (LearnerRow), not the whole record: a
-      // learner's attendance and attainment history would be most of the bytes of 10,000 children.
-      `SELECT l.id::text,
-              jsonb_build_object('jurisdiction', l.data->'jurisdiction', 'name', l.data->'name',
-                                 'careStatus', l.data->'careStatus') AS data,
-              s.organisation_id::text AS "schoolId", o.name AS "schoolName",
-              (SELECT r.organisation_id::text FROM learner_access r
-               WHERE r.learner_id = l.id AND r.basis = 'responsible' AND r.ended_at IS NULL
-               ORDER BY r.started_at DESC LIMIT 1) AS "authorityId"
+    const settings = new Map<string, EffectiveSettings>();
+    // The children in the report's order, ids only (a sort over the visible learners, once); then
+    // each batch's members by id. Re-sorting for every batch would cost a scan per batch.
+    const order = await this.db.sql<{ id: string }>(
+      `SELECT l.id::text
        FROM record l
-       LEFT JOIN LATERAL (
-         SELECT g.organisation_id FROM learner_access g
-         WHERE g.learner_id = l.id AND g.basis = 'school' AND g.ended_at IS NULL
-         ORDER BY g.started_at DESC LIMIT 1
-       ) s ON true
-       LEFT JOIN organisation o ON o.id = s.organisation_id
+       ${SCHOOL_JOIN}
        WHERE l.kind = 'learner' AND l.deleted_at IS NULL
          AND ${visibleSql('l.id', '$1::uuid')}
          AND ($2::uuid IS NULL OR l.id = $2::uuid)
          AND ($3::uuid IS NULL OR s.organisation_id = $3::uuid)
-       ORDER BY l.data->'name'->>'family', l.data->'name'->>'given', l.id`,
+       ORDER BY ${FAMILY}, ${GIVEN}, l.id`,
       [caller.actingForId, query.learner ?? null, query.school ?? null],
     );
-    const byLearner = new Map<string, RecordRow[]>();
-    if (learners.length) {
+    for (let from = 0; from < order.length; from += batchSize) {
+      const ids = order.slice(from, from + batchSize).map((r) => r.id);
+      const rowsById = new Map(
+        (
+          await this.db.sql<LearnerRow>(
+            // Only the members of the learner the report reads (LearnerRow), not the whole record:
+            // a learner's attendance and attainment history would be most of the bytes.
+            `SELECT l.id::text,
+                    jsonb_build_object('jurisdiction', l.data->'jurisdiction', 'name', l.data->'name',
+                                       'careStatus', l.data->'careStatus') AS data,
+                    s.organisation_id::text AS "schoolId", o.name AS "schoolName",
+                    (SELECT r.organisation_id::text FROM learner_access r
+                     WHERE r.learner_id = l.id AND r.basis = 'responsible' AND r.ended_at IS NULL
+                     ORDER BY r.started_at DESC LIMIT 1) AS "authorityId"
+             FROM record l
+             ${SCHOOL_JOIN}
+             LEFT JOIN organisation o ON o.id = s.organisation_id
+             WHERE l.id = ANY($2::uuid[]) AND l.kind = 'learner' AND l.deleted_at IS NULL
+               AND ${visibleSql('l.id', '$1::uuid')}`,
+            [caller.actingForId, ids],
+          )
+        ).map((row) => [row.id, row]),
+      );
+      // A child deleted or hidden since the order was read is left out.
+      const learners = ids.flatMap((id) => rowsById.get(id) ?? []);
+
+      const byLearner = new Map<string, RecordRow[]>();
       const rows = await this.db.sql<RecordRow>(
         `SELECT r.id::text, r.kind, r.learner_id::text AS "learnerId", r.data
          FROM record r
@@ -167,76 +204,108 @@ export class PepComplianceReports {
         if (list) list.push(row);
         else byLearner.set(row.learnerId, [row]);
       }
-    }
+      // Each authority's settings are read once per report, when its first child comes.
+      const unread = [
+        ...new Set(
+          learners.flatMap((l) => (l.authorityId && !settings.has(l.authorityId) ? [l.authorityId] : [])),
+        ),
+      ];
+      if (unread.length)
+        for (const [id, applied] of await ComplianceSettings.effective(this.db, unread))
+          settings.set(id, applied);
 
-    const settings = await ComplianceSettings.effective(this.db, [
-      ...new Set(learners.flatMap((l) => (l.authorityId ? [l.authorityId] : []))),
-    ]);
-    const policies = new Map<string, PolicyUsed>();
-    const items: PepComplianceItem[] = [];
-    for (const learner of learners) {
-      const applied = learner.authorityId ? settings.get(learner.authorityId) : undefined;
-      const policy = policyOf(applied, learner.data.jurisdiction);
-      const stored = policy === applied?.policy;
-      const termDates = applied?.termDates;
-      const used: PolicyUsed = {
-        id: policy.id,
-        version: policy.version,
-        name: policy.name,
-        jurisdiction: policy.jurisdiction,
-        stored,
-        ...(applied && (stored || termDates) ? { authority: applied.authority } : {}),
-        ...(termDates ? { termDates: { version: termDates.version, name: termDates.document.name } } : {}),
-      };
-      policies.set(`${used.id}@${used.version} ${used.authority?.id ?? ''}`, used);
-      const records = byLearner.get(learner.id) ?? [];
-      const of = (kind: RecordRow['kind']) =>
-        records.filter((r) => r.kind === kind).map((r) => ({ ...r.data, id: r.id }) as never);
-      const result = assessPepCompliance(
-        {
-          learner: { id: learner.id, careStatus: learner.data.careStatus },
-          plans: of('plan'),
-          meetings: of('meeting'),
-          transitions: of('transition'),
-        },
-        { policy, asOf: query.asOf, ...(termDates ? { termDates: termDates.document } : {}) },
-      );
-      if (query.status && !result.deadlines.some((d) => d.status === query.status)) continue;
-      items.push({
-        learnerId: learner.id,
-        name: learner.data.name,
-        ...(learner.schoolId ? { school: { id: learner.schoolId, name: learner.schoolName ?? '' } } : {}),
-        result,
-      });
-    }
-
-    const outcomes = Object.fromEntries(COMPLIANCE_OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
-    const deadlines = Object.fromEntries(DEADLINE_STATUSES.map((s) => [s, 0])) as Record<
-      DeadlineStatus,
-      number
-    >;
-    for (const item of items) {
-      outcomes[item.result.outcome]++;
-      for (const d of item.result.deadlines) {
-        if (!query.status || d.status === query.status) deadlines[d.status]++;
+      const policies = new Map<string, PolicyUsed>();
+      const items: PepComplianceItem[] = [];
+      for (const learner of learners) {
+        const applied = learner.authorityId ? settings.get(learner.authorityId) : undefined;
+        const policy = policyOf(applied, learner.data.jurisdiction);
+        const stored = policy === applied?.policy;
+        const termDates = applied?.termDates;
+        const used: PolicyUsed = {
+          id: policy.id,
+          version: policy.version,
+          name: policy.name,
+          jurisdiction: policy.jurisdiction,
+          stored,
+          ...(applied && (stored || termDates) ? { authority: applied.authority } : {}),
+          ...(termDates ? { termDates: { version: termDates.version, name: termDates.document.name } } : {}),
+        };
+        policies.set(policyKey(used), used);
+        const records = byLearner.get(learner.id) ?? [];
+        const of = (kind: RecordRow['kind']) =>
+          records.filter((r) => r.kind === kind).map((r) => ({ ...r.data, id: r.id }) as never);
+        const result = assessPepCompliance(
+          {
+            learner: { id: learner.id, careStatus: learner.data.careStatus },
+            plans: of('plan'),
+            meetings: of('meeting'),
+            transitions: of('transition'),
+          },
+          { policy, asOf: query.asOf, ...(termDates ? { termDates: termDates.document } : {}) },
+        );
+        if (query.status && !result.deadlines.some((d) => d.status === query.status)) continue;
+        items.push({
+          learnerId: learner.id,
+          name: learner.data.name,
+          ...(learner.schoolId ? { school: { id: learner.schoolId, name: learner.schoolName ?? '' } } : {}),
+          result,
+        });
       }
+      await this.audit.read(
+        caller,
+        ...items.map((item) => ({
+          action: 'report',
+          recordKind: 'learner',
+          recordId: item.learnerId,
+          learnerId: item.learnerId,
+        })),
+      );
+      yield { items, policies: [...policies.values()] };
     }
+  }
+}
 
-    await this.audit.read(
-      caller,
-      ...items.map((item) => ({
-        action: 'report',
-        recordKind: 'learner',
-        recordId: item.learnerId,
-        learnerId: item.learnerId,
-      })),
-    );
-    return {
-      asOf: query.asOf,
-      policies: [...policies.values()],
-      summary: { children: items.length, outcomes, deadlines },
-      items,
-    };
+/** Children assessed per batch of the report (the memory of one report is about that of a batch). */
+export const REPORT_BATCH = 500;
+
+/** The school a learner `l` is on roll at, as `s.organisation_id` (the latest open school grant). */
+const SCHOOL_JOIN = `LEFT JOIN LATERAL (
+         SELECT g.organisation_id FROM learner_access g
+         WHERE g.learner_id = l.id AND g.basis = 'school' AND g.ended_at IS NULL
+         ORDER BY g.started_at DESC LIMIT 1
+       ) s ON true`;
+
+// The report's order, as SQL over a learner row `l`: a name missing is sorted as empty.
+const FAMILY = "COALESCE(l.data->'name'->>'family', '')";
+const GIVEN = "COALESCE(l.data->'name'->>'given', '')";
+
+const policyKey = (used: PolicyUsed) => `${used.id}@${used.version} ${used.authority?.id ?? ''}`;
+
+/** What the report adds up over its children, as they stream past: the policies used and the counts. */
+export class PepComplianceTally {
+  private readonly used = new Map<string, PolicyUsed>();
+  readonly summary: PepComplianceReport['summary'] = {
+    children: 0,
+    outcomes: Object.fromEntries(COMPLIANCE_OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>,
+    deadlines: Object.fromEntries(DEADLINE_STATUSES.map((s) => [s, 0])) as Record<DeadlineStatus, number>,
+  };
+
+  constructor(private readonly status?: DeadlineStatus) {}
+
+  add(item: PepComplianceItem) {
+    this.summary.children++;
+    this.summary.outcomes[item.result.outcome]++;
+    for (const d of item.result.deadlines) {
+      if (!this.status || d.status === this.status) this.summary.deadlines[d.status]++;
+    }
+  }
+
+  use(policy: PolicyUsed) {
+    this.used.set(policyKey(policy), policy);
+  }
+
+  get policies(): PolicyUsed[] {
+    return [...this.used.values()];
   }
 }
 
@@ -261,43 +330,40 @@ export const CSV_COLUMNS = [
   'plan_adequate',
 ] as const;
 
-/** The report as CSV lines (each ending CRLF): a header, then one row per child and deadline. */
-export function* csvLines(report: PepComplianceReport, status?: DeadlineStatus): Generator<string> {
-  yield `${CSV_COLUMNS.join(',')}\r\n`;
-  for (const item of report.items) {
-    const { result } = item;
-    const common = [
-      csvField(item.learnerId),
-      csvField(item.name.given, true),
-      csvField(item.name.family, true),
-      csvField(item.school?.name, true),
-      csvField(`${result.policy.id}@${result.policy.version}`),
-      csvField(result.outcome),
-    ];
-    const tail = [
-      csvField(result.currentPlan?.rating, true),
-      csvField(result.currentPlan ? result.currentPlan.adequate : undefined),
-    ];
-    const deadlines = result.deadlines.filter((d) => !status || d.status === status);
-    if (!deadlines.length) {
-      yield `${[...common, '', '', '', '', '', '', '', '', '', '', ...tail].join(',')}\r\n`;
-      continue;
-    }
-    for (const d of deadlines) {
-      yield `${[
-        ...common,
-        csvField(d.deadline),
-        csvField(d.occurrence),
-        csvField(d.clockStart.date),
-        csvField(d.dueOn),
-        csvField(d.status),
-        csvField(d.metOn),
-        csvField(d.daysLate),
-        csvField(d.daysLateUnit),
-        csvField(d.metBy?.kind),
-        csvField(d.metBy?.id),
-        ...tail,
-      ].join(',')}\r\n`;
-    }
+/** A child's CSV lines (each ending CRLF): one per deadline (of `status`, when given), or one for a child with none. */
+export function* csvItemLines(item: PepComplianceItem, status?: DeadlineStatus): Generator<string> {
+  const { result } = item;
+  const common = [
+    csvField(item.learnerId),
+    csvField(item.name.given, true),
+    csvField(item.name.family, true),
+    csvField(item.school?.name, true),
+    csvField(`${result.policy.id}@${result.policy.version}`),
+    csvField(result.outcome),
+  ];
+  const tail = [
+    csvField(result.currentPlan?.rating, true),
+    csvField(result.currentPlan ? result.currentPlan.adequate : undefined),
+  ];
+  const deadlines = result.deadlines.filter((d) => !status || d.status === status);
+  if (!deadlines.length) {
+    yield `${[...common, '', '', '', '', '', '', '', '', '', '', ...tail].join(',')}\r\n`;
+    return;
+  }
+  for (const d of deadlines) {
+    yield `${[
+      ...common,
+      csvField(d.deadline),
+      csvField(d.occurrence),
+      csvField(d.clockStart.date),
+      csvField(d.dueOn),
+      csvField(d.status),
+      csvField(d.metOn),
+      csvField(d.daysLate),
+      csvField(d.daysLateUnit),
+      csvField(d.metBy?.kind),
+      csvField(d.metBy?.id),
+      ...tail,
+    ].join(',')}\r\n`;
   }
 }

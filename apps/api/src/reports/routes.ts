@@ -7,7 +7,15 @@ import { callerOf } from '../auth/authenticate.js';
 import { CSV, wantsCsv } from '../http/csv.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
-import { CSV_COLUMNS, csvLines, type PepComplianceReports } from './pep-compliance.js';
+import {
+  CSV_COLUMNS,
+  csvItemLines,
+  type DeadlineStatus,
+  type PepComplianceItem,
+  type PepComplianceReports,
+  PepComplianceTally,
+  type PolicyUsed,
+} from './pep-compliance.js';
 
 const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
 /** A count for each value of a vocabulary of @celr/schema, so the report never restates one. */
@@ -181,14 +189,54 @@ export function registerReportRoutes(root: FastifyInstance, reports: PepComplian
         }
         const { query } = request;
         const asOf = query.asOf ?? new Date().toISOString().slice(0, 10);
-        const report = await reports.report(caller, { ...query, asOf });
+        const batches = reports.batches(caller, { ...query, asOf });
+        // The first batch is read before the status is sent, so that a failure there (a date the
+        // calendars do not cover, the database) is still a problem document.
+        const first = await batches.next();
+        const all = async function* () {
+          if (first.done) return;
+          yield first.value;
+          yield* batches;
+        };
         if (wantsCsv(request.headers.accept)) {
           reply.header('content-type', `${CSV}; charset=utf-8`);
           reply.header('content-disposition', `attachment; filename="pep-compliance-${asOf}.csv"`);
-          return reply.send(Readable.from(csvLines(report, query.status)) as unknown as object);
+          return reply.send(Readable.from(csv(all(), query.status)) as unknown as object);
         }
-        return report;
+        reply.header('content-type', 'application/json; charset=utf-8');
+        return reply.send(Readable.from(json(all(), asOf, query.status)) as unknown as object);
       },
     );
   });
+}
+
+type Batches = AsyncIterable<{ items: PepComplianceItem[]; policies: PolicyUsed[] }>;
+
+async function* csv(batches: Batches, status?: DeadlineStatus): AsyncGenerator<string> {
+  yield `${CSV_COLUMNS.join(',')}\r\n`;
+  for await (const batch of batches) {
+    const lines: string[] = [];
+    for (const item of batch.items) for (const line of csvItemLines(item, status)) lines.push(line);
+    yield lines.join('');
+  }
+}
+
+/** The report as JSON text: `items` as they are assessed, then the policies and counts over them. */
+async function* json(batches: Batches, asOf: string, status?: DeadlineStatus): AsyncGenerator<string> {
+  const tally = new PepComplianceTally(status);
+  yield `{"asOf":${JSON.stringify(asOf)},"items":[`;
+  let first = true;
+  for await (const batch of batches) {
+    const parts: string[] = [];
+    for (const item of batch.items) {
+      tally.add(item);
+      parts.push(JSON.stringify(item));
+    }
+    for (const used of batch.policies) tally.use(used);
+    if (parts.length) {
+      yield (first ? '' : ',') + parts.join(',');
+      first = false;
+    }
+  }
+  yield `],"policies":${JSON.stringify(tally.policies)},"summary":${JSON.stringify(tally.summary)}}`;
 }
