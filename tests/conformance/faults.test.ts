@@ -37,7 +37,12 @@ const run = (): Promise<RunReport> =>
 const MATRIX: Record<FaultName, string[]> = {
   'if-match-ignored': ['versions-if-match-stale'],
   'if-match-not-required': ['versions-if-match-required'],
-  'bad-input-500': ['problems-validation-errors', 'records-unknown-member', 'idempotency-key-reuse'],
+  'bad-input-500': [
+    'problems-validation-errors',
+    'records-unknown-member',
+    'idempotency-key-reuse',
+    'bundles-tampered-refused',
+  ],
   'foreign-record-visible': ['access-read-foreign'],
   'wrong-problem-type': ['problems-members', 'problems-unknown-route', 'access-read-foreign'],
   'problem-as-plain-json': [
@@ -56,6 +61,8 @@ const MATRIX: Record<FaultName, string[]> = {
   'no-bearer-challenge': ['auth-no-token', 'auth-bad-token'],
   'record-off-schema': ['records-read', 'records-plan'],
   'deleted-is-404': ['records-delete'],
+  'bundle-digest-unchecked': ['bundles-tampered-refused'],
+  'reject-ignored': ['transfers-reject'],
   'token-cached': ['auth-token-no-store'],
 };
 

@@ -60,6 +60,17 @@ describe('the conformance kit against the reference API', () => {
     expect(report.conformant).toBe(true);
   });
 
+  it('passes every mandatory test of the transfer-peer suite, the second authority at the other end', async () => {
+    const report = await runConformance({
+      baseUrl,
+      role: 'transfer-peer',
+      credentials: await credentials('northbridge'),
+      other: await credentials('eastmere'),
+    });
+    expect(notPassed(report)).toEqual([]);
+    expect(report.results.filter((r) => r.group === 'transfers')).toHaveLength(3);
+  });
+
   it('passes every mandatory test of the school suite', async () => {
     const report = await runConformance({
       baseUrl,

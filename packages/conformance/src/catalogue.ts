@@ -7,6 +7,7 @@ import { feedTests } from './suites/feed.js';
 import { problemTests } from './suites/problems.js';
 import { recordTests } from './suites/records.js';
 import { schoolTests } from './suites/school.js';
+import { transferTests } from './suites/transfers.js';
 import { versionTests } from './suites/versions.js';
 
 const ORDER = Object.keys(GROUPS) as GroupId[];
@@ -20,6 +21,7 @@ export const CATALOGUE: readonly ConformanceTest[] = [
   ...accessTests,
   ...feedTests,
   ...bulkTests,
+  ...transferTests,
   ...schoolTests,
 ].sort((a, b) => ORDER.indexOf(a.group) - ORDER.indexOf(b.group));
 

@@ -33,6 +33,7 @@ export const GROUPS = {
   feed: 'Change feed',
   webhooks: 'Webhooks',
   bulk: 'Bulk import and export',
+  transfers: 'Transfers and signed bundles',
   school: "A school's rights",
 } as const;
 export type GroupId = keyof typeof GROUPS;

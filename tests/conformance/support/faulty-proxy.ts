@@ -31,6 +31,8 @@ interface ProxyState {
   self: string;
   /** Every access token the token endpoint handed out through the proxy. */
   tokens: string[];
+  /** The last bundle a transfer's bundle endpoint served through the proxy. */
+  lastBundle?: string;
   forward(req: Exchange): Promise<Answer>;
 }
 
@@ -188,6 +190,35 @@ export const FAULTS = {
       });
     },
   },
+  'bundle-digest-unchecked': {
+    description: 'A bundle changed after it was signed is imported: its digest is not checked',
+    request(req, proxy) {
+      // The server sees the bundle as it was served, whatever the client changed: what it imports
+      // is not what the client sent, as a server that skips the digest check would do.
+      if (req.method === 'POST' && req.path === '/v1/bundles/import' && proxy.lastBundle)
+        req.body = proxy.lastBundle;
+    },
+    response(req, res, proxy) {
+      if (
+        req.method === 'GET' &&
+        /^\/v1\/transfers\/[0-9a-f-]{36}\/bundle$/.test(req.path) &&
+        res.status === 200
+      )
+        proxy.lastBundle = res.body;
+    },
+  },
+  'reject-ignored': {
+    description: 'Rejecting a transfer answers 200 and changes nothing',
+    request(req) {
+      if (req.method === 'POST' && /^\/v1\/transfers\/[0-9a-f-]{36}\/reject$/.test(req.path)) {
+        // Passed on as a read of the transfer: the answer is 200, and the transfer stays pending.
+        req.method = 'GET';
+        req.path = req.path.replace(/\/reject$/, '');
+        req.body = '';
+        delete req.headers['content-type'];
+      }
+    },
+  },
   'token-cached': {
     description: 'The token answer may be cached',
     response(req, res) {
@@ -282,6 +313,7 @@ export async function startFaultyProxy(upstream: string) {
     use(name: FaultName | undefined) {
       fault = name ? FAULTS[name] : undefined;
       state.tokens = [];
+      state.lastBundle = undefined;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,0 +1,157 @@
+import type { TestContext } from '../context.js';
+import { CELR, type ConformanceTest } from '../define.js';
+import type { Role } from '../model.js';
+import { expectProblem } from './problems.js';
+
+/** The roles that send and receive transfers: an authority, and an implementation tested as a transfer peer. */
+const PEERS: readonly Role[] = ['authority', 'transfer-peer'];
+
+interface Transfer {
+  id: string;
+  status: string;
+  direction?: string;
+  learnerId?: string | null;
+  result?: { learner?: { id?: string } } | null;
+}
+
+/** The second organisation as a transfer's recipient: its scheme and code, from its own GET /v1/me. */
+async function otherAsRecipient(t: TestContext) {
+  const res = await t.send('GET', '/v1/me', { as: 'other' });
+  t.status(res, 200, 'GET /v1/me as the second organisation');
+  const org = (res.json as { organisation: { scheme: string | null; code: string | null } }).organisation;
+  if (!org.scheme || !org.code) t.skip('The second organisation has no public code to send a transfer to.');
+  return { scheme: org.scheme, code: org.code };
+}
+
+/** A fictional learner of the role's authority, sent to the second organisation: the transfer, as sent. */
+async function sent(t: TestContext): Promise<{ learnerId: string; transfer: Transfer }> {
+  t.session.credentials('other');
+  const recipient = await otherAsRecipient(t);
+  const learner = await t.learner();
+  const res = await t.send('POST', '/v1/transfers', {
+    body: {
+      learnerId: learner.id,
+      recipient,
+      reason: 'responsibility-moves',
+      note: 'CELR conformance kit (fictional)',
+    },
+  });
+  t.status(res, 201, 'POST /v1/transfers');
+  const transfer = res.json as Transfer;
+  t.check(
+    transfer.status === 'pending',
+    `The new transfer's status is ${JSON.stringify(transfer.status)}, not pending.`,
+  );
+  // A transfer left pending is cancelled when the test ends; one accepted is the recipient's to remove.
+  t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { body: {} }));
+  return { learnerId: learner.id, transfer };
+}
+
+export const transferTests: ConformanceTest[] = [
+  {
+    id: 'transfers-send-accept',
+    group: 'transfers',
+    title: 'A transfer the recipient accepts gives it the learner, as its own',
+    clause: CELR('concepts/transfers'),
+    level: 'mandatory',
+    roles: PEERS,
+    async run(t: TestContext) {
+      const { transfer } = await sent(t);
+      const inbox = await t.send('GET', '/v1/transfers?box=inbox&status=pending', { as: 'other' });
+      t.status(inbox, 200, 'GET /v1/transfers?box=inbox as the recipient');
+      const listed = ((inbox.json as { items?: Transfer[] }).items ?? []).find((x) => x.id === transfer.id);
+      t.check(listed, "The transfer is not in the recipient's inbox.");
+      const accepted = await t.send('POST', `/v1/transfers/${transfer.id}/accept`, { as: 'other', body: {} });
+      t.status(accepted, 200, 'POST /v1/transfers/{id}/accept as the recipient');
+      const after = accepted.json as Transfer;
+      t.check(
+        after.status === 'accepted',
+        `The accepted transfer's status is ${JSON.stringify(after.status)}.`,
+      );
+      const theirs = after.result?.learner?.id;
+      t.check(
+        typeof theirs === 'string',
+        'The accepted transfer does not name the learner the recipient now holds.',
+      );
+      // The recipient's learner is the test's to remove, as the recipient.
+      const read = await t.send('GET', `/v1/learners/${theirs}`, { as: 'other' });
+      t.status(read, 200, 'GET of the transferred learner as the recipient');
+      const plans = await t.send('GET', `/v1/learners/${theirs}/plans`, { as: 'other' });
+      for (const plan of (plans.json as { items?: { id: string }[] } | undefined)?.items ?? [])
+        t.onCleanup(() =>
+          t.send('DELETE', `/v1/plans/${plan.id}`, { as: 'other', headers: { 'if-match': '*' } }),
+        );
+      t.onCleanup(() =>
+        t.send('DELETE', `/v1/learners/${theirs}`, { as: 'other', headers: { 'if-match': '*' } }),
+      );
+      const me = await t.send('GET', '/v1/me', { as: 'other' });
+      const recipientId = (me.json as { organisation: { id: string } }).organisation.id;
+      const authority = (read.json as { responsibleAuthority?: { code?: unknown } }).responsibleAuthority;
+      const recipient = await otherAsRecipient(t);
+      t.check(
+        authority?.code === recipient.code,
+        `The learner's responsible authority is ${JSON.stringify(authority)}, not the recipient (${recipientId}).`,
+      );
+      return `accepted; the recipient holds learner ${theirs}`;
+    },
+  },
+  {
+    id: 'transfers-reject',
+    group: 'transfers',
+    title: 'A transfer the recipient rejects stays with the sender, with the reason',
+    clause: CELR('concepts/transfers'),
+    level: 'mandatory',
+    roles: PEERS,
+    async run(t: TestContext) {
+      const { transfer, learnerId } = await sent(t);
+      const rejected = await t.send('POST', `/v1/transfers/${transfer.id}/reject`, {
+        as: 'other',
+        body: { reason: 'Not ours: a conformance test.' },
+      });
+      t.status(rejected, 200, 'POST /v1/transfers/{id}/reject as the recipient');
+      const seen = await t.send('GET', `/v1/transfers/${transfer.id}`);
+      t.status(seen, 200, 'GET /v1/transfers/{id} as the sender');
+      t.check(
+        (seen.json as Transfer).status === 'rejected',
+        `The sender sees status ${JSON.stringify((seen.json as Transfer).status)}.`,
+      );
+      const again = await t.send('POST', `/v1/transfers/${transfer.id}/accept`, { as: 'other', body: {} });
+      t.status(again, [409, 410, 422], 'Accepting a rejected transfer');
+      const mine = await t.send('GET', `/v1/learners/${learnerId}`);
+      t.status(mine, 200, 'GET of the learner by the sender');
+      return 'rejected; the learner stays with the sender';
+    },
+  },
+  {
+    id: 'bundles-tampered-refused',
+    group: 'transfers',
+    title: 'A bundle whose content was changed after it was signed is refused, and nothing is written',
+    clause: CELR('concepts/security', 'bundle-signatures'),
+    level: 'mandatory',
+    roles: PEERS,
+    async run(t: TestContext) {
+      const { transfer } = await sent(t);
+      const res = await t.send('GET', `/v1/transfers/${transfer.id}/bundle`, { as: 'other' });
+      t.status(res, 200, 'GET /v1/transfers/{id}/bundle as the recipient');
+      const bundle = res.json as { content?: { learner?: { name?: { family?: string } } } };
+      t.check(bundle.content?.learner?.name, 'The bundle has no content.learner to check.');
+      bundle.content.learner.name.family = 'Tampered';
+      const imported = await t.send('POST', '/v1/bundles/import', { as: 'other', body: bundle });
+      if (imported.status === 200 || imported.status === 201) {
+        const id = (imported.json as Transfer).result?.learner?.id;
+        if (id)
+          t.onCleanup(() =>
+            t.send('DELETE', `/v1/learners/${id}`, { as: 'other', headers: { 'if-match': '*' } }),
+          );
+      }
+      t.status(imported, 422, 'POST /v1/bundles/import of the changed bundle');
+      const problem = expectProblem(t, imported, 'validation');
+      const rules = ((problem.errors ?? []) as { rule?: string }[]).map((e) => e.rule);
+      t.check(
+        rules.some((r) => r === 'digest-mismatch' || r === 'bundle-signature-invalid'),
+        `The refusal names ${JSON.stringify(rules)}, not the digest or the signature.`,
+      );
+      return `422 ${rules.join(', ')}`;
+    },
+  },
+];
