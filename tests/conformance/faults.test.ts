@@ -59,7 +59,7 @@ const MATRIX: Record<FaultName, string[]> = {
   'scope-ignored': ['auth-scope-enforced'],
   'no-location': ['records-create'],
   'no-bearer-challenge': ['auth-no-token', 'auth-bad-token'],
-  'record-off-schema': ['records-read', 'records-plan'],
+  'record-off-schema': ['records-read', 'records-plan', 'schema-record-responses'],
   'deleted-is-404': ['records-delete'],
   'bundle-digest-unchecked': ['bundles-tampered-refused'],
   'reject-ignored': ['transfers-reject'],

@@ -6,6 +6,7 @@ import { bulkTests } from './suites/bulk.js';
 import { feedTests } from './suites/feed.js';
 import { problemTests } from './suites/problems.js';
 import { recordTests } from './suites/records.js';
+import { schemaTests } from './suites/schema.js';
 import { schoolTests } from './suites/school.js';
 import { transferTests } from './suites/transfers.js';
 import { versionTests } from './suites/versions.js';
@@ -22,6 +23,7 @@ export const CATALOGUE: readonly ConformanceTest[] = [
   ...feedTests,
   ...bulkTests,
   ...transferTests,
+  ...schemaTests,
   ...schoolTests,
 ].sort((a, b) => ORDER.indexOf(a.group) - ORDER.indexOf(b.group));
 

@@ -34,6 +34,7 @@ export const GROUPS = {
   webhooks: 'Webhooks',
   bulk: 'Bulk import and export',
   transfers: 'Transfers and signed bundles',
+  schema: 'JSON Schema conformance of responses',
   school: "A school's rights",
 } as const;
 export type GroupId = keyof typeof GROUPS;
