@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import {
   ATTENDANCE_BAND_CODES,
   COHORT_GROUPINGS,
@@ -12,8 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
-import { CSV, wantsCsv } from '../http/csv.js';
-import { ProblemError } from '../http/problem.js';
+import { CSV } from '../http/csv.js';
 import { problemResponses } from '../http/problem-responses.js';
 import {
   COHORT_BATCH,
@@ -24,6 +22,7 @@ import {
   cohortCsvLine,
 } from './cohort.js';
 import { assertAsOfInCalendars } from './pep-compliance.js';
+import { assertMayReadPlans, sendReport } from './stream.js';
 
 const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
 const pence = (description: string) =>
@@ -236,29 +235,15 @@ export function registerCohortReportRoute(root: FastifyInstance, reports: Cohort
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        if (!caller.scopes.has('plans:read')) {
-          throw new ProblemError('forbidden', "The cohort report needs the 'plans:read' scope.", {
-            headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="plans:read"' },
-          });
-        }
+        assertMayReadPlans(caller, 'cohort report');
         const { query } = request;
         const asOf = query.asOf ?? new Date().toISOString().slice(0, 10);
         assertAsOfInCalendars(asOf);
-        const batches = reports.batches(caller, { ...query, asOf });
-        // The first batch is read before the status is sent, so that a failure there is still a problem.
-        const first = await batches.next();
-        const all = async function* () {
-          if (first.done) return;
-          yield first.value;
-          yield* batches;
-        };
-        if (wantsCsv(request.headers.accept)) {
-          reply.header('content-type', `${CSV}; charset=utf-8`);
-          reply.header('content-disposition', `attachment; filename="cohort-${asOf}.csv"`);
-          return reply.send(Readable.from(csv(all())) as unknown as object);
-        }
-        reply.header('content-type', 'application/json; charset=utf-8');
-        return reply.send(Readable.from(json(all(), asOf, query.groupBy)) as unknown as object);
+        return sendReport(reply, request.headers.accept, reports.batches(caller, { ...query, asOf }), {
+          filename: `cohort-${asOf}.csv`,
+          csv,
+          json: (all) => json(all, asOf, query.groupBy),
+        });
       },
     );
   });

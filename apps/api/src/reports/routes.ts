@@ -1,21 +1,20 @@
-import { Readable } from 'node:stream';
 import { COMPLIANCE_OUTCOMES, DEADLINE_STATUSES, JURISDICTIONS, PepComplianceResult } from '@celr/schema';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
-import { CSV, wantsCsv } from '../http/csv.js';
-import { ProblemError } from '../http/problem.js';
+import { CSV } from '../http/csv.js';
 import { problemResponses } from '../http/problem-responses.js';
 import {
+  type PolicyUsed as AppliedPolicy,
   CSV_COLUMNS,
   csvItemLines,
   type DeadlineStatus,
   type PepComplianceItem,
   type PepComplianceReports,
   PepComplianceTally,
-  type PolicyUsed,
 } from './pep-compliance.js';
+import { assertMayReadPlans, sendReport } from './stream.js';
 
 const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
 /** A count for each value of a vocabulary of @celr/schema, so the report never restates one. */
@@ -182,35 +181,20 @@ export function registerReportRoutes(root: FastifyInstance, reports: PepComplian
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        if (!caller.scopes.has('plans:read')) {
-          throw new ProblemError('forbidden', "The PEP compliance report needs the 'plans:read' scope.", {
-            headers: { 'www-authenticate': 'Bearer error="insufficient_scope", scope="plans:read"' },
-          });
-        }
+        assertMayReadPlans(caller, 'PEP compliance report');
         const { query } = request;
         const asOf = query.asOf ?? new Date().toISOString().slice(0, 10);
-        const batches = reports.batches(caller, { ...query, asOf });
-        // The first batch is read before the status is sent, so that a failure there (a date the
-        // calendars do not cover, the database) is still a problem document.
-        const first = await batches.next();
-        const all = async function* () {
-          if (first.done) return;
-          yield first.value;
-          yield* batches;
-        };
-        if (wantsCsv(request.headers.accept)) {
-          reply.header('content-type', `${CSV}; charset=utf-8`);
-          reply.header('content-disposition', `attachment; filename="pep-compliance-${asOf}.csv"`);
-          return reply.send(Readable.from(csv(all(), query.status)) as unknown as object);
-        }
-        reply.header('content-type', 'application/json; charset=utf-8');
-        return reply.send(Readable.from(json(all(), asOf, query.status)) as unknown as object);
+        return sendReport(reply, request.headers.accept, reports.batches(caller, { ...query, asOf }), {
+          filename: `pep-compliance-${asOf}.csv`,
+          csv: (all) => csv(all, query.status),
+          json: (all) => json(all, asOf, query.status),
+        });
       },
     );
   });
 }
 
-type Batches = AsyncIterable<{ items: PepComplianceItem[]; policies: PolicyUsed[] }>;
+type Batches = AsyncIterable<{ items: PepComplianceItem[]; policies: AppliedPolicy[] }>;
 
 async function* csv(batches: Batches, status?: DeadlineStatus): AsyncGenerator<string> {
   yield `${CSV_COLUMNS.join(',')}\r\n`;
