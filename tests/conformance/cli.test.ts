@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { configFromEnv } from '@celr/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningApi, startApi } from '../sdk/support/api.js';
 import { celr, scratchFolder } from '../sdk/support/cli.js';
@@ -113,5 +114,37 @@ describe('celr conformance', () => {
       .map((l) => l.split('\t')[0]);
     expect(ids).toContain('school-cannot-create-learner');
     expect(ids).not.toContain('records-create');
+  });
+});
+
+describe('celr conformance against a server that will not deliver to the kit', () => {
+  it('skips the webhook test, saying why and what to do, and the run is not conformant', async () => {
+    // As `npm start` serves: deliveries to loopback addresses are refused unless the operator allows them.
+    const strict = await startApi({ webhooks: { ...configFromEnv({}).webhooks, allowTargets: [] } });
+    try {
+      const result = await celr(
+        [
+          'conformance',
+          'run',
+          '--role',
+          'authority',
+          '--base-url',
+          strict.baseUrl,
+          '--client-id',
+          strict.clients.northbridge.clientId,
+          '--client-secret',
+          strict.clients.northbridge.secret,
+          '--only',
+          'webhooks',
+        ],
+        { cwd: scratch.dir, env: {} },
+      );
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(
+        /^\[1\/1\] SKIP webhooks-signed-delivery: .*\n\s+The server does not deliver to http:\/\/127\.0\.0\.1: .*CELR_WEBHOOK_ALLOW_TARGETS/m,
+      );
+    } finally {
+      await strict.close();
+    }
   });
 });
