@@ -9,7 +9,12 @@ import { configFromEnv } from '../src/config.js';
 import { sealStoredSecrets } from '../src/webhooks/secrets.js';
 import { sign } from '../src/webhooks/signature.js';
 import { type Resolver, type TargetRefusedError, targetPolicy } from '../src/webhooks/targets.js';
-import { CONNECTION_FAILED, type WebhookSettings, WebhookWorker } from '../src/webhooks/worker.js';
+import {
+  CONNECTION_FAILED,
+  type WebhookSettings,
+  WebhookWorker,
+  webhookSettingsFromEnv,
+} from '../src/webhooks/worker.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
 /** The operator's key: webhook secrets are sealed with it (as in a deployment that sets CELR_KEY_ENCRYPTION_KEY). */
@@ -614,6 +619,24 @@ describe('outbound safety', () => {
     expect(policy.allows('not an address')).toBe(false);
     for (const bad of ['localhost', '10.0.0.0/33', '10.0.0.0/8,']) {
       expect(() => targetPolicy([bad]), bad).toThrow(/CELR_WEBHOOK_ALLOW_TARGETS/);
+    }
+  });
+
+  it('delivers where the operator allows, when the worker is built as the server builds it (timings from the environment)', async () => {
+    // main.ts passes webhookSettingsFromEnv(); its defaults once replaced the operator's allowlist
+    // with "public only", so subscriptions were accepted and every delivery refused.
+    const config = { ...api.config, webhooks: { ...api.config.webhooks, allowTargets: ['127.0.0.0/8'] } };
+    const server = await buildApp({
+      db: api.db,
+      config,
+      webhooks: webhookSettingsFromEnv({ CELR_WEBHOOK_POLL_MS: '50' }),
+    });
+    try {
+      expect(server.webhooks?.settings.pollMs).toBe(50);
+      expect(server.webhooks?.settings.targets.allows('127.0.0.1')).toBe(true);
+      expect(server.webhooks?.settings.targets.allows('10.0.0.1')).toBe(false);
+    } finally {
+      await server.close();
     }
   });
 

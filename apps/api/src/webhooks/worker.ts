@@ -52,11 +52,16 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   targets: targetPolicy([]),
 };
 
-/** Settings from the environment (CELR_WEBHOOK_*), for the server. */
-export function webhookSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSettings {
+/**
+ * The worker's timings from the environment (CELR_WEBHOOK_*), for the server. Only those: which
+ * addresses deliveries may go to is the app's (config.webhooks.allowTargets, the same policy
+ * subscriptions are checked against), and the defaults here would override it with "public only".
+ */
+export function webhookSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<WebhookSettings, 'pollMs' | 'timeoutMs' | 'concurrency'> {
   const n = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
   return {
-    ...DEFAULT_WEBHOOK_SETTINGS,
     pollMs: n('CELR_WEBHOOK_POLL_MS', DEFAULT_WEBHOOK_SETTINGS.pollMs),
     timeoutMs: n('CELR_WEBHOOK_TIMEOUT_MS', DEFAULT_WEBHOOK_SETTINGS.timeoutMs),
     concurrency: n('CELR_WEBHOOK_CONCURRENCY', DEFAULT_WEBHOOK_SETTINGS.concurrency),
