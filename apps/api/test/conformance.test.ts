@@ -69,6 +69,12 @@ describe('the conformance kit against the reference API', () => {
     });
     expect(notPassed(report)).toEqual([]);
     expect(report.results.filter((r) => r.group === 'transfers')).toHaveLength(3);
+    // The kit removes the recipient's learner; the sender's copy stays, read-only, as the record of
+    // what was sent (only the responsible authority deletes, and that is now the recipient), and the
+    // kit says so rather than leaving it unnoticed.
+    const accepted = report.results.find((r) => r.id === 'transfers-send-accept');
+    expect(accepted?.message).toMatch(/\(left behind: DELETE \/v1\/learners\/[0-9a-f-]{36} answered 403\)$/);
+    expect(report.results.find((r) => r.id === 'transfers-reject')?.message).not.toContain('left behind');
   });
 
   it('passes every mandatory test of the school suite', async () => {

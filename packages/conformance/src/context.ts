@@ -194,6 +194,10 @@ export class TestContext {
   /** How many requests the test sent before its clean-up began: the last of them decided it. */
   exchangesBeforeCleanup?: number;
 
+  /**
+   * Runs the clean-ups, newest first, and says what could not be removed: a request that failed, or
+   * a removal the server refused (a 4xx or 5xx other than 404 and 410, which mean it is gone).
+   */
   async cleanup(): Promise<string[]> {
     this.exchangesBeforeCleanup = this.http.exchanges.length;
     const problems: string[] = [];
@@ -201,6 +205,11 @@ export class TestContext {
       await fn().catch((error: unknown) =>
         problems.push(error instanceof Error ? error.message : String(error)),
       );
+    }
+    for (const e of this.http.exchanges.slice(this.exchangesBeforeCleanup)) {
+      const status = e.response?.status ?? 0;
+      if (e.request.method === 'DELETE' && status >= 400 && status !== 404 && status !== 410)
+        problems.push(`${e.request.method} ${new URL(e.request.url).pathname} answered ${status}`);
     }
     return problems;
   }

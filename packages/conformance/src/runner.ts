@@ -42,8 +42,10 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
       else status = 'error';
       message = error instanceof Error ? error.message : String(error);
     }
+    // What the test made and could not remove is said, whatever the result: a run must not leave
+    // records behind unnoticed.
     const leftovers = await t.cleanup();
-    if (leftovers.length && status === 'pass') message += ` (cleaning up failed: ${leftovers.join('; ')})`;
+    if (leftovers.length) message += ` (left behind: ${leftovers.join('; ')})`;
     const exchanges = t.http.exchanges;
     const result: TestResult = {
       id: test.id,

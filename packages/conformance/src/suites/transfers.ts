@@ -73,17 +73,18 @@ export const transferTests: ConformanceTest[] = [
         typeof theirs === 'string',
         'The accepted transfer does not name the learner the recipient now holds.',
       );
-      // The recipient's learner is the test's to remove, as the recipient.
+      // The recipient's learner is the test's to remove, as the recipient: first every record the
+      // transfer brought or made (its plans, meetings and transitions), then the learner.
+      t.onCleanup(async () => {
+        for (const kind of ['plans', 'meetings', 'transitions']) {
+          const list = await t.send('GET', `/v1/learners/${theirs}/${kind}?limit=200`, { as: 'other' });
+          for (const record of (list.json as { items?: { id: string }[] } | undefined)?.items ?? [])
+            await t.send('DELETE', `/v1/${kind}/${record.id}`, { as: 'other', headers: { 'if-match': '*' } });
+        }
+        return t.send('DELETE', `/v1/learners/${theirs}`, { as: 'other', headers: { 'if-match': '*' } });
+      });
       const read = await t.send('GET', `/v1/learners/${theirs}`, { as: 'other' });
       t.status(read, 200, 'GET of the transferred learner as the recipient');
-      const plans = await t.send('GET', `/v1/learners/${theirs}/plans`, { as: 'other' });
-      for (const plan of (plans.json as { items?: { id: string }[] } | undefined)?.items ?? [])
-        t.onCleanup(() =>
-          t.send('DELETE', `/v1/plans/${plan.id}`, { as: 'other', headers: { 'if-match': '*' } }),
-        );
-      t.onCleanup(() =>
-        t.send('DELETE', `/v1/learners/${theirs}`, { as: 'other', headers: { 'if-match': '*' } }),
-      );
       const me = await t.send('GET', '/v1/me', { as: 'other' });
       const recipientId = (me.json as { organisation: { id: string } }).organisation.id;
       const authority = (read.json as { responsibleAuthority?: { code?: unknown } }).responsibleAuthority;
