@@ -11,8 +11,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
-import { CSV } from '../http/csv.js';
-import { problemResponses } from '../http/problem-responses.js';
 import {
   COHORT_BATCH,
   COHORT_CSV_COLUMNS,
@@ -22,7 +20,7 @@ import {
   cohortCsvLine,
 } from './cohort.js';
 import { assertAsOfInCalendars } from './pep-compliance.js';
-import { assertMayReadPlans, sendReport } from './stream.js';
+import { assertMayReadPlans, reportResponses, sendReport } from './stream.js';
 
 const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
 const pence = (description: string) =>
@@ -215,22 +213,7 @@ export function registerCohortReportRoute(root: FastifyInstance, reports: Cohort
             },
             { additionalProperties: false },
           ),
-          response: {
-            200: {
-              description: 'The report.',
-              content: {
-                'application/json': { schema: Type.Unsafe<object>({ $ref: 'CohortReport#' }) },
-                [CSV]: {
-                  schema: {
-                    type: 'string',
-                    maxLength: Number.MAX_SAFE_INTEGER,
-                    description: `CSV (RFC 4180, CRLF) with a header row: ${COHORT_CSV_COLUMNS.join(', ')}.`,
-                  },
-                },
-              },
-            },
-            ...problemResponses(400, 401, 403, 429),
-          },
+          response: reportResponses('CohortReport', COHORT_CSV_COLUMNS),
         },
       },
       async (request, reply) => {

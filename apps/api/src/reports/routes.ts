@@ -3,8 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
-import { CSV } from '../http/csv.js';
-import { problemResponses } from '../http/problem-responses.js';
 import {
   type PolicyUsed as AppliedPolicy,
   CSV_COLUMNS,
@@ -14,7 +12,7 @@ import {
   type PepComplianceReports,
   PepComplianceTally,
 } from './pep-compliance.js';
-import { assertMayReadPlans, sendReport } from './stream.js';
+import { assertMayReadPlans, reportResponses, sendReport } from './stream.js';
 
 const count = (description: string) => Type.Integer({ minimum: 0, maximum: 2147483647, description });
 /** A count for each value of a vocabulary of @celr/schema, so the report never restates one. */
@@ -161,22 +159,7 @@ export function registerReportRoutes(root: FastifyInstance, reports: PepComplian
             },
             { additionalProperties: false },
           ),
-          response: {
-            200: {
-              description: 'The report.',
-              content: {
-                'application/json': { schema: Type.Unsafe<object>({ $ref: 'PepComplianceReport#' }) },
-                [CSV]: {
-                  schema: {
-                    type: 'string',
-                    maxLength: Number.MAX_SAFE_INTEGER,
-                    description: `CSV (RFC 4180, CRLF) with a header row: ${CSV_COLUMNS.join(', ')}.`,
-                  },
-                },
-              },
-            },
-            ...problemResponses(400, 401, 403, 429),
-          },
+          response: reportResponses('PepComplianceReport', CSV_COLUMNS),
         },
       },
       async (request, reply) => {

@@ -1,8 +1,10 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
+import Type from 'typebox';
 import type { Caller } from '../auth/caller.js';
 import { CSV, wantsCsv } from '../http/csv.js';
 import { ProblemError } from '../http/problem.js';
+import { problemResponses } from '../http/problem-responses.js';
 
 /** A report shows plans' quality and deadlines, so it needs `plans:read` besides the route's `learners:read`. */
 export function assertMayReadPlans(caller: Caller, report: string): void {
@@ -41,4 +43,24 @@ export async function sendReport<B>(
   }
   reply.header('content-type', 'application/json; charset=utf-8');
   return reply.send(Readable.from(as.json(all)) as unknown as object);
+}
+
+/** A report route's answers in the OpenAPI document: the report as JSON (its schema by `$id`) or as CSV with these columns. */
+export function reportResponses(schemaId: string, csvColumns: readonly string[]) {
+  return {
+    200: {
+      description: 'The report.',
+      content: {
+        'application/json': { schema: Type.Unsafe<object>({ $ref: `${schemaId}#` }) },
+        [CSV]: {
+          schema: {
+            type: 'string',
+            maxLength: Number.MAX_SAFE_INTEGER,
+            description: `CSV (RFC 4180, CRLF) with a header row: ${csvColumns.join(', ')}.`,
+          },
+        },
+      },
+    },
+    ...problemResponses(400, 401, 403, 429),
+  };
 }
