@@ -10,7 +10,18 @@ export function rememberEtag(value: unknown, etag: string | null | undefined): v
   if (etag && typeof value === 'object' && value !== null) etags.set(value, etag);
 }
 
-/** The ETag to send as `If-Match` to change this record, or undefined when it is not a record. */
+/** What every record the API returns carries, and all `etagOf` needs to answer for certain. */
+export interface Versioned {
+  meta: { version: number };
+}
+
+/**
+ * The ETag to send as `If-Match` to change this record. For a record (anything with
+ * `meta.version`) the type is `string`, so `patch(kind, id, change, { ifMatch: etagOf(record) })`
+ * type-checks under `strict`; for anything else it may be undefined.
+ */
+export function etagOf(record: Versioned): string;
+export function etagOf(record: unknown): string | undefined;
 export function etagOf(record: unknown): string | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
   const known = etags.get(record);

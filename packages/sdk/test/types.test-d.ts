@@ -72,7 +72,13 @@ describe('operations by kind', () => {
       return { ...current, dateOfBirth: '2013-01-01' };
     });
     expectTypeOf(updated).toEqualTypeOf<Learner>();
-    expectTypeOf(etagOf(updated)).toEqualTypeOf<string | undefined>();
+    // A record's ETag is a string, so it goes straight into `ifMatch` under `strict`.
+    expectTypeOf(etagOf(updated)).toEqualTypeOf<string>();
+    await celr.patch('learner', 'x', { dateOfBirth: '2013-01-01' }, { ifMatch: etagOf(updated) });
+    const plan = await celr.get('plan', 'x');
+    await celr.patch('plan', plan.id, { status: 'active' }, { ifMatch: etagOf(plan) });
+    // Something that may not be a record may have no ETag.
+    expectTypeOf(etagOf(JSON.parse('{}') as unknown)).toEqualTypeOf<string | undefined>();
 
     // @ts-expect-error: not a kind of record
     await celr.get('pupil', 'x');
