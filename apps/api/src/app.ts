@@ -10,6 +10,7 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { registerAuditRoutes } from './audit/routes.js';
 import { registerAuthentication } from './auth/authenticate.js';
 import { SCOPES } from './auth/caller.js';
+import { CallerCache } from './auth/caller-cache.js';
 import { KeyStore } from './auth/keys.js';
 import { registerKeyRoutes } from './auth/keys-routes.js';
 import { registerMeRoute } from './auth/me.js';
@@ -51,6 +52,8 @@ declare module 'fastify' {
     webhooks: WebhookWorker | undefined;
     /** The signing keys of the deployment: access tokens and bundles (src/auth/keys.ts). */
     signingKeys: KeyStore;
+    /** Who tokens' clients are, cached while the database announces changes to them (src/auth/caller-cache.ts). */
+    callers: CallerCache;
     /** Runs queued bulk imports; created with the app, started by the server (main.ts), stopped on close. */
     bulkImports: BulkImportWorker | undefined;
     /** Raises the deadline alerts; created with the app, started by the server (main.ts), stopped on close. */
@@ -205,7 +208,14 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   app.decorate('signingKeys', signingKeys);
   const tokens = new TokenIssuer(signingKeys, config.tokens);
-  registerAuthentication(app, prisma as never, db?.sql as never, tokens);
+  // Who a token's client is, cached while the database announces every change to it (revocations).
+  const callers = new CallerCache(db?.sql as never);
+  if (db) {
+    callers.follow(db);
+    app.addHook('onClose', () => callers.stop());
+  }
+  app.decorate('callers', callers);
+  registerAuthentication(app, prisma as never, callers, tokens);
   registerTokenRoute(app, prisma as never, tokens);
   registerMeRoute(app, prisma as never);
   registerHealthRoutes(app, db);

@@ -1,10 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Database } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { ProblemError } from '../http/problem.js';
 import type { Caller, Scope } from './caller.js';
+import type { CallerCache } from './caller-cache.js';
 import { accessOf, securityOf } from './policy.js';
-import { resolveCaller } from './resolve-caller.js';
 import type { TokenIssuer } from './tokens.js';
 
 /** How a route is protected. Every route must say, or the app refuses to start. */
@@ -50,13 +49,14 @@ export function callerOf(request: FastifyRequest): Caller {
 }
 
 /**
- * Bearer-token authentication and scope checks, on every route that declares a scope. The
- * client is looked up on each request so that revoking it takes effect at once, on every process.
+ * Bearer-token authentication and scope checks, on every route that declares a scope. The client
+ * is checked on each request (through the caller cache, which the database empties on every change
+ * to clients, organisations and delegations) so that revoking it takes effect at once, on every process.
  */
 export function registerAuthentication(
   app: FastifyInstance,
   _prisma: PrismaClient,
-  sql: Database['sql'],
+  callers: CallerCache,
   tokens: TokenIssuer,
 ) {
   // Every documented operation takes its access rule from the policy table by operationId; an
@@ -112,9 +112,9 @@ export function registerAuthentication(
     }
     const claims = await tokens.verify(token);
     const onBehalfOf = onBehalfOfHeader(request);
-    // The same resolution as a bulk import job's (auth/resolve-caller.ts): one statement, so that
-    // revoking a client takes effect at once everywhere.
-    const { caller } = await resolveCaller(sql, {
+    // The same resolution as a bulk import job's (auth/resolve-caller.ts), cached while the database
+    // announces every change that could alter it (auth/caller-cache.ts).
+    const { caller } = await callers.resolve({
       clientId: claims.clientId,
       organisationId: claims.organisationId,
       scopes: claims.scopes,

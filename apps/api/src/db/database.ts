@@ -16,7 +16,14 @@ import {
   type EmbeddedPostgresOptions,
   startEmbeddedPostgres,
 } from './embedded-postgres.js';
+import {
+  listenOnPGlite,
+  listenOnPostgres,
+  type NotificationHandlers,
+  type Subscription,
+} from './notifications.js';
 import { MIGRATIONS_DIR } from './paths.js';
+import { migrationAdapter } from './pg-migration-adapter.js';
 import { PGliteAdapterFactory } from './pglite-adapter.js';
 import { applyMigrations } from './schema-engine.js';
 
@@ -61,6 +68,11 @@ export interface Database {
    * single session that Prisma's transactions must have to themselves.
    */
   sql<T>(text: string, params: unknown[]): Promise<T[]>;
+  /**
+   * Listens on a notification channel (src/db/notifications.ts): on PostgreSQL over a connection of its
+   * own, re-made after a loss; on PGlite in process. The subscription says whether it is live.
+   */
+  listen(channel: string, handlers: NotificationHandlers): Subscription;
   /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -110,13 +122,14 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       prisma,
       kind: 'postgresql',
       sql: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
+      listen: (channel, handlers) => listenOnPostgres(url, channel, handlers),
       migrate: async () => {
         // The engine takes a session-level advisory lock (pg_advisory_lock) and never unlocks it explicitly;
         // on the shared pool the lock would stay with whichever idle connection ran it. A one-connection
         // pool, closed afterwards, releases it and still serialises concurrent deploys.
         const migrationPool = newPool(url, 1);
         try {
-          return await applyMigrations(new PrismaPg(migrationPool), migrationsDir);
+          return await applyMigrations(migrationAdapter(migrationPool), migrationsDir);
         } finally {
           await endPool(migrationPool);
         }
@@ -146,6 +159,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     prisma,
     kind: 'pglite',
     sql: sqlThrough(prisma),
+    listen: (channel, handlers) => listenOnPGlite(pglite, channel, handlers),
     migrate: () => applyMigrations(adapterFactory, migrationsDir),
     close: once(async () => {
       await prisma.$disconnect();

@@ -61,7 +61,7 @@ function withAwaitedScripts(adapter: SqlDriverAdapter, pglite: PGlite): SqlDrive
   });
 }
 
-function toDriverAdapterError(error: unknown): unknown {
+export function toDriverAdapterError(error: unknown): unknown {
   if (!(error instanceof Error) || typeof (error as { code?: unknown }).code !== 'string') return error;
   const e = error as Error & {
     code: string;

@@ -1,0 +1,122 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../src/admin/organisations.js';
+import { LISTENER_APPLICATION_NAME } from '../src/db/notifications.js';
+import { startTestApi, type TestApi } from './support/api.js';
+
+/**
+ * Revoking a client is immediate on every API process, although each process caches who a token's
+ * client is (src/auth/caller-cache.ts): the database announces the change and every cache empties.
+ * On PostgreSQL the two app instances are two API processes with their own pools and listeners; on
+ * PGlite they share the one in-process database.
+ */
+let api: TestApi;
+let second: FastifyInstance;
+const onPostgres = Boolean(process.env.DATABASE_URL);
+
+beforeAll(async () => {
+  api = await startTestApi();
+  second = await api.secondProcess();
+});
+afterAll(async () => {
+  await second?.close();
+  await api?.close();
+});
+
+async function until(condition: () => boolean, what: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A new client of Northbridge with a token, and a request as it on either process. */
+async function newClient() {
+  const client = await createClient(api.db.prisma, {
+    organisationId: api.orgs.northbridge.id,
+    name: `revocation test ${Math.random()}`,
+    scopes: ['learners:read'],
+  });
+  const res = await api.app.inject({
+    method: 'POST',
+    url: '/oauth/token',
+    payload: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret },
+  });
+  const token = res.json().access_token as string;
+  const list = (target: FastifyInstance) =>
+    target.inject({ method: 'GET', url: '/v1/learners', headers: { authorization: `Bearer ${token}` } });
+  return { ...client, list };
+}
+
+const bothLive = () => until(() => api.app.callers.live && second.callers.live, 'both caches to be live');
+
+describe('revoking a client with every process caching its callers', () => {
+  it('is refused by the other process on its very next request', async () => {
+    await bothLive();
+    const client = await newClient();
+    for (const target of [api.app, second]) expect((await client.list(target)).statusCode).toBe(200);
+    // Both processes now answer this client from their cache.
+    expect(api.app.callers.size).toBeGreaterThan(0);
+    expect(second.callers.size).toBeGreaterThan(0);
+
+    const revoke = await api.as('operator', {
+      method: 'POST',
+      url: `/v1/admin/clients/${client.clientId}/revoke`,
+    });
+    expect(revoke.statusCode, revoke.body).toBe(204);
+    const refused = await client.list(second);
+    expect(refused.statusCode, refused.body).toBe(401);
+    expect((await client.list(api.app)).statusCode).toBe(401);
+  });
+
+  it('is refused at once when the client is revoked outside the API (celr-admin, psql)', async () => {
+    await bothLive();
+    const client = await newClient();
+    for (const target of [api.app, second]) expect((await client.list(target)).statusCode).toBe(200);
+    await api.db.sql('UPDATE api_client SET revoked_at = now() WHERE client_id = $1', [client.clientId]);
+    expect((await client.list(second)).statusCode).toBe(401);
+    expect((await client.list(api.app)).statusCode).toBe(401);
+  });
+
+  it('keeps other clients answered, from the cache again once it is refilled', async () => {
+    await bothLive();
+    const kept = await newClient();
+    const revoked = await newClient();
+    for (const c of [kept, revoked]) expect((await c.list(second)).statusCode).toBe(200);
+    await api.db.sql('UPDATE api_client SET revoked_at = now() WHERE client_id = $1', [revoked.clientId]);
+    expect((await revoked.list(second)).statusCode).toBe(401);
+    expect((await kept.list(second)).statusCode).toBe(200);
+    expect(second.callers.size).toBe(1);
+  });
+
+  it.runIf(onPostgres)(
+    'stops trusting the cache while its notification connection is down, and starts afresh once it is back',
+    async () => {
+      await bothLive();
+      const client = await newClient();
+      expect((await client.list(second)).statusCode).toBe(200);
+      expect(second.callers.size).toBeGreaterThan(0);
+
+      // The listening connections die and, in the same transaction, the client is revoked: the
+      // announcement goes nowhere, as when a connection drops just before a change.
+      await api.db.sql(
+        `WITH gone AS (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                       WHERE application_name = $2 AND datname = current_database())
+         UPDATE api_client SET revoked_at = now() WHERE client_id = $1 AND (SELECT count(*) FROM gone) >= 0`,
+        [client.clientId, LISTENER_APPLICATION_NAME],
+      );
+      await until(() => !second.callers.live, 'the cache to stop being trusted');
+      expect(second.callers.size).toBe(0);
+      expect((await client.list(second)).statusCode).toBe(401);
+
+      // Subscribed again: trusted again, and announcements arrive again.
+      await bothLive();
+      const after = await newClient();
+      expect((await after.list(second)).statusCode).toBe(200);
+      expect(second.callers.size).toBeGreaterThan(0);
+      await api.db.sql('UPDATE api_client SET revoked_at = now() WHERE client_id = $1', [after.clientId]);
+      expect((await after.list(second)).statusCode).toBe(401);
+    },
+  );
+});
