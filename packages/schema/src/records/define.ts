@@ -77,7 +77,7 @@ function mergePatchSchema(name: string, england: TProperties, scotland: TPropert
     const a = england[key] as TSchema & { description?: string; type?: string };
     const b = scotland[key] as TSchema | undefined;
     const same = b !== undefined && JSON.stringify(a) === JSON.stringify(b);
-    const base: TSchema = same ? stripOptional(a) : (loosened(a as never) as TSchema);
+    const base: TSchema = same ? stripOptional(a) : (eitherNation(a as never, b as never) as TSchema);
     properties[key] = { anyOf: [base, { type: 'null' }], description: a.description } as unknown as TSchema;
   }
   return Type.Unsafe<Record<string, unknown>>({
@@ -90,14 +90,29 @@ function mergePatchSchema(name: string, england: TProperties, scotland: TPropert
   });
 }
 
-/** A member whose schema differs by jurisdiction keeps its JSON type and bounds; the merged record is validated in full. */
-function loosened(schema: TSchema & Record<string, unknown>): Record<string, unknown> {
-  const type = (schema.type as string | undefined) ?? 'string';
+type Json = Record<string, unknown>;
+const keysOf = (schema: unknown) => Object.keys((schema as Json | undefined)?.properties ?? {}).join();
+
+/**
+ * A member whose schema differs by jurisdiction (its code lists differ) is described as either
+ * nation's: a list's items and an object as one of the two shapes, which have the same members,
+ * so that generated clients get their types and every array its `items`. A string keeps its type
+ * and bound. The merged record is then validated in full, in its own jurisdiction.
+ */
+function eitherNation(england: TSchema & Json, scotland: (TSchema & Json) | undefined): Json {
+  const type = (england.type as string | undefined) ?? 'string';
+  const description = england.description;
+  const both = (a: unknown, b: unknown): Json =>
+    JSON.stringify(a) === JSON.stringify(b) ? (a as Json) : { anyOf: [a, b] };
+  if (type === 'array' && scotland?.type === 'array' && keysOf(england.items) === keysOf(scotland.items))
+    return { type, description, maxItems: england.maxItems, items: both(england.items, scotland.items) };
+  if (type === 'object' && scotland?.type === 'object' && keysOf(england) === keysOf(scotland))
+    return { ...both(stripOptional(england), stripOptional(scotland)), description };
   return {
     type,
-    description: schema.description,
-    ...(type === 'string' ? { maxLength: (schema.maxLength as number | undefined) ?? 200 } : {}),
-    ...(type === 'array' ? { maxItems: schema.maxItems } : {}),
+    description,
+    ...(type === 'string' ? { maxLength: (england.maxLength as number | undefined) ?? 200 } : {}),
+    ...(type === 'array' ? { maxItems: england.maxItems, items: {} } : {}),
   };
 }
 

@@ -49,17 +49,42 @@ const jsonType = (value: unknown) =>
         ? 'integer'
         : typeof value;
 
-/** The branch of a schema that applies to a value: the schema itself, or the `anyOf` member of the value's type. */
+const typeMatches = (schema: Node, type: string) => {
+  const t = schema?.type;
+  const types = Array.isArray(t) ? t : [t];
+  return types.includes(type) || (type === 'integer' && types.includes('number'));
+};
+
+/** Whether every member the branch fixes with `const` (a variant's tag, such as `scheme`) has that value. */
+const tagsMatch = (schema: Node, value: unknown) =>
+  Object.entries((schema?.properties ?? {}) as Record<string, Node>).every(
+    ([name, member]) =>
+      member?.const === undefined || (value as Record<string, unknown> | null)?.[name] === member.const,
+  );
+
+/**
+ * The branch of a schema that applies to a value: the schema itself, or the `anyOf`/`oneOf` member
+ * of the value's type (looking into nested alternatives), and among several objects the variant
+ * whose `const` tag the value carries.
+ */
 function branchOf(schema: Node, value: unknown): Node {
   if (!schema) return undefined;
   const alternatives = (schema.anyOf ?? schema.oneOf) as Node[] | undefined;
   if (!Array.isArray(alternatives) || schema.type !== undefined) return schema;
   const type = jsonType(value);
-  return alternatives.find((a) => {
-    const t = a?.type;
-    const types = Array.isArray(t) ? t : [t];
-    return types.includes(type) || (type === 'integer' && types.includes('number'));
-  });
+  let first: Node;
+  for (const alternative of alternatives) {
+    const branch =
+      alternative?.type === undefined && (alternative?.anyOf || alternative?.oneOf)
+        ? branchOf(alternative, value)
+        : typeMatches(alternative, type)
+          ? alternative
+          : undefined;
+    if (!branch) continue;
+    if (type !== 'object' || tagsMatch(branch, value)) return branch;
+    first ??= branch;
+  }
+  return first;
 }
 
 /**
