@@ -14,6 +14,7 @@ import { CallerCache } from './auth/caller-cache.js';
 import { KeyStore } from './auth/keys.js';
 import { registerKeyRoutes } from './auth/keys-routes.js';
 import { registerMeRoute } from './auth/me.js';
+import { CLIENT_SECRET_SCHEME } from './auth/policy.js';
 import { registerTokenRoute } from './auth/token-route.js';
 import { TokenIssuer } from './auth/tokens.js';
 import { BulkImports } from './bulk/import-jobs.js';
@@ -186,6 +187,13 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
             description:
               'OAuth 2.0 client credentials (RFC 6749 section 4.4). The access token is a short-lived JWT (15 minutes by default), signed with ES256 by a key the JWKS at `/.well-known/jwks.json` publishes (named by `kid`; keys rotate with overlap), with typ `at+jwt`, issuer, audience, expiry and a unique id, as RFC8725 (JWT best current practices) and RFC 9068 recommend. Client credentials get no refresh token (RFC 6749 section 4.4.3): ask for a new access token instead.',
             flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { ...SCOPES } } },
+          },
+          // Used by the token endpoint alone: the rest of the API takes only access tokens.
+          [CLIENT_SECRET_SCHEME]: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              'The client id and secret, as the token endpoint takes them (RFC 6749 section 2.3.1): HTTP Basic with the id as user name and the secret as password, or `client_id` and `client_secret` in the body. Only `POST /oauth/token` takes them; every other operation takes an access token.',
           },
         },
       },

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
-import { nextLink } from '../http/pagination.js';
+import { linkNext, nextLink } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { problemResponses } from '../http/problem-responses.js';
 import type { Alerts } from './alerts.js';
@@ -58,10 +58,10 @@ export function registerAlertRoutes(root: FastifyInstance, alerts: Alerts) {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query } = request;
       const { items, cursor } = await alerts.list(callerOf(request), { ...query, limit: query.limit ?? 100 });
-      const next = nextLink(request, cursor);
+      const next = linkNext(reply, nextLink(request, cursor));
       return { items, ...(next ? { next } : {}) };
     },
   );

@@ -11,6 +11,11 @@ export interface OperationAccess {
   public?: true;
   /** Any client with a valid token, whatever its scopes (the caller's own details). */
   anyClient?: true;
+  /**
+   * Public to the token check, but the client authenticates with its id and secret instead
+   * (RFC 6749 section 2.3.1): the token endpoint. Its OpenAPI security names that scheme.
+   */
+  clientSecret?: true;
   /** Who may do it, in words; printed in the docs. */
   who: string;
 }
@@ -52,7 +57,7 @@ const complianceSettingOperations = (Name: string, what: string): Record<string,
 };
 
 export const OPERATIONS: Record<string, OperationAccess> = {
-  requestToken: { public: true, who: 'Any API client, with its client id and secret.' },
+  requestToken: { public: true, clientSecret: true, who: 'Any API client, with its client id and secret.' },
   getJwks: { public: true, who: 'Anyone (public keys only).' },
   getMe: {
     anyClient: true,
@@ -201,10 +206,15 @@ export function accessOf(operationId: string | undefined): OperationAccess | und
   return operationId ? OPERATIONS[operationId] : undefined;
 }
 
+/** The security scheme of the token endpoint's client authentication (see app.ts). */
+export const CLIENT_SECRET_SCHEME = 'clientSecret';
+
 /**
- * The OpenAPI `security` of an operation: none for a public one, a token with no particular scope
- * for one any client may call, else the OAuth scope it needs.
+ * The OpenAPI `security` of an operation: the client's id and secret for the token endpoint, none
+ * for another public one, a token with no particular scope for one any client may call, else the
+ * OAuth scope it needs.
  */
-export function securityOf(rule: OperationAccess): { oauth2: string[] }[] {
+export function securityOf(rule: OperationAccess): Record<string, string[]>[] {
+  if (rule.clientSecret) return [{ [CLIENT_SECRET_SCHEME]: [] }];
   return rule.public ? [] : [{ oauth2: rule.anyClient ? [] : [rule.scope!] }];
 }

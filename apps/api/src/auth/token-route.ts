@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { ProblemError } from '../http/problem.js';
+import { PROBLEM_TYPES, ProblemError, problemTypeUri } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { basicCredentials } from './basic-credentials.js';
 import { SCOPES } from './caller.js';
@@ -51,11 +51,52 @@ const TokenResponse = Type.Object({
   scope: Type.String({ maxLength: 2000, description: 'The scopes granted, space-separated.' }),
 });
 
+const OAUTH_ERRORS = {
+  400: ['invalid_request', 'invalid_scope', 'unsupported_grant_type'],
+  401: ['invalid_client'],
+} as const;
+type OAuthErrorCode = (typeof OAUTH_ERRORS)[keyof typeof OAUTH_ERRORS][number];
+
+/**
+ * The token endpoint's errors as OAuth libraries read them (RFC 6749 section 5.2): the status, and
+ * `error` with its code, inside the problem document that the rest of the API sends.
+ */
+const oauthErrorResponse = (status: keyof typeof OAUTH_ERRORS, description: string, detail: string) => ({
+  description,
+  content: {
+    'application/problem+json': {
+      schema: {
+        allOf: [
+          { $ref: 'Problem#' },
+          {
+            type: 'object',
+            properties: {
+              error: {
+                type: 'string',
+                enum: [...OAUTH_ERRORS[status]],
+                description: 'The RFC 6749 error code.',
+              },
+              error_description: { type: 'string', maxLength: 1000, description: 'The same as `detail`.' },
+            },
+            required: ['error'],
+          },
+        ],
+      },
+      example: {
+        type: problemTypeUri(status === 401 ? 'unauthorised' : 'bad-request'),
+        title: PROBLEM_TYPES[status === 401 ? 'unauthorised' : 'bad-request'].title,
+        status,
+        detail,
+        instance: '/oauth/token',
+        error: OAUTH_ERRORS[status][status === 401 ? 0 : 2],
+        error_description: detail,
+      },
+    },
+  },
+});
+
 /** OAuth errors keep RFC 6749's `error` member inside the problem document, so both kinds of client understand them. */
-const oauthError = (
-  status: 'invalid_client' | 'invalid_scope' | 'invalid_request' | 'unsupported_grant_type',
-  detail: string,
-) =>
+const oauthError = (status: OAuthErrorCode, detail: string) =>
   new ProblemError(status === 'invalid_client' ? 'unauthorised' : 'bad-request', detail, {
     error: status,
     error_description: detail,
@@ -88,7 +129,20 @@ export function registerTokenRoute(app: FastifyInstance, prisma: PrismaClient, t
             'application/json': { schema: TokenRequest },
           },
         },
-        response: { 200: TokenResponse, ...problemResponses(400, 401, 429) },
+        response: {
+          200: TokenResponse,
+          400: oauthErrorResponse(
+            400,
+            'An OAuth error (RFC 6749 section 5.2): a missing or malformed parameter (`invalid_request`), a scope the client may not have (`invalid_scope`), or a grant type other than client_credentials (`unsupported_grant_type`). The body is never answered with 422.',
+            "This server grants client_credentials only, not 'password'.",
+          ),
+          401: oauthErrorResponse(
+            401,
+            'The client id or secret is wrong, or the client is revoked (`invalid_client`).',
+            'Unknown client, wrong secret, or revoked client.',
+          ),
+          ...problemResponses(429),
+        },
       },
     },
     async (request, reply) => {

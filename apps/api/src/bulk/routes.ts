@@ -7,6 +7,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { callerOf } from '../auth/authenticate.js';
 import type { ChangeFeed } from '../changes/feed.js';
 import type { Database } from '../db/database.js';
+import { linkNext } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
@@ -128,7 +129,10 @@ function bulkRoutes(fastify: FastifyInstance, services: BulkServices) {
             }),
           ),
         }),
+        // A file, not a JSON string: `format: binary` makes generated clients send the bytes as
+        // they are (a Blob or File) instead of JSON-encoding them into one line.
         body: Type.String({
+          format: 'binary',
           contentMediaType: NDJSON,
           maxLength: limits.maxBytes,
           description:
@@ -222,17 +226,18 @@ function bulkRoutes(fastify: FastifyInstance, services: BulkServices) {
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params;
       const { query } = request;
       const limit = query.limit ?? 200;
       const page = await imports.errors(callerOf(request), id, query.after, limit);
-      return {
-        items: page.items,
-        ...(page.after !== undefined
-          ? { next: `/v1/bulk/import/${id}/errors?after=${page.after}&limit=${limit}` }
-          : {}),
-      };
+      const next = linkNext(
+        reply,
+        page.after !== undefined
+          ? `/v1/bulk/import/${id}/errors?after=${page.after}&limit=${limit}`
+          : undefined,
+      );
+      return { items: page.items, ...(next ? { next } : {}) };
     },
   );
 

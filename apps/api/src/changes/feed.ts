@@ -13,6 +13,7 @@ import { callerOf } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { fitsBigint } from '../http/cursor.js';
+import { linkNext } from '../http/pagination.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 
@@ -253,17 +254,21 @@ export function registerChangeRoutes(fastify: FastifyInstance, feed: ChangeFeed)
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { query } = request;
       const limit = query.limit ?? 200;
       const alerts = query.alerts ?? false;
       const { rows, cursor } = await feed.read(callerOf(request), query.after, limit, { alerts });
+      const next = linkNext(
+        reply,
+        rows.length === limit
+          ? `/v1/changes?after=${cursor}&limit=${limit}${alerts ? '&alerts=true' : ''}`
+          : undefined,
+      );
       return {
         items: rows.map((r) => ({ ...entryData(r), at: new Date(r.at).toISOString() })),
         cursor,
-        ...(rows.length === limit
-          ? { next: `/v1/changes?after=${cursor}&limit=${limit}${alerts ? '&alerts=true' : ''}` }
-          : {}),
+        ...(next ? { next } : {}),
       };
     },
   );

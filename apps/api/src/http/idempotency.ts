@@ -21,7 +21,9 @@ export interface StoredResponse {
   body: unknown;
 }
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** 1 to 255 visible ASCII characters; the OpenAPI document declares the same pattern. */
+export const IDEMPOTENCY_KEY_PATTERN = '^[!-~]{1,255}$';
+const KEY_PATTERN = new RegExp(IDEMPOTENCY_KEY_PATTERN);
 
 /**
  * The key's scope is the client and the organisation it acts for: a vendor reusing a key for

@@ -9,6 +9,7 @@ import {
   validExamples,
 } from '@celr/schema';
 import { accessOf } from '../auth/policy.js';
+import { IDEMPOTENCY_KEY_PATTERN } from './idempotency.js';
 import { PROBLEM_TYPES, type ProblemType, problemTypeUri } from './problem.js';
 import { API_RULES } from './rules.js';
 
@@ -27,6 +28,7 @@ const STATUS_PROBLEM: Record<string, ProblemType> = {
   '401': 'unauthorised',
   '403': 'forbidden',
   '404': 'not-found',
+  '405': 'method-not-allowed',
   '409': 'conflict',
   '410': 'gone',
   '412': 'precondition-failed',
@@ -220,6 +222,21 @@ const RETRY_AFTER = {
   description: 'Seconds to wait before retrying.',
   schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86400 },
 };
+const ALLOW = {
+  description: 'The methods the path takes (RFC 9110 section 10.2.1).',
+  schema: { type: 'string', maxLength: 100, example: 'GET, HEAD, PUT, PATCH, DELETE' },
+};
+const LINK = {
+  description:
+    'The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page.',
+  schema: {
+    type: 'string',
+    maxLength: 2100,
+    example: '</v1/learners?limit=50&cursor=eyJ1IjoiMjAyNS0wOS0zMCJ9>; rel="next"',
+  },
+};
+/** The token endpoint answers every bad body with RFC 6749's 400 `invalid_request`, never a 422. */
+const OAUTH_OPERATIONS = new Set(['requestToken']);
 const problemResponse = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: { $ref: `${COMPONENT}Problem` } } },
@@ -282,9 +299,25 @@ export function finishOpenApiDocument(document: Json): Json {
       ) {
         responses['400'] ??= problemResponse('The body is not JSON, or nests deeper than 64 levels');
         responses['415'] ??= problemResponse('The body is not of a media type the operation takes');
-        responses['422'] ??= problemResponse('The body is not valid');
+        if (!OAUTH_OPERATIONS.has(operation.operationId))
+          responses['422'] ??= problemResponse('The body is not valid');
       }
-      responses['431'] ??= problemResponse('The request headers are too large');
+      // A path answers a method it does not take with 405 and `Allow` (http/errors.ts); the
+      // request line and headers together over 16 KiB get 431 before any route runs.
+      responses['405'] ??= {
+        ...problemResponse('The path does not take this method; `Allow` lists those it takes'),
+        headers: { Allow: ALLOW },
+      };
+      responses['431'] ??= problemResponse('The request line and headers are too large');
+      for (const parameter of operation.parameters ?? []) {
+        // Optional in the route's schema so that its absence is answered 428 (http/etag.ts), not a
+        // 400 from the schema; an operation that answers 428 without it requires it.
+        if (parameter.in === 'header' && parameter.name === 'if-match' && responses['428'])
+          parameter.required = true;
+        // Checked by http/idempotency.ts, with its own problem, rather than by the route's schema.
+        if (parameter.in === 'header' && parameter.name === 'idempotency-key')
+          parameter.schema = { ...parameter.schema, minLength: 1, pattern: IDEMPOTENCY_KEY_PATTERN };
+      }
       const id = String(operation.operationId);
       for (const [status, response] of Object.entries<Json>(responses)) {
         if (response.description === 'Default Response')
@@ -295,8 +328,12 @@ export function finishOpenApiDocument(document: Json): Json {
             : status === '200' && /^(get|replace|patch|upsert)(Learner|Plan|Meeting|Transition)/.test(id)
               ? { ETag: ETAG }
               : {};
+        // Lists with a `next` link in the body send it as a Link header too (http/pagination.ts).
+        const paged =
+          status === '200' && response.content?.['application/json']?.schema?.properties?.next !== undefined;
         response.headers = {
           ...recordHeaders,
+          ...(paged ? { Link: LINK } : {}),
           ...(/^[24]/.test(status) ? RATE_LIMIT_HEADERS : {}),
           ...(status === '429' ? { 'Retry-After': RETRY_AFTER } : {}),
           'Access-Control-Allow-Origin': CORS_ORIGIN,

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ref } from './schema-ref.js';
 
@@ -17,4 +17,13 @@ export function nextLink(request: FastifyRequest, cursor: string | undefined): s
   const url = new URL(request.url, 'http://x');
   url.searchParams.set('cursor', cursor);
   return `${url.pathname}${url.search}`;
+}
+
+/**
+ * The next page's address as an RFC 8288 `Link` header as well as in the body, on every paged
+ * list, so that a client following links (or a generic pager) need not read the body's shape.
+ */
+export function linkNext<T extends string | undefined>(reply: FastifyReply, next: T): T {
+  if (next) reply.header('link', `<${next}>; rel="next"`);
+  return next;
 }

@@ -1,13 +1,13 @@
-import { FEED_CHANGES, RECORD_KINDS } from '@celr/schema';
+import { FEED_CHANGES, hasForbiddenCharacters, RECORD_KINDS } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { callerOf } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { nextLink } from '../http/pagination.js';
+import { linkNext, nextLink } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
-import { notFound, ProblemError } from '../http/problem.js';
+import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import {
   MAX_SUBSCRIPTIONS,
@@ -15,6 +15,7 @@ import {
   owned,
   type WebhookSubscriptions,
 } from './subscriptions.js';
+import { checkWebhookUrl, WEBHOOK_URL_PATTERN } from './targets.js';
 import type { WebhookWorker } from './worker.js';
 
 const Kinds = Type.Array(Type.Enum([...RECORD_KINDS], { type: 'string' }), {
@@ -34,6 +35,8 @@ const CreateBody = Type.Object(
     url: Type.String({
       minLength: 1,
       maxLength: 2000,
+      format: 'uri',
+      pattern: WEBHOOK_URL_PATTERN,
       description:
         'Where deliveries are POSTed: https, to a public address (http, and loopback or private addresses, only where the operator allows them). Checked again at every delivery against the address the name resolves to then.',
     }),
@@ -222,6 +225,17 @@ export function registerWebhookRoutes(
         body: CreateBody,
         response: { 201: subscription, ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
       },
+      // Before the schema (whose format and pattern say the same, less precisely): the rule the
+      // URL breaks, as the service words it. Text that cannot be stored is left to the schema's
+      // `text-characters`, as in every other field.
+      preValidation: async (request) => {
+        const url = (request.body as { url?: unknown } | null)?.url;
+        const issue =
+          typeof url === 'string' && !hasForbiddenCharacters(url)
+            ? checkWebhookUrl(url, subscriptions.settings.targets)
+            : undefined;
+        if (issue) throw validationProblem([issue]);
+      },
     },
     async (request, reply) => {
       const { subscription, secret } = await subscriptions.create(
@@ -354,7 +368,7 @@ export function registerWebhookRoutes(
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { id } = request.params as { id: string };
       const q = request.query as { status?: string; limit?: number; cursor?: string };
       await ownSubscription(callerOf(request), id);
@@ -379,10 +393,12 @@ export function registerWebhookRoutes(
       });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      const next =
+      const next = linkNext(
+        reply,
         rows.length > limit && last
           ? nextLink(request, encodeCursor({ updatedAt: last.createdAt, id: last.id }))
-          : undefined;
+          : undefined,
+      );
       return { items: page.map(presentDelivery), ...(next ? { next } : {}) };
     },
   );

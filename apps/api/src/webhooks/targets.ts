@@ -85,6 +85,13 @@ const isLocalhostName = (hostname: string) => {
 const POINTER = '/url';
 
 /**
+ * What the OpenAPI document declares of a subscription's URL: absolute, http or https (http only to
+ * this machine, which `checkWebhookUrl` decides). The route checks `checkWebhookUrl` first, so a
+ * client sees its precise rule (`url`, `https-required`) rather than a pattern.
+ */
+export const WEBHOOK_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://';
+
+/**
  * The checks made when a subscription is created. The URL must be absolute, carry no credentials,
  * use https (or http to this machine), and its host, as written, must be a public address or a name.
  * The WHATWG URL parser has already turned every numeric spelling of an IPv4 address (2130706433,

@@ -44,8 +44,10 @@ export function operationsOf(doc: Json): Operation[] {
         summary: op.summary ?? op.operationId,
         description: op.description,
         tag: op.tags?.[0] ?? 'Other',
-        scopes: security.flatMap((s) => Object.values(s).flat()),
-        public: security.length === 0,
+        // Only the oauth2 scheme takes an access token; the token endpoint's own scheme is the
+        // client's id and secret, which any client has.
+        scopes: security.flatMap((s) => s.oauth2 ?? []),
+        public: !security.some((s) => s.oauth2 !== undefined),
         access: op['x-celr-access'],
         problemTypes: op['x-celr-problem-types'] ?? [],
       });

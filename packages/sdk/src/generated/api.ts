@@ -2664,7 +2664,59 @@ export interface components {
                 value: string;
             } & (unknown & unknown & unknown & unknown))[] | null;
             /** @description Care status with legal status and placement type for the jurisdiction. */
-            careStatus?: Record<string, never> | null;
+            careStatus?: ({
+                /**
+                 * @description Looked after now, previously looked after, care leaver or care experienced. Code from the `care-status` list (CELR data standard).
+                 * @enum {string}
+                 */
+                status: "looked-after" | "previously-looked-after" | "care-leaver";
+                /**
+                 * @description The legal basis of being looked after: SSDA903 legal status in England, CLAS legal reason in Scotland. Code from the `england-legal-status` list (Children looked after return 2024 to 2025: guide).
+                 * @enum {string}
+                 */
+                legalStatus?: "C1" | "C2" | "D1" | "E1" | "J1" | "J2" | "J3" | "L1" | "L2" | "L3" | "V2" | "V3" | "V4";
+                /**
+                 * @description Where the child lives: SSDA903 placement type in England, CLAS placement type in Scotland. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
+                 * @enum {string}
+                 */
+                placementType?: "A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1";
+                /**
+                 * Format: date
+                 * @description When the current status began (for example the start of the care episode).
+                 */
+                since?: string;
+                /**
+                 * Format: date
+                 * @description When the current placement began.
+                 */
+                placementStart?: string;
+            } | {
+                /**
+                 * @description Looked after now, previously looked after, care leaver or care experienced. Code from the `care-status` list (CELR data standard).
+                 * @enum {string}
+                 */
+                status: "looked-after" | "care-leaver" | "care-experienced";
+                /**
+                 * @description The legal basis of being looked after: SSDA903 legal status in England, CLAS legal reason in Scotland. Code from the `scotland-legal-reason` list (Children's Social Work Statistics Scotland: 2021 to 2022 – Looked after children).
+                 * @enum {string}
+                 */
+                legalStatus?: "compulsory-supervision-order" | "interim-compulsory-supervision-order" | "permanence-order" | "section-25" | "child-protection-order" | "place-of-safety" | "other";
+                /**
+                 * @description Where the child lives: SSDA903 placement type in England, CLAS placement type in Scotland. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
+                 * @enum {string}
+                 */
+                placementType?: "at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential";
+                /**
+                 * Format: date
+                 * @description When the current status began (for example the start of the care episode).
+                 */
+                since?: string;
+                /**
+                 * Format: date
+                 * @description When the current placement began.
+                 */
+                placementStart?: string;
+            }) | null;
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             responsibleAuthority?: ({
                 /**
@@ -2690,9 +2742,89 @@ export interface components {
                 name?: string;
             } & (unknown & unknown)) | null;
             /** @description The current school enrolment. */
-            enrolment?: Record<string, never> | null;
+            enrolment?: ({
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+                /**
+                 * Format: date
+                 * @description First day on roll.
+                 */
+                startDate: string;
+                /**
+                 * @description National curriculum year group in England, stage in Scotland. Absent where the setting has none. Code from the `england-year-group` list (Complete the school census: data items 2024 to 2025).
+                 * @enum {string}
+                 */
+                yearGroup?: "E1" | "E2" | "N1" | "N2" | "R" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "10" | "11" | "12" | "13" | "14" | "X";
+                /**
+                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
+                 * @enum {string}
+                 */
+                setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
+                /** @description Hours of education a week, when not full time. */
+                hoursPerWeek?: number;
+            } | {
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+                /**
+                 * Format: date
+                 * @description First day on roll.
+                 */
+                startDate: string;
+                /**
+                 * @description National curriculum year group in England, stage in Scotland. Absent where the setting has none. Code from the `scotland-stage` list (Summary statistics for schools in Scotland 2024: definitions and glossary).
+                 * @enum {string}
+                 */
+                yearGroup?: "ELC" | "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "S1" | "S2" | "S3" | "S4" | "S5" | "S6";
+                /**
+                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
+                 * @enum {string}
+                 */
+                setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
+                /** @description Hours of education a week, when not full time. */
+                hoursPerWeek?: number;
+            }) | null;
             /** @description Special educational needs (England) or additional support needs (Scotland). */
-            additionalNeeds?: Record<string, never> | null;
+            additionalNeeds?: ({
+                /**
+                 * @description SEN provision in England (school census), additional support needs in Scotland. Code from the `england-sen-provision` list (Complete the school census: data items 2024 to 2025).
+                 * @enum {string}
+                 */
+                status: "N" | "K" | "E" | "S" | "A" | "P";
+                /** @description The main need, as the school records it. */
+                primaryNeed?: string;
+                /** @description What helps, in the words of those who know the child. */
+                notes?: string;
+            } | {
+                /**
+                 * @description SEN provision in England (school census), additional support needs in Scotland. Code from the `scotland-asn-status` list (Summary statistics for schools in Scotland no. 7: 2016 edition (glossary)).
+                 * @enum {string}
+                 */
+                status: "no-asn" | "asn-no-plan" | "asn-with-childs-plan" | "asn-with-iep" | "asn-with-csp";
+                /** @description The main need, as the school records it. */
+                primaryNeed?: string;
+                /** @description What helps, in the words of those who know the child. */
+                notes?: string;
+            }) | null;
             /** @description Attendance summaries, one per period. */
             attendance?: {
                 /** @description A span of days with both ends. `end` is never before `start`. */
@@ -2732,7 +2864,67 @@ export interface components {
                 source?: string;
             }[] | null;
             /** @description Suspensions and exclusions. */
-            exclusions?: unknown[] | null;
+            exclusions?: ({
+                /**
+                 * @description Suspension or permanent exclusion (England); exclusion or removal from the register (Scotland). Code from the `england-exclusion-type` list (Complete the school census: data items 2024 to 2025).
+                 * @enum {string}
+                 */
+                type: "SUSP" | "PERM";
+                /**
+                 * Format: date
+                 * @description First day of the exclusion.
+                 */
+                startDate: string;
+                /**
+                 * Format: int32
+                 * @description Length in sessions (half days).
+                 */
+                sessions?: number;
+                /** @description The reason the school gave. */
+                reason?: string;
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school?: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+            } | {
+                /**
+                 * @description Suspension or permanent exclusion (England); exclusion or removal from the register (Scotland). Code from the `scotland-exclusion-type` list (Included, engaged and involved part 2: a positive approach to preventing and managing school exclusions).
+                 * @enum {string}
+                 */
+                type: "temporary-exclusion" | "removal-from-register";
+                /**
+                 * Format: date
+                 * @description First day of the exclusion.
+                 */
+                startDate: string;
+                /**
+                 * Format: int32
+                 * @description Length in sessions (half days).
+                 */
+                sessions?: number;
+                /** @description The reason the school gave. */
+                reason?: string;
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school?: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+            })[] | null;
             /** @description Attainment and progress. */
             attainment?: {
                 /** @description Subject or area, e.g. Reading, Mathematics, Literacy. */
@@ -2755,7 +2947,61 @@ export interface components {
                 target?: string;
             }[] | null;
             /** @description Key contacts by role. */
-            contacts?: unknown[] | null;
+            contacts?: ({
+                /**
+                 * @description Why this person is a contact. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                role: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                /** @description Full name. */
+                name: string;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                organisation?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: email
+                 * @description Work email address.
+                 */
+                email?: string;
+                /** @description Work telephone number. */
+                phone?: string;
+            } | {
+                /**
+                 * @description Why this person is a contact. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                role: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                /** @description Full name. */
+                name: string;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                organisation?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: email
+                 * @description Work email address.
+                 */
+                email?: string;
+                /** @description Work telephone number. */
+                phone?: string;
+            })[] | null;
             /** @description The child's own views over time. */
             views?: {
                 /**
@@ -3748,9 +3994,111 @@ export interface components {
                 progressNotes?: string;
             }[] | null;
             /** @description Actions with owners. */
-            actions?: unknown[] | null;
+            actions?: ({
+                /** @description What will be done. */
+                description: string;
+                /**
+                 * @description The role responsible for it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                /** @description The person responsible, when named. */
+                ownerName?: string;
+                /**
+                 * Format: date
+                 * @description When it is due.
+                 */
+                dueDate?: string;
+                /**
+                 * @description `open`, `done` or `cancelled`.
+                 * @enum {string}
+                 */
+                status: "open" | "done" | "cancelled";
+            } | {
+                /** @description What will be done. */
+                description: string;
+                /**
+                 * @description The role responsible for it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                /** @description The person responsible, when named. */
+                ownerName?: string;
+                /**
+                 * Format: date
+                 * @description When it is due.
+                 */
+                dueDate?: string;
+                /**
+                 * @description `open`, `done` or `cancelled`.
+                 * @enum {string}
+                 */
+                status: "open" | "done" | "cancelled";
+            })[] | null;
             /** @description Provision and funding. */
-            provision?: unknown[] | null;
+            provision?: ({
+                /** @description What is provided, e.g. one-to-one tuition twice a week. */
+                description: string;
+                /**
+                 * @description Who arranges it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole?: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                /**
+                 * @description Who pays: Pupil Premium Plus (England), the Care Experienced Children and Young People Fund (Scotland), or other. Code from the `funding-source` list (CELR data standard).
+                 * @enum {string}
+                 */
+                fundingSource: "pupil-premium-plus" | "other";
+                /**
+                 * Format: int32
+                 * @description Cost of the provision. In pence (GBP), so sums are exact.
+                 */
+                amountPence: number;
+                /** @description A span of days. `end` is never before `start`. */
+                period?: {
+                    /**
+                     * Format: date
+                     * @description First day of the period (inclusive).
+                     */
+                    start: string;
+                    /**
+                     * Format: date
+                     * @description Last day of the period (inclusive); absent while the period is open.
+                     */
+                    end?: string;
+                };
+            } | {
+                /** @description What is provided, e.g. one-to-one tuition twice a week. */
+                description: string;
+                /**
+                 * @description Who arranges it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole?: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                /**
+                 * @description Who pays: Pupil Premium Plus (England), the Care Experienced Children and Young People Fund (Scotland), or other. Code from the `funding-source` list (CELR data standard).
+                 * @enum {string}
+                 */
+                fundingSource: "care-experienced-children-and-young-people-fund" | "other";
+                /**
+                 * Format: int32
+                 * @description Cost of the provision. In pence (GBP), so sums are exact.
+                 */
+                amountPence: number;
+                /** @description A span of days. `end` is never before `start`. */
+                period?: {
+                    /**
+                     * Format: date
+                     * @description First day of the period (inclusive).
+                     */
+                    start: string;
+                    /**
+                     * Format: date
+                     * @description Last day of the period (inclusive); absent while the period is open.
+                     */
+                    end?: string;
+                };
+            })[] | null;
             /** @description Views of the child and the adults around them. */
             views?: {
                 /** @description The child's views. */
@@ -3761,11 +4109,139 @@ export interface components {
                 parents?: string;
             } | null;
             /** @description Quality assurance of the plan. */
-            qualityAssurance?: Record<string, never> | null;
+            qualityAssurance?: ({
+                /**
+                 * @description Red, amber or green, as the virtual school rates the plan.
+                 * @enum {string}
+                 */
+                rating: "red" | "amber" | "green";
+                /** @description Who reviewed the plan. */
+                reviewer: {
+                    /** @description Full name. */
+                    name: string;
+                    /**
+                     * @description Their role. Code from the `contact-role` list (CELR data standard).
+                     * @enum {string}
+                     */
+                    role: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                };
+                /**
+                 * Format: date
+                 * @description When it was reviewed.
+                 */
+                reviewedOn: string;
+                /** @description The reviewer's comments. */
+                comments?: string;
+            } | {
+                /**
+                 * @description Red, amber or green, as the virtual school rates the plan.
+                 * @enum {string}
+                 */
+                rating: "red" | "amber" | "green";
+                /** @description Who reviewed the plan. */
+                reviewer: {
+                    /** @description Full name. */
+                    name: string;
+                    /**
+                     * @description Their role. Code from the `contact-role` list (CELR data standard).
+                     * @enum {string}
+                     */
+                    role: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                };
+                /**
+                 * Format: date
+                 * @description When it was reviewed.
+                 */
+                reviewedOn: string;
+                /** @description The reviewer's comments. */
+                comments?: string;
+            }) | null;
             /** @description Who contributed. */
-            contributors?: unknown[] | null;
+            contributors?: ({
+                /**
+                 * @description Their role. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                role: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                /** @description Their name. */
+                name?: string;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                organisation?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: date
+                 * @description When they contributed.
+                 */
+                contributedOn?: string;
+            } | {
+                /**
+                 * @description Their role. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                role: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                /** @description Their name. */
+                name?: string;
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                organisation?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                /**
+                 * Format: date
+                 * @description When they contributed.
+                 */
+                contributedOn?: string;
+            })[] | null;
             /** @description Sign-off of the plan. */
-            signOff?: Record<string, never> | null;
+            signOff?: ({
+                /** @description Who signed the plan off. */
+                signedOffBy: {
+                    /** @description Full name. */
+                    name: string;
+                    /**
+                     * @description Their role. Code from the `contact-role` list (CELR data standard).
+                     * @enum {string}
+                     */
+                    role: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                };
+                /**
+                 * Format: date
+                 * @description When.
+                 */
+                signedOffOn: string;
+            } | {
+                /** @description Who signed the plan off. */
+                signedOffBy: {
+                    /** @description Full name. */
+                    name: string;
+                    /**
+                     * @description Their role. Code from the `contact-role` list (CELR data standard).
+                     * @enum {string}
+                     */
+                    role: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                };
+                /**
+                 * Format: date
+                 * @description When.
+                 */
+                signedOffOn: string;
+            }) | null;
         };
         /**
          * MeetingInputEngland
@@ -4273,7 +4749,33 @@ export interface components {
             /** @description In person, video, phone or hybrid. */
             mode?: ("in-person" | "video" | "phone" | "hybrid") | null;
             /** @description Who was invited and who came. */
-            attendees?: unknown[] | null;
+            attendees?: ({
+                /**
+                 * @description Their role. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                role: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                /** @description Their name. */
+                name?: string;
+                /**
+                 * @description Invited, attended, sent apologies, or did not attend.
+                 * @enum {string}
+                 */
+                attendance: "invited" | "attended" | "apologies" | "did-not-attend";
+            } | {
+                /**
+                 * @description Their role. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                role: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                /** @description Their name. */
+                name?: string;
+                /**
+                 * @description Invited, attended, sent apologies, or did not attend.
+                 * @enum {string}
+                 */
+                attendance: "invited" | "attended" | "apologies" | "did-not-attend";
+            })[] | null;
             /** @description How the child took part. */
             childParticipation?: {
                 /**
@@ -4289,7 +4791,47 @@ export interface components {
             /** @description Decisions made. */
             decisions?: string[] | null;
             /** @description Actions agreed, with owners and due dates. */
-            actions?: unknown[] | null;
+            actions?: ({
+                /** @description What will be done. */
+                description: string;
+                /**
+                 * @description The role responsible for it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                /** @description The person responsible, when named. */
+                ownerName?: string;
+                /**
+                 * Format: date
+                 * @description When it is due.
+                 */
+                dueDate?: string;
+                /**
+                 * @description `open`, `done` or `cancelled`.
+                 * @enum {string}
+                 */
+                status: "open" | "done" | "cancelled";
+            } | {
+                /** @description What will be done. */
+                description: string;
+                /**
+                 * @description The role responsible for it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                /** @description The person responsible, when named. */
+                ownerName?: string;
+                /**
+                 * Format: date
+                 * @description When it is due.
+                 */
+                dueDate?: string;
+                /**
+                 * @description `open`, `done` or `cancelled`.
+                 * @enum {string}
+                 */
+                status: "open" | "done" | "cancelled";
+            })[] | null;
             /** @description When the next meeting is due. */
             nextMeetingDue?: string | null;
         };
@@ -4957,9 +5499,129 @@ export interface components {
             /** @description Planned, in progress, completed or cancelled. */
             status?: ("planned" | "in-progress" | "completed" | "cancelled") | null;
             /** @description Where the child moves from. */
-            from?: Record<string, never> | null;
+            from?: ({
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school?: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+                /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
+                authority?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown);
+                /**
+                 * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
+                 * @enum {string}
+                 */
+                placementType?: "A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1";
+            } | {
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school?: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+                /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
+                authority?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown);
+                /**
+                 * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
+                 * @enum {string}
+                 */
+                placementType?: "at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential";
+            }) | null;
             /** @description Where the child moves to. */
-            to?: Record<string, never> | null;
+            to?: ({
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school?: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+                /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
+                authority?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown);
+                /**
+                 * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
+                 * @enum {string}
+                 */
+                placementType?: "A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1";
+            } | {
+                /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
+                school?: {
+                    /**
+                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
+                     * @enum {string}
+                     */
+                    scheme: "urn" | "laestab" | "seed-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown & unknown);
+                /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
+                authority?: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & (unknown & unknown);
+                /**
+                 * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
+                 * @enum {string}
+                 */
+                placementType?: "at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential";
+            }) | null;
             /** @description When the move is planned. */
             plannedDate?: string | null;
             /** @description When the move happened. Required once completed; never in the future. */
@@ -4986,7 +5648,47 @@ export interface components {
                 recordsPassedOn?: boolean;
             } | null;
             /** @description Support for the move. */
-            supportActions?: unknown[] | null;
+            supportActions?: ({
+                /** @description What will be done. */
+                description: string;
+                /**
+                 * @description The role responsible for it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
+                /** @description The person responsible, when named. */
+                ownerName?: string;
+                /**
+                 * Format: date
+                 * @description When it is due.
+                 */
+                dueDate?: string;
+                /**
+                 * @description `open`, `done` or `cancelled`.
+                 * @enum {string}
+                 */
+                status: "open" | "done" | "cancelled";
+            } | {
+                /** @description What will be done. */
+                description: string;
+                /**
+                 * @description The role responsible for it. Code from the `contact-role` list (CELR data standard).
+                 * @enum {string}
+                 */
+                ownerRole: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
+                /** @description The person responsible, when named. */
+                ownerName?: string;
+                /**
+                 * Format: date
+                 * @description When it is due.
+                 */
+                dueDate?: string;
+                /**
+                 * @description `open`, `done` or `cancelled`.
+                 * @enum {string}
+                 */
+                status: "open" | "done" | "cancelled";
+            })[] | null;
         };
         /**
          * Problem
@@ -6623,7 +7325,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Malformed request or query parameter */
+            /** @description An OAuth error (RFC 6749 section 5.2): a missing or malformed parameter (`invalid_request`), a scope the client may not have (`invalid_scope`), or a grant type other than client_credentials (`unsupported_grant_type`). The body is never answered with 422. */
             400: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -6639,18 +7341,27 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "type": "urn:celr:problem:invalid-query",
-                     *       "title": "A query or path parameter is not valid",
+                     *       "type": "urn:celr:problem:bad-request",
+                     *       "title": "The request is malformed",
                      *       "status": 400,
-                     *       "detail": "1 query parameter is not valid.",
+                     *       "detail": "This server grants client_credentials only, not 'password'.",
                      *       "instance": "/oauth/token",
-                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *       "error": "unsupported_grant_type",
+                     *       "error_description": "This server grants client_credentials only, not 'password'."
                      *     }
                      */
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /**
+                         * @description The RFC 6749 error code.
+                         * @enum {string}
+                         */
+                        error: "invalid_request" | "invalid_scope" | "unsupported_grant_type";
+                        /** @description The same as `detail`. */
+                        error_description?: string;
+                    };
                 };
             };
-            /** @description Missing, expired or invalid access token */
+            /** @description The client id or secret is wrong, or the client is revoked (`invalid_client`). */
             401: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -6669,7 +7380,45 @@ export interface operations {
                      *       "type": "urn:celr:problem:unauthorised",
                      *       "title": "Authentication is required",
                      *       "status": 401,
-                     *       "detail": "The access token has expired; request a new one from /oauth/token.",
+                     *       "detail": "Unknown client, wrong secret, or revoked client.",
+                     *       "instance": "/oauth/token",
+                     *       "error": "invalid_client",
+                     *       "error_description": "Unknown client, wrong secret, or revoked client."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /**
+                         * @description The RFC 6749 error code.
+                         * @enum {string}
+                         */
+                        error: "invalid_client";
+                        /** @description The same as `detail`. */
+                        error_description?: string;
+                    };
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/oauth/token",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -6704,23 +7453,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is not valid */
-            422: {
-                headers: {
-                    /** @description Requests allowed per window for this client. */
-                    "X-RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window. */
-                    "X-RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets. */
-                    "X-RateLimit-Reset"?: number;
-                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
-                    "Access-Control-Allow-Origin"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -6750,7 +7482,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -6900,6 +7632,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/me",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -6929,7 +7690,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -6995,6 +7756,35 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/health/live",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -7024,7 +7814,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -7090,6 +7880,35 @@ export interface operations {
                     "application/json": Record<string, never>;
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/health/ready",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -7119,7 +7938,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -7196,6 +8015,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -7518,6 +8339,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -7547,7 +8397,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -7707,6 +8557,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -7834,7 +8713,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -8027,6 +8906,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -8110,7 +9018,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -8153,9 +9061,9 @@ export interface operations {
     replaceLearner: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -8291,6 +9199,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -8479,7 +9416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -8659,6 +9596,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -8796,7 +9762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -8839,9 +9805,9 @@ export interface operations {
     patchLearner: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -8977,6 +9943,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -9165,7 +10160,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -9362,6 +10357,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -9418,7 +10442,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -9601,6 +10625,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -9684,7 +10737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -9752,6 +10805,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -9976,6 +11031,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/plans",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -10005,7 +11089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -10165,6 +11249,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/plans",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -10292,7 +11405,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -10485,6 +11598,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -10568,7 +11710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -10611,9 +11753,9 @@ export interface operations {
     replacePlan: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -10749,6 +11891,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -10937,7 +12108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -11117,6 +12288,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -11254,7 +12454,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -11297,9 +12497,9 @@ export interface operations {
     patchPlan: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -11435,6 +12635,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -11623,7 +12852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -11820,6 +13049,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -11876,7 +13134,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -12059,6 +13317,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/plans/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -12142,7 +13429,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -12210,6 +13497,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -12396,6 +13685,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/meetings",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -12425,7 +13743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -12585,6 +13903,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/meetings",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -12712,7 +14059,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -12905,6 +14252,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -12988,7 +14364,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -13031,9 +14407,9 @@ export interface operations {
     replaceMeeting: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -13169,6 +14545,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -13357,7 +14762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -13537,6 +14942,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -13674,7 +15108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -13717,9 +15151,9 @@ export interface operations {
     patchMeeting: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -13855,6 +15289,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -14043,7 +15506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14240,6 +15703,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -14296,7 +15788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14479,6 +15971,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/meetings/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -14562,7 +16083,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -14630,6 +16151,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -14812,6 +16335,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transitions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -14841,7 +16393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -15001,6 +16553,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transitions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -15128,7 +16709,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -15321,6 +16902,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -15404,7 +17014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -15447,9 +17057,9 @@ export interface operations {
     replaceTransition: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -15585,6 +17195,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -15773,7 +17412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -15953,6 +17592,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -16090,7 +17758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -16133,9 +17801,9 @@ export interface operations {
     patchTransition: {
         parameters: {
             query?: never;
-            header?: {
+            header: {
                 /** @description The ETag you read. Required: the change is refused (412) if the record changed since. */
-                "if-match"?: string;
+                "if-match": string;
                 /** @description Vendors only: the id of the organisation the vendor acts for. That organisation must have delegated to the vendor; the request then has its access, limited by the vendor client's scopes. */
                 "celr-on-behalf-of"?: string;
             };
@@ -16271,6 +17939,35 @@ export interface operations {
                      *       "title": "No such resource",
                      *       "status": 404,
                      *       "detail": "The learner was not found.",
+                     *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
                      *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
                      *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
                      *     }
@@ -16459,7 +18156,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -16656,6 +18353,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -16712,7 +18438,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -16895,6 +18621,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transitions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/versions/{version}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -16978,7 +18733,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -17164,6 +18919,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners-by-identifier/{system}/{value}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -17318,7 +19102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -17387,6 +19171,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -17638,6 +19424,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/plans",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -17721,7 +19536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -17790,6 +19605,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18003,6 +19820,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/meetings",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -18086,7 +19932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -18155,6 +20001,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18364,6 +20212,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/learners/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/transitions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -18447,7 +20324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -18511,6 +20388,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -18655,6 +20534,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/audit-events",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -18684,7 +20592,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -18864,6 +20772,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -18920,7 +20857,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -19203,6 +21140,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -19384,7 +21350,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -19567,6 +21533,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/authorities/{organisationId}/compliance-policy/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -19623,7 +21618,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -19803,6 +21798,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -19859,7 +21883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -20152,6 +22176,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -20333,7 +22386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -20516,6 +22569,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/authorities/{organisationId}/term-dates/versions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -20572,7 +22654,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -20634,6 +22716,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20767,6 +22851,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/changes",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The record was deleted */
             410: {
                 headers: {
@@ -20823,7 +22936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -20889,6 +23002,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -20988,6 +23103,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/alerts",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -21017,7 +23161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -21197,6 +23341,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/alerts/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -21253,7 +23426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -21317,6 +23490,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -21415,6 +23590,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -21444,7 +23648,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -21643,6 +23847,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -21743,7 +23976,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -21923,6 +24156,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -21979,7 +24241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -22167,6 +24429,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/history",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -22223,7 +24514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -22644,6 +24935,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/bundle",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -22700,7 +25020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -22882,6 +25202,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/accept",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -23009,7 +25358,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -23201,6 +25550,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/reject",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -23328,7 +25706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -23508,6 +25886,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/transfers/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/cancel",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -23591,7 +25998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -24003,6 +26410,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/bundles/import",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -24130,7 +26566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -24265,6 +26701,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/organisations",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -24294,7 +26759,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -24473,6 +26938,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/organisations",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -24573,7 +27067,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -24767,6 +27261,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/organisations/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/clients",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -24867,7 +27390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -25048,6 +27571,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/clients/{clientId}/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -25104,7 +27656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -25278,6 +27830,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/clients/{clientId}/revoke",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -25334,7 +27915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -25524,6 +28105,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/delegations",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -25624,7 +28234,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -25799,6 +28409,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/delegations/{vendorId}/{organisationId}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -25855,7 +28494,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -25943,6 +28582,35 @@ export interface operations {
                     };
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/.well-known/jwks.json",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -25972,7 +28640,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -26106,6 +28774,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/keys",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -26135,7 +28832,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -26333,6 +29030,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/keys/rotate",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Content-Type */
             415: {
                 headers: {
@@ -26406,7 +29132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -26540,6 +29266,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -26569,7 +29324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -26751,6 +29506,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/bundle-senders",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Content-Type */
             415: {
                 headers: {
@@ -26824,7 +29608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -27002,6 +29786,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/admin/bundle-senders/{scheme}/{code}",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -27058,7 +29871,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -27210,6 +30023,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/webhook-subscriptions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -27239,7 +30081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -27292,7 +30134,10 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Where deliveries are POSTed: https, to a public address (http, and loopback or private addresses, only where the operator allows them). Checked again at every delivery against the address the name resolves to then. */
+                    /**
+                     * Format: uri
+                     * @description Where deliveries are POSTed: https, to a public address (http, and loopback or private addresses, only where the operator allows them). Checked again at every delivery against the address the name resolves to then.
+                     */
                     url: string;
                     /** @description Only changes to these kinds of record; every kind when absent or empty. */
                     recordKinds?: ("learner" | "plan" | "meeting" | "transition")[];
@@ -27406,6 +30251,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/webhook-subscriptions",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -27506,7 +30380,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -27686,6 +30560,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/rotate-secret",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -27742,7 +30645,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -27922,6 +30825,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -27978,7 +30910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -28156,6 +31088,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -28212,7 +31173,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -28275,6 +31236,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -28401,6 +31364,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -28457,7 +31449,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -28639,6 +31631,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/webhook-subscriptions/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/deliveries/{deliveryId}/replay",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Conflicts with the current state */
             409: {
                 headers: {
@@ -28722,7 +31743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -28882,6 +31903,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/reports/pep-compliance",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -28911,7 +31961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -29077,6 +32127,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/reports/cohort",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -29106,7 +32185,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -29268,6 +32347,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/bulk/import",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Body too large */
             413: {
                 headers: {
@@ -29368,7 +32476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -29548,6 +32656,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/bulk/import/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -29604,7 +32741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -29667,6 +32804,8 @@ export interface operations {
             /** @description A page of results, oldest first; `next` links to the following page when there is one. */
             200: {
                 headers: {
+                    /** @description The next page as an RFC 8288 link, `</v1/learners?cursor=...>; rel="next"`: the same address as `next` in the body, sent while there is a next page. */
+                    Link?: string;
                     /** @description Requests allowed per window for this client. */
                     "X-RateLimit-Limit"?: number;
                     /** @description Requests left in the current window. */
@@ -29809,6 +32948,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/bulk/import/0b9f2c7e-5d1a-4c53-9f7e-2a6d8e1c4b10/errors",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description A path parameter is longer than 100 characters */
             414: {
                 headers: {
@@ -29865,7 +33033,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
@@ -30024,6 +33192,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The path does not take this method; `Allow` lists those it takes */
+            405: {
+                headers: {
+                    /** @description Requests allowed per window for this client. */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window. */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets. */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Sent to browsers calling from an origin the operator allows (CELR_CORS_ORIGINS); absent otherwise. */
+                    "Access-Control-Allow-Origin"?: string;
+                    /** @description The methods the path takes (RFC 9110 section 10.2.1). */
+                    Allow?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "urn:celr:problem:method-not-allowed",
+                     *       "title": "Method not allowed",
+                     *       "status": 405,
+                     *       "detail": "Method not allowed",
+                     *       "instance": "/v1/bulk/export",
+                     *       "requestId": "3f0c6a52-2d7e-4f5b-9a1c-8e4d2b6f0a97"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limited; see Retry-After */
             429: {
                 headers: {
@@ -30053,7 +33250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request headers are too large */
+            /** @description The request line and headers are too large */
             431: {
                 headers: {
                     /** @description Requests allowed per window for this client. */
