@@ -126,6 +126,11 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+it('changesets publishes the scoped packages as public, as their publishConfig says', () => {
+  const config = JSON.parse(readFileSync(join(REPO_ROOT, '.changeset/config.json'), 'utf8'));
+  expect(config.access).toBe('public');
+});
+
 describe.each(published.map(({ manifest }) => manifest.name))('%s as packed', (name) => {
   const pkg = () => packed.get(name)!;
 
