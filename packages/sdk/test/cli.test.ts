@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { englandLearner, englandMeeting, englandPlan, scotlandTransition } from '@celr/schema';
+import { englandLearner, englandMeeting, englandPlan, exampleBundle, scotlandTransition } from '@celr/schema';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS, runCli } from '../src/cli/app.js';
 import type { CliIO } from '../src/cli/command.js';
@@ -180,6 +180,22 @@ describe('celr validate', () => {
     expect(stdout).toMatch(/^exported\.ndjson:2: learner \/meta\/version type: /m);
     // With meta it is a returned record; with an id alone, an input that later lines may refer to.
     expect(stdout).not.toMatch(/exported\.ndjson:[13]:/);
+  });
+
+  it('recognises a transfer bundle whatever the file is called, and checks its digest', async () => {
+    // `celr transfer show <id> --bundle <file>` writes to the name it is given.
+    file('incoming.bundle', `${JSON.stringify(exampleBundle, null, 2)}\n`);
+    file('INCOMING.JSON', JSON.stringify(exampleBundle));
+    const tampered = structuredClone(exampleBundle) as unknown as {
+      content: { plans: { status: string }[] };
+    };
+    tampered.content.plans[0]!.status = 'completed';
+    file('tampered-bundle', JSON.stringify(tampered));
+    const good = await run(['validate', 'incoming.bundle', 'INCOMING.JSON']);
+    expect(good).toEqual({ code: 0, stdout: '2 records in 2 files: all valid.\n', stderr: '' });
+    const bad = await run(['validate', 'tampered-bundle']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^tampered-bundle: \/manifest\/contentDigest digest-mismatch: /m);
   });
 
   it('reports a JSON file that does not parse with its line and column', async () => {

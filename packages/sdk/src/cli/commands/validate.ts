@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { isRecordKind, RECORD_KINDS, type RecordKind } from '../../records.js';
 import { type Command, EXIT, type OptionSpecs, UsageError } from '../command.js';
-import { expandPaths, isObject, type Location, readRecords, where } from '../records-io.js';
+import { expandPaths, isNdjsonPath, isObject, type Location, readRecords, where } from '../records-io.js';
 
 export interface RecordError extends Location {
   kind?: RecordKind;
@@ -59,9 +59,9 @@ export const validateCommand: Command<typeof options> = {
     let invalid = 0;
     const jwks = values.jwks ? JSON.parse(await readFile(resolve(io.cwd, values.jwks), 'utf8')) : undefined;
     for (const file of files) {
-      // A transfer bundle (as `celr transfer show --bundle` saves it): its records, its digest and,
-      // given the sender's key set, its signature.
-      const bundle = await readBundle(file);
+      // A transfer bundle (as `celr transfer show --bundle` saves it, under whatever name): its
+      // records, its digest and, given the sender's key set, its signature.
+      const bundle = await readBundle(resolve(io.cwd, file));
       if (bundle) {
         records++;
         const { validateBundle, verifyBundle, verifyBundleDigest } = await import('@celr/schema');
@@ -74,7 +74,7 @@ export const validateCommand: Command<typeof options> = {
           }
         }
         if (issues.length) invalid++;
-        for (const issue of issues) errors.push({ file: relative(io.cwd, file) || file, ...issue });
+        for (const issue of issues) errors.push({ file, ...issue });
         continue;
       }
       for await (const item of readRecords(file, io.cwd, defaultKind)) {
@@ -117,10 +117,14 @@ export const validateCommand: Command<typeof options> = {
   },
 };
 
-async function readBundle(file: string): Promise<unknown> {
-  if (!file.endsWith('.json')) return undefined;
+/**
+ * The bundle in a file, told by its content (a JSON object with `manifest` and `content`), not by
+ * the file's name: `transfer show --bundle` writes to whatever name it is given.
+ */
+async function readBundle(path: string): Promise<unknown> {
+  if (isNdjsonPath(path)) return undefined;
   try {
-    const value = JSON.parse(await readFile(file, 'utf8'));
+    const value = JSON.parse(await readFile(path, 'utf8'));
     return isObject(value) && 'manifest' in value && 'content' in value ? value : undefined;
   } catch {
     return undefined;
