@@ -76,7 +76,7 @@ describe('celr convert ctf, then celr import, as the school', () => {
 
     const imported = await celr(['import', 'updates.ndjson'], { cwd: dir, env: schoolEnv });
     expect(imported.code, imported.stderr).toBe(0);
-    expect(imported.stdout + imported.stderr).toMatch(/1 lines: 0 created, 1 updated, 0 unchanged, 0 failed/);
+    expect(imported.stdout + imported.stderr).toMatch(/1 line: 0 created, 1 updated, 0 unchanged, 0 failed/);
 
     const after = (await northbridge.get('learner', before.id)) as unknown as Record<string, unknown>;
     expect(after.attendance).toEqual([
@@ -119,6 +119,6 @@ describe('celr convert ctf, then celr import, as the school', () => {
     });
     const again = await celr(['import', 'updates.ndjson'], { cwd: dir, env: schoolEnv });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout + again.stderr).toMatch(/1 lines: 0 created, 0 updated, 1 unchanged, 0 failed/);
+    expect(again.stdout + again.stderr).toMatch(/1 line: 0 created, 0 updated, 1 unchanged, 0 failed/);
   });
 });

@@ -165,7 +165,7 @@ describe('celr import --from ctf', () => {
     writeFileSync(join(dir, 'one.xml'), one);
     const ok = await celr(['import', '--from', 'ctf', 'one.xml'], { cwd: dir, env: schoolEnv });
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toBe('one.xml: 1 lines: 0 created, 1 updated, 0 unchanged, 0 failed.\n');
+    expect(ok.stdout).toBe('one.xml: 1 line: 0 created, 1 updated, 0 unchanged, 0 failed.\n');
 
     writeFileSync(join(dir, 'none.xml'), one.replace(upn(84), upn(85)));
     const none = await celr(['import', '--from', 'ctf', 'none.xml'], { cwd: dir, env: schoolEnv });

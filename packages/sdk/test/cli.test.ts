@@ -469,3 +469,75 @@ describe('celr import against jobs that stopped', () => {
     }
   });
 });
+
+describe('celr import follows its job', () => {
+  const jobId = '00000000-0000-4000-8000-000000000003';
+  /** A stand-in API whose job is seen queued, then 2 and 3 of its 4 lines done, then finished. */
+  async function jobApi(lines: number, seen: [status: string, linesDone: number][]) {
+    let look = 0;
+    return fakeApi((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      const [status, linesDone] = seen[Math.min(look, seen.length - 1)]!;
+      if (req.method === 'GET') look++;
+      const finished = status === 'succeeded';
+      res.statusCode = req.method === 'POST' ? 202 : 200;
+      res.end(
+        JSON.stringify({
+          id: jobId,
+          status,
+          mode: 'per-record',
+          lines,
+          bytes: 10,
+          progress: { linesDone, percent: Math.floor((linesDone / lines) * 100) },
+          counts: { created: finished ? lines : linesDone, updated: 0, unchanged: 0, failed: 0 },
+          createdAt: '2025-01-01T00:00:00.000Z',
+          links: { self: `/v1/bulk/import/${jobId}`, errors: `/v1/bulk/import/${jobId}/errors` },
+          ...(finished ? {} : { retryAfterSeconds: 1 }),
+        }),
+      );
+    });
+  }
+
+  async function runWith(args: string[], env: Record<string, string>, tty: boolean) {
+    const stdout = memory();
+    const stderr = memory(tty);
+    const code = await runCli(args, { stdout, stderr, env, cwd: dir, signal: new AbortController().signal });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+
+  it('on a terminal, redraws the bar as the job moves, not only queued and then done', async () => {
+    const api = await jobApi(4, [
+      ['running', 2],
+      ['running', 3],
+      ['succeeded', 4],
+    ]);
+    try {
+      file('four.ndjson', `${JSON.stringify({ kind: 'learner', record: englandLearner })}\n`.repeat(4));
+      const result = await runWith(['import', 'four.ndjson'], api.env, true);
+      expect(result.code, result.stderr).toBe(0);
+      const frames = result.stderr.split('\r\x1b[2K').filter(Boolean);
+      const percents = frames.map((f) => f.match(/\] +(\d+)% /)?.[1]).filter(Boolean);
+      expect(percents).toEqual(expect.arrayContaining(['0', '50', '75', '100']));
+      expect(frames.find((f) => f.includes(' 50% '))).toMatch(/2\/4 · running, 0 failed$/);
+      // The bar is gone before the summary: nothing after the last frame but the bar's removal.
+      expect(result.stderr.endsWith('\r\x1b[2K')).toBe(true);
+      expect(result.stdout).toBe('four.ndjson: 4 lines: 4 created, 0 updated, 0 unchanged, 0 failed.\n');
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('in a log, prints the last line once, and says "1 line"', async () => {
+    const api = await jobApi(1, [['succeeded', 1]]);
+    try {
+      file('one.ndjson', `${JSON.stringify({ kind: 'learner', record: englandLearner })}\n`);
+      const result = await runWith(['import', 'one.ndjson'], api.env, false);
+      expect(result.code, result.stderr).toBe(0);
+      const progressLines = result.stderr.split('\n').filter((l) => l.startsWith('import one.ndjson: '));
+      expect(progressLines.filter((l) => l.startsWith('import one.ndjson: 1/1'))).toHaveLength(1);
+      expect(result.stdout).toBe('one.ndjson: 1 line: 1 created, 0 updated, 0 unchanged, 0 failed.\n');
+    } finally {
+      await api.close();
+    }
+  });
+});

@@ -34,6 +34,9 @@ export class FailedError extends Error {
   override readonly name = 'FailedError';
 }
 
+/** `1 line`, `2 lines`: a count with its noun, for messages people read. */
+export const counted = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 ? noun : plural}`;
+
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export interface OptionSpec {

@@ -3,7 +3,15 @@ import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs
 import { resolve } from 'node:path';
 import { unwrap } from '../../client.js';
 import { isRecordKind, RECORD_KINDS, type RecordKind } from '../../records.js';
-import { type Command, EXIT, FailedError, type OptionSpecs, UsageError, writeTo } from '../command.js';
+import {
+  type Command,
+  counted,
+  EXIT,
+  FailedError,
+  type OptionSpecs,
+  UsageError,
+  writeTo,
+} from '../command.js';
 import { clientFor, connectionFrom, connectionOptions, describeRetry } from '../connection.js';
 import { Progress } from '../progress.js';
 import { kindOption } from './validate.js';
@@ -161,7 +169,7 @@ export const exportCommand: Command<typeof options> = {
       const error = cutShort as { message?: string; cause?: { message?: string } };
       const why = [error?.message ?? String(cutShort), error?.cause?.message].filter(Boolean).join(': ');
       throw new FailedError(
-        `the export was cut short after ${lines} records (${why})${target ? `; ${values.out} was not written` : ': the output is incomplete'}. Run it again.`,
+        `the export was cut short after ${counted(lines, 'record')} (${why})${target ? `; ${values.out} was not written` : ': the output is incomplete'}. Run it again.`,
       );
     }
     if (learnerId && !since && (kinds.length === 0 || kinds.includes('learner')) && counts.learner === 0) {

@@ -9,6 +9,7 @@ import { defaultSleep, parseRetryAfter } from '../../retry.js';
 import {
   type CliIO,
   type Command,
+  counted,
   EXIT,
   FailedError,
   type OptionSpecs,
@@ -335,7 +336,8 @@ async function importParts(run: ImportRun): Promise<void> {
     if (!run.io.signal.aborted) throw error;
     run.interrupted = true;
   }
-  run.progress.update(run.recordsDone, failedSoFar(run), true);
+  // Each job's last state was drawn when it ended (see followJob); drawing the totals again here
+  // printed the last line twice in a log.
   run.progress.end();
 }
 
@@ -405,10 +407,13 @@ async function followJob(
 ): Promise<JobReport> {
   const { client, io, progress } = run;
   const many = run.parts.length > 1;
+  // Every state the API reports is drawn (on a terminal, the bar moves with each look at the job);
+  // the state a job ends in is always shown, even in a log that shows only every tenth of the work.
   const show = (job: BulkImport) =>
     progress.update(
       run.recordsDone + job.progress.linesDone,
       `${many ? `part ${part.number}/${run.parts.length} ` : ''}${job.status}, ${failedSoFar(run, job)}`,
+      FINISHED.has(job.status),
     );
   show(submitted.job);
   const job = await follow(client, submitted.job, io.signal, show);
@@ -429,7 +434,7 @@ async function followJob(
     const listed = new Set(found.map((e) => e.line)).size;
     if (listed < job.counts.failed) {
       progress.log(
-        `${nameOf(run, part)}: ${job.counts.failed - listed} more failed lines are not listed (the API keeps the first issues of a job only).`,
+        `${nameOf(run, part)}: ${counted(job.counts.failed - listed, 'more failed line')} ${job.counts.failed - listed === 1 ? 'is' : 'are'} not listed (the API keeps the first issues of a job only).`,
       );
     }
   }
@@ -453,7 +458,7 @@ function reportErrors(run: ImportRun): number {
   else {
     for (const e of errors) io.stdout.write(`${formatError(e)}\n`);
     io.stdout.write(
-      `${file}: ${records} lines: ${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ${totals.failed} failed${interrupted ? ' so far' : ''}.\n`,
+      `${file}: ${counted(records, 'line')}: ${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ${totals.failed} failed${interrupted ? ' so far' : ''}.\n`,
     );
   }
 

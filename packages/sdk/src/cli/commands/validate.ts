@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { isRecordKind, RECORD_KINDS, type RecordKind } from '../../records.js';
-import { type Command, EXIT, type OptionSpecs, UsageError } from '../command.js';
+import { type Command, counted, EXIT, type OptionSpecs, UsageError } from '../command.js';
 import { expandPaths, isNdjsonPath, isObject, type Location, readRecords, where } from '../records-io.js';
 
 export interface RecordError extends Location {
@@ -107,7 +107,7 @@ export const validateCommand: Command<typeof options> = {
       );
     } else {
       for (const e of errors) io.stdout.write(`${formatError(e)}\n`);
-      const s = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+      const s = counted;
       const summary = ok
         ? `${s(records, 'record')} in ${s(files.length, 'file')}: all valid.`
         : `${s(records, 'record')} in ${s(files.length, 'file')}: ${invalid} not valid (${s(errors.length, 'error')}).`;
