@@ -61,7 +61,7 @@ describe('the PEP policy and term dates guide', () => {
   it('names the line, column and rule of a fault in the spreadsheet, and stores nothing', async () => {
     const bad = CSV.replace('2026-03-27', '2026-02-30');
     await expect(loadTermDates(client, api.orgs.northbridge.id, 'terms.csv', bad)).rejects.toThrow(
-      'terms.csv:2: end: Must match format "date". (format)',
+      "terms.csv:2: end: '2026-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01. (format)",
     );
   });
 

@@ -494,7 +494,9 @@ describe('bulk-exchange.ts', () => {
     });
     expect(first.rejected).toEqual([
       expect.stringMatching(/^STU-2002 \(line 2\) \/identifiers\/0\/value upn-check-letter: /),
-      expect.stringMatching(/^STU-2004 \(line 4\) \/dateOfBirth format: /),
+      expect.stringMatching(
+        /^STU-2004 \(line 4\) \/dateOfBirth format: '03\/11\/2012' is not a valid date: write it as YYYY-MM-DD/,
+      ),
     ]);
     console.info(first.rejected.join('\n'));
 

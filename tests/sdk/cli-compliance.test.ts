@@ -49,7 +49,9 @@ describe('celr term-dates', () => {
   it('names the file, line, field and rule of each fault in a CSV, and stores nothing', async () => {
     const { code, stderr } = await run(['term-dates', 'load', 'bad.csv']);
     expect(code).toBe(1);
-    expect(stderr).toContain('bad.csv:3: end: Must match format "date". (format)');
+    expect(stderr).toContain(
+      "bad.csv:3: end: '2027-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01. (format)",
+    );
     // The lines the SDK README quotes.
     expect(stderr).toContain('celr term-dates load: bad.csv: 1 fault; nothing was stored.\n');
     const show = await run(['term-dates', 'show']);

@@ -87,7 +87,7 @@ describe('celr validate', () => {
     expect(text.code).toBe(1);
     expect(text.stdout.split('\n')).toEqual([
       "bad.ndjson:2: learner /nickname unknown-property: 'nickname' is not a property of this object.",
-      'bad.ndjson:2: learner /dateOfBirth format: Must match format "date".',
+      "bad.ndjson:2: learner /dateOfBirth format: '2013-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01.",
       expect.stringMatching(/^bad\.ndjson:3: \(record\) json: Not valid JSON: .+\(column \d+\)\.$/),
       expect.stringMatching(/^bad\.ndjson:4: \(record\) kind: Cannot tell what kind of record this is/),
       expect.stringMatching(/^bad\.ndjson:5: \/kind kind: "pupil" is not a kind of record/),
@@ -105,7 +105,7 @@ describe('celr validate', () => {
       kind: 'learner',
       pointer: '/dateOfBirth',
       rule: 'format',
-      message: 'Must match format "date".',
+      message: "'2013-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01.",
     });
     expect(report.errors).toContainEqual(
       expect.objectContaining({ file: 'bad-plans.json', index: 1, pointer: '/status', rule: 'enum' }),
@@ -183,7 +183,7 @@ describe('celr import', () => {
     expect(first.code, first.stderr).toBe(1);
     noStack(first.stderr);
     expect(first.stdout.split('\n')).toEqual([
-      'rows.ndjson:3: learner /dateOfBirth format: Must match format "date".',
+      "rows.ndjson:3: learner /dateOfBirth format: '2013-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01.",
       expect.stringMatching(
         /^rows\.ndjson:4: learner \/responsibleAuthority\/code responsible-authority-is-caller: /,
       ),
@@ -350,7 +350,7 @@ describe('celr import', () => {
     });
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toBe(
-      'atomic.ndjson:2: learner /dateOfBirth format: Must match format "date".\natomic.ndjson: 3 lines: 0 created, 0 updated, 0 unchanged, 1 failed.\n',
+      "atomic.ndjson:2: learner /dateOfBirth format: 'soon' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01.\natomic.ndjson: 3 lines: 0 created, 0 updated, 0 unchanged, 1 failed.\n",
     );
     expect(run.stderr).toContain('Nothing was written (--mode all-or-nothing)');
     expect(await all(client.list('learner', { identifier: `upn|${upn(500)}` }))).toHaveLength(0);

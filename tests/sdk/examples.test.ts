@@ -70,7 +70,7 @@ describe('the SDK README examples', () => {
       '0 urn:celr:problem:client-validation: The learner was not sent: 2 fields are not valid.',
     );
     expect(lines.slice(1, 3).sort()).toEqual([
-      '  /dateOfBirth format: Must match format "date".',
+      "  /dateOfBirth format: '2013-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01.",
       expect.stringMatching(/^ {2}\/identifiers\/0\/value upn-check-letter: /),
     ]);
     expect(lines[3]).toMatch(/^412 The record has changed since it was read \(request .+\)$/);

@@ -9,7 +9,7 @@ import type { CelrClient, components } from '@celr/sdk';
 /** Reads term dates saved from a spreadsheet as CSV and stores them as the authority's next version. */
 export async function loadTermDates(client: CelrClient, authorityId: string, file: string, csv: string) {
   const read = termDatesFromCsv(csv, { name: 'Community schools 2025 to 2027' });
-  // Each fault names its line, column and rule, e.g. "terms.csv:3: end: Must match format "date". (format)".
+  // Each fault names its line, column and rule, e.g. "terms.csv:3: end: '2027-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01. (format)".
   if (!read.ok) throw new Error(read.issues.map((issue) => describeTermDatesIssue(file, issue)).join('\n'));
   return client.PUT('/v1/authorities/{organisationId}/term-dates', {
     params: { path: { organisationId: authorityId } },

@@ -33,5 +33,5 @@ assert.deepEqual(result.updates[0]?.record.attendance, [
   ...englandLearner.attendance,
 ]);
 assert.deepEqual(result.problems.map(formatCtfProblem), [
-  "ctf.xml:11: UPN upn-check-letter 'B990123424001' fails the DfE UPN check: the first letter does not match the check letter of the other twelve characters.",
+  "ctf.xml:11: UPN upn-check-letter 'B990123424001' fails the DfE UPN check: the check letter of its last twelve characters is 'C', but it starts with 'B'. Check the whole UPN against the pupil's record: a mistyped digit changes the check letter too.",
 ]);

@@ -128,7 +128,7 @@ describe('a CTF with faulty pupils', () => {
       [lineOf(file, 'R990123424002', lineOf(file, 'Otherchild')) - 1, 'UPN', 'duplicate-upn'],
     ]);
     expect(formatCtfProblem(refused[0]!)).toBe(
-      `${file}:${lineOf(file, 'B990123424001')}: UPN upn-check-letter 'B990123424001' fails the DfE UPN check: the first letter does not match the check letter of the other twelve characters.`,
+      `${file}:${lineOf(file, 'B990123424001')}: UPN upn-check-letter 'B990123424001' fails the DfE UPN check: the check letter of its last twelve characters is 'C', but it starts with 'B'. Check the whole UPN against the pupil's record: a mistyped digit changes the check letter too.`,
     );
     expect(result.updates.map((u) => u.upn)).toEqual(['R990123424002']);
     expect(result.unmatched.map((p) => p.upn)).toEqual(['A990777000028']);

@@ -58,6 +58,35 @@ describe('UPN check letter (DfE algorithm)', () => {
   });
 });
 
+describe('messages people act on', () => {
+  it('a wrong UPN check letter names the letter the rest of the UPN gives', () => {
+    const result = validate('learner', {
+      ...englandLearner,
+      identifiers: [{ system: 'upn', value: 'A990123424001' }],
+    });
+    expect(result.ok).toBe(false);
+    const issue = !result.ok && result.issues.find((i) => i.rule === 'upn-check-letter');
+    expect(issue).toMatchObject({ pointer: '/identifiers/0/value' });
+    expect(issue && issue.message).toMatch(
+      /check letter of its last twelve characters is 'C', but it starts with 'A'/,
+    );
+  });
+
+  it('a date in the wrong format says how to write it', () => {
+    const result = validate('learner', { ...englandLearner, dateOfBirth: '01/09/2013' });
+    const issue = !result.ok && result.issues.find((i) => i.pointer === '/dateOfBirth');
+    expect(issue).toEqual({
+      pointer: '/dateOfBirth',
+      rule: 'format',
+      message: "'01/09/2013' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01.",
+    });
+    const impossible = validate('learner', { ...englandLearner, dateOfBirth: '2013-02-30' });
+    expect(!impossible.ok && impossible.issues.map((i) => i.message)).toContain(
+      "'2013-02-30' is not a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01.",
+    );
+  });
+});
+
 describe('ULN check digit', () => {
   it.each(['1234567899', '5123456782', '7000123450'])('accepts %s', (uln) =>
     expect(checkUln(uln)).toBeUndefined(),

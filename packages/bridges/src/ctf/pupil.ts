@@ -1,4 +1,4 @@
-import { checkUpn } from '@celr/schema';
+import { checkUpn, upnCheckLetterMessage } from '@celr/schema';
 import type { CtfProblem } from './problems.js';
 import { child, childrenNamed, textOf, type XmlElement } from './xml-elements.js';
 
@@ -88,7 +88,7 @@ export function readPupil(pupil: XmlElement, file: string, problems: CtfProblem[
     const messages = {
       missing: 'The pupil has no UPN, so it cannot be matched to a learner.',
       format: `'${upn}' is not a UPN: a check letter and twelve characters (digits, the last may be a letter).`,
-      'check-letter': `'${upn}' fails the DfE UPN check: the first letter does not match the check letter of the other twelve characters.`,
+      'check-letter': upnCheckLetterMessage(upn),
     };
     problem(upnElement ?? pupil, 'UPN', `upn-${upnProblem}`, messages[upnProblem]);
     return undefined;

@@ -31,6 +31,15 @@ export function checkUpn(upn: string): UpnProblem | undefined {
   return upnCheckLetter(upn) === upn.charAt(0) ? undefined : 'check-letter';
 }
 
+/**
+ * Why a UPN fails the check letter, naming the letter the other twelve characters give. It does not
+ * tell anyone to change the first letter: a mistyped digit gives this error as often, and a UPN
+ * "fixed" that way would name another child.
+ */
+export function upnCheckLetterMessage(upn: string): string {
+  return `'${upn}' fails the DfE UPN check: the check letter of its last twelve characters is '${upnCheckLetter(upn)}', but it starts with '${upn.charAt(0)}'. Check the whole UPN against the pupil's record: a mistyped digit changes the check letter too.`;
+}
+
 export function isTemporaryUpn(upn: string): boolean {
   return upnPattern.test(upn) && !/[0-9]/.test(upn.charAt(12));
 }

@@ -1,7 +1,7 @@
 import { LA_CHILD_ID_AUTHORITY_PATTERN, LA_CHILD_ID_SYSTEM } from '../common/identifier.js';
 import { checkNhsNumber } from '../identifiers/nhs-number.js';
 import { checkUln } from '../identifiers/uln.js';
-import { checkUpn } from '../identifiers/upn.js';
+import { checkUpn, upnCheckLetterMessage } from '../identifiers/upn.js';
 import type { RecordKind } from '../records/define.js';
 import { MAX_ISSUES } from './bounds.js';
 import { pointerOf, type ValidationIssue } from './issue.js';
@@ -111,7 +111,7 @@ const identifiers: Rule = (value, _ctx, issues) => {
       issues.push({
         pointer: pointerOf('identifiers', i, 'value'),
         rule: 'upn-check-letter',
-        message: `'${id.value}' fails the DfE UPN check: the first letter does not match the check letter of the other twelve characters.`,
+        message: upnCheckLetterMessage(id.value),
       });
     }
     if (id.system === 'uln') {

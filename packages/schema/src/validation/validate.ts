@@ -167,6 +167,17 @@ function schemaIssues(validator: Validator, value: unknown, j: Jurisdiction, pre
         }
         break;
       }
+      case 'format':
+        issues.push({
+          pointer,
+          rule: 'format',
+          message: formatMessage(
+            String(error.params.format),
+            valueAt(value, error.instancePath),
+            error.message,
+          ),
+        });
+        break;
       default:
         issues.push({ pointer, rule: error.keyword, message: sentence(error.message) });
     }
@@ -202,6 +213,21 @@ function shown(value: unknown): string {
   } catch {
     return typeof value;
   }
+}
+
+/** How each date and time format is written, for a message that says what to send instead. */
+const FORMAT_SHAPES: Record<string, string> = {
+  date: 'a valid date: write it as YYYY-MM-DD, e.g. 2013-09-01',
+  'date-time':
+    'a valid date and time: write it as YYYY-MM-DDThh:mm:ssZ (RFC 3339, Z or an offset), e.g. 2026-01-05T10:00:00Z',
+  time: 'a valid time: write it as hh:mm:ss, e.g. 09:30:00',
+};
+
+/** A value in the wrong format: what was sent and, for dates and times, how to write it. */
+function formatMessage(format: string, value: unknown, fallback: string): string {
+  const shape = FORMAT_SHAPES[format];
+  if (!shape) return sentence(fallback);
+  return `${typeof value === 'string' ? `'${value}'` : shown(value)} is not ${shape}.`;
 }
 
 const unescapeToken = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');
