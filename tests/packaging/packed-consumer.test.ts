@@ -337,6 +337,23 @@ describe('a project that installs the tarballs as the SDK README says', () => {
     expect(run.stdout).toMatch(/\n412 The record has changed since it was read \(request .+\)\n$/);
   });
 
+  it("serves @celr/schema's JSON Schema files and code lists where its README says", () => {
+    const fromConsumer = createRequire(join(consumer, 'package.json'));
+    const schemas = JSON.parse(
+      readFileSync(fromConsumer.resolve('@celr/schema/json-schema/index.json'), 'utf8'),
+    );
+    expect(schemas.schemas.length).toBeGreaterThan(10);
+    for (const { file } of schemas.schemas as { file: string }[]) {
+      // Python and other languages read them from the folder, by path (README).
+      expect(existsSync(join(consumer, 'node_modules/@celr/schema/dist/json-schema', file)), file).toBe(true);
+      expect(existsSync(fromConsumer.resolve(`@celr/schema/json-schema/${file}`)), file).toBe(true);
+    }
+    const lists = JSON.parse(
+      readFileSync(fromConsumer.resolve('@celr/schema/code-lists/index.json'), 'utf8'),
+    );
+    expect(JSON.stringify(lists)).toContain('england-legal-status');
+  });
+
   it('has the celr and celr-conformance commands', () => {
     const celr = run('npx', ['--no-install', 'celr', '--help'], consumer, { npm_config_offline: 'true' });
     expect(celr.code, celr.output).toBe(0);
