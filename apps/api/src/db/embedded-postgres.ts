@@ -66,6 +66,8 @@ export const EMBEDDED_SETTINGS: Record<string, string> = {
   max_worker_processes: '4',
   max_parallel_workers: '2',
   max_parallel_workers_per_gather: '1',
+  // No logical replication: its launcher would be one more idle process (about 7 MB).
+  max_logical_replication_workers: '0',
   huge_pages: 'off',
   log_min_messages: 'warning',
   log_checkpoints: 'off',
