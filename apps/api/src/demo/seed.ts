@@ -8,17 +8,19 @@
  * so every fresh database gets the same records (only the server-assigned ids and timestamps differ),
  * and every date is on or before DEMO_AS_OF, the last day of the 2025/26 school year in England.
  *
- * Records are written through RecordService, as the API writes them (versions, identifiers, access
- * grants and audit events included), in one transaction: a failure leaves the database as it was.
+ * Records are written set-based, a block per authority and kind, by the bulk import's writer
+ * (RecordStore.createBlock: versions, identifiers, access grants, change feed, alerts and audit events
+ * as RecordService writes them), in one transaction: a failure leaves the database as it was.
  * Loading again when the demo organisations exist creates nothing.
  */
-import { exampleTermDates, type RecordKind } from '@celr/schema';
+import { randomUUID } from 'node:crypto';
+import { exampleTermDates, RECORD_KINDS, type RecordKind } from '@celr/schema';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { Caller } from '../auth/caller.js';
 import { ComplianceSettings } from '../compliance-settings/service.js';
 import { sqlThrough } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
-import { RecordService } from '../records/record-service.js';
+import { type NewRecord, RecordStore } from '../records/store/index.js';
 import { createDemoClients, type DemoClient, existingDemoClients } from './clients.js';
 import { type DemoDataset, generateDemoDataset } from './dataset.js';
 import {
@@ -122,26 +124,37 @@ async function writeDemo(db: PrismaClient, dataset: DemoDataset): Promise<DemoCl
   const clients = await createDemoClients(db, ids);
   await createDemoDelegations(db, ids);
 
-  const service = new RecordService(db, new AuditTrail(sqlThrough(db)), sqlThrough(db));
-  const callers = {
-    northbridge: seedCaller(ids.northbridge),
-    glenmoray: seedCaller(ids.glenmoray),
-  };
-  const idOf = (result: { body: unknown }) => (result.body as { id: string }).id;
+  // Set-based: each authority's records of each kind are one block (RecordStore.createBlock, the bulk
+  // import's writer: the same rows, table by table, as RecordService.create for each record), a few
+  // statements per block instead of a dozen per record. What RecordService.create checks first holds by
+  // construction: the dataset is validated, each learner's responsible authority is the caller, and
+  // each plan, meeting and transition is written by the authority that owns its learner. Ids are
+  // assigned here, as RecordService.create assigns them, so that a meeting can name its plan's.
+  const store = new RecordStore(new AuditTrail(sqlThrough(db)));
+  const blocks = new Map<DemoAuthority, Record<RecordKind, NewRecord[]>>();
   for (const story of dataset.learners) {
-    const caller = callers[story.authority];
-    const learnerId = idOf(await service.create('learner', caller, story.learner as Data));
-    const planIds: string[] = [];
-    for (const plan of story.plans) {
-      planIds.push(idOf(await service.create('plan', caller, { ...plan, learnerId })));
+    const ownerId = ids[story.authority];
+    let block = blocks.get(story.authority);
+    if (!block) {
+      block = { learner: [], plan: [], meeting: [], transition: [] };
+      blocks.set(story.authority, block);
     }
+    const learnerId = randomUUID();
+    const add = (kind: RecordKind, data: Data, id: string = randomUUID()) => {
+      block[kind].push({ kind, id, learnerId, ownerId, data });
+      return id;
+    };
+    add('learner', story.learner as Data, learnerId);
+    const planIds = story.plans.map((plan) => add('plan', { ...plan, learnerId }));
     for (const { planIndex, meeting } of story.meetings) {
       const planId = planIndex === undefined ? undefined : planIds[planIndex];
-      await service.create('meeting', caller, { ...meeting, learnerId, ...(planId ? { planId } : {}) });
+      add('meeting', { ...meeting, learnerId, ...(planId ? { planId } : {}) });
     }
-    for (const transition of story.transitions) {
-      await service.create('transition', caller, { ...transition, learnerId });
-    }
+    for (const transition of story.transitions) add('transition', { ...transition, learnerId });
+  }
+  for (const [authority, block] of blocks) {
+    const caller = seedCaller(ids[authority]);
+    for (const kind of RECORD_KINDS) await store.createBlock(db, caller, kind, block[kind]);
   }
   // Northbridge's term dates, so that its report assesses the termly PEP review too. Its policy
   // stays England's default.
@@ -154,6 +167,7 @@ async function writeDemo(db: PrismaClient, dataset: DemoDataset): Promise<DemoCl
   return clients;
 }
 
+type DemoAuthority = DemoDataset['learners'][number]['authority'];
 type Data = Record<string, unknown>;
 
 /** The seed writes as the owning authority, like a client of its own would. */
