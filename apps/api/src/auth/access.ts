@@ -106,10 +106,12 @@ export async function assertIsResponsibleAuthority(
   caller: Caller,
   input: Record<string, unknown>,
 ): Promise<void> {
-  const org = await db.organisation.findUnique({
-    where: { id: caller.actingForId },
-    select: { kind: true, laCode: true, name: true },
-  });
+  const org =
+    caller.actingFor ??
+    (await db.organisation.findUnique({
+      where: { id: caller.actingForId },
+      select: { kind: true, laCode: true, name: true },
+    }));
   assertCreatesOwnLearner(org, input);
 }
 

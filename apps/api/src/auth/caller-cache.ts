@@ -118,7 +118,10 @@ export class CallerCache {
         this.probe = { payload, arrived: () => resolve(true) };
         timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
       });
-      await this.sql('SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n', [CALLER_CHANGE_CHANNEL, payload]);
+      await this.sql('SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n', [
+        CALLER_CHANGE_CHANNEL,
+        payload,
+      ]);
       if ((await arrived) && this.subscription?.live) this.trusted = true;
     } catch {
       // Unknown: stay untrusted (every request asks the database) until the next subscription.

@@ -19,6 +19,12 @@ export interface Caller {
    */
   actingForId: string;
   actingForKind: OrganisationKind;
+  /**
+   * The organisation acted for as authentication found it (with the caller, so as current as the
+   * caller: the caller cache forgets both on any change to an organisation). Absent for a caller made
+   * elsewhere (a job, a test), which then reads it from the database when needed.
+   */
+  actingFor?: { kind: OrganisationKind; laCode: string | null; name: string };
   scopes: ReadonlySet<string>;
   /** The request's id, carried into audit events. */
   requestId: string;

@@ -75,6 +75,7 @@ export async function resolveCaller(
       organisationKind: row.kind,
       actingForId: row.actingForId,
       actingForKind: row.actingForKind!,
+      actingFor: { kind: row.actingForKind!, laCode: row.laCode, name: row.name! },
       scopes: new Set(claimed.scopes),
       requestId: claimed.requestId,
     },

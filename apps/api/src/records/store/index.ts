@@ -116,34 +116,85 @@ export class RecordStore {
     return { records: records.map((r) => withRegisteredNames(r, register)), register };
   }
 
+  /**
+   * A new record in two statements and the audit event: what the learner's identifiers clash with
+   * (read first, so that a clash is answered with the learner who holds it), then one statement
+   * that writes the record, its version, its feed entries (the owner's 'visible' first, then
+   * 'created', then the school's 'visible'), the owner's and the school's grants and the
+   * identifiers. The alerts it raises follow, as in an update.
+   */
   async create(tx: Tx, caller: Caller, record: NewRecord, given?: Register): Promise<RecordRow> {
     const register = given ?? (await registerOf(tx, [record.data]));
     const data = withRegisteredNames(record.data, register);
     const { kind, id, learnerId, ownerId } = record;
     const access = kind === 'learner' ? (record.access ?? RESPONSIBLE) : undefined;
-    // The owner's feed says the learner is theirs before it lists the learner's records.
-    if (access) await logAccessChange(tx, id, ownerId, 'visible');
-    const row = await tx.record.create({
-      data: {
-        id,
-        kind,
-        learnerId,
-        ...indexedColumns(kind, data),
+    const identifiers = access ? identifiersOf(data) : [];
+    if (identifiers.length) {
+      const taken = await tx.$queryRawUnsafe<{ system: string; value: string; learnerId: string }[]>(
+        `SELECT system, value, learner_id::text AS "learnerId" FROM learner_identifier
+         WHERE owner_id = $1::uuid AND learner_id <> $2::uuid
+           AND (system, value) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
         ownerId,
-        writtenById: caller.actingForId,
-        version: 1,
-        data: data as Prisma.InputJsonValue,
-        sourceRecordId: record.sourceRecordId ?? null,
-        provenance: (record.provenance ?? Prisma.DbNull) as Prisma.InputJsonValue,
-      },
-    });
-    await writeVersion(tx, caller, row, record.change ?? 'created');
-    if (access) {
-      await tx.learnerAccess.create({ data: { learnerId: id, organisationId: ownerId, ...access } });
-      await saveIdentifiers(tx, ownerId, id, data);
-      await syncSchoolAccess(tx, id, data, register);
-      await this.raiseLearnerAlerts(tx, [{ id, version: 1, data }]);
+        id,
+        identifiers.map((i) => i.system),
+        identifiers.map((i) => i.value),
+      );
+      if (taken.length) throw identifierConflict(identifiers, taken);
     }
+    // The school the learner is enrolled at gets its grant (syncSchoolAccess for a learner with none
+    // yet); the feed says it can see the learner unless it is the owner, who already can.
+    const key = access ? schoolKey(data) : undefined;
+    const school = key ? register.get(key) : undefined;
+    const schoolId =
+      school?.kind === 'school' && !(school.id === ownerId && access?.basis === 'school') ? school.id : null;
+    const columns = indexedColumns(kind, data);
+    const [row] = await tx.$queryRawUnsafe<RecordRow[]>(
+      `WITH r AS (INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id, provenance)
+                  VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7::uuid, $8::uuid, 1, $9::jsonb, $10::uuid, $11::jsonb)
+                  RETURNING *),
+            v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
+                  SELECT id, 1, kind, learner_id, data, updated_at, $12, $8::uuid, $13 FROM r),
+            a AS (INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
+                  SELECT gen_random_uuid(), $1::uuid, o.org, o.basis, o.grants
+                  FROM (VALUES ($7::uuid, $14::text, $15::text[]), ($16::uuid, 'school', $17::text[])) AS o(org, basis, grants)
+                  WHERE $2 = 'learner' AND o.org IS NOT NULL),
+            i AS (INSERT INTO learner_identifier (learner_id, owner_id, system, value)
+                  SELECT $1::uuid, $7::uuid, s, v FROM unnest($18::text[], $19::text[]) AS u(s, v)),
+            c AS (INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id, version)
+                  SELECT e.change, e.kind, $1::uuid, $3::uuid, e.org, e.version
+                  FROM (VALUES (0, 'visible', 'learner', $7::uuid, NULL::int, $2 = 'learner'),
+                               (1, 'created', $2, NULL::uuid, 1, true),
+                               (2, 'visible', 'learner', $16::uuid, NULL::int, $2 = 'learner' AND $16::uuid IS DISTINCT FROM $7::uuid))
+                       AS e(step, change, kind, org, version, wanted)
+                  WHERE e.wanted AND (e.step <> 2 OR e.org IS NOT NULL)
+                  ORDER BY e.step)
+       SELECT r.id::text, r.kind, r.learner_id::text AS "learnerId", r.jurisdiction, r.type, r.status,
+              r.owner_id::text AS "ownerId", r.written_by_id::text AS "writtenById", r.version,
+              r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt", r.data,
+              r.source_record_id::text AS "sourceRecordId", r.provenance
+       FROM r`,
+      id,
+      kind,
+      learnerId,
+      columns.jurisdiction,
+      columns.type,
+      columns.status,
+      ownerId,
+      caller.actingForId,
+      JSON.stringify(data),
+      record.sourceRecordId ?? null,
+      record.provenance ? JSON.stringify(record.provenance) : null,
+      caller.clientId,
+      record.change ?? 'created',
+      access?.basis ?? null,
+      access?.grants ?? null,
+      schoolId,
+      GRANTS.school,
+      identifiers.map((i) => i.system),
+      identifiers.map((i) => i.value),
+    );
+    if (!row) throw new Error('The record was not written.');
+    if (access) await this.raiseLearnerAlerts(tx, [{ id, version: 1, data }]);
     await this.audit.write(tx, caller, {
       action: record.action ?? 'create',
       recordKind: kind,
