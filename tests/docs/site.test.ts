@@ -87,6 +87,25 @@ describe('the built site', () => {
     expect(home.headers.get('content-security-policy')).toContain("default-src 'self'");
   });
 
+  it('leads / and /docs to the site, and answers a page it does not have with its own 404 page', async () => {
+    for (const [path, status] of [
+      ['/', 302],
+      ['/docs', 301],
+    ] as const) {
+      const response = await fetch(`${api.baseUrl}${path}`, { redirect: 'manual' });
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('location'), path).toBe('/docs/');
+    }
+    const missing = await fetch(`${api.baseUrl}/docs/guides/no-such-guide`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await missing.text()).toBe(readFileSync(join(DIST_DIR, '404.html'), 'utf8'));
+    // The API's own paths still answer with problem documents.
+    const api404 = await fetch(`${api.baseUrl}/v1/no-such-thing`);
+    expect(api404.status).toBe(404);
+    expect(api404.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
   it('has no internal link that does not resolve, to a page or to a heading on it', async () => {
     const { pages, links } = await crawl();
     const statuses = new Map<string, number>();

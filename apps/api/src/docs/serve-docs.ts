@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -20,12 +20,30 @@ export async function serveDocs(app: FastifyInstance, root = DOCS_SITE) {
     );
     return;
   }
-  await app.register(fastifyStatic, {
-    root,
-    prefix: '/docs/',
-    extensions: ['html'],
-    redirect: true,
-    decorateReply: false,
-    // Public static files; the authentication hook lets routes under /docs/ through.
-  });
+  // Where people type the address by hand: the server's root and /docs without its slash lead to
+  // the site rather than to the API's JSON 404.
+  const toSite = { config: { access: { public: true as const } }, schema: { hide: true } };
+  app.get('/', toSite, async (_req, reply) => reply.redirect('/docs/', 302));
+  app.get('/docs', toSite, async (_req, reply) => reply.redirect('/docs/', 301));
+  const notFoundPage = existsSync(join(root, '404.html')) ? readFileSync(join(root, '404.html')) : undefined;
+  await app.register(
+    async (site) => {
+      await site.register(fastifyStatic, {
+        root,
+        prefix: '/',
+        extensions: ['html'],
+        redirect: true,
+        decorateReply: false,
+        // Public static files; the authentication hook lets routes under /docs/ through.
+      });
+      // A page the site does not have gets the site's own 404 page (with its navigation and search),
+      // not the API's problem document, which a reader of the docs has no use for.
+      if (notFoundPage) {
+        site.setNotFoundHandler((_req, reply) =>
+          reply.code(404).type('text/html; charset=utf-8').send(notFoundPage),
+        );
+      }
+    },
+    { prefix: '/docs' },
+  );
 }
