@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DOCS_DIR, REPO_ROOT } from './support/site.js';
@@ -38,5 +38,27 @@ describe('the PostgreSQL guide', () => {
     expect(variables.length).toBeGreaterThan(10);
     const page = readFileSync(join(DOCS_DIR, 'site/guides/postgresql.md'), 'utf8');
     expect(variables.filter((v) => !page.includes(`\`${v}\``))).toEqual([]);
+  });
+});
+
+describe('where npm start keeps its data', () => {
+  it('is the folder the API chooses when npm start runs it, as the README and Getting started say', async () => {
+    const { configFromEnv } = await import('../../apps/api/src/config.js');
+    // `npm start` serves the API with `npm run serve -w @celr/api`, so from apps/api, with no settings.
+    const config = configFromEnv({}, join(REPO_ROOT, 'apps/api'));
+    const folder = `${relative(REPO_ROOT, config.dataDir)}/`;
+    expect(folder).toBe('apps/api/.data/postgres/');
+    const database = config.embeddedDatabase === 'postgresql' ? 'embedded PostgreSQL' : 'embedded PGlite';
+    for (const page of [join(REPO_ROOT, 'README.md'), join(DOCS_DIR, 'site/getting-started.md')]) {
+      const text = readFileSync(page, 'utf8');
+      expect(text, page).toContain(`\`${folder}\``);
+      expect(text, page).not.toMatch(/`\.\/\.data\/`|\.data\/pglite\)/);
+    }
+    const started = readFileSync(join(DOCS_DIR, 'site/getting-started.md'), 'utf8');
+    expect(started).toMatch(
+      new RegExp(
+        `CELR API +http://localhost:3000 +\\(${database} on 127\\.0\\.0\\.1:\\d+, data in /\\S+/${folder.slice(0, -1)}\\)`,
+      ),
+    );
   });
 });

@@ -178,3 +178,40 @@ export async function nightlySync(credentials: Credentials, pupils: MisPupil[], 
   return results;
 }
 // #endregion run
+
+// #region main
+/**
+ * Run as a program, with Node.js 20+ (`npx tsx sync-from-mis.ts pupils.json [last-run]`): sends the
+ * pupils of an MIS extract (a JSON array of MisPupil) and prints what the run did as JSON, the time to
+ * pass as `last-run` next time included. CELR_API_URL, CELR_CLIENT_ID and CELR_CLIENT_SECRET say where
+ * and who (CELR_ON_BEHALF_OF too, for vendors); an empty array only pulls what changed.
+ */
+export async function main(args: string[], env: Record<string, string | undefined>) {
+  const [file, lastRun] = args;
+  if (!file || !env.CELR_API_URL || !env.CELR_CLIENT_ID || !env.CELR_CLIENT_SECRET) {
+    throw new Error(
+      'Usage: CELR_API_URL=… CELR_CLIENT_ID=… CELR_CLIENT_SECRET=… sync-from-mis.ts <pupils.json> [last-run]',
+    );
+  }
+  const { readFile } = await import('node:fs/promises');
+  const pupils = JSON.parse(await readFile(file, 'utf8')) as MisPupil[];
+  const credentials: Credentials = {
+    baseUrl: env.CELR_API_URL,
+    clientId: env.CELR_CLIENT_ID,
+    clientSecret: env.CELR_CLIENT_SECRET,
+    ...(env.CELR_ON_BEHALF_OF ? { onBehalfOf: env.CELR_ON_BEHALF_OF } : {}),
+  };
+  return nightlySync(credentials, pupils, lastRun);
+}
+
+// Only when this file is the program: importing it (as the guide's other examples do) runs nothing.
+if (typeof process !== 'undefined' && process.argv[1] && import.meta.url.endsWith(process.argv[1])) {
+  main(process.argv.slice(2), process.env).then(
+    (results) => console.log(JSON.stringify(results, null, 2)),
+    (error: Error) => {
+      console.error(error instanceof ApiError ? `${error.message} (${error.problem.type})` : error.message);
+      process.exitCode = 1;
+    },
+  );
+}
+// #endregion main

@@ -3,7 +3,7 @@
  * call. site/guides/transfer-a-learner.md includes the regions of this file, and
  * tests/docs/examples.test.ts runs them against a running API.
  */
-import type { Api } from './sync-from-mis.js';
+import { type Api, connect } from './sync-from-mis.js';
 
 // #region send
 /**
@@ -77,3 +77,46 @@ export async function acceptTransfer(api: Api, id: string) {
   return { name: bundle.content.learner.name, result };
 }
 // #endregion accept
+
+// #region main
+/**
+ * Run as a program, with Node.js 20+, as the sending or the receiving authority (CELR_API_URL,
+ * CELR_CLIENT_ID and CELR_CLIENT_SECRET say where and who):
+ *
+ *   npx tsx transfer-a-learner.ts send <learner id> <la-code or council-code> <code>
+ *   npx tsx transfer-a-learner.ts inbox
+ *   npx tsx transfer-a-learner.ts accept <transfer id>
+ *
+ * Each prints its answer as JSON.
+ */
+export async function main(args: string[], env: Record<string, string | undefined>): Promise<unknown> {
+  const usage =
+    'Usage: transfer-a-learner.ts send <learner id> <la-code|council-code> <code> | inbox | accept <transfer id>';
+  if (!env.CELR_API_URL || !env.CELR_CLIENT_ID || !env.CELR_CLIENT_SECRET) {
+    throw new Error(`Set CELR_API_URL, CELR_CLIENT_ID and CELR_CLIENT_SECRET. ${usage}`);
+  }
+  const api = connect({
+    baseUrl: env.CELR_API_URL,
+    clientId: env.CELR_CLIENT_ID,
+    clientSecret: env.CELR_CLIENT_SECRET,
+  });
+  const [command, ...rest] = args;
+  if (command === 'send' && rest.length === 3 && (rest[1] === 'la-code' || rest[1] === 'council-code')) {
+    return sendLearner(api, rest[0]!, { scheme: rest[1], code: rest[2]! });
+  }
+  if (command === 'inbox' && rest.length === 0) return pendingTransfers(api);
+  if (command === 'accept' && rest.length === 1) return acceptTransfer(api, rest[0]!);
+  throw new Error(usage);
+}
+
+// Only when this file is the program: importing it runs nothing.
+if (typeof process !== 'undefined' && process.argv[1] && import.meta.url.endsWith(process.argv[1])) {
+  main(process.argv.slice(2), process.env).then(
+    (answer) => console.log(JSON.stringify(answer, null, 2)),
+    (error: Error) => {
+      console.error(error.message);
+      process.exitCode = 1;
+    },
+  );
+}
+// #endregion main

@@ -45,6 +45,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'The cohort report', link: '/guides/cohort-report' },
       { text: 'Your PEP policy and term dates', link: '/guides/compliance-settings' },
       { text: 'Use the SDK', link: '/guides/sdk' },
+      { text: 'Python quickstart', link: '/guides/python' },
       { text: 'Validate files offline', link: '/guides/validate-offline' },
       { text: 'Run on PostgreSQL', link: '/guides/postgresql' },
     ],
