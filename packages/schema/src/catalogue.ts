@@ -75,6 +75,8 @@ function bundleByName(): TSchema {
           transitions: list('Transition', 'transitions'),
         },
       },
+      // Every signed bundle carries it: without it here, the named schema refused what the API serves.
+      signature: TransferBundle.properties.signature,
     },
   } as unknown as TSchema;
 }

@@ -9,6 +9,11 @@ const Outcome = (what: string) =>
     {
       created: Ids(`The ${what} created in the recipient's records.`),
       updated: Ids(`The ${what} that replaced ones an earlier import created.`),
+      // The importer has always said which were already held as sent; the schema did not, so a
+      // client checking the answer against it (the conformance kit does) found a member it forbids.
+      unchanged: Type.Optional(
+        Ids(`The ${what} the recipient already held as they were sent: nothing written.`),
+      ),
     },
     { additionalProperties: false },
   );

@@ -5801,6 +5801,8 @@ export interface components {
                 /** @description The learner's transitions, as the sender holds them. */
                 transitions: components["schemas"]["Transition"][];
             };
+            /** @description A detached JWS (RFC 7515, compact form with the payload left out) over the manifest in RFC 8785 canonical JSON, signed with ES256 by a key of the sending organisation; the header names the key (`kid`). The manifest carries the content's digest, so the signature covers the content too. Verify it against the sender's JWKS (`verifyBundle`). */
+            signature?: string;
         };
         /**
          * Me
@@ -7030,18 +7032,24 @@ export interface components {
                     created: string[];
                     /** @description The plans that replaced ones an earlier import created. */
                     updated: string[];
+                    /** @description The plans the recipient already held as they were sent: nothing written. */
+                    unchanged?: string[];
                 };
                 meetings: {
                     /** @description The meetings created in the recipient's records. */
                     created: string[];
                     /** @description The meetings that replaced ones an earlier import created. */
                     updated: string[];
+                    /** @description The meetings the recipient already held as they were sent: nothing written. */
+                    unchanged?: string[];
                 };
                 transitions: {
                     /** @description The transitions created in the recipient's records. */
                     created: string[];
                     /** @description The transitions that replaced ones an earlier import created. */
                     updated: string[];
+                    /** @description The transitions the recipient already held as they were sent: nothing written. */
+                    unchanged?: string[];
                 };
                 /** @description Codes replaced by their counterpart in the recipient's nation. */
                 mapped: {
