@@ -59,11 +59,13 @@ const MATRIX: Record<FaultName, string[]> = {
   'scope-ignored': ['auth-scope-enforced'],
   'no-location': ['records-create'],
   'no-bearer-challenge': ['auth-no-token', 'auth-bad-token'],
-  'record-off-schema': ['records-read', 'records-plan', 'schema-record-responses'],
+  'record-off-schema': ['records-read', 'records-plan', 'schema-record-responses', 'schema-responses-run'],
   'deleted-is-404': ['records-delete'],
   'bundle-digest-unchecked': ['bundles-tampered-refused'],
   'reject-ignored': ['transfers-reject'],
   'token-cached': ['auth-token-no-store'],
+  'transfer-missing-member': ['schema-responses-transfers', 'schema-responses-run'],
+  'feed-entry-wrong-type': ['schema-responses-service', 'schema-responses-run'],
 };
 
 const failed = (report: RunReport) =>

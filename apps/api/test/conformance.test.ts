@@ -6,6 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { type RunReport, runConformance } from '@celr/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SCOPES } from '../src/admin/organisations.js';
+import type { Scope } from '../src/auth/caller.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
 let api: TestApi;
@@ -24,10 +26,21 @@ afterAll(async () => {
   await api?.close();
 });
 
-const credentials = async (org: Parameters<TestApi['client']>[0]) => {
-  const { clientId, secret } = await api.client(org);
+const credentials = async (org: Parameters<TestApi['client']>[0], scopes?: Scope[]) => {
+  const { clientId, secret } = await api.client(org, scopes);
   return { clientId, clientSecret: secret };
 };
+
+/**
+ * A vendor's client with the transfer scopes besides its defaults: it then sends and receives
+ * transfers for the authority it acts for, as that authority (the vendor suite's transfer tests).
+ */
+const VENDOR_WITH_TRANSFERS: Scope[] = [
+  ...DEFAULT_SCOPES.vendor,
+  'transfers:read',
+  'transfers:send',
+  'transfers:receive',
+];
 
 /** Every mandatory test that did not pass, with why, so a failure says which and where. */
 const notPassed = (report: RunReport) =>
@@ -47,17 +60,55 @@ describe('the conformance kit against the reference API', () => {
     expect(report.conformant).toBe(true);
     expect(report.results.length).toBeGreaterThan(25);
     expect(report.counts.error).toBe(0);
+    // Every JSON response of the run was held to the schema the OpenAPI document declares for it.
+    const run = report.results.find((r) => r.id === 'schema-responses-run');
+    expect(
+      Number(/^(\d+) responses of (\d+) operation\/status pairs/.exec(run?.message ?? '')?.[1]),
+    ).toBeGreaterThan(100);
   });
 
   it('passes every mandatory test of the vendor suite, acting for the authority that delegated to it', async () => {
     const report = await runConformance({
       baseUrl,
       role: 'vendor',
-      credentials: { ...(await credentials('vendor')), onBehalfOf: api.orgs.northbridge.id },
+      credentials: {
+        ...(await credentials('vendor', VENDOR_WITH_TRANSFERS)),
+        onBehalfOf: api.orgs.northbridge.id,
+      },
       other: await credentials('eastmere'),
     });
     expect(notPassed(report)).toEqual([]);
     expect(report.conformant).toBe(true);
+    // A vendor sends, accepts and rejects transfers as the authority it acts for, within its own
+    // client's scopes.
+    expect(report.results.filter((r) => r.group === 'transfers').map((r) => `${r.id} ${r.status}`)).toEqual([
+      'transfers-send-accept pass',
+      'transfers-reject pass',
+      'bundles-tampered-refused pass',
+      'transfers-vendor-sends-as-authority pass',
+      'transfers-vendor-accepts-for-authority pass',
+      'transfers-vendor-scope-bounded pass',
+    ]);
+  });
+
+  it("skips the vendor's transfer tests, saying why, when its client does not hold the transfer scopes", async () => {
+    const report = await runConformance({
+      baseUrl,
+      role: 'vendor',
+      credentials: { ...(await credentials('vendor')), onBehalfOf: api.orgs.northbridge.id },
+      other: await credentials('eastmere'),
+      only: ['transfers'],
+    });
+    expect(report.results.map((r) => `${r.id} ${r.status}`)).toEqual([
+      'transfers-send-accept skip',
+      'transfers-reject skip',
+      'bundles-tampered-refused skip',
+      'transfers-vendor-sends-as-authority skip',
+      'transfers-vendor-accepts-for-authority skip',
+      'transfers-vendor-scope-bounded pass',
+    ]);
+    expect(report.results[0]?.message).toMatch(/does not hold transfers:read, transfers:send/);
+    expect(report.conformant).toBe(false);
   });
 
   it('passes every mandatory test of the transfer-peer suite, the second authority at the other end', async () => {

@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { englandLearner, scotlandLearner, upnCheckLetter } from '@celr/schema';
+import { DeclaredResponses, type SchemaCheck } from './declared.js';
 import { RecordingHttp, type RequestOptions, type Response } from './http.js';
-import { type Role, TestFailure, TestSkipped } from './model.js';
+import { type Exchange, type Role, TestFailure, TestSkipped } from './model.js';
 
 export interface Credentials {
   clientId: string;
@@ -19,7 +20,7 @@ export interface RunOptions {
   other?: Credentials;
   /** Where the server can reach the kit's webhook receiver: `http://127.0.0.1` unless said. */
   receiverHost?: string;
-  /** Per request. */
+  /** Per request, its whole answer included: 30 s unless said. */
   timeoutMs?: number;
   /** How long to wait for a change to reach the feed or a delivery to arrive. */
   waitMs?: number;
@@ -28,7 +29,7 @@ export interface RunOptions {
 /** Who a request is sent as: the role's client, or the second organisation's. */
 export type Who = 'primary' | 'other';
 
-interface Organisation {
+export interface Organisation {
   id: string;
   kind: string;
   scheme: string | null;
@@ -42,9 +43,44 @@ interface Organisation {
  */
 export class Session {
   private readonly tokens = new Map<string, Promise<string>>();
-  private me?: Promise<{ organisation: Organisation; actingFor: Organisation }>;
+  private me?: Promise<{ organisation: Organisation; actingFor: Organisation; scopes: string[] }>;
+  private declared?: DeclaredResponses;
+  /** The test running now: what a response's schema check found is filed under it. */
+  currentTest = '';
+  /** Every response of the run that had a declared schema to be checked against, and what was found. */
+  readonly schemaChecks: { test: string; exchange: Exchange; check: SchemaCheck }[] = [];
 
   constructor(readonly options: RunOptions) {}
+
+  /** A recorder whose every response is checked against the schema the CELR document declares for it. */
+  http(): RecordingHttp {
+    return new RecordingHttp(this.options.baseUrl, this.options.timeoutMs, (method, url, res) =>
+      this.checkSchema(method, url, res),
+    );
+  }
+
+  private checkSchema(method: string, url: string, res: Response) {
+    this.declared ??= DeclaredResponses.load();
+    let body: unknown;
+    try {
+      body = res.json;
+    } catch {
+      return; // Not JSON: the test that reads it says so.
+    }
+    const check = this.declared.check(
+      method,
+      new URL(url).pathname,
+      res.status,
+      res.headers.get('content-type') ?? '',
+      body,
+    );
+    if (!check) return;
+    res.exchange.schema = {
+      operation: check.operation,
+      violations: check.violations.map((v) => v.message),
+    };
+    this.schemaChecks.push({ test: this.currentTest, exchange: res.exchange, check });
+  }
 
   credentials(who: Who): Credentials {
     if (who === 'primary') return this.options.credentials;
@@ -61,11 +97,7 @@ export class Session {
     const key = `${credentials.clientId}\u0000${scope ?? ''}`;
     let token = this.tokens.get(key);
     if (!token) {
-      token = requestToken(
-        new RecordingHttp(this.options.baseUrl, this.options.timeoutMs),
-        credentials,
-        scope,
-      );
+      token = requestToken(this.http(), credentials, scope);
       this.tokens.set(key, token);
       token.catch(() => this.tokens.delete(key));
     }
@@ -75,8 +107,7 @@ export class Session {
   /** The organisation the role's client acts for, from `GET /v1/me`. */
   async actingFor(): Promise<Organisation> {
     this.me ??= (async () => {
-      const http = new RecordingHttp(this.options.baseUrl, this.options.timeoutMs);
-      const res = await http.send('GET', '/v1/me', {
+      const res = await this.http().send('GET', '/v1/me', {
         token: await this.token('primary'),
         headers: this.onBehalfOf('primary'),
       });
@@ -85,6 +116,7 @@ export class Session {
         organisation: Organisation;
         actingFor: { id: string };
         delegatedBy?: Organisation[];
+        scopes?: string[];
       };
       const actingFor =
         me.actingFor.id === me.organisation.id
@@ -93,9 +125,19 @@ export class Session {
               ...me.organisation,
               ...me.actingFor,
             });
-      return { organisation: me.organisation, actingFor: actingFor as Organisation };
+      return {
+        organisation: me.organisation,
+        actingFor: actingFor as Organisation,
+        scopes: Array.isArray(me.scopes) ? me.scopes : [],
+      };
     })();
     return (await this.me).actingFor;
+  }
+
+  /** The scopes the role's client holds, as `GET /v1/me` names them. */
+  async scopes(): Promise<string[]> {
+    await this.actingFor();
+    return (await (this.me as NonNullable<typeof this.me>)).scopes;
   }
 
   onBehalfOf(who: Who): Record<string, string> {
@@ -155,7 +197,19 @@ export class TestContext {
   private readonly cleanups: (() => Promise<unknown>)[] = [];
 
   constructor(readonly session: Session) {
-    this.http = new RecordingHttp(session.options.baseUrl, session.options.timeoutMs);
+    this.http = session.http();
+  }
+
+  /**
+   * Fails the test when a response it received so far departs from the schema the CELR OpenAPI
+   * document declares for its operation and status, naming each: operation, status, JSON pointer
+   * and rule. Returns how many responses were checked.
+   */
+  conforms(): number {
+    const mine = this.session.schemaChecks.filter((c) => this.http.exchanges.includes(c.exchange));
+    const off = mine.flatMap((c) => c.check.violations);
+    this.check(!off.length, `${describeViolations(off)}.`);
+    return mine.length;
   }
 
   get waitMs() {
@@ -185,6 +239,20 @@ export class TestContext {
 
   skip(why: string): never {
     throw new TestSkipped(why);
+  }
+
+  /**
+   * Skips the test unless the role's client holds these scopes: a vendor's client, say, need not
+   * hold the transfer scopes (it acts for the authority within its own client's scopes), and then
+   * what the test checks cannot be tried with it.
+   */
+  async needsScopes(...scopes: string[]): Promise<void> {
+    const held = await this.session.scopes();
+    const missing = scopes.filter((s) => !held.includes(s));
+    if (missing.length)
+      this.skip(
+        `The client does not hold ${missing.join(', ')}: give it ${missing.length === 1 ? 'that scope' : 'those scopes'} to run this test.`,
+      );
   }
 
   onCleanup(fn: () => Promise<unknown>) {
@@ -218,8 +286,12 @@ export class TestContext {
    * A fictional learner of the organisation the role acts for, made for this test and tombstoned
    * after it: no enrolment and no host authority, so that nobody else may see it.
    */
-  async learnerBody(overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const org = await this.session.actingFor();
+  async learnerBody(
+    overrides: Record<string, unknown> = {},
+    /** Whose learner: the organisation the role acts for, unless said. */
+    of?: Organisation,
+  ): Promise<Record<string, unknown>> {
+    const org = of ?? (await this.session.actingFor());
     const authority = { scheme: org.scheme, code: org.code, name: org.name };
     if (org.scheme === 'council-code') {
       const { enrolment: _e, identifiers: _i, ...base } = scotlandLearner as Record<string, unknown>;
@@ -266,6 +338,18 @@ export class TestContext {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
+}
+
+/** Schema departures as a sentence a reader can act on: the first few, and how many there are. */
+export function describeViolations(
+  off: readonly { operation: string; status: number; pointer: string; rule: string; message: string }[],
+): string {
+  const shown = off
+    .slice(0, 5)
+    .map((v) => `${v.operation} ${v.status}: ${v.message} (rule ${v.rule}, at '${v.pointer}')`);
+  return `${off.length} departure${off.length === 1 ? '' : 's'} from the declared response schemas: ${shown.join('; ')}${
+    off.length > shown.length ? `; and ${off.length - shown.length} more` : ''
+  }`;
 }
 
 export const FICTIONAL_NAME = { given: 'Conformance', family: 'Fictional' };

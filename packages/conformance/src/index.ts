@@ -1,7 +1,9 @@
 export { CATALOGUE, suiteFor } from './catalogue.js';
 export { main, USAGE } from './cli.js';
 export type { Credentials, RunOptions } from './context.js';
+export { DeclaredResponses, type SchemaCheck, type SchemaViolation } from './declared.js';
 export type { ConformanceTest } from './define.js';
+export { ExchangeError, MAX_RESPONSE_BYTES } from './http.js';
 export { KIT } from './kit.js';
 export * from './model.js';
 export { junitXml } from './report/junit.js';

@@ -34,8 +34,9 @@ export const GROUPS = {
   webhooks: 'Webhooks',
   bulk: 'Bulk import and export',
   transfers: 'Transfers and signed bundles',
-  schema: 'JSON Schema conformance of responses',
   school: "A school's rights",
+  // Last: its final test judges every response the run received.
+  schema: 'JSON Schema conformance of responses',
 } as const;
 export type GroupId = keyof typeof GROUPS;
 
@@ -43,8 +44,13 @@ export type GroupId = keyof typeof GROUPS;
 export interface Exchange {
   request: { method: string; url: string; headers: Record<string, string>; body?: string };
   response?: { status: number; headers: Record<string, string>; body: string };
-  /** Set when no response came (refused connection, timeout). */
+  /** Set when no response came (refused connection, timeout) or it could not be read. */
   error?: string;
+  /**
+   * The operation the CELR OpenAPI document says the response answers, and how its body departs
+   * from the schema declared for it (none: it matches). Absent when there was nothing to check.
+   */
+  schema?: { operation: string; violations: string[] };
   ms: number;
 }
 

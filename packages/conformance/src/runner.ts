@@ -1,5 +1,6 @@
 import { suiteFor } from './catalogue.js';
 import { type RunOptions, Session, TestContext } from './context.js';
+import { RecordingHttp } from './http.js';
 import { KIT } from './kit.js';
 import {
   RESULTS,
@@ -26,9 +27,10 @@ export async function runConformance(options: RunConformanceOptions): Promise<Ru
   const session = new Session(options);
   const startedAt = new Date();
   const results: TestResult[] = [];
-  const server = await serverVersion(options.baseUrl, options.timeoutMs);
+  const server = await serverVersion(session);
   for (const [index, test] of tests.entries()) {
     options.onTest?.({ index, total: tests.length, id: test.id });
+    session.currentTest = test.id;
     const t = new TestContext(session);
     const started = performance.now();
     let status: ResultStatus;
@@ -82,15 +84,18 @@ function lastBeforeCleanup(t: TestContext, total: number): number {
   return Math.min(t.exchangesBeforeCleanup ?? total, total) - 1;
 }
 
-/** What the server says it is: its OpenAPI document's info, where it publishes one. */
-async function serverVersion(
-  baseUrl: string,
-  timeoutMs = 30_000,
-): Promise<{ version?: string; openapiVersion?: string }> {
+/**
+ * What the server says it is: its OpenAPI document's info, where it publishes one. Only for the
+ * report: the kit checks responses against its own copy of CELR's document, never the server's.
+ */
+async function serverVersion(session: Session): Promise<{ version?: string; openapiVersion?: string }> {
   try {
-    const res = await fetch(new URL('/openapi.json', baseUrl), { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return {};
-    const doc = (await res.json()) as { openapi?: string; info?: { version?: string } };
+    const res = await new RecordingHttp(session.options.baseUrl, session.options.timeoutMs).send(
+      'GET',
+      '/openapi.json',
+    );
+    if (res.status !== 200) return {};
+    const doc = res.json as { openapi?: string; info?: { version?: string } };
     return {
       ...(doc.info?.version ? { version: doc.info.version } : {}),
       ...(doc.openapi ? { openapiVersion: doc.openapi } : {}),

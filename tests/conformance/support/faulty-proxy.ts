@@ -219,6 +219,25 @@ export const FAULTS = {
       }
     },
   },
+  'transfer-missing-member': {
+    description: 'A transfer is answered without its createdAt, a member the document requires',
+    response(req, res) {
+      if (!req.path.startsWith('/v1/transfers') || res.status >= 300) return;
+      const body = json(res) as { items?: Record<string, unknown>[] } | undefined;
+      if (!body || req.path.endsWith('/bundle') || req.path.endsWith('/history')) return;
+      for (const transfer of body.items ?? [body]) delete transfer.createdAt;
+      res.body = JSON.stringify(body);
+    },
+  },
+  'feed-entry-wrong-type': {
+    description: "The change feed's versions are strings, not the integers the document declares",
+    response(req, res) {
+      const body = json(res) as { items?: { version?: unknown }[] } | undefined;
+      if (req.path.split('?')[0] !== '/v1/changes' || !body?.items) return;
+      for (const entry of body.items) if (entry.version !== undefined) entry.version = String(entry.version);
+      res.body = JSON.stringify(body);
+    },
+  },
   'token-cached': {
     description: 'The token answer may be cached',
     response(req, res) {

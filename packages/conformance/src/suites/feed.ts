@@ -7,6 +7,9 @@ import { CELR, type ConformanceTest, WRITERS } from '../define.js';
 import { feedAfter, feedEnd } from './access.js';
 import { expectProblem } from './problems.js';
 
+/** The most the receiver reads of one delivery. */
+const MAX_DELIVERY_BYTES = 1024 * 1024;
+
 interface Delivery {
   headers: IncomingHttpHeaders;
   body: string;
@@ -21,7 +24,17 @@ async function receiver() {
   const deliveries: Delivery[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    // A delivery is one small event: a server that sends more (or never stops) is cut off, and
+    // the kit's memory is not its to fill.
+    req.on('data', (c: Buffer) => {
+      size += c.byteLength;
+      if (size > MAX_DELIVERY_BYTES) {
+        res.statusCode = 413;
+        res.end();
+        req.destroy();
+      } else chunks.push(c);
+    });
     req.on('end', () => {
       deliveries.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
       res.statusCode = 204;

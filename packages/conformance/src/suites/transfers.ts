@@ -1,13 +1,19 @@
-import type { TestContext } from '../context.js';
+import type { Organisation, TestContext } from '../context.js';
 import { CELR, type ConformanceTest } from '../define.js';
 import type { Role } from '../model.js';
 import { expectProblem } from './problems.js';
 
-/** The roles that send and receive transfers: an authority, and an implementation tested as a transfer peer. */
-const PEERS: readonly Role[] = ['authority', 'transfer-peer'];
+/**
+ * The roles that send and receive transfers: an authority, a vendor acting for one (it has the
+ * authority's access, limited by its own client's scopes: CELR concepts/access#vendors), and an
+ * implementation tested as a transfer peer.
+ */
+export const PEERS: readonly Role[] = ['authority', 'vendor', 'transfer-peer'];
 
 interface Transfer {
   id: string;
+  sender?: { organisationId?: string; scheme?: string; code?: string };
+  recipient?: { scheme?: string; code?: string };
   status: string;
   direction?: string;
   learnerId?: string | null;
@@ -24,8 +30,9 @@ async function otherAsRecipient(t: TestContext) {
 }
 
 /** A fictional learner of the role's authority, sent to the second organisation: the transfer, as sent. */
-async function sent(t: TestContext): Promise<{ learnerId: string; transfer: Transfer }> {
+export async function sent(t: TestContext): Promise<{ learnerId: string; transfer: Transfer }> {
   t.session.credentials('other');
+  await t.needsScopes('transfers:read', 'transfers:send');
   const recipient = await otherAsRecipient(t);
   const learner = await t.learner();
   const res = await t.send('POST', '/v1/transfers', {
@@ -153,6 +160,135 @@ export const transferTests: ConformanceTest[] = [
         `The refusal names ${JSON.stringify(rules)}, not the digest or the signature.`,
       );
       return `422 ${rules.join(', ')}`;
+    },
+  },
+  {
+    id: 'transfers-vendor-sends-as-authority',
+    group: 'transfers',
+    title: "A vendor's transfer is sent as the authority it acts for, never as the vendor",
+    clause: CELR('concepts/access', 'vendors'),
+    level: 'mandatory',
+    roles: ['vendor'],
+    async run(t: TestContext) {
+      const authority = await t.session.actingFor();
+      const { transfer } = await sent(t);
+      for (const [who, seen] of [
+        ['sender', await t.send('GET', `/v1/transfers/${transfer.id}`)],
+        ['recipient', await t.send('GET', `/v1/transfers/${transfer.id}`, { as: 'other' })],
+      ] as const) {
+        t.status(seen, 200, `GET /v1/transfers/{id} as the ${who}`);
+        const sender = (seen.json as Transfer).sender;
+        // The document leaves the sender's members open: it is named by its id, or by scheme and code.
+        t.check(
+          sender?.organisationId === authority.id ||
+            (!!sender?.code && sender.scheme === authority.scheme && sender.code === authority.code),
+          `The ${who} sees the transfer as sent by ${JSON.stringify(sender)}, not by the authority the vendor acts for (${authority.id}, ${authority.scheme} ${authority.code}).`,
+        );
+      }
+      return `sent by ${authority.name} (${authority.id})`;
+    },
+  },
+  {
+    id: 'transfers-vendor-accepts-for-authority',
+    group: 'transfers',
+    title:
+      'A transfer to the authority a vendor acts for is in the vendor’s inbox, and the vendor accepts it for the authority',
+    clause: CELR('concepts/access', 'vendors'),
+    level: 'mandatory',
+    roles: ['vendor'],
+    async run(t: TestContext) {
+      t.session.credentials('other');
+      await t.needsScopes('transfers:read', 'transfers:receive');
+      const authority = await t.session.actingFor();
+      if (!authority.scheme || !authority.code)
+        t.skip('The authority the vendor acts for has no public code to send a transfer to.');
+      const me = await t.send('GET', '/v1/me', { as: 'other' });
+      t.status(me, 200, 'GET /v1/me as the second organisation');
+      const other = (me.json as { organisation: Organisation }).organisation;
+      // The second organisation's own fictional learner, sent to the authority the vendor acts for.
+      const made = await t.send('POST', '/v1/learners', {
+        as: 'other',
+        body: await t.learnerBody({}, other),
+      });
+      t.status(made, 201, 'POST /v1/learners as the second organisation');
+      const learnerId = String((made.json as { id: unknown }).id);
+      t.onCleanup(() =>
+        t.send('DELETE', `/v1/learners/${learnerId}`, { as: 'other', headers: { 'if-match': '*' } }),
+      );
+      const posted = await t.send('POST', '/v1/transfers', {
+        as: 'other',
+        body: {
+          learnerId,
+          recipient: { scheme: authority.scheme, code: authority.code },
+          reason: 'responsibility-moves',
+          note: 'CELR conformance kit (fictional)',
+        },
+      });
+      t.status(posted, 201, 'POST /v1/transfers as the second organisation');
+      const transfer = posted.json as Transfer;
+      t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { as: 'other', body: {} }));
+      const inbox = await t.send('GET', '/v1/transfers?box=inbox&status=pending');
+      t.status(inbox, 200, 'GET /v1/transfers?box=inbox as the vendor');
+      t.check(
+        ((inbox.json as { items?: Transfer[] }).items ?? []).some((x) => x.id === transfer.id),
+        'The transfer is not in the inbox of the authority the vendor acts for.',
+      );
+      const accepted = await t.send('POST', `/v1/transfers/${transfer.id}/accept`, { body: {} });
+      t.status(accepted, 200, 'POST /v1/transfers/{id}/accept as the vendor');
+      const after = accepted.json as Transfer;
+      t.check(
+        after.status === 'accepted',
+        `The accepted transfer's status is ${JSON.stringify(after.status)}.`,
+      );
+      const theirs = after.result?.learner?.id;
+      t.check(
+        typeof theirs === 'string',
+        'The accepted transfer does not name the learner the authority now holds.',
+      );
+      t.onCleanup(async () => {
+        for (const kind of ['plans', 'meetings', 'transitions']) {
+          const list = await t.send('GET', `/v1/learners/${theirs}/${kind}?limit=200`);
+          for (const record of (list.json as { items?: { id: string }[] } | undefined)?.items ?? [])
+            await t.send('DELETE', `/v1/${kind}/${record.id}`, { headers: { 'if-match': '*' } });
+        }
+        return t.send('DELETE', `/v1/learners/${theirs}`, { headers: { 'if-match': '*' } });
+      });
+      const read = await t.send('GET', `/v1/learners/${theirs}`);
+      t.status(read, 200, 'GET of the transferred learner as the vendor');
+      const responsible = (read.json as { responsibleAuthority?: { code?: unknown } }).responsibleAuthority;
+      t.check(
+        responsible?.code === authority.code,
+        `The learner's responsible authority is ${JSON.stringify(responsible)}, not the authority the vendor acts for (${authority.code}).`,
+      );
+      return `accepted for ${authority.scheme} ${authority.code}; it holds learner ${theirs}`;
+    },
+  },
+  {
+    id: 'transfers-vendor-scope-bounded',
+    group: 'transfers',
+    title: "A vendor's token without the transfer scopes cannot send the authority's learner: 403",
+    clause: `RFC 6750 §3.1; ${CELR('concepts/access', 'vendors')}`,
+    level: 'mandatory',
+    roles: ['vendor'],
+    async run(t: TestContext) {
+      const recipient = await otherAsRecipient(t);
+      const learner = await t.learner();
+      const res = await t.send('POST', '/v1/transfers', {
+        body: { learnerId: learner.id, recipient, reason: 'responsibility-moves' },
+        scope: 'learners:read learners:write',
+      });
+      if (res.status === 201) {
+        const id = (res.json as Transfer).id;
+        t.onCleanup(() => t.send('POST', `/v1/transfers/${id}/cancel`, { body: {} }));
+      }
+      t.status(res, 403, 'POST /v1/transfers with a token without transfers:send');
+      expectProblem(t, res, 'forbidden');
+      const challenge = res.headers.get('www-authenticate') ?? '';
+      t.check(
+        /error="insufficient_scope"/.test(challenge),
+        `WWW-Authenticate is '${challenge}', not a Bearer challenge with error="insufficient_scope".`,
+      );
+      return `403 forbidden, ${challenge}`;
     },
   },
 ];
