@@ -98,6 +98,23 @@ describe('celr conformance', () => {
       ],
       /--base-url 'x' is not a URL/,
     ],
+    [
+      [
+        'conformance',
+        'run',
+        '--role',
+        'transfer-peer',
+        '--base-url',
+        'http://127.0.0.1:1',
+        '--client-id',
+        'a',
+        '--client-secret',
+        'b',
+        '--peer-base-url',
+        'http://127.0.0.1:2',
+      ],
+      /--peer-base-url, --peer-client-id and --peer-client-secret go together/,
+    ],
     [['conformance', 'walk'], /'walk' is not a command: run or list/],
   ])('refuses wrong usage with exit code 2: %j', async (args, message) => {
     const result = await celr(args, { cwd: scratch.dir, env: {} });

@@ -111,15 +111,59 @@ describe('the conformance kit against the reference API', () => {
     expect(report.conformant).toBe(false);
   });
 
-  it('passes every mandatory test of the transfer-peer suite, the second authority at the other end', async () => {
-    const report = await runConformance({
-      baseUrl,
-      role: 'transfer-peer',
-      credentials: await credentials('northbridge'),
-      other: await credentials('eastmere'),
-    });
-    expect(notPassed(report)).toEqual([]);
-    expect(report.results.filter((r) => r.group === 'transfers')).toHaveLength(3);
+  it('passes every mandatory test of the transfer-peer suite, the second authority at the other end, and a second deployment', async () => {
+    // A second deployment: another app, its own database, its own signing keys. Each operator makes
+    // its authority's bundle key and trusts the other deployment's sender with the keys its JWKS
+    // publishes, as two real deployments would (registerBundleSender).
+    const peer = await startTestApi();
+    let report: RunReport;
+    try {
+      await peer.app.listen({ host: '127.0.0.1', port: 0 });
+      const peerUrl = `http://127.0.0.1:${(peer.app.server.address() as AddressInfo).port}`;
+      const sides = [
+        { deployment: api, sender: api.orgs.northbridge, trustedBy: peer },
+        { deployment: peer, sender: peer.orgs.eastmere, trustedBy: api },
+      ];
+      for (const { deployment, sender, trustedBy } of sides) {
+        const rotated = await deployment.as('operator', {
+          method: 'POST',
+          url: '/v1/admin/keys/rotate',
+          payload: { use: 'bundle', organisationId: sender.id },
+        });
+        expect(rotated.statusCode, rotated.body).toBe(201);
+        const jwks = (await deployment.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json();
+        const trusted = await trustedBy.as('operator', {
+          method: 'POST',
+          url: '/v1/admin/bundle-senders',
+          payload: { sender: { scheme: 'la-code', code: sender.laCode }, jwks },
+        });
+        expect(trusted.statusCode, trusted.body).toBe(201);
+      }
+      const { clientId, secret } = await peer.client('eastmere');
+      report = await runConformance({
+        baseUrl,
+        role: 'transfer-peer',
+        credentials: await credentials('northbridge'),
+        other: await credentials('eastmere'),
+        peer: { baseUrl: peerUrl, credentials: { clientId, clientSecret: secret } },
+      });
+      expect(notPassed(report)).toEqual([]);
+      expect(report.results.filter((r) => r.group === 'transfers').map((r) => `${r.id} ${r.status}`)).toEqual(
+        [
+          'transfers-send-accept pass',
+          'transfers-reject pass',
+          'bundles-tampered-refused pass',
+          'bundles-between-deployments-send pass',
+          'bundles-between-deployments-receive pass',
+        ],
+      );
+      // Each imported learner is removed on the deployment that imported it; the sender's copy goes
+      // with its cancelled transfer.
+      for (const id of ['bundles-between-deployments-send', 'bundles-between-deployments-receive'])
+        expect(report.results.find((r) => r.id === id)?.message).not.toContain('left behind');
+    } finally {
+      await peer.close();
+    }
     // The kit removes the recipient's learner; the sender's copy stays, read-only, as the record of
     // what was sent (only the responsible authority deletes, and that is now the recipient), and the
     // kit says so rather than leaving it unnoticed.

@@ -10,6 +10,7 @@ import { runConformance } from './runner.js';
 export const USAGE = `Usage: celr conformance run --base-url <url> --role <${ROLES.join('|')}>
          --client-id <id> --client-secret <secret> [--on-behalf-of <organisation id>]
          [--other-client-id <id> --other-client-secret <secret>]
+         [--peer-base-url <url> --peer-client-id <id> --peer-client-secret <secret>]
          [--only <group or test id>[,...]] [--junit <file.xml>] [--json <file.json>]
          [--receiver-host <http://host>]
        celr conformance list [--role <role>]
@@ -24,6 +25,9 @@ It creates only fictional records in the organisations of the clients given, and
   --on-behalf-of      a vendor's: the organisation it acts for (CELR_ON_BEHALF_OF)
   --other-client-id   a client of a second organisation, for the access boundaries; without it
                       those tests are skipped, and the run cannot be conformant
+  --peer-base-url     transfer-peer: a second deployment (its own server and keys) and an
+  --peer-client-id    authority's client there, for bundles between deployments; each
+  --peer-client-secret  deployment's operator must trust the other's sender keys first
   --only              groups (${Object.keys(GROUPS).join(', ')}) or test ids
   --junit, --json     also write the results as JUnit XML (for CI) or JSON (with the evidence)
   --receiver-host     where the server reaches the kit's webhook receiver (default http://127.0.0.1)
@@ -100,6 +104,12 @@ async function command(argv: string[], io: CliIO): Promise<number> {
   if (!clientId || !clientSecret) throw new UsageError('--client-id and --client-secret are required.');
   if (!!values['other-client-id'] !== !!values['other-client-secret'])
     throw new UsageError('--other-client-id and --other-client-secret go together.');
+  const peerFlags = ['peer-base-url', 'peer-client-id', 'peer-client-secret'] as const;
+  const peerGiven = peerFlags.filter((f) => values[f]);
+  if (peerGiven.length && peerGiven.length !== peerFlags.length)
+    throw new UsageError('--peer-base-url, --peer-client-id and --peer-client-secret go together.');
+  if (values['peer-base-url'] && !URL.canParse(values['peer-base-url']))
+    throw new UsageError(`--peer-base-url '${values['peer-base-url']}' is not a URL.`);
   const only = values.only
     ?.split(',')
     .map((s) => s.trim())
@@ -118,6 +128,17 @@ async function command(argv: string[], io: CliIO): Promise<number> {
           other: {
             clientId: values['other-client-id'],
             clientSecret: values['other-client-secret'] as string,
+          },
+        }
+      : {}),
+    ...(values['peer-base-url']
+      ? {
+          peer: {
+            baseUrl: values['peer-base-url'],
+            credentials: {
+              clientId: values['peer-client-id'] as string,
+              clientSecret: values['peer-client-secret'] as string,
+            },
           },
         }
       : {}),
@@ -151,6 +172,9 @@ function parse(argv: string[]) {
       'on-behalf-of': { type: 'string' },
       'other-client-id': { type: 'string' },
       'other-client-secret': { type: 'string' },
+      'peer-base-url': { type: 'string' },
+      'peer-client-id': { type: 'string' },
+      'peer-client-secret': { type: 'string' },
       only: { type: 'string' },
       junit: { type: 'string' },
       json: { type: 'string' },

@@ -18,6 +18,12 @@ export interface RunOptions {
   credentials: Credentials;
   /** A client of a second organisation, for the access boundaries; those tests skip without it. */
   other?: Credentials;
+  /**
+   * A second deployment (another server, with its own signing keys) and an authority's client
+   * there, for bundles exchanged between deployments; those tests skip without it. Each deployment's
+   * operator must have registered the other's sending organisation as a trusted bundle sender.
+   */
+  peer?: { baseUrl: string; credentials: Credentials };
   /** Where the server can reach the kit's webhook receiver: `http://127.0.0.1` unless said. */
   receiverHost?: string;
   /** Per request, its whole answer included: 30 s unless said. */
@@ -26,8 +32,11 @@ export interface RunOptions {
   waitMs?: number;
 }
 
-/** Who a request is sent as: the role's client, or the second organisation's. */
-export type Who = 'primary' | 'other';
+/**
+ * Who a request is sent as: the role's client, the second organisation's, or the client of an
+ * authority on a second deployment (its own server and keys: `peer`).
+ */
+export type Who = 'primary' | 'other' | 'peer';
 
 export interface Organisation {
   id: string;
@@ -53,10 +62,20 @@ export class Session {
   constructor(readonly options: RunOptions) {}
 
   /** A recorder whose every response is checked against the schema the CELR document declares for it. */
-  http(): RecordingHttp {
-    return new RecordingHttp(this.options.baseUrl, this.options.timeoutMs, (method, url, res) =>
-      this.checkSchema(method, url, res),
+  http(who: Who = 'primary', exchanges?: Exchange[]): RecordingHttp {
+    return new RecordingHttp(
+      this.baseUrl(who),
+      this.options.timeoutMs,
+      (method, url, res) => this.checkSchema(method, url, res),
+      exchanges,
     );
+  }
+
+  /** The server a client is on: the peer's is the second deployment's. */
+  baseUrl(who: Who): string {
+    if (who !== 'peer') return this.options.baseUrl;
+    this.credentials('peer');
+    return (this.options.peer as NonNullable<RunOptions['peer']>).baseUrl;
   }
 
   private checkSchema(method: string, url: string, res: Response) {
@@ -84,6 +103,13 @@ export class Session {
 
   credentials(who: Who): Credentials {
     if (who === 'primary') return this.options.credentials;
+    if (who === 'peer') {
+      if (!this.options.peer)
+        throw new TestSkipped(
+          'No second deployment was given (--peer-base-url, --peer-client-id and --peer-client-secret).',
+        );
+      return this.options.peer.credentials;
+    }
     if (!this.options.other)
       throw new TestSkipped(
         "No second organisation's credentials were given (--other-client-id and --other-client-secret).",
@@ -94,10 +120,10 @@ export class Session {
   /** An access token for a client, asked for once (per scope) and kept for the run. */
   token(who: Who, scope?: string): Promise<string> {
     const credentials = this.credentials(who);
-    const key = `${credentials.clientId}\u0000${scope ?? ''}`;
+    const key = `${this.baseUrl(who)}\u0000${credentials.clientId}\u0000${scope ?? ''}`;
     let token = this.tokens.get(key);
     if (!token) {
-      token = requestToken(this.http(), credentials, scope);
+      token = requestToken(this.http(who), credentials, scope);
       this.tokens.set(key, token);
       token.catch(() => this.tokens.delete(key));
     }
@@ -196,6 +222,8 @@ export class TestContext {
   readonly http: RecordingHttp;
   private readonly cleanups: (() => Promise<unknown>)[] = [];
 
+  private peerHttp?: RecordingHttp;
+
   constructor(readonly session: Session) {
     this.http = session.http();
   }
@@ -220,7 +248,10 @@ export class TestContext {
     const who = options.as ?? 'primary';
     const headers = { ...(who === 'none' ? {} : this.session.onBehalfOf(who)), ...options.headers };
     const token = who === 'none' ? undefined : await this.session.token(who, options.scope);
-    return this.http.send(method, path, { ...options, headers, ...(token ? { token } : {}) });
+    // The second deployment's requests are the test's evidence too, in the order sent.
+    if (who === 'peer') this.peerHttp ??= this.session.http('peer', this.http.exchanges);
+    const http = who === 'peer' && this.peerHttp ? this.peerHttp : this.http;
+    return http.send(method, path, { ...options, headers, ...(token ? { token } : {}) });
   }
 
   /** Fails the test unless `condition` holds. */

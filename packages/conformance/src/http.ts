@@ -53,13 +53,13 @@ function shown(headers: Record<string, string>): Record<string, string> {
  * the kit never follows a link elsewhere.
  */
 export class RecordingHttp {
-  readonly exchanges: Exchange[] = [];
-
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs = 30_000,
     /** Told of every response read (the run checks each against its declared schema). */
     private readonly observe?: (method: string, path: string, res: Response) => void,
+    /** Where the exchanges are kept: a test's requests to a second deployment join its own. */
+    readonly exchanges: Exchange[] = [],
   ) {}
 
   url(path: string): string {

@@ -1,4 +1,4 @@
-import type { Organisation, TestContext } from '../context.js';
+import type { Organisation, TestContext, Who } from '../context.js';
 import { CELR, type ConformanceTest } from '../define.js';
 import type { Role } from '../model.js';
 import { expectProblem } from './problems.js';
@@ -12,6 +12,7 @@ export const PEERS: readonly Role[] = ['authority', 'vendor', 'transfer-peer'];
 
 interface Transfer {
   id: string;
+  signature?: { state?: string; kid?: string | null } | null;
   sender?: { organisationId?: string; scheme?: string; code?: string };
   recipient?: { scheme?: string; code?: string };
   status: string;
@@ -52,6 +53,99 @@ export async function sent(t: TestContext): Promise<{ learnerId: string; transfe
   // A transfer left pending is cancelled when the test ends; one accepted is the recipient's to remove.
   t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { body: {} }));
   return { learnerId: learner.id, transfer };
+}
+
+/** An organisation as a transfer names it: scheme and code. */
+const refOf = (org: Organisation) => ({ scheme: org.scheme as string, code: org.code as string });
+
+/**
+ * One direction of a bundle between two deployments: `from`'s fictional learner, sent to `to`'s
+ * organisation on `from`'s server, its signed bundle read there and imported on `to`'s server.
+ */
+async function betweenDeployments(t: TestContext, from: Who, to: Who): Promise<string> {
+  t.session.credentials('peer');
+  await t.needsScopes('transfers:read', 'transfers:send', 'transfers:receive');
+  const whoIs = async (who: Who) => {
+    const me = await t.send('GET', '/v1/me', { as: who });
+    t.status(me, 200, `GET /v1/me on ${t.session.baseUrl(who)}`);
+    const org = (me.json as { organisation: Organisation }).organisation;
+    if (!org.scheme || !org.code)
+      t.skip(`The organisation on ${t.session.baseUrl(who)} has no public code to send a transfer to.`);
+    return org;
+  };
+  const [sender, recipient] = [await whoIs(from), await whoIs(to)];
+  const made = await t.send('POST', '/v1/learners', { as: from, body: await t.learnerBody({}, sender) });
+  t.status(made, 201, `POST /v1/learners on ${t.session.baseUrl(from)}`);
+  const learnerId = String((made.json as { id: unknown }).id);
+  t.onCleanup(() =>
+    t.send('DELETE', `/v1/learners/${learnerId}`, { as: from, headers: { 'if-match': '*' } }),
+  );
+  const posted = await t.send('POST', '/v1/transfers', {
+    as: from,
+    body: {
+      learnerId,
+      recipient: refOf(recipient),
+      reason: 'responsibility-moves',
+      note: 'CELR conformance kit (fictional)',
+    },
+  });
+  const unknown = ((posted.json as { errors?: { rule?: string }[] } | undefined)?.errors ?? []).some(
+    (e) => e.rule === 'recipient-exists',
+  );
+  if (posted.status === 422 && unknown)
+    t.skip(
+      `${t.session.baseUrl(from)} does not know ${recipient.scheme} ${recipient.code}, the organisation on ${t.session.baseUrl(to)}: its operator must register it before bundles can be sent to it.`,
+    );
+  t.status(posted, 201, `POST /v1/transfers on ${t.session.baseUrl(from)}`);
+  const transfer = posted.json as Transfer;
+  // Pending on the sending deployment: it is cancelled when the test ends.
+  t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { as: from, body: {} }));
+  const read = await t.send('GET', `/v1/transfers/${transfer.id}/bundle`, { as: from });
+  t.status(read, 200, 'GET /v1/transfers/{id}/bundle as the sender');
+  const bundle = read.json as { signature?: unknown };
+  t.check(typeof bundle.signature === 'string', 'The bundle the sending deployment serves is not signed.');
+  const imported = await t.send('POST', '/v1/bundles/import', { as: to, body: bundle });
+  const theirs = (imported.json as Transfer | undefined)?.result?.learner?.id;
+  if (theirs)
+    t.onCleanup(async () => {
+      for (const kind of ['plans', 'meetings', 'transitions']) {
+        const list = await t.send('GET', `/v1/learners/${theirs}/${kind}?limit=200`, { as: to });
+        for (const record of (list.json as { items?: { id: string }[] } | undefined)?.items ?? [])
+          await t.send('DELETE', `/v1/${kind}/${record.id}`, { as: to, headers: { 'if-match': '*' } });
+      }
+      return t.send('DELETE', `/v1/learners/${theirs}`, { as: to, headers: { 'if-match': '*' } });
+    });
+  const rules = ((imported.json as { errors?: { rule?: string }[] } | undefined)?.errors ?? []).map(
+    (e) => e.rule,
+  );
+  t.check(
+    imported.status === 201,
+    `POST /v1/bundles/import on ${t.session.baseUrl(to)}: expected HTTP 201, got ${imported.status}${
+      rules.length
+        ? ` (${rules.join(', ')}: has its operator registered ${sender.scheme} ${sender.code}'s bundle keys from ${t.session.baseUrl(from)}/.well-known/jwks.json?)`
+        : ''
+    }.`,
+  );
+  const result = imported.json as Transfer;
+  t.check(
+    result.signature?.state === 'verified',
+    `The imported transfer's signature is ${JSON.stringify(result.signature)}, not verified.`,
+  );
+  t.check(typeof theirs === 'string', 'The import does not name the learner the recipient now holds.');
+  const learner = await t.send('GET', `/v1/learners/${theirs}`, { as: to });
+  t.status(learner, 200, `GET of the imported learner on ${t.session.baseUrl(to)}`);
+  t.check(
+    (learner.json as { responsibleAuthority?: { code?: unknown } }).responsibleAuthority?.code ===
+      recipient.code,
+    "The imported learner's responsible authority is not the recipient.",
+  );
+  const again = await t.send('POST', '/v1/bundles/import', { as: to, body: bundle });
+  t.status(again, 200, 'Importing the same bundle again');
+  t.check(
+    (again.json as Transfer).id === result.id,
+    'Importing the same bundle again made another transfer.',
+  );
+  return `signed by ${sender.scheme} ${sender.code} (${result.signature?.kid}), imported and verified on ${t.session.baseUrl(to)}`;
 }
 
 export const transferTests: ConformanceTest[] = [
@@ -290,5 +384,25 @@ export const transferTests: ConformanceTest[] = [
       );
       return `403 forbidden, ${challenge}`;
     },
+  },
+  {
+    id: 'bundles-between-deployments-send',
+    group: 'transfers',
+    title:
+      'A bundle this deployment signs is imported by a second deployment that trusts its keys, verified, once',
+    clause: CELR('concepts/security', 'bundle-signatures'),
+    level: 'mandatory',
+    roles: ['transfer-peer'],
+    run: (t: TestContext) => betweenDeployments(t, 'primary', 'peer'),
+  },
+  {
+    id: 'bundles-between-deployments-receive',
+    group: 'transfers',
+    title:
+      'A bundle a second deployment signs with its own keys is imported here, verified against the keys registered for it',
+    clause: CELR('concepts/security', 'bundle-signatures'),
+    level: 'mandatory',
+    roles: ['transfer-peer'],
+    run: (t: TestContext) => betweenDeployments(t, 'peer', 'primary'),
   },
 ];
