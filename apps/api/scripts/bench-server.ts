@@ -7,7 +7,9 @@
  *   node --conditions=@celr/source --import tsx scripts/bench-server.ts bare   # one route, one SQL query
  *
  * Environment (set by bench.ts):
- *   DATABASE_URL         the PostgreSQL database to serve (required)
+ *   DATABASE_URL         the PostgreSQL database to serve (required, unless BENCH_PGLITE_DIR)
+ *   BENCH_PGLITE_DIR     api only: serve embedded PGlite from this data folder instead (the bulk phase's
+ *                        PGlite part); SQL timing (BENCH_SQL_TIMING) sees none of its statements
  *   BENCH_POOL_SIZE      connection pool size (default 10, as the API's default)
  *   BENCH_NO_AUDIT=1     api only: read audit events are not written (AuditTrail.prototype.read is a
  *                        no-op), to measure what the audit insert costs. Only this file reads the flag.
@@ -40,7 +42,8 @@ import pg from 'pg';
 const mode = process.argv[2];
 const databaseUrl = process.env.DATABASE_URL;
 const poolSize = Number(process.env.BENCH_POOL_SIZE ?? 10);
-if (!databaseUrl) throw new Error('bench-server: DATABASE_URL is required.');
+const pgliteDir = mode === 'api' ? process.env.BENCH_PGLITE_DIR : undefined;
+if (!databaseUrl && !pgliteDir) throw new Error('bench-server: DATABASE_URL is required.');
 if (mode !== 'api' && mode !== 'bare')
   throw new Error(`bench-server: mode must be 'api' or 'bare', not '${mode}'.`);
 
@@ -186,7 +189,13 @@ if (mode === 'api') {
     // Measurement only: skip the read audit insert. Writes are still audited (AuditTrail.write).
     AuditTrail.prototype.read = async () => {};
   }
-  const config = { ...configFromEnv(), databaseUrl, host: '127.0.0.1', port: 0, demo: false };
+  const config = {
+    ...configFromEnv(),
+    databaseUrl: pgliteDir ? undefined : databaseUrl,
+    host: '127.0.0.1',
+    port: 0,
+    demo: false,
+  };
   const level = process.env.BENCH_LOG_LEVEL;
   const logger = level
     ? {
@@ -202,7 +211,7 @@ if (mode === 'api') {
         redact: ['req.headers.authorization'],
       }
     : false;
-  const db = await openDatabase({ url: databaseUrl, poolSize });
+  const db = await openDatabase(pgliteDir ? { dataDir: pgliteDir } : { url: databaseUrl, poolSize });
   const app = await buildApp({ db, config, logger });
   // Take up the token key before serving: it is made now (on a new database) rather than inside the
   // first request, and a key this process cannot use (sealed under another CELR_KEY_ENCRYPTION_KEY)

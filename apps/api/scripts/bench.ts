@@ -18,9 +18,13 @@
  *      - writes the learners (src/demo/cohort.ts, a range of their own) as NDJSON to a temporary file, and
  *        the same learners' `record` rows as COPY text (id, kind, learner_id, jurisdiction, type, status,
  *        owner_id, written_by_id, version, data as jsonb) to another;
- *      - the ceiling: COPY ... FROM STDIN (pg-copy-streams) of that file into `bench_copy`, a table
- *        created `LIKE record INCLUDING ALL` (the same columns, defaults and indexes, no foreign keys),
- *        dropped afterwards. It loads ONE table: the record rows and nothing else;
+ *      - COPY ... FROM STDIN (pg-copy-streams) of that file into `bench_copy`, a table created
+ *        `LIKE record INCLUDING ALL` (the same columns, defaults and indexes, no foreign keys), dropped
+ *        afterwards. It loads ONE table: the record rows and nothing else (the figure issue 18 began from);
+ *      - the ceiling (bench/bulk-ceiling.ts): after the per-record import, every row it wrote (record,
+ *        record_version, learner_access, learner_identifier, change, alert, audit_event, and the
+ *        blocks the upload stored) read back and COPYed, in one transaction, into copies of the same
+ *        tables with the same indexes and foreign keys; the import's aim is a share of this;
  *      - starts an API process with the bulk import worker running (as src/main.ts starts it) and, for
  *        each mode (per-record, then all-or-nothing; each its own range of learners, all new),
  *        streams the file to POST /v1/bulk/import?mode=..., polls the job (every 250 ms) until it
@@ -35,6 +39,10 @@
  *        result in the process (scripts/bench-server.ts, BENCH_SQL_TIMING), the rest, and how busy the
  *        API's event loop was (JavaScript: parsing, validation, deciding, building parameters, Prisma);
  *        --profile says which JavaScript;
+ *      - exports (bench/bulk-export.ts): GET /v1/bulk/export of everything the organisation sees, read
+ *        to the last byte, beside COPY (SELECT the same records' data) TO STDOUT; then, unless
+ *        --no-bulk-pglite, the same per-record import and export on embedded PGlite (a new data folder,
+ *        an API process of its own);
  *   6. prints the table and the aims, stops the servers, drops the database.
  *
  * Options (flags, or the BENCH_* environment variable in brackets):
@@ -47,6 +55,7 @@
  *   --only <list>      the same as --runs: `npm run bench -w @celr/api -- --only bulk` is the bulk phase alone
  *   --bulk-learners <n>  learners per import and in the COPY (BENCH_BULK_LEARNERS, default 100000)
  *   --bulk-modes <list>  import modes, of per-record,all-or-nothing (BENCH_BULK_MODES, default both)
+ *   --no-bulk-pglite   skip the import and export on embedded PGlite (BENCH_BULK_PGLITE=0)
  *   --no-idempotency   POST without Idempotency-Key (BENCH_IDEMPOTENCY=0)
  *   --log-level <lvl>  the API logs as src/main.ts does, at this level, to /dev/null (BENCH_LOG_LEVEL;
  *                      default: no logger, as buildApp's default)

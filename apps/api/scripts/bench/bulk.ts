@@ -12,14 +12,24 @@ import { pipeline } from 'node:stream/promises';
 import { validate } from '@celr/schema';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Database } from '../../src/db/database.js';
+import { createClient, createOrganisation } from '../../src/admin/organisations.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
 import { syntheticCohort, syntheticLearner } from '../../src/demo/cohort.js';
 import { indexedColumns } from '../../src/records/representation.js';
+import { type CeilingResult, IMPORT_TABLES, type ImportTable, importCeiling } from './bulk-ceiling.js';
+import {
+  type ExportCeiling,
+  type ExportResult,
+  exportableRecords,
+  exportCeiling,
+  exportOnce,
+} from './bulk-export.js';
 import { cpuSnapshot } from './cpu.js';
 import {
   BULK_LEARNERS,
   BULK_MODE_NAMES,
   BULK_MODES,
+  BULK_PGLITE,
   type BulkMode,
   LOG_LEVEL,
   log,
@@ -30,16 +40,8 @@ import { bearer, type Server, type SqlTiming, startServer, stopAndRecordPeak } f
 
 // The bulk phase: imports over HTTP, and COPY of the same records as the ceiling
 
-/** The tables an import of learners writes (src/bulk/block-import.ts). */
-export const IMPORT_TABLES = [
-  'record',
-  'record_version',
-  'change',
-  'learner_access',
-  'learner_identifier',
-  'audit_event',
-] as const;
-export type ImportTable = (typeof IMPORT_TABLES)[number];
+export { IMPORT_TABLES, type ImportTable } from './bulk-ceiling.js';
+
 type TableCounts = Record<ImportTable, number> & { bytes: number };
 
 /** Rows in each of the import's tables, and the bytes of all of them with their indexes and TOAST. */
@@ -198,6 +200,10 @@ function upload(url: string, headers: Record<string, string>, file: string, byte
 
 export interface ImportResult {
   mode: BulkMode;
+  database: 'postgresql' | 'pglite';
+  jobId: string;
+  startedAt: string;
+  finishedAt: string;
   learners: number;
   firstLearner: number;
   /** POST sent -> 202 received: the file streamed into the job's blocks. */
@@ -224,7 +230,7 @@ export interface ImportResult {
 }
 
 async function importOnce(
-  db: Database,
+  db: Database | undefined,
   server: Server,
   headers: Record<string, string>,
   mode: BulkMode,
@@ -232,8 +238,8 @@ async function importOnce(
   firstLearner: number,
 ): Promise<ImportResult> {
   const bytes = statSync(file).size;
-  const before = await tableCounts(db);
-  await checkpoint(db);
+  const before = db ? await tableCounts(db) : undefined;
+  if (db) await checkpoint(db);
   server.resetPeak();
   const profileFile = profileDir ? join(profileDir, `bulk-${mode}.cpuprofile`) : undefined;
   const cpuBefore = cpuSnapshot(server.pid);
@@ -275,7 +281,7 @@ async function importOnce(
       `The ${mode} import did not create every learner: ${JSON.stringify(job)}; first errors: ${errors.slice(0, 2000)}`,
     );
   }
-  const after = await tableCounts(db);
+  const after = db ? await tableCounts(db) : undefined;
   const startedAt = Date.parse(job.startedAt as string);
   const finishedAt = Date.parse(job.finishedAt as string);
   const workerSeconds = (finishedAt - startedAt) / 1000;
@@ -300,6 +306,10 @@ async function importOnce(
 
   return {
     mode,
+    database: db ? 'postgresql' : 'pglite',
+    jobId: job.id,
+    startedAt: job.startedAt as string,
+    finishedAt: job.finishedAt as string,
     learners: BULK_LEARNERS,
     firstLearner,
     uploadSeconds: (answeredAt - postedAt) / 1000,
@@ -315,11 +325,10 @@ async function importOnce(
       postgres: cpu(cpuAfter.postgres, cpuBefore.postgres),
       client: cpu(cpuAfter.client, cpuBefore.client) ?? 0,
     },
-    rowsWritten: Object.fromEntries(IMPORT_TABLES.map((t) => [t, after[t] - before[t]])) as Record<
-      ImportTable,
-      number
-    >,
-    bytesWritten: after.bytes - before.bytes,
+    rowsWritten: Object.fromEntries(
+      IMPORT_TABLES.map((t) => [t, after && before ? after[t] - before[t] : 0]),
+    ) as Record<ImportTable, number>,
+    bytesWritten: after && before ? after.bytes - before.bytes : 0,
     upload: upload_,
     worker,
     ...(profileFile ? { profile: profileFile } : {}),
@@ -336,7 +345,10 @@ export interface BulkResult {
   learners: number;
   ndjsonBytes: number;
   copy: CopyResult;
+  /** COPY of every row the per-record import wrote, into the same tables (bulk-ceiling.ts). */
+  ceiling?: CeilingResult;
   imports: ImportResult[];
+  exports: { result: ExportResult; ceiling?: ExportCeiling }[];
 }
 
 export async function bulkPhase(
@@ -395,6 +407,7 @@ export async function bulkPhase(
   );
   const headers = await bearer(server, client);
   const imports: ImportResult[] = [];
+  let ceiling: CeilingResult | undefined;
   for (const mode of BULK_MODES) {
     const result = await importOnce(db, server, headers, mode, files.get(mode) as string, firstOf(mode));
     imports.push(result);
@@ -404,8 +417,91 @@ export async function bulkPhase(
         `(${result.totalSeconds.toFixed(1)} s; upload ${result.uploadSeconds.toFixed(1)} s, worker ${result.workerSeconds.toFixed(1)} s), ` +
         `${result.peakRssMb.toFixed(0)} MB peak RSS`,
     );
+    if (mode === 'per-record') {
+      // The rows it wrote, read back and COPYed into the same tables: what the import is measured against.
+      ceiling = await importCeiling(
+        url,
+        bulkDir,
+        {
+          id: result.jobId,
+          startedAt: result.startedAt,
+          finishedAt: result.finishedAt,
+          learners: BULK_LEARNERS,
+        },
+        files.get(mode) as string,
+        () => checkpoint(db),
+      );
+      log(
+        `COPY of every row the per-record import wrote (${Object.entries(ceiling.rows)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}): ${ceiling.seconds.toFixed(1)} s, ${ceiling.recordsPerSecond.toFixed(0)} learners/s`,
+      );
+    }
   }
+
+  // Export: everything the organisation may see, and the same records in one COPY.
+  const exports: BulkResult['exports'] = [];
+  const records = await exportableRecords(url, orgId);
+  const exportCopy = await exportCeiling(url, orgId);
+  const exported = await exportOnce(server, headers, 'postgresql', records);
+  peak = Math.max(peak, exported.peakRssMb * MB);
+  exports.push({ result: exported, ceiling: exportCopy });
+  log(
+    `export of ${records} records on PostgreSQL: ${exported.seconds.toFixed(1)} s, ${exported.recordsPerSecond.toFixed(0)} records/s ` +
+      `(COPY of their data: ${exportCopy.seconds.toFixed(1)} s), ${exported.peakRssMb.toFixed(0)} MB peak RSS`,
+  );
   await stopAndRecordPeak(server, label, peak);
+
+  if (BULK_PGLITE) {
+    const file = files.get('per-record') ?? (files.values().next().value as string);
+    const pglite = await pglitePhase(file, extraEnv);
+    imports.push(pglite.imported);
+    exports.push({ result: pglite.exported });
+  }
   rmSync(bulkDir, { recursive: true, force: true });
-  return { learners: BULK_LEARNERS, ndjsonBytes, copy, imports };
+  return { learners: BULK_LEARNERS, ndjsonBytes, copy, ceiling, imports, exports };
+}
+
+/**
+ * Embedded PGlite (CELR_EMBEDDED_DATABASE=pglite): a per-record import of the learners into a new
+ * PGlite data folder, served by an API process of its own, then an export of them all.
+ */
+async function pglitePhase(file: string, env: Record<string, string>) {
+  const dataDir = join(bulkDir as string, 'pglite');
+  const setupDb = await openDatabase({ dataDir });
+  let client: { clientId: string; secret: string };
+  try {
+    await setupDb.migrate();
+    const org = await createOrganisation(setupDb.prisma, {
+      kind: 'local-authority',
+      name: 'Northbridge Borough Council',
+      jurisdiction: 'england',
+      laCode: '990',
+    });
+    client = await createClient(setupDb.prisma, { organisationId: org.id, name: 'bench client' });
+  } finally {
+    await setupDb.close();
+  }
+  const label = 'API (bulk, embedded PGlite)';
+  const { DATABASE_URL: _, ...rest } = env;
+  const server = await startServer(label, 'api', { ...rest, BENCH_PGLITE_DIR: dataDir });
+  let peak = await server.peakRss();
+  try {
+    const headers = await bearer(server, client);
+    const imported = await importOnce(undefined, server, headers, 'per-record', file, 0);
+    peak = Math.max(peak, imported.peakRssMb * MB);
+    log(
+      `per-record import of ${BULK_LEARNERS} learners on PGlite: ${imported.recordsPerSecond.toFixed(0)} records/s from the POST ` +
+        `(${imported.totalSeconds.toFixed(1)} s), ${imported.peakRssMb.toFixed(0)} MB peak RSS`,
+    );
+    const exported = await exportOnce(server, headers, 'pglite', BULK_LEARNERS);
+    peak = Math.max(peak, exported.peakRssMb * MB);
+    log(
+      `export of ${BULK_LEARNERS} records on PGlite: ${exported.seconds.toFixed(1)} s, ${exported.recordsPerSecond.toFixed(0)} records/s, ` +
+        `${exported.peakRssMb.toFixed(0)} MB peak RSS`,
+    );
+    return { imported, exported };
+  } finally {
+    await stopAndRecordPeak(server, label, peak);
+  }
 }

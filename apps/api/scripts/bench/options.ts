@@ -19,6 +19,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'bulk-learners': { type: 'string' },
     'bulk-modes': { type: 'string' },
+    'no-bulk-pglite': { type: 'boolean' },
     'no-idempotency': { type: 'boolean' },
     'log-level': { type: 'string' },
     profile: { type: 'boolean' },
@@ -92,11 +93,19 @@ export const BULK_MODES = (flags['bulk-modes'] ?? env.BENCH_BULK_MODES ?? BULK_M
 for (const m of BULK_MODES)
   if (!(BULK_MODE_NAMES as readonly string[]).includes(m))
     throw new Error(`Unknown import mode '${m}'; the modes are ${BULK_MODE_NAMES.join(', ')}.`);
+/** The bulk phase also imports and exports on embedded PGlite (a server process of its own). */
+export const BULK_PGLITE = !(flags['no-bulk-pglite'] ?? env.BENCH_BULK_PGLITE === '0');
 if (BULK && (BULK_LEARNERS < 1 || BULK_MODES.length === 0))
   throw new Error('The bulk phase needs --bulk-learners >= 1 and at least one mode.');
 
 /** The aims the release note states next to the figures. Missing them is reported, not an error. */
-export const AIMS = { readRatio: 0.5, peakRssMb: 300, bulkOverCopy: 0.2 };
+export const AIMS = {
+  readRatio: 0.5,
+  peakRssMb: 300,
+  bulkOverCopy: 0.6,
+  exportEmbeddedSeconds: 15,
+  exportPostgresRecordsPerSecond: 20_000,
+};
 
 export const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const serverEntry = join(apiDir, 'scripts', 'bench-server.ts');
