@@ -1,7 +1,7 @@
 import { englandPlan, readRecordLine } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../src/audit/audit-trail.js';
-import { EXPORT_PAGE_LEARNERS, exportRecords } from '../src/bulk/export.js';
+import { EXPORT_BATCH_RECORDS, exportRecords } from '../src/bulk/export.js';
 import { syntheticCohort, syntheticLearner } from '../src/demo/cohort.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
@@ -142,7 +142,7 @@ describe('GET /v1/bulk/export', () => {
     }
   });
 
-  it('reads a page ahead of its reader at most', async () => {
+  it('reads a batch ahead of its reader at most', async () => {
     const caller = {
       clientId: 'test',
       organisationId: api.orgs.northbridge.id,
@@ -163,10 +163,10 @@ describe('GET /v1/bulk/export', () => {
     const pages = stream[Symbol.asyncIterator]();
     await pages.next();
     await new Promise((r) => setTimeout(r, 500));
-    expect(await audited()).toBeLessThanOrEqual(2 * EXPORT_PAGE_LEARNERS);
+    expect(await audited()).toBeLessThanOrEqual(2 * EXPORT_BATCH_RECORDS);
     await pages.next();
     await new Promise((r) => setTimeout(r, 300));
-    expect(await audited()).toBeLessThanOrEqual(3 * EXPORT_PAGE_LEARNERS);
+    expect(await audited()).toBeLessThanOrEqual(3 * EXPORT_BATCH_RECORDS);
     stream.destroy();
   });
 
@@ -198,7 +198,7 @@ describe('GET /v1/bulk/export', () => {
     }
     // Socket buffers (a few MB on loopback) hold part of the cohort; the rest waits for the client.
     expect(whilePaused).toBeLessThan(COHORT * 0.75);
-    expect(whilePaused).toBeGreaterThanOrEqual(EXPORT_PAGE_LEARNERS);
+    expect(whilePaused).toBeGreaterThanOrEqual(EXPORT_BATCH_RECORDS);
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
@@ -208,5 +208,48 @@ describe('GET /v1/bulk/export', () => {
     expect(bytes).toBeGreaterThan(COHORT * 1000);
     expect(newlines).toBe(COHORT);
     expect(await exported()).toBe(COHORT);
+  });
+  it('is one snapshot: what is written while it runs is not in it, and what it sends is as it stood when it began', async () => {
+    const caller = {
+      clientId: 'test',
+      organisationId: api.orgs.northbridge.id,
+      organisationKind: 'local-authority' as const,
+      actingForId: api.orgs.northbridge.id,
+      actingForKind: 'local-authority' as const,
+      scopes: new Set(['learners:read']),
+      requestId: 'export-snapshot',
+    };
+    const stream = exportRecords(api.db, new AuditTrail(api.db.sql), caller, { kinds: ['learner'] });
+    const batches = stream[Symbol.asyncIterator]();
+    const first = lines(String((await batches.next()).value));
+    expect(first).toHaveLength(EXPORT_BATCH_RECORDS);
+    // Learners come in id order: the last one's id is after every id the first batch sent.
+    const later = (
+      await api.db.sql<{ id: string }>(
+        `SELECT id::text FROM record WHERE kind = 'learner' AND id > $1::uuid AND id <> $2::uuid ORDER BY id LIMIT 1`,
+        [first.at(-1)!.record.id, learnerId],
+      )
+    )[0]!.id;
+    const before = (await api.as('northbridge', { method: 'GET', url: `/v1/learners/${later}` })).json();
+    // While the export runs: a learner it has not sent yet changes, and a new one is made.
+    const changed = await api.as('northbridge', {
+      method: 'PATCH',
+      url: `/v1/learners/${later}`,
+      headers: { 'content-type': 'application/merge-patch+json', 'if-match': '*' },
+      payload: { name: { given: 'Changed', family: 'Later' } },
+    });
+    expect(changed.statusCode).toBe(200);
+    const made = await api.as('northbridge', {
+      method: 'POST',
+      url: '/v1/learners',
+      payload: syntheticLearner(COHORT + 1),
+    });
+    expect(made.statusCode).toBe(201);
+    let rest = '';
+    for (let next = await batches.next(); !next.done; next = await batches.next()) rest += String(next.value);
+    const all = [...first, ...lines(rest)];
+    expect(all).toHaveLength(COHORT);
+    expect(all.find((l) => l.record.id === later)!.record).toEqual(before);
+    expect(all.some((l) => l.record.id === made.json().id)).toBe(false);
   });
 });

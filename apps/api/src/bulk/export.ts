@@ -12,18 +12,20 @@ export interface ExportFilter {
   updatedSince?: Date;
 }
 
-/** Learners per page: each page is one read of their records and one batch of audit events. */
-export const EXPORT_PAGE_LEARNERS = 100;
+/** Records per batch: each batch is one fetch from the export's cursor and one batch of audit events. */
+export const EXPORT_BATCH_RECORDS = 1000;
 
 /**
- * Everything the caller may see, as NDJSON, read a page of learners at a time and only as fast
- * as the client reads it: memory stays the same whatever the size of the cohort.
+ * Everything the caller may see, as NDJSON, from one query behind a cursor (Database.cursor): one
+ * snapshot of the database, so the file is as it stood when the export began, and read a batch at
+ * a time only as fast as the client reads it, so memory stays the same whatever the size of the
+ * cohort.
  *
- * Learners are walked in id order through the caller's access grants, and each page gives the
- * learners first, then their plans, meetings and transitions, so every reference in the file
- * (a plan's learnerId, a meeting's planId) is to a line before it and `POST /v1/bulk/import`
- * can load the file as it is. A record appears once; one written while the export runs may or
- * may not be in it, which is why the response names the change-feed cursor to carry on from.
+ * Records come learner by learner (in id order, as uuids), each learner's record first, then
+ * their plans, meetings and transitions, so every reference in the file (a plan's learnerId, a
+ * meeting's planId) is to a line before it and `POST /v1/bulk/import` can load the file as it is.
+ * A record appears once. Anything written after the snapshot is in the change feed after the
+ * cursor the response names. Each batch's read events are stored before the batch is sent.
  */
 export function exportRecords(
   db: Database,
@@ -32,52 +34,52 @@ export function exportRecords(
   filter: ExportFilter,
 ): Readable {
   const kinds = RECORD_KINDS.filter((k) => filter.kinds.includes(k));
-  async function* pages(): AsyncGenerator<string> {
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const learners = filter.learnerId
-        ? after === filter.learnerId
-          ? []
-          : [filter.learnerId]
-        : (
-            await db.sql<{ id: string }>(
-              // The learners of the caller's open grants (the rule of auth/access.ts, in the form that walks
-              // the organisation's index), ordered as uuids (not as text, whose collation may differ),
-              // like the keyset condition. Each page's records are checked again with visibleSql().
-              `SELECT learner_id AS id FROM learner_access
-               WHERE organisation_id = $1::uuid AND ended_at IS NULL AND learner_id > $2::uuid
-               GROUP BY learner_id ORDER BY learner_id LIMIT $3`,
-              [caller.actingForId, after, EXPORT_PAGE_LEARNERS],
-            )
-          ).map((r) => r.id);
-      if (!learners.length) return;
-      after = learners.at(-1)!;
-      const rows = await db.sql<StoredRecord & { kind: RecordKind }>(
-        `SELECT r.id::text, r.kind, r.learner_id::text AS "learnerId", r.version, r.created_at AS "createdAt",
-                r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt", r.written_by_id::text AS "writtenById", r.data
-         FROM record r
-         WHERE r.learner_id = ANY($1::uuid[]) AND r.kind = ANY($2::text[]) AND r.deleted_at IS NULL
-           AND ($3::timestamptz IS NULL OR r.updated_at >= $3::timestamptz)
-           AND ${visibleSql('r.learner_id', '$4::uuid')}
-         ORDER BY array_position($2::text[], r.kind), r.learner_id, r.created_at, r.id`,
-        [learners, kinds, filter.updatedSince ?? null, caller.actingForId],
-      );
-      if (!rows.length) continue;
-      await audit.read(
-        caller,
-        ...rows.map((r) => ({
-          action: 'export',
-          recordKind: r.kind,
-          recordId: r.id,
-          recordVersion: r.version,
-          learnerId: r.learnerId,
-        })),
-      );
-      let text = '';
-      for (const r of rows) text += `${recordLine(r.kind, present(r))}\n`;
-      yield text;
+  async function* batches(): AsyncGenerator<string> {
+    const rows = db.cursor<StoredRecord & { kind: RecordKind }>(
+      // The caller's open grants (the rule of auth/access.ts, visibleSql()); learners ordered as uuids
+      // (not as text, whose collation may differ), and within a learner by kind in RECORD_KINDS order.
+      `SELECT r.id::text, r.kind, r.learner_id::text AS "learnerId", r.version, r.created_at AS "createdAt",
+              r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt", r.written_by_id::text AS "writtenById", r.data
+       FROM record r
+       WHERE r.kind = ANY($1::text[]) AND r.deleted_at IS NULL
+         AND ($2::timestamptz IS NULL OR r.updated_at >= $2::timestamptz)
+         AND ($3::uuid IS NULL OR r.learner_id = $3::uuid)
+         AND ${visibleSql('r.learner_id', '$4::uuid')}
+       ORDER BY r.learner_id, array_position($5::text[], r.kind), r.created_at, r.id`,
+      [kinds, filter.updatedSince ?? null, filter.learnerId ?? null, caller.actingForId, [...RECORD_KINDS]],
+      EXPORT_BATCH_RECORDS,
+    );
+    // The next batch is fetched while this one's read events are stored and its lines made.
+    let next = rows.next();
+    // Its failure is met where it is awaited; until then it is not an unhandled rejection.
+    next.catch(() => {});
+    try {
+      for (let fetched = await next; !fetched.done; fetched = await next) {
+        const batch = fetched.value;
+        next = rows.next();
+        next.catch(() => {});
+        await audit.read(
+          caller,
+          ...batch.map((r) => ({
+            action: 'export',
+            recordKind: r.kind,
+            recordId: r.id,
+            recordVersion: r.version,
+            learnerId: r.learnerId,
+          })),
+        );
+        let text = '';
+        for (const r of batch) text += `${recordLine(r.kind, present(r))}\n`;
+        yield text;
+      }
+    } finally {
+      // Stopped early (the client went away, or a statement failed): the cursor is closed, its
+      // connection given back. A fetch still under way is waited for first.
+      await next.catch(() => {});
+      await rows.return();
     }
   }
-  // One page waits to be sent at a time: the next is read only when the client has taken this one.
-  return Readable.from(pages(), { highWaterMark: 1, objectMode: false });
+  // One batch waits to be sent at a time, and the one after it is fetched (not yet audited) meanwhile;
+  // nothing further is read until the client has taken the batch waiting.
+  return Readable.from(batches(), { highWaterMark: 1, objectMode: false });
 }

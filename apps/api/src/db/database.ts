@@ -4,6 +4,7 @@
  * embedded PGlite, in memory (the tests) or on disk (not crash safe). Both go through Prisma driver adapters, and the same adapters drive the
  * WebAssembly migration engine, so `migrate()` needs no Prisma CLI and no native engine binary.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -73,6 +74,19 @@ export interface Database {
    * own, re-made after a loss; on PGlite in process. The subscription says whether it is live.
    */
   listen(channel: string, handlers: NotificationHandlers): Subscription;
+  /**
+   * The rows of one query, all from one snapshot, `batch` rows at a time, for reads too large to
+   * hold (bulk export): the query runs once, behind a cursor, and each batch is fetched when the
+   * consumer asks for it. Stopping early (return() on the generator) closes the cursor.
+   *
+   * PostgreSQL: a cursor in a read-only REPEATABLE READ transaction on a connection of its own,
+   * held until the last batch (or until the consumer has been idle for CURSOR_IDLE_LIMIT, when
+   * PostgreSQL ends the session and the next fetch fails). PGlite: its single session cannot be
+   * held by one reader, so the cursor is declared WITH HOLD in a short transaction, whose commit
+   * stores the whole result (spilling to temporary files, not memory, past work_mem); the batches
+   * are then fetched from it between everyone else's statements.
+   */
+  cursor<T>(text: string, params: unknown[], batch: number): AsyncGenerator<T[], void, undefined>;
   /** Disconnects Prisma and closes the pool or the PGlite instance. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -83,6 +97,12 @@ export interface Database {
  * these limits the request gets 503 with Retry-After (http/errors.ts), never a 500.
  */
 export const REQUEST_TRANSACTIONS = { maxWait: 10_000, timeout: 60_000 } as const;
+
+/**
+ * How long a PostgreSQL cursor (Database.cursor) may wait for its consumer between two batches:
+ * a client that stops reading an export gives its connection back to the pool after this long.
+ */
+export const CURSOR_IDLE_LIMIT_MS = 5 * 60_000;
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   const migrationsDir = options.migrationsDir ?? MIGRATIONS_DIR;
@@ -123,6 +143,27 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
       kind: 'postgresql',
       sql: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
       listen: (channel, handlers) => listenOnPostgres(url, channel, handlers),
+      cursor: async function* <T>(text: string, params: unknown[], batch: number) {
+        const client = await pool.connect();
+        let broken: Error | undefined;
+        try {
+          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+          await client.query(`SET LOCAL idle_in_transaction_session_timeout = ${CURSOR_IDLE_LIMIT_MS}`);
+          await client.query(`DECLARE celr_cursor NO SCROLL CURSOR FOR ${text}`, params);
+          for (;;) {
+            const { rows } = await client.query(`FETCH ${batch} FROM celr_cursor`);
+            if (rows.length) yield rows as T[];
+            if (rows.length < batch) break;
+          }
+        } catch (error) {
+          broken = error as Error;
+          throw error;
+        } finally {
+          // Read only: ending it either way changes nothing. A connection that failed is not reused.
+          if (!broken) await client.query('ROLLBACK').catch((error: Error) => (broken = error));
+          client.release(broken);
+        }
+      },
       migrate: async () => {
         // The engine takes a session-level advisory lock (pg_advisory_lock) and never unlocks it explicitly;
         // on the shared pool the lock would stay with whichever idle connection ran it. A one-connection
@@ -160,6 +201,21 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     kind: 'pglite',
     sql: sqlThrough(prisma),
     listen: (channel, handlers) => listenOnPGlite(pglite, channel, handlers),
+    cursor: async function* <T>(text: string, params: unknown[], batch: number) {
+      const name = `celr_cursor_${randomUUID().replaceAll('-', '')}`;
+      await pglite.transaction(async (tx) => {
+        await tx.query(`DECLARE ${name} NO SCROLL CURSOR WITH HOLD FOR ${text}`, params);
+      });
+      try {
+        for (;;) {
+          const { rows } = await pglite.query<T>(`FETCH ${batch} FROM ${name}`);
+          if (rows.length) yield rows;
+          if (rows.length < batch) break;
+        }
+      } finally {
+        await pglite.query(`CLOSE ${name}`).catch(() => {});
+      }
+    },
     migrate: () => applyMigrations(adapterFactory, migrationsDir),
     close: once(async () => {
       await prisma.$disconnect();
