@@ -1,3 +1,4 @@
+import { englandPlan } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditedAccess, AuditTrail } from '../src/audit/audit-trail.js';
@@ -64,7 +65,11 @@ class AuditAt extends AuditTrail {
 describe('bulk imports over several API processes', () => {
   it('a worker that dies mid-job loses its block only; another takes the job over when the lease ends, writing no line twice', async () => {
     const location = await submit(syntheticCohort(1100, 10_000));
-    const dying = new BulkImportWorker(api.db, new AuditAt(api.db.sql, 2, 'die'), { leaseMs: 3000 });
+    // One block at a time, so that the second block is the one in hand when it dies.
+    const dying = new BulkImportWorker(api.db, new AuditAt(api.db.sql, 2, 'die'), {
+      leaseMs: 3000,
+      blocksInFlight: 1,
+    });
     await dying.tick();
     const stalled = await job(location);
     expect(stalled).toMatchObject({
@@ -89,6 +94,64 @@ describe('bulk imports over several API processes', () => {
       [location.split('/').at(-1)],
     );
     expect(row!.attempts).toBe(2);
+  });
+
+  it('two blocks in hand at once (PostgreSQL): a worker that dies loses both, and the takeover writes every line once', async () => {
+    const location = await submit(syntheticCohort(1100, 60_000));
+    // The second block written dies: on PostgreSQL the first two blocks are in hand together.
+    const dying = new BulkImportWorker(api.db, new AuditAt(api.db.sql, 2, 'die'), {
+      leaseMs: 3000,
+      blocksInFlight: 2,
+    });
+    await dying.tick();
+    const stalled = await job(location);
+    expect(stalled.status).toBe('running');
+    // Whichever of the two died, what stands is what the job counts: the first block, or nothing.
+    expect([0, 1000]).toContain(stalled.progress.linesDone);
+    expect(await written(60_000, 1100)).toEqual({
+      learners: stalled.counts.created,
+      created: stalled.counts.created,
+    });
+    await new Promise((r) => setTimeout(r, 3100));
+    expect(await api.app.bulkImports!.tick()).toBe(1);
+    expect(await job(location)).toMatchObject({
+      status: 'succeeded',
+      progress: { linesDone: 1100 },
+      counts: { created: 1100, failed: 0 },
+    });
+    expect(await written(60_000, 1100)).toEqual({ learners: 1100, created: 1100 });
+  });
+
+  it('a block written beside the one before it ends as it would after it: references to it wait, changes are written in turn', async () => {
+    // A cohort already held, then a file of new learners (block 1) and the same cohort changed (block 2).
+    const held = await submit(syntheticCohort(10, 70_000));
+    await api.app.bulkImports!.tick();
+    expect((await job(held)).counts.created).toBe(10);
+    const changed = syntheticCohort(10, 70_000).replaceAll('"given":"', '"given":"Re');
+    const first = await submit(`${syntheticCohort(1000, 71_000)}${changed}`);
+    await api.app.bulkImports!.tick();
+    expect(await job(first)).toMatchObject({
+      status: 'succeeded',
+      counts: { created: 1000, updated: 10, unchanged: 0, failed: 0 },
+    });
+    // Learners with the ids of the file they came from (block 1), and plans naming them by those ids (block 2).
+    const ids = Array.from(
+      { length: 1000 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const learners = ids
+      .map((id, i) => JSON.stringify({ kind: 'learner', record: { ...syntheticLearner(72_000 + i), id } }))
+      .join('\n');
+    const plans = ids
+      .slice(0, 5)
+      .map((learnerId) => JSON.stringify({ kind: 'plan', record: { ...englandPlan, learnerId } }))
+      .join('\n');
+    const second = await submit(`${learners}\n${plans}\n`);
+    await api.app.bulkImports!.tick();
+    expect(await job(second)).toMatchObject({
+      status: 'succeeded',
+      counts: { created: 1005, failed: 0 },
+    });
   });
 
   it('a worker that is stopped hands its job back at once, and the job goes on elsewhere', async () => {

@@ -111,6 +111,11 @@ export class BlockImporter {
     private readonly org: ActingOrganisation,
     audit: AuditTrail,
     alerts?: AlertSettings,
+    /**
+     * Creates only: a block that would change a stored record throws NotCreatesOnly before it
+     * writes the change (a block written beside another must not lock a record the other may need).
+     */
+    private readonly createsOnly = false,
   ) {
     this.store = new RecordStore(audit, alerts);
   }
@@ -402,6 +407,7 @@ export class BlockImporter {
 
   /** The writes of a batch, through the record store's set-based entries. */
   private async persist(kind: RecordKind, creates: Decision[], updates: Decision[], register: Register) {
+    if (this.createsOnly && updates.length) throw new NotCreatesOnly();
     await this.store.createBlock(
       this.tx,
       this.caller,
@@ -431,6 +437,38 @@ export class BlockImporter {
     if (updated !== updates.length) throw new Error('The store found unchanged records among the updates.');
   }
 }
+
+/** A block written with `createsOnly` would change a stored record: it is to be written on its own. */
+export class NotCreatesOnly extends Error {}
+
+/**
+ * Whether `later` can be written beside `earlier` with the same outcome as after it: no line of
+ * `later` names (by id or identifier) a record a line of `earlier` names, or refers (learnerId,
+ * planId) to a record by an id a line of `earlier` has. What the database could still make the
+ * one wait for the other (a record both change) is for the writer to rule out (`createsOnly`,
+ * and the earlier block changing no stored record).
+ */
+export function independentBlocks(earlier: ReadBlock, later: ReadBlock): boolean {
+  const keys = new Set<string>();
+  for (const parsed of earlier.byKind.values())
+    for (const l of parsed) for (const k of keysOf(l)) keys.add(k);
+  for (const parsed of later.byKind.values()) {
+    for (const l of parsed) {
+      if (keysOf(l).some((k) => keys.has(k))) return false;
+      for (const field of ['learnerId', 'planId']) {
+        const value = l.input[field];
+        if (typeof value === 'string' && keys.has(`id|${value}`)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** What a line names a record by: its `id`, and (a learner's) identifiers. */
+const keysOf = (l: Parsed) => [
+  ...(l.sourceId ? [`id|${l.sourceId}`] : []),
+  ...identifiersOf(l.input).map((i) => `${i.system}|${i.value}`),
+];
 
 /** A block's lines, read and checked against everything that needs no database: the CPU part of an import. */
 export interface ReadBlock {
@@ -504,10 +542,7 @@ function* withoutCollisions(lines: Parsed[]): Generator<Parsed[]> {
   let run: Parsed[] = [];
   let keys = new Set<string>();
   for (const l of lines) {
-    const own = [
-      ...(l.sourceId ? [`id|${l.sourceId}`] : []),
-      ...identifiersOf(l.input).map((i) => `${i.system}|${i.value}`),
-    ];
+    const own = keysOf(l);
     if (own.some((k) => keys.has(k))) {
       yield run;
       run = [];

@@ -13,7 +13,9 @@ import {
   BlockImporter,
   type BlockResult,
   ConcurrentChange,
+  independentBlocks,
   type LineError,
+  NotCreatesOnly,
   type ReadBlock,
   readBlock,
   type SourceLine,
@@ -33,6 +35,12 @@ export interface BulkWorkerSettings {
   maxErrors: number;
   /** Attempts at a block (or an all-or-nothing job) that meets concurrent writes. */
   conflictRetries: number;
+  /**
+   * Per-record blocks written at once on PostgreSQL, each in its own transaction on its own
+   * connection (1 or 2): a block is written beside the one before it when it can be (writeBeside).
+   * A worker that dies loses the blocks in hand. PGlite writes one at a time whatever this says.
+   */
+  blocksInFlight: number;
   /** What the alerts of imported learner records are decided by. */
   alerts: AlertSettings;
 }
@@ -43,6 +51,7 @@ export const DEFAULT_BULK_WORKER_SETTINGS: BulkWorkerSettings = {
   maxAttempts: 3,
   maxErrors: 10_000,
   conflictRetries: 3,
+  blocksInFlight: 2,
   alerts: DEFAULT_ALERT_SETTINGS,
 };
 
@@ -87,6 +96,22 @@ interface Totals {
   failed: number;
 }
 
+/** A block read and checked, ready to write. */
+interface Prepared {
+  lines: SourceLine[];
+  block: ReadBlock;
+}
+
+/** A block tried beside the one before it: written (committed), failed as a block fails, or neither (written in its turn). */
+interface BesideOutcome {
+  written?: BlockResult & { saved: number };
+  failed?: { error: unknown };
+  /** It would change stored records: a file that changes records is written a block at a time. */
+  changes?: boolean;
+}
+
+/** The block before one written beside it did not commit cleanly: the later one is undone, to be written in its turn. */
+class NotBeside extends Error {}
 /** The job's claim was taken by another worker (this one was too slow); its work is rolled back. */
 class LeaseLost extends Error {}
 /** The worker is stopping: the job is handed back for another process to go on with. */
@@ -107,8 +132,9 @@ class JobProblem extends Error {
  * Runs queued bulk imports. A job is claimed with a lease (FOR UPDATE SKIP LOCKED), so any number
  * of API processes can run workers over one database and each job runs in one of them. Per-record
  * jobs commit block by block, each block with the job's counters and position in one
- * transaction: a worker that dies loses at most the block in hand, and whoever takes the job
- * after the lease expires goes on from that block, never writing a line twice. An all-or-nothing
+ * transaction, in the file's order: a worker that dies loses at most the blocks in hand (on
+ * PostgreSQL a block may be written beside the one before it, `blocksInFlight`), and whoever takes
+ * the job after the lease expires goes on from the first of them, never writing a line twice. An all-or-nothing
  * job writes every block in one transaction and commits only if no line failed.
  *
  * No line can stop a job for good. A block the database refuses (an error with a SQLSTATE that is
@@ -264,7 +290,7 @@ export class BulkImportWorker {
     // Blocks up to this one were in hand when a worker stopped: they go line by line.
     const inHand = job.blockInHand ?? -1;
     const lineByLine = (seq: number) => seq <= inHand || (seq === job.nextBlock && job.resumeLine !== null);
-    const prepare = async (seq: number) => {
+    const prepare = async (seq: number): Promise<Prepared | undefined> => {
       await this.markBlock(job, seq);
       const lines = await this.block(job.id, seq);
       if (!lines) return undefined;
@@ -274,91 +300,203 @@ export class BulkImportWorker {
     // On PostgreSQL the next block is read and checked while the database writes this one; PGlite's
     // single session is the transaction's until it ends.
     const overlap = this.db.kind === 'postgresql';
-    let next: ReturnType<typeof prepare> | undefined;
-    for (let seq = job.nextBlock; ; seq++) {
-      if (this.stopped) throw new Stopping();
-      if (lineByLine(seq)) {
-        const lines = await this.block(job.id, seq);
-        if (!lines) return this.finishPerRecord(job);
-        await this.writeLineByLine(job, seq, lines, caller, org, stored);
-        continue;
-      }
-      let current: Awaited<ReturnType<typeof prepare>>;
-      try {
-        current = await (next ?? prepare(seq));
-      } catch (error) {
-        if (error instanceof LeaseLost) throw error;
-        // Reading the block threw (a line no check foresaw): line by line, that line fails alone.
-        this.onError(error);
-        const lines = await this.block(job.id, seq);
-        if (!lines) return this.finishPerRecord(job);
-        await this.writeLineByLine(job, seq, lines, caller, org, stored);
+    // And, on PostgreSQL, written beside it on a connection of its own when it can be (writeBeside).
+    let besides = overlap && this.settings.blocksInFlight > 1;
+    let next: Promise<Prepared | undefined> | undefined;
+    /** The next block's write beside this one, and how this one ended (committed with no record changed, or not). */
+    let beside: { seq: number; outcome: Promise<BesideOutcome> } | undefined;
+    let settle: ((cleanly: boolean) => void) | undefined;
+    try {
+      for (let seq = job.nextBlock; ; seq++) {
+        if (this.stopped) throw new Stopping();
+        if (lineByLine(seq)) {
+          const lines = await this.block(job.id, seq);
+          if (!lines) return await this.finishPerRecord(job);
+          await this.writeLineByLine(job, seq, lines, caller, org, stored);
+          continue;
+        }
+        let current: Prepared | undefined;
+        try {
+          current = await (next ?? prepare(seq));
+        } catch (error) {
+          if (error instanceof LeaseLost) throw error;
+          // Reading the block threw (a line no check foresaw): line by line, that line fails alone.
+          this.onError(error);
+          const lines = await this.block(job.id, seq);
+          if (!lines) return await this.finishPerRecord(job);
+          await this.writeLineByLine(job, seq, lines, caller, org, stored);
+          next = undefined;
+          continue;
+        }
         next = undefined;
-        continue;
+        if (!current) return await this.finishPerRecord(job);
+        const { lines, block } = current;
+        // This block was tried beside the one before: committed, it is done; undone, it is written now.
+        const tried = beside?.seq === seq ? await beside.outcome : undefined;
+        beside = undefined;
+        if (tried?.changes) besides = false;
+        if (tried?.written) {
+          stored.count += tried.written.saved;
+          continue;
+        }
+        if (overlap && !lineByLine(seq + 1)) {
+          next = prepare(seq + 1);
+          next.catch(() => {});
+          if (besides && !tried) {
+            const cleanly = new Promise<boolean>((resolve) => {
+              settle = resolve;
+            });
+            beside = {
+              seq: seq + 1,
+              outcome: this.writeBeside(job, seq + 1, block, next, cleanly, caller, org, stored),
+            };
+          }
+        }
+        let result: BlockResult | undefined;
+        let failure: { error: unknown } | undefined = tried?.failed;
+        if (!failure) {
+          try {
+            result = await this.withRetries(() =>
+              this.writeBlock(job, seq, lines, block, caller, org, stored),
+            ).then((r) => {
+              if (r) stored.count += r.saved;
+              return r;
+            });
+          } catch (error) {
+            failure = { error };
+          }
+        }
+        // The block beside this one commits only after this one did, and only if this one changed no
+        // stored record (a line of it might have read one): it then ends as it would have after it.
+        settle?.(result !== undefined && result.updated === 0);
+        settle = undefined;
+        if (failure) {
+          const { error } = failure;
+          if (error instanceof LeaseLost || error instanceof Stopping) throw error;
+          // Anything but the database refusing the block is treated as the worker dying: the job is
+          // taken again when the lease ends, and that claim writes this block line by line.
+          if (!sqlStateOf(error) || !(await this.databaseAnswers())) throw error;
+          // The database refused the block: nothing of it stands. Line by line, each good line lands
+          // and each bad one is reported.
+          this.onError(error);
+          // The next block's read marks its large lines; it ends before this block's lines are marked.
+          await next?.catch(() => {});
+          // And a write beside this block is undone before this block's lines are written.
+          await beside?.outcome;
+          await this.writeLineByLine(job, seq, lines, caller, org, stored);
+          continue;
+        }
+        if (!result) {
+          const first = lines[0]?.line ?? 0;
+          throw new JobProblem(
+            'conflict',
+            `The records of lines ${first} to ${lines.at(-1)?.line ?? first} kept changing under concurrent writes. The lines before line ${first} are written; send line ${first} onwards again as a new import.`,
+          );
+        }
       }
-      next = undefined;
-      if (!current) return this.finishPerRecord(job);
-      const { lines, block } = current;
-      if (overlap && !lineByLine(seq + 1)) {
-        next = prepare(seq + 1);
-        next.catch(() => {});
-      }
-      let result: BlockResult | undefined;
-      try {
-        result = await this.withRetries(() =>
-          this.db.prisma.$transaction(
-            async (tx) => {
-              await this.stillAllowed(job, tx);
-              await this.faults.beforeWrite?.(tx, lines);
-              const result = await new BlockImporter(tx, caller, org, this.audit, this.settings.alerts).write(
-                block,
-              );
-              const saved = await this.saveErrors(tx, job.id, result.errors, stored.count);
-              const moved = await tx.$executeRawUnsafe(
-                `UPDATE bulk_import SET lines_done = lines_done + $3, created = created + $4, updated = updated + $5,
-                        unchanged = unchanged + $6, failed = failed + $7, next_block = $8 + 1, progress_attempt = $10,
-                        locked_until = clock_timestamp() + ($9::int * interval '1 millisecond')
-                 WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $8`,
-                job.id,
-                job.lease,
-                lines.length,
-                result.created,
-                result.updated,
-                result.unchanged,
-                result.failed,
-                seq,
-                this.settings.leaseMs,
-                job.attempts,
-              );
-              if (moved !== 1) throw new LeaseLost();
-              return { ...result, saved };
-            },
-            { timeout: 10 * 60_000, maxWait: 30_000 },
-          ),
-        ).then((r) => {
-          if (r) stored.count += r.saved;
-          return r;
-        });
-      } catch (error) {
-        if (error instanceof LeaseLost || error instanceof Stopping) throw error;
-        // Anything but the database refusing the block is treated as the worker dying: the job is
-        // taken again when the lease ends, and that claim writes this block line by line.
-        if (!sqlStateOf(error) || !(await this.databaseAnswers())) throw error;
-        // The database refused the block: nothing of it stands. Line by line, each good line lands
-        // and each bad one is reported.
-        this.onError(error);
-        // The next block's read marks its large lines; it ends before this block's lines are marked.
-        await next?.catch(() => {});
-        await this.writeLineByLine(job, seq, lines, caller, org, stored);
-        continue;
-      }
-      if (!result) {
-        const first = lines[0]?.line ?? 0;
-        throw new JobProblem(
-          'conflict',
-          `The records of lines ${first} to ${lines.at(-1)?.line ?? first} kept changing under concurrent writes. The lines before line ${first} are written; send line ${first} onwards again as a new import.`,
+    } finally {
+      // Leaving (done, stopping, or dying): a write beside the last block is undone or ends first.
+      settle?.(false);
+      await beside?.outcome;
+    }
+  }
+
+  /**
+   * Writes a block, its issues, and the job's counters and position, in one transaction. Beside the
+   * block before it (`before`, how that block ended), the block writes only new records (a block
+   * that would change a stored one is undone, NotCreatesOnly), then waits, its transaction open,
+   * for the block before to commit; it commits after it, or is undone (NotBeside).
+   */
+  private writeBlock(
+    job: Job,
+    seq: number,
+    lines: SourceLine[],
+    block: ReadBlock,
+    caller: Caller,
+    org: ActingOrganisation,
+    stored: { count: number },
+    before?: Promise<boolean>,
+  ) {
+    return this.db.prisma.$transaction(
+      async (tx) => {
+        await this.stillAllowed(job, tx);
+        await this.faults.beforeWrite?.(tx, lines);
+        const result = await new BlockImporter(
+          tx,
+          caller,
+          org,
+          this.audit,
+          this.settings.alerts,
+          before !== undefined,
+        ).write(block);
+        if (before && !(await before)) throw new NotBeside();
+        const saved = await this.saveErrors(tx, job.id, result.errors, stored.count);
+        const moved = await tx.$executeRawUnsafe(
+          `UPDATE bulk_import SET lines_done = lines_done + $3, created = created + $4, updated = updated + $5,
+                  unchanged = unchanged + $6, failed = failed + $7, next_block = $8 + 1, progress_attempt = $10,
+                  locked_until = clock_timestamp() + ($9::int * interval '1 millisecond')
+           WHERE id = $1::uuid AND lease = $2::uuid AND next_block = $8`,
+          job.id,
+          job.lease,
+          lines.length,
+          result.created,
+          result.updated,
+          result.unchanged,
+          result.failed,
+          seq,
+          this.settings.leaseMs,
+          job.attempts,
         );
-      }
+        if (moved !== 1) throw new LeaseLost();
+        return { ...result, saved };
+      },
+      { timeout: 10 * 60_000, maxWait: 30_000 },
+    );
+  }
+
+  /**
+   * Block `seq`, written on a connection of its own while the block before it is written, when no
+   * line of it depends on a line of that block (independentBlocks) and it only creates records:
+   * so neither block can wait for a lock the other holds, and the outcome is the one writing them
+   * in turn would have. Otherwise, or when the block before did not commit cleanly, or on a
+   * conflict, nothing of it stands and it is written in its turn. Any other failure is the
+   * block's failure, handled as in its turn (`failed`).
+   */
+  private async writeBeside(
+    job: Job,
+    seq: number,
+    before: ReadBlock,
+    next: Promise<Prepared | undefined>,
+    cleanly: Promise<boolean>,
+    caller: Caller,
+    org: ActingOrganisation,
+    stored: { count: number },
+  ): Promise<BesideOutcome> {
+    let prepared: Prepared | undefined;
+    try {
+      prepared = await next;
+    } catch {
+      // Reading it failed: that is dealt with in its turn.
+      return {};
+    }
+    if (!prepared || !independentBlocks(before, prepared.block)) return {};
+    try {
+      return {
+        written: await this.writeBlock(
+          job,
+          seq,
+          prepared.lines,
+          prepared.block,
+          caller,
+          org,
+          stored,
+          cleanly,
+        ),
+      };
+    } catch (error) {
+      if (error instanceof NotCreatesOnly) return { changes: true };
+      if (error instanceof NotBeside || isConflict(error)) return {};
+      return { failed: { error } };
     }
   }
 
