@@ -1,7 +1,9 @@
 import { englandLearner, type RecordKind, scotlandLearner, validate } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rotateSecret } from '../src/admin/organisations.js';
 import { buildApp } from '../src/app.js';
+import { hashSecret, verifySecret } from '../src/auth/secrets.js';
 import { configFromEnv } from '../src/config.js';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../src/db/test-database.js';
@@ -283,6 +285,21 @@ describe('loadDemo again on the same database', () => {
         data: { revokedAt: null },
       });
     }
+  });
+  it('leaves out a demo client whose secret was rotated, and its new secret works', async () => {
+    const rotated = await rotateSecret(db.prisma, 'demo-eastmere');
+    const again = await loadDemo(db.prisma);
+    expect(again.clients.map((c) => c.clientId)).not.toContain('demo-eastmere');
+    expect(again.clients).toHaveLength(DEMO_CLIENTS.length - 1);
+    const row = await db.prisma.apiClient.findUniqueOrThrow({ where: { clientId: 'demo-eastmere' } });
+    expect(await verifySecret(rotated.secret, row.secretHash)).toBe(true);
+    expect(await verifySecret('demo-eastmere-secret', row.secretHash)).toBe(false);
+    // Put the demo secret back as the demo created it, for the tests after this one.
+    await db.prisma.apiClient.update({
+      where: { clientId: 'demo-eastmere' },
+      data: { secretHash: await hashSecret('demo-eastmere-secret'), secretRotatedAt: row.createdAt },
+    });
+    expect((await loadDemo(db.prisma)).clients).toHaveLength(DEMO_CLIENTS.length);
   });
 });
 
