@@ -295,6 +295,23 @@ describe.skipIf(!hasChromium)('in a browser', () => {
     await page.close();
   });
 
+  it('shows a cURL sample a reader can run: the token step, the example body, the server they are on', async () => {
+    const { page, problems } = await open('/docs/reference/api/createPlan');
+    await page.getByText('Request Body').first().waitFor();
+    const sample = page.locator('.vp-doc pre code', { hasText: 'curl -X POST' }).first();
+    await sample.waitFor();
+    const text = (await sample.textContent()) ?? '';
+    expect(text).toContain(`TOKEN=$(curl -s ${api.baseUrl}/oauth/token -d grant_type=client_credentials`);
+    expect(text).toContain(`curl -X POST '${api.baseUrl}/v1/plans'`);
+    expect(text).toContain('-H "Authorization: Bearer $TOKEN"');
+    expect(text).not.toMatch(/Bearer oauth2|localhost:3000/);
+    // The body is the operation's example, which the API accepts as a plan.
+    const body = JSON.parse(/--data '([\s\S]*)'\s*$/.exec(text)?.[1] ?? 'null');
+    expect(body).toMatchObject({ jurisdiction: 'england', type: 'pep', learnerId: expect.any(String) });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('navigates from the home page to a guide and a reference page without reloading', async () => {
     const { page, problems } = await open('/docs/');
     await page.evaluate(() => {

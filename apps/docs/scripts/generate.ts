@@ -20,6 +20,7 @@ import { errorPages } from './lib/error-pages.js';
 import { readOpenApi } from './lib/openapi.js';
 import { GENERATED, SITE_DIR } from './lib/paths.js';
 import { recordPages, recordSidebar } from './lib/record-pages.js';
+import { requestExamples } from './lib/request-examples.js';
 import { sdkPages } from './lib/sdk.js';
 import { transferPages } from './lib/transfers.js';
 
@@ -53,6 +54,7 @@ const pages = new Map([
 for (const [path, content] of pages) write(path, content);
 for (const [path, spec] of api.specs) write(path, `${JSON.stringify(spec)}\n`);
 write('public/openapi.json', `${JSON.stringify(doc, null, 2)}\n`);
+write('_generated/request-examples.json', `${JSON.stringify(requestExamples(doc))}\n`);
 write(
   '_generated/sidebar.json',
   `${JSON.stringify({ api: apiSidebar(doc), ...recordSidebar(), transfers: transfers.available }, null, 2)}\n`,
