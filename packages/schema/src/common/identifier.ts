@@ -31,11 +31,39 @@ export const Identifier = Type.Object(
     additionalProperties: false,
     description:
       'An identifier issued by another system, as a `{ system, value }` pair. UPNs are checked against the DfE check letter, ULNs and NHS numbers against their check digits.',
-    allOf: valueRules.map(({ system, pattern }) => ({
-      if: { properties: { system: { const: system } }, required: ['system'] },
-      // biome-ignore lint/suspicious/noThenProperty: JSON Schema keyword
-      then: { properties: { value: { pattern } } },
-    })),
+    // One variant per system with a format JSON Schema can check, tagged by its `system` constant,
+    // and one for every other system: generated clients get a union, and validators report a bad
+    // value against its own system's format (validation/validate.ts reports only that variant).
+    oneOf: [
+      ...valueRules.map(({ system, pattern }) => ({
+        type: 'object',
+        title: system,
+        properties: {
+          system: { const: system, description: `The \`${system}\` system.` },
+          value: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 64,
+            pattern,
+            description: `A value in the format of \`${system}\`.`,
+          },
+        },
+        required: ['system', 'value'],
+      })),
+      {
+        type: 'object',
+        title: 'Another system',
+        properties: {
+          system: {
+            type: 'string',
+            maxLength: 100,
+            not: { enum: valueRules.map((r) => r.system) },
+            description: 'Any other system, such as `la-child-id:990` or `mis:example-mis`.',
+          },
+        },
+        required: ['system', 'value'],
+      },
+    ],
   },
 );
 export type Identifier = Static<typeof Identifier>;

@@ -30,6 +30,13 @@ export type OrganisationScheme = keyof typeof ORGANISATION_SCHEMES;
 
 const schemes = Object.keys(ORGANISATION_SCHEMES) as OrganisationScheme[];
 
+/**
+ * A reference to an organisation: its scheme and its code under that scheme. The code's format
+ * depends on the scheme, which the schema says as `oneOf` one variant per scheme, each tagged by
+ * its `scheme` constant: generated clients get a union they can narrow on, and validators report a
+ * bad code against its own scheme's format (validation/validate.ts reports only the variant that
+ * the value's `scheme` names).
+ */
 function organisationRef(kinds: readonly (typeof ORGANISATION_KINDS)[number][], description: string) {
   const allowed = schemes.filter((s) => kinds.includes(ORGANISATION_SCHEMES[s].kind));
   return Type.Object(
@@ -46,10 +53,20 @@ function organisationRef(kinds: readonly (typeof ORGANISATION_KINDS)[number][], 
     {
       additionalProperties: false,
       description,
-      allOf: allowed.map((scheme) => ({
-        if: { properties: { scheme: { const: scheme } }, required: ['scheme'] },
-        // biome-ignore lint/suspicious/noThenProperty: JSON Schema keyword
-        then: { properties: { code: { pattern: ORGANISATION_SCHEMES[scheme].pattern } } },
+      oneOf: allowed.map((scheme) => ({
+        type: 'object',
+        title: ORGANISATION_SCHEMES[scheme].label,
+        properties: {
+          scheme: { const: scheme, description: ORGANISATION_SCHEMES[scheme].label },
+          code: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 64,
+            pattern: ORGANISATION_SCHEMES[scheme].pattern,
+            description: `A code in the format of the ${ORGANISATION_SCHEMES[scheme].label}.`,
+          },
+        },
+        required: ['scheme', 'code'],
       })),
     },
   );

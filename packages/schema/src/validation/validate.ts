@@ -115,20 +115,27 @@ function errorsOf(validator: Validator, value: unknown): SchemaError[] {
 
 function schemaIssues(validator: Validator, value: unknown, j: Jurisdiction, prefix = ''): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  for (const error of errorsOf(validator, value)) {
+  const errors = errorsOf(validator, value);
+  // A failed `oneOf` comes with the errors of every variant, all but one about a scheme the value
+  // does not use; they are left out, and the variant its tag names is validated on its own below.
+  const variantPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => `${e.schemaPath}/oneOf/`);
+  for (const error of errors) {
+    if (variantPaths.some((path) => error.schemaPath.startsWith(path))) continue;
     const pointer = prefix + error.instancePath;
     switch (error.keyword) {
-      // TypeBox reports a failed if/then as one error on the object; the field-level reasons come
-      // from validating the `then` branch on its own.
-      case 'if': {
-        const branch = schemaAt(validator.Type() as TSchema, error.schemaPath)?.then as TSchema | undefined;
-        if (!branch || typeof branch !== 'object') break;
-        let v = branchValidators.get(branch);
+      // The field-level reasons come from the variant the value's tag (`scheme`, `system`) names.
+      // A tag that is missing or not allowed names none: the object's own properties report it.
+      case 'oneOf': {
+        const node = schemaAt(validator.Type() as TSchema, error.schemaPath);
+        const target = valueAt(value, error.instancePath);
+        const variant = taggedVariant(node?.oneOf, target);
+        if (!variant) break;
+        let v = branchValidators.get(variant);
         if (!v) {
-          v = Compile(branch);
-          branchValidators.set(branch, v);
+          v = Compile(variant as TSchema);
+          branchValidators.set(variant, v);
         }
-        issues.push(...schemaIssues(v, valueAt(value, error.instancePath), j, pointer));
+        issues.push(...schemaIssues(v, target, j, pointer));
         break;
       }
       // Reported through the property itself ('boolean' below).
@@ -228,6 +235,24 @@ function formatMessage(format: string, value: unknown, fallback: string): string
   const shape = FORMAT_SHAPES[format];
   if (!shape) return sentence(fallback);
   return `${typeof value === 'string' ? `'${value}'` : shown(value)} is not ${shape}.`;
+}
+
+type SchemaObject = Record<string, unknown> & { properties?: Record<string, { const?: unknown }> };
+
+/**
+ * The variant of a `oneOf` that a value's tag names: the one whose `const` member the value
+ * carries, else the variant with no constant (every other value of the tag), else none.
+ */
+function taggedVariant(variants: unknown, value: unknown): SchemaObject | undefined {
+  if (!Array.isArray(variants) || typeof value !== 'object' || value === null) return undefined;
+  const constants = (v: SchemaObject) =>
+    Object.entries(v.properties ?? {}).filter(([, member]) => member?.const !== undefined);
+  const object = value as Record<string, unknown>;
+  return (
+    (variants as SchemaObject[]).find((v) =>
+      constants(v).some(([name, member]) => object[name] === member.const),
+    ) ?? (variants as SchemaObject[]).find((v) => constants(v).length === 0)
+  );
 }
 
 const unescapeToken = (token: string) => token.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -91,47 +91,62 @@ export function arbitraryOf(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Objects, with `allOf: [{ if: { properties: { p: { const } } }, then: { properties } }]`
+// Objects, with `oneOf` variants tagged by a `const` property (and at most one for every other value)
 // ---------------------------------------------------------------------------------------------
 
-/** `{ if: { properties: { p: { const: c } } }, then: { properties: {...} } }` */
+/** A `oneOf` variant `{ properties: { p: { const: c }, ...constraints } }`. */
 interface Conditional {
   property: string;
   value: unknown;
-  /** The `then` branch's property schemas, which add to the object's own. */
+  /** The variant's other property schemas, which add to the object's own. */
   constraints: Record<string, Schema>;
 }
 
-function conditionalOf(schema: Schema, path: string): Conditional {
-  const condition = schema.if as { properties?: Record<string, Schema> } | undefined;
-  const then = schema.then as { properties?: Record<string, Schema> } | undefined;
-  const keys = Object.keys(condition?.properties ?? {});
-  const property = keys[0];
-  if (keys.length !== 1 || property === undefined || !then?.properties || 'else' in schema) {
-    return unsupported(path, 'allOf other than if/then on one const property');
+/**
+ * The tagged variants of an object's `oneOf`. The variant with no constant, when there is one,
+ * must only say that its tag is none of the others' (`not: { enum }`): it is the object with any
+ * other tag, which `objectArbitrary` generates as the rest.
+ */
+function conditionalsOf(schema: Schema, path: string): Conditional[] {
+  if ('allOf' in schema || 'if' in schema) return unsupported(path, 'allOf or if/then');
+  const conditionals: Conditional[] = [];
+  for (const variant of (schema.oneOf ?? []) as Schema[]) {
+    const properties = (variant.properties ?? {}) as Record<string, Schema>;
+    const tags = Object.entries(properties).filter(([, p]) => 'const' in p);
+    if (tags.length === 1) {
+      const [[property, tag]] = tags as [[string, Schema]];
+      const { [property]: _, ...constraints } = properties;
+      conditionals.push({ property, value: tag.const, constraints });
+      continue;
+    }
+    const rest = Object.values(properties);
+    const onlyExcludes =
+      tags.length === 0 &&
+      rest.length === 1 &&
+      Object.keys(rest[0]!).every((k) => ['type', 'maxLength', 'not', 'description'].includes(k));
+    if (!onlyExcludes) return unsupported(path, 'a oneOf variant without one const tag');
   }
-  const test = condition?.properties?.[property] as Schema;
-  if (!('const' in test)) return unsupported(path, 'if on a property without const');
-  return { property, value: test.const, constraints: then.properties };
+  return conditionals;
 }
 
 function objectArbitrary(schema: Schema, opts: DeriveOptions, path: string) {
   if (schema.additionalProperties !== false) return unsupported(path, 'an object open to any property');
   const properties = (schema.properties ?? {}) as Record<string, Schema>;
   const required = new Set((schema.required ?? []) as string[]);
-  const conditionals = ((schema.allOf ?? []) as Schema[]).map((c) => conditionalOf(c, path));
+  const conditionals = conditionalsOf(schema, path);
   const discriminators = new Set(conditionals.map((c) => c.property));
-  if (discriminators.size > 1) return unsupported(path, 'if/then on more than one property');
+  if (discriminators.size > 1) return unsupported(path, 'oneOf tagged by more than one property');
   const [discriminator] = discriminators;
   if (discriminator === undefined) return recordOf(properties, required, opts, path);
 
-  // One branch per `if` value, with its `then` constraints added to the base property schemas...
+  // One branch per variant, with its constraints added to the base property schemas...
   const branches = conditionals.map(({ value, constraints }) => {
     const narrowed: Record<string, Schema> = { ...properties, [discriminator]: { const: value } };
     for (const [key, extra] of Object.entries(constraints)) narrowed[key] = { ...properties[key], ...extra };
     return recordOf(narrowed, new Set([...required, discriminator]), opts, path);
   });
-  // ...and one where no `if` holds: the discriminating property takes any other value.
+  // ...and one where no variant's tag holds: the tag takes any other value (none, for a scheme
+  // whose every value has its variant).
   const values = conditionals.map((c) => c.value);
   const base = properties[discriminator] ?? {};
   const rest = Array.isArray(base.enum)
