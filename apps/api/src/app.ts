@@ -135,6 +135,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
         description:
           'The reference API of CELR, the open standard for the education records of care-experienced learners: learners, plans, meetings and transitions, exchanged between local authorities, schools and vendors.',
         license: { name: 'MIT', identifier: 'MIT' },
+        contact: { name: 'CELR', url: 'https://github.com/celr-standard/celr/issues' },
       },
       // Relative, so the document is right wherever the API is served; clients set their base URL.
       servers: [

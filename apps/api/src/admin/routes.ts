@@ -82,6 +82,8 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
       schema: {
         operationId: 'listOrganisations',
         summary: 'List organisations',
+        description:
+          'Every registered organisation (local authorities, schools and vendors), oldest first, up to 1,000.',
         tags,
         response: {
           200: Type.Object({ items: Type.Array(Organisation, { maxItems: 1000 }) }),
@@ -104,6 +106,8 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
       schema: {
         operationId: 'createOrganisation',
         summary: 'Register an organisation',
+        description:
+          'Adds a local authority, school or vendor, with the code that identifies it under its scheme; a school may name the authority it belongs to (`authorityId`). 409 when an organisation with that code is already registered.',
         tags,
         body: NewOrganisation,
         response: { 201: Organisation, ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
@@ -207,6 +211,8 @@ export function registerAdminRoutes(app: FastifyInstance, prisma: PrismaClient) 
       schema: {
         operationId: 'createDelegation',
         summary: 'Let a vendor act for an organisation',
+        description:
+          "Records that the organisation delegates to the vendor: the vendor's clients may then act for it, with the `celr-on-behalf-of` header, within their own scopes.",
         tags,
         body: Type.Object(
           {

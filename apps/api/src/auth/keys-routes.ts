@@ -275,6 +275,8 @@ export function registerKeyRoutes(app: FastifyInstance, prisma: PrismaClient, ke
       schema: {
         operationId: 'listBundleSenders',
         summary: 'List trusted bundle sender keys',
+        description:
+          'The public keys whose signatures on transfer bundles are trusted, by sending organisation (scheme and code).',
         tags,
         response: {
           200: Type.Object({ items: Type.Array(SenderKey, { maxItems: 10_000 }) }),

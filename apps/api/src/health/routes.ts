@@ -11,6 +11,8 @@ export function registerHealthRoutes(app: FastifyInstance, db: Database | undefi
       schema: {
         operationId: 'live',
         summary: 'Liveness: the process is up',
+        description:
+          'Answers `{"status":"ok"}` while the process runs, without touching the database: for a load balancer or orchestrator deciding whether to restart it.',
         tags: ['Health'],
         response: { 200: { type: 'object' }, ...problemResponses(429) },
       },
@@ -23,6 +25,8 @@ export function registerHealthRoutes(app: FastifyInstance, db: Database | undefi
       schema: {
         operationId: 'ready',
         summary: 'Readiness: the database answers',
+        description:
+          'Answers `{"status":"ok"}` with the kind of database once the database answers a query, and 503 while it does not: for a load balancer deciding whether to send requests here.',
         tags: ['Health'],
         response: { 200: { type: 'object' }, ...problemResponses(429, 503) },
       },

@@ -230,6 +230,7 @@ export function registerRecordRoutes(fastify: FastifyInstance, kind: RecordKind,
       schema: {
         operationId: `get${Name}Version`,
         summary: `Read one version of a ${kind}`,
+        description: `The ${kind} as it was at that version (the version numbers are in its history, \`GET ${base}/{id}/versions\`), with the version as its ETag.`,
         tags,
         params: VersionParams,
         response: { 200: ref(Name), ...problemResponses(401, 403, 404, 410, 429) },

@@ -225,6 +225,8 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
       schema: {
         operationId: 'getTransfer',
         summary: 'Read a transfer',
+        description:
+          'Where the transfer is (`status`), who sent it to whom, for which learner and why, how many records go with it and who signed its bundle.',
         tags,
         params: IdParams,
         response: { 200: transfer, ...problemResponses(400, 401, 403, 404, 429) },
@@ -239,6 +241,8 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
       schema: {
         operationId: 'getTransferHistory',
         summary: "A transfer's status history",
+        description:
+          "Each status the transfer has had, oldest first: when, by which organisation, and its note (a rejection's reason).",
         tags,
         params: IdParams,
         response: { 200: History, ...problemResponses(400, 401, 403, 404, 429) },
@@ -299,6 +303,8 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
       schema: {
         operationId: 'rejectTransfer',
         summary: 'Reject a transfer',
+        description:
+          'The recipient declines a pending transfer, saying why (the reason is in its history); 409 once it is no longer pending.',
         tags,
         params: IdParams,
         body: Type.Object(
@@ -322,6 +328,8 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
       schema: {
         operationId: 'cancelTransfer',
         summary: 'Cancel a transfer you sent, before it is accepted',
+        description:
+          'The sender withdraws a pending transfer, which the recipient can then no longer accept; 409 once it is no longer pending.',
         tags,
         params: IdParams,
         response: { 200: transfer, ...problemResponses(400, 401, 403, 404, 409, 429) },

@@ -48,7 +48,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up */
+        /**
+         * Liveness: the process is up
+         * @description Answers `{"status":"ok"}` while the process runs, without touching the database: for a load balancer or orchestrator deciding whether to restart it.
+         */
         get: operations["live"];
         put?: never;
         post?: never;
@@ -65,7 +68,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers */
+        /**
+         * Readiness: the database answers
+         * @description Answers `{"status":"ok"}` with the kind of database once the database answers a query, and 503 while it does not: for a load balancer deciding whether to send requests here.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -158,7 +164,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one version of a learner */
+        /**
+         * Read one version of a learner
+         * @description The learner as it was at that version (the version numbers are in its history, `GET /v1/learners/{id}/versions`), with the version as its ETag.
+         */
         get: operations["getLearnerVersion"];
         put?: never;
         post?: never;
@@ -251,7 +260,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one version of a plan */
+        /**
+         * Read one version of a plan
+         * @description The plan as it was at that version (the version numbers are in its history, `GET /v1/plans/{id}/versions`), with the version as its ETag.
+         */
         get: operations["getPlanVersion"];
         put?: never;
         post?: never;
@@ -344,7 +356,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one version of a meeting */
+        /**
+         * Read one version of a meeting
+         * @description The meeting as it was at that version (the version numbers are in its history, `GET /v1/meetings/{id}/versions`), with the version as its ETag.
+         */
         get: operations["getMeetingVersion"];
         put?: never;
         post?: never;
@@ -437,7 +452,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one version of a transition */
+        /**
+         * Read one version of a transition
+         * @description The transition as it was at that version (the version numbers are in its history, `GET /v1/transitions/{id}/versions`), with the version as its ETag.
+         */
         get: operations["getTransitionVersion"];
         put?: never;
         post?: never;
@@ -726,7 +744,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a transfer */
+        /**
+         * Read a transfer
+         * @description Where the transfer is (`status`), who sent it to whom, for which learner and why, how many records go with it and who signed its bundle.
+         */
         get: operations["getTransfer"];
         put?: never;
         post?: never;
@@ -743,7 +764,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A transfer's status history */
+        /**
+         * A transfer's status history
+         * @description Each status the transfer has had, oldest first: when, by which organisation, and its note (a rejection's reason).
+         */
         get: operations["getTransferHistory"];
         put?: never;
         post?: never;
@@ -802,7 +826,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reject a transfer */
+        /**
+         * Reject a transfer
+         * @description The recipient declines a pending transfer, saying why (the reason is in its history); 409 once it is no longer pending.
+         */
         post: operations["rejectTransfer"];
         delete?: never;
         options?: never;
@@ -819,7 +846,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a transfer you sent, before it is accepted */
+        /**
+         * Cancel a transfer you sent, before it is accepted
+         * @description The sender withdraws a pending transfer, which the recipient can then no longer accept; 409 once it is no longer pending.
+         */
         post: operations["cancelTransfer"];
         delete?: never;
         options?: never;
@@ -854,10 +884,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List organisations */
+        /**
+         * List organisations
+         * @description Every registered organisation (local authorities, schools and vendors), oldest first, up to 1,000.
+         */
         get: operations["listOrganisations"];
         put?: never;
-        /** Register an organisation */
+        /**
+         * Register an organisation
+         * @description Adds a local authority, school or vendor, with the code that identifies it under its scheme; a school may name the authority it belongs to (`authorityId`). 409 when an organisation with that code is already registered.
+         */
         post: operations["createOrganisation"];
         delete?: never;
         options?: never;
@@ -934,7 +970,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Let a vendor act for an organisation */
+        /**
+         * Let a vendor act for an organisation
+         * @description Records that the organisation delegates to the vendor: the vendor's clients may then act for it, with the `celr-on-behalf-of` header, within their own scopes.
+         */
         post: operations["createDelegation"];
         delete?: never;
         options?: never;
@@ -1029,7 +1068,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List trusted bundle sender keys */
+        /**
+         * List trusted bundle sender keys
+         * @description The public keys whose signatures on transfer bundles are trusted, by sending organisation (scheme and code).
+         */
         get: operations["listBundleSenders"];
         put?: never;
         /**
@@ -1336,7 +1378,42 @@ export interface components {
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown & unknown))[];
+            } & ({
+                /**
+                 * @description The `upn` system.
+                 * @enum {unknown}
+                 */
+                system: "upn";
+                /** @description A value in the format of `upn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `uln` system.
+                 * @enum {unknown}
+                 */
+                system: "uln";
+                /** @description A value in the format of `uln`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `scn` system.
+                 * @enum {unknown}
+                 */
+                system: "scn";
+                /** @description A value in the format of `scn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `nhs-number` system.
+                 * @enum {unknown}
+                 */
+                system: "nhs-number";
+                /** @description A value in the format of `nhs-number`. */
+                value: string;
+            } | {
+                /** @description Any other system, such as `la-child-id:990` or `mis:example-mis`. */
+                system: string;
+            }))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -1376,7 +1453,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             hostAuthority?: {
                 /**
@@ -1388,7 +1481,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description The current school enrolment. */
             enrolment?: {
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
@@ -1402,7 +1511,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description First day on roll.
@@ -1501,7 +1634,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
             }[];
             /** @description Attainment and progress. */
             attainment?: {
@@ -1544,7 +1701,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: email
                  * @description Work email address.
@@ -1600,7 +1805,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: uuid
                  * @description The bundle (or transfer) the value came in.
@@ -1683,7 +1936,42 @@ export interface components {
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown & unknown))[];
+            } & ({
+                /**
+                 * @description The `upn` system.
+                 * @enum {unknown}
+                 */
+                system: "upn";
+                /** @description A value in the format of `upn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `uln` system.
+                 * @enum {unknown}
+                 */
+                system: "uln";
+                /** @description A value in the format of `uln`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `scn` system.
+                 * @enum {unknown}
+                 */
+                system: "scn";
+                /** @description A value in the format of `scn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `nhs-number` system.
+                 * @enum {unknown}
+                 */
+                system: "nhs-number";
+                /** @description A value in the format of `nhs-number`. */
+                value: string;
+            } | {
+                /** @description Any other system, such as `la-child-id:990` or `mis:example-mis`. */
+                system: string;
+            }))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -1723,7 +2011,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             hostAuthority?: {
                 /**
@@ -1735,7 +2039,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description The current school enrolment. */
             enrolment?: {
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
@@ -1749,7 +2069,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description First day on roll.
@@ -1848,7 +2192,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
             }[];
             /** @description Attainment and progress. */
             attainment?: {
@@ -1891,7 +2259,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: email
                  * @description Work email address.
@@ -1947,7 +2363,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: uuid
                  * @description The bundle (or transfer) the value came in.
@@ -1997,7 +2461,42 @@ export interface components {
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown & unknown))[];
+            } & ({
+                /**
+                 * @description The `upn` system.
+                 * @enum {unknown}
+                 */
+                system: "upn";
+                /** @description A value in the format of `upn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `uln` system.
+                 * @enum {unknown}
+                 */
+                system: "uln";
+                /** @description A value in the format of `uln`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `scn` system.
+                 * @enum {unknown}
+                 */
+                system: "scn";
+                /** @description A value in the format of `scn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `nhs-number` system.
+                 * @enum {unknown}
+                 */
+                system: "nhs-number";
+                /** @description A value in the format of `nhs-number`. */
+                value: string;
+            } | {
+                /** @description Any other system, such as `la-child-id:990` or `mis:example-mis`. */
+                system: string;
+            }))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -2037,7 +2536,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             hostAuthority?: {
                 /**
@@ -2049,7 +2564,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description The current school enrolment. */
             enrolment?: {
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
@@ -2063,7 +2594,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description First day on roll.
@@ -2162,7 +2717,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
             }[];
             /** @description Attainment and progress. */
             attainment?: {
@@ -2205,7 +2784,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: email
                  * @description Work email address.
@@ -2261,7 +2888,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: uuid
                  * @description The bundle (or transfer) the value came in.
@@ -2344,7 +3019,42 @@ export interface components {
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown & unknown))[];
+            } & ({
+                /**
+                 * @description The `upn` system.
+                 * @enum {unknown}
+                 */
+                system: "upn";
+                /** @description A value in the format of `upn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `uln` system.
+                 * @enum {unknown}
+                 */
+                system: "uln";
+                /** @description A value in the format of `uln`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `scn` system.
+                 * @enum {unknown}
+                 */
+                system: "scn";
+                /** @description A value in the format of `scn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `nhs-number` system.
+                 * @enum {unknown}
+                 */
+                system: "nhs-number";
+                /** @description A value in the format of `nhs-number`. */
+                value: string;
+            } | {
+                /** @description Any other system, such as `la-child-id:990` or `mis:example-mis`. */
+                system: string;
+            }))[];
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus: {
                 /**
@@ -2384,7 +3094,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             hostAuthority?: {
                 /**
@@ -2396,7 +3122,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            });
             /** @description The current school enrolment. */
             enrolment?: {
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
@@ -2410,7 +3152,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description First day on roll.
@@ -2509,7 +3275,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
             }[];
             /** @description Attainment and progress. */
             attainment?: {
@@ -2552,7 +3342,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: email
                  * @description Work email address.
@@ -2608,7 +3446,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: uuid
                  * @description The bundle (or transfer) the value came in.
@@ -2662,7 +3548,42 @@ export interface components {
                 system: string;
                 /** @description The identifier as the issuing system writes it. */
                 value: string;
-            } & (unknown & unknown & unknown & unknown))[] | null;
+            } & ({
+                /**
+                 * @description The `upn` system.
+                 * @enum {unknown}
+                 */
+                system: "upn";
+                /** @description A value in the format of `upn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `uln` system.
+                 * @enum {unknown}
+                 */
+                system: "uln";
+                /** @description A value in the format of `uln`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `scn` system.
+                 * @enum {unknown}
+                 */
+                system: "scn";
+                /** @description A value in the format of `scn`. */
+                value: string;
+            } | {
+                /**
+                 * @description The `nhs-number` system.
+                 * @enum {unknown}
+                 */
+                system: "nhs-number";
+                /** @description A value in the format of `nhs-number`. */
+                value: string;
+            } | {
+                /** @description Any other system, such as `la-child-id:990` or `mis:example-mis`. */
+                system: string;
+            }))[] | null;
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus?: ({
                 /**
@@ -2728,7 +3649,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown)) | null;
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            })) | null;
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             hostAuthority?: ({
                 /**
@@ -2740,7 +3677,23 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown)) | null;
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            })) | null;
             /** @description The current school enrolment. */
             enrolment?: ({
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
@@ -2754,7 +3707,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description First day on roll.
@@ -2784,7 +3761,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description First day on roll.
@@ -2893,7 +3894,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
             } | {
                 /**
                  * @description Suspension or permanent exclusion (England); exclusion or removal from the register (Scotland). Code from the `scotland-exclusion-type` list (Included, engaged and involved part 2: a positive approach to preventing and managing school exclusions).
@@ -2923,7 +3948,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
             })[] | null;
             /** @description Attainment and progress. */
             attainment?: {
@@ -2966,7 +4015,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: email
                  * @description Work email address.
@@ -2993,7 +4090,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: email
                  * @description Work email address.
@@ -3049,7 +4194,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: uuid
                  * @description The bundle (or transfer) the value came in.
@@ -3237,7 +4430,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description When they contributed.
@@ -3471,7 +4712,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description When they contributed.
@@ -3672,7 +4961,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description When they contributed.
@@ -3906,7 +5243,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description When they contributed.
@@ -4176,7 +5561,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description When they contributed.
@@ -4201,7 +5634,55 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown & unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
                 /**
                  * Format: date
                  * @description When they contributed.
@@ -4873,7 +6354,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -4885,7 +6390,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
                  * @enum {string}
@@ -4905,7 +6426,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -4917,7 +6462,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
                  * @enum {string}
@@ -5052,7 +6613,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5064,7 +6649,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
                  * @enum {string}
@@ -5084,7 +6685,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5096,7 +6721,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
                  * @enum {string}
@@ -5198,7 +6839,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5210,7 +6875,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
                  * @enum {string}
@@ -5230,7 +6911,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5242,7 +6947,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
                  * @enum {string}
@@ -5372,7 +7093,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5384,7 +7129,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
                  * @enum {string}
@@ -5404,7 +7165,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5416,7 +7201,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
                  * @enum {string}
@@ -5511,7 +7312,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5523,7 +7348,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
                  * @enum {string}
@@ -5541,7 +7382,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5553,7 +7418,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
                  * @enum {string}
@@ -5573,7 +7454,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5585,7 +7490,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
                  * @enum {string}
@@ -5603,7 +7524,31 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown & unknown);
+                } & ({
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                });
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
                 authority?: {
                     /**
@@ -5615,7 +7560,23 @@ export interface components {
                     code: string;
                     /** @description Display name, for people. */
                     name?: string;
-                } & (unknown & unknown);
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                });
                 /**
                  * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
                  * @enum {string}
@@ -5750,7 +7711,55 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown & unknown & unknown & unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            } | {
+                /**
+                 * @description School URN (England)
+                 * @enum {unknown}
+                 */
+                scheme: "urn";
+                /** @description A code in the format of the School URN (England). */
+                code: string;
+            } | {
+                /**
+                 * @description LAESTAB number (England)
+                 * @enum {unknown}
+                 */
+                scheme: "laestab";
+                /** @description A code in the format of the LAESTAB number (England). */
+                code: string;
+            } | {
+                /**
+                 * @description SEED code (Scotland)
+                 * @enum {unknown}
+                 */
+                scheme: "seed-code";
+                /** @description A code in the format of the SEED code (Scotland). */
+                code: string;
+            } | {
+                /**
+                 * @description Vendor's CELR name
+                 * @enum {unknown}
+                 */
+                scheme: "celr-vendor";
+                /** @description A code in the format of the Vendor's CELR name. */
+                code: string;
+            });
             /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
             recipient: {
                 /**
@@ -5762,7 +7771,55 @@ export interface components {
                 code: string;
                 /** @description Display name, for people. */
                 name?: string;
-            } & (unknown & unknown & unknown & unknown & unknown & unknown);
+            } & ({
+                /**
+                 * @description DfE local authority code (England)
+                 * @enum {unknown}
+                 */
+                scheme: "la-code";
+                /** @description A code in the format of the DfE local authority code (England). */
+                code: string;
+            } | {
+                /**
+                 * @description GSS code of a Scottish council
+                 * @enum {unknown}
+                 */
+                scheme: "council-code";
+                /** @description A code in the format of the GSS code of a Scottish council. */
+                code: string;
+            } | {
+                /**
+                 * @description School URN (England)
+                 * @enum {unknown}
+                 */
+                scheme: "urn";
+                /** @description A code in the format of the School URN (England). */
+                code: string;
+            } | {
+                /**
+                 * @description LAESTAB number (England)
+                 * @enum {unknown}
+                 */
+                scheme: "laestab";
+                /** @description A code in the format of the LAESTAB number (England). */
+                code: string;
+            } | {
+                /**
+                 * @description SEED code (Scotland)
+                 * @enum {unknown}
+                 */
+                scheme: "seed-code";
+                /** @description A code in the format of the SEED code (Scotland). */
+                code: string;
+            } | {
+                /**
+                 * @description Vendor's CELR name
+                 * @enum {unknown}
+                 */
+                scheme: "celr-vendor";
+                /** @description A code in the format of the Vendor's CELR name. */
+                code: string;
+            });
             /**
              * Format: uuid
              * @description The learner's id at the sender.
