@@ -98,9 +98,16 @@ export const BULK_PGLITE = !(flags['no-bulk-pglite'] ?? env.BENCH_BULK_PGLITE ==
 if (BULK && (BULK_LEARNERS < 1 || BULK_MODES.length === 0))
   throw new Error('The bulk phase needs --bulk-learners >= 1 and at least one mode.');
 
-/** The aims the release note states next to the figures. Missing them is reported, not an error. */
+/**
+ * The aims the release note states next to the figures (issue 18). Missing them is reported, not an
+ * error. The CPU aims are the API process's CPU time per request, the figure a busy shared machine
+ * disturbs least; the ratios compare with the bare route measured in the same run.
+ */
 export const AIMS = {
-  readRatio: 0.5,
+  readRatio: 0.6,
+  readP99Ratio: 1.3,
+  createServerCpuMs: 2.5,
+  listServerCpuMs: 1.5,
   peakRssMb: 300,
   bulkOverCopy: 0.6,
   exportEmbeddedSeconds: 15,

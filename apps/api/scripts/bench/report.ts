@@ -127,6 +127,27 @@ export function report({ cpuModel, pgVersion, results, bulk, tsxOverhead }: Benc
       `API read / bare read:                  ${ratio.toFixed(2)}   (aim >= ${AIMS.readRatio}: ${verdict(ratio >= AIMS.readRatio)})`,
     );
   }
+  if (bare && read) {
+    const ratio = read.latencyP99Ms / bare.latencyP99Ms;
+    lines.push(
+      `API read p99 / bare read p99:          ${ratio.toFixed(2)}   (aim <= ${AIMS.readP99Ratio}: ${verdict(ratio <= AIMS.readP99Ratio)})`,
+    );
+    const cpu = (r: RunResult) => r.cpuMsPerRequest.server;
+    if (cpu(read) !== undefined && cpu(bare) !== undefined)
+      lines.push(
+        `API read / bare read, server CPU:      ${cpu(read)!.toFixed(2)} / ${cpu(bare)!.toFixed(2)} ms per request`,
+      );
+  }
+  for (const [key, aim] of [
+    ['create', AIMS.createServerCpuMs],
+    ['list', AIMS.listServerCpuMs],
+  ] as const) {
+    const ms = byKey.get(key)?.cpuMsPerRequest.server;
+    if (ms !== undefined)
+      lines.push(
+        `${`API ${key}, server CPU per request:`.padEnd(39)}${ms.toFixed(2)} ms   (aim <= ${aim} ms: ${verdict(ms <= aim)})`,
+      );
+  }
   if (bare && readNoAudit) {
     const ratio = readNoAudit.requestsPerSecond / bare.requestsPerSecond;
     lines.push(`API read without read audit / bare:    ${ratio.toFixed(2)}`);
