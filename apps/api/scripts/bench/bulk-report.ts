@@ -121,6 +121,8 @@ export function bulkReport(bulk: BulkResult, pgVersion: string): string[] {
         `worker time alone: ${(r.workerRecordsPerSecond / ceiling.recordsPerSecond).toFixed(2)})`,
     );
   }
+  if (bulk.pgliteFailure)
+    lines.push('', `The import and export on embedded PGlite FAILED: ${bulk.pgliteFailure}`);
   if (bulk.exports.length) {
     const ew = [12, 9, 9, 11, 11, 12, 9, 16];
     lines.push(
@@ -188,7 +190,8 @@ export function bulkReport(bulk: BulkResult, pgVersion: string): string[] {
       }
     }
   }
-  for (const r of bulk.imports) {
+  // PGlite's statements are not timed (they do not go through pg), so only PostgreSQL's imports are broken down.
+  for (const r of bulk.imports.filter((x) => x.database === 'postgresql')) {
     lines.push('', `Where the ${r.mode} import's time went:`);
     const uploadSql = r.upload.statements.reduce((sum, t) => sum + t.ms, 0);
     const blocks = r.upload.statements.find((t) => t.label.startsWith('INSERT INTO bulk_import_block'));

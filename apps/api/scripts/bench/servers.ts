@@ -72,8 +72,14 @@ export async function startServer(
     exited = true;
   });
 
+  // A message sent to a process that has died fails as an 'error' event; the exit is what is reported.
+  child.on('error', () => {});
   const reply = <T>(type: string, request: object, timeoutMs = 30_000) =>
     new Promise<T>((resolve, reject) => {
+      if (exited) {
+        reject(new Error(`${label} has exited; it cannot answer '${type}'.`));
+        return;
+      }
       const timer = setTimeout(
         () => done(new Error(`${label}: no '${type}' message within ${timeoutMs / 1000} s.`)),
         timeoutMs,
