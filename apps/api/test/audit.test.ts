@@ -165,3 +165,33 @@ describe('audit trail', () => {
       expect(r.body).not.toContain(englandLearner.name.family);
   });
 });
+
+describe('read audit on shutdown', () => {
+  it('stores the event of every read answered while the server was closing', async () => {
+    const created = await api.as('northbridge', {
+      method: 'POST',
+      url: '/v1/learners',
+      payload: { ...englandLearner, identifiers: [] },
+    });
+    const learnerId = created.json().id as string;
+    const server = await api.secondProcess();
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const address = server.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const authorization = `Bearer ${await api.token('northbridge')}`;
+    const reads = Array.from({ length: 40 }, () =>
+      fetch(`http://127.0.0.1:${port}/v1/learners/${learnerId}`, { headers: { authorization } })
+        .then((res) => res.status)
+        .catch(() => 0),
+    );
+    // Closing once the first read is answered, the others in flight: each one answered 200 (not
+    // refused with 503 or cut off) must have its event stored before the database is let go.
+    await Promise.race(reads);
+    await server.close();
+    const statuses = await Promise.all(reads);
+    const answered = statuses.filter((s) => s === 200).length;
+    const events = (await eventsOf(learnerId)).filter((e) => e.action === 'read');
+    expect(answered).toBeGreaterThan(0);
+    expect(events.length).toBe(answered);
+  });
+});
