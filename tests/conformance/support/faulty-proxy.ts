@@ -225,7 +225,8 @@ export const FAULTS = {
       if (!req.path.startsWith('/v1/transfers') || res.status >= 300) return;
       const body = json(res) as { items?: Record<string, unknown>[] } | undefined;
       if (!body || req.path.endsWith('/bundle') || req.path.endsWith('/history')) return;
-      for (const transfer of body.items ?? [body]) delete transfer.createdAt;
+      const transfers: Record<string, unknown>[] = body.items ?? [body as Record<string, unknown>];
+      for (const transfer of transfers) delete transfer.createdAt;
       res.body = JSON.stringify(body);
     },
   },
