@@ -41,6 +41,20 @@ export class AuditTrail {
     await tx.$executeRawUnsafe(INSERT, ...columns(events.map((e) => this.row(caller, e))));
   }
 
+  /**
+   * A write's event as a statement to embed in the statement that makes the write (a CTE of the
+   * record store's create), so that it commits with the write in no extra round trip: its text,
+   * numbering its values from `$first`, and the values.
+   */
+  writeWith(caller: Caller, event: AuditedAccess, first: number): { sql: string; params: Row } {
+    const at = (i: number, cast = '') => `$${first + i}${cast}`;
+    return {
+      sql: `INSERT INTO audit_event (request_id, client_id, organisation_id, action, record_kind, record_id, record_version, learner_id, outcome)
+            VALUES (${at(0)}, ${at(1)}, ${at(2, '::uuid')}, ${at(3)}, ${at(4)}, ${at(5, '::uuid')}, ${at(6, '::int')}, ${at(7, '::uuid')}, ${at(8)})`,
+      params: this.row(caller, event),
+    };
+  }
+
   read(caller: Caller, ...events: AuditedAccess[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ import { ProblemError } from '../../http/problem.js';
 import { indexedColumns } from '../representation.js';
 import { schoolKey, syncSchoolAccess } from './access.js';
 import { raiseAlerts } from './alerts.js';
-import { logAccessChange, logRecordChange } from './feed.js';
+import { logRecordChange } from './feed.js';
 import { type Register, registerOf, withRegisteredNames } from './organisations.js';
 
 export { changeAccess, endAccess, grantAccess } from './access.js';
@@ -117,11 +117,11 @@ export class RecordStore {
   }
 
   /**
-   * A new record in two statements and the audit event: what the learner's identifiers clash with
+   * A new record in two statements: what the learner's identifiers clash with
    * (read first, so that a clash is answered with the learner who holds it), then one statement
    * that writes the record, its version, its feed entries (the owner's 'visible' first, then
-   * 'created', then the school's 'visible'), the owner's and the school's grants and the
-   * identifiers. The alerts it raises follow, as in an update.
+   * 'created', then the school's 'visible'), the owner's and the school's grants, the identifiers
+   * and the audit event. The alerts it raises follow, as in an update.
    */
   async create(tx: Tx, caller: Caller, record: NewRecord, given?: Register): Promise<RecordRow> {
     const register = given ?? (await registerOf(tx, [record.data]));
@@ -148,6 +148,11 @@ export class RecordStore {
     const schoolId =
       school?.kind === 'school' && !(school.id === ownerId && access?.basis === 'school') ? school.id : null;
     const columns = indexedColumns(kind, data);
+    const event = this.audit.writeWith(
+      caller,
+      { action: record.action ?? 'create', recordKind: kind, recordId: id, recordVersion: 1, learnerId },
+      20,
+    );
     const [row] = await tx.$queryRawUnsafe<RecordRow[]>(
       `WITH r AS (INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id, provenance)
                   VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7::uuid, $8::uuid, 1, $9::jsonb, $10::uuid, $11::jsonb)
@@ -167,7 +172,8 @@ export class RecordStore {
                                (2, 'visible', 'learner', $16::uuid, NULL::int, $2 = 'learner' AND $16::uuid IS DISTINCT FROM $7::uuid))
                        AS e(step, change, kind, org, version, wanted)
                   WHERE e.wanted AND (e.step <> 2 OR e.org IS NOT NULL)
-                  ORDER BY e.step)
+                  ORDER BY e.step),
+            e AS (${event.sql})
        SELECT r.id::text, r.kind, r.learner_id::text AS "learnerId", r.jurisdiction, r.type, r.status,
               r.owner_id::text AS "ownerId", r.written_by_id::text AS "writtenById", r.version,
               r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt", r.data,
@@ -192,16 +198,10 @@ export class RecordStore {
       GRANTS.school,
       identifiers.map((i) => i.system),
       identifiers.map((i) => i.value),
+      ...event.params,
     );
     if (!row) throw new Error('The record was not written.');
     if (access) await this.raiseLearnerAlerts(tx, [{ id, version: 1, data }]);
-    await this.audit.write(tx, caller, {
-      action: record.action ?? 'create',
-      recordKind: kind,
-      recordId: id,
-      recordVersion: 1,
-      learnerId,
-    });
     return row;
   }
 
