@@ -278,7 +278,13 @@ describe('transfer-a-learner.ts', () => {
     const page = (await (await northbridge('/v1/learners?limit=200&status=looked-after')).json()) as {
       items: { id: string; careStatus: { legalStatus?: string } }[];
     };
-    const learner = page.items.find((l) => l.careStatus.legalStatus)!;
+    // Not a learner another test of this file has already sent (its records are no longer
+    // Northbridge's to send): which learner comes first depends on the demo's write order.
+    const transfers = (await (await northbridge('/v1/transfers?limit=200')).json()) as {
+      items: { learnerId: string | null }[];
+    };
+    const sentBefore = new Set(transfers.items.map((t) => t.learnerId));
+    const learner = page.items.find((l) => l.careStatus.legalStatus && !sentBefore.has(l.id))!;
     const sent = await sendLearner(northbridge, learner.id, { scheme: 'council-code', code: 'S12000099' });
     const { result } = await acceptTransfer(as('glenmoray'), sent.id);
     expect(result.review).toContainEqual(
