@@ -17,6 +17,7 @@ import { registerMeRoute } from './auth/me.js';
 import { CLIENT_SECRET_SCHEME } from './auth/policy.js';
 import { registerTokenRoute } from './auth/token-route.js';
 import { TokenIssuer } from './auth/tokens.js';
+import { ExportSlots } from './bulk/export.js';
 import { BulkImports } from './bulk/import-jobs.js';
 import { BulkImportWorker, type BulkWorkerSettings } from './bulk/import-worker.js';
 import { registerBulkRoutes } from './bulk/routes.js';
@@ -59,6 +60,8 @@ declare module 'fastify' {
     bulkImports: BulkImportWorker | undefined;
     /** Raises the deadline alerts; created with the app, started by the server (main.ts), stopped on close. */
     alertSweep: AlertSweep | undefined;
+    /** The bulk exports running now, at most MAX_CONCURRENT_EXPORTS (src/bulk/export.ts). */
+    bulkExports: ExportSlots;
   }
 }
 
@@ -293,6 +296,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
       )
     : undefined;
   app.decorate('bulkImports', bulkImports);
+  const bulkExports = new ExportSlots();
+  app.decorate('bulkExports', bulkExports);
   registerBulkRoutes(app, {
     db: db as never,
     audit,
@@ -300,6 +305,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     worker: bulkImports,
     feed,
     limits: config.bulk,
+    exports: bulkExports,
   });
   app.addHook('onClose', async () => {
     await webhooks?.stop();

@@ -33,6 +33,10 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => api.close());
 
+/** The app listening on 127.0.0.1 (once), for tests that need a real client's pace. */
+let listening: string | undefined;
+const address = async () => (listening ??= await api.app.listen({ port: 0, host: '127.0.0.1' }));
+
 const lines = (body: string) =>
   body
     .split('\n')
@@ -171,7 +175,7 @@ describe('GET /v1/bulk/export', () => {
   });
 
   it('reads only as fast as the client: a client that stops reading stops the export, so memory stays flat', async () => {
-    const address = await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = await address();
     const token = await api.token('northbridge');
     const exported = async () => {
       const [row] = await api.db.sql<{ n: number }>(
@@ -180,7 +184,7 @@ describe('GET /v1/bulk/export', () => {
       );
       return row!.n;
     };
-    const res = await fetch(`${address}/v1/bulk/export?kind=learner`, {
+    const res = await fetch(`${base}/v1/bulk/export?kind=learner`, {
       headers: { authorization: `Bearer ${token}` },
     });
     const requestId = res.headers.get('x-request-id')!;
@@ -209,6 +213,49 @@ describe('GET /v1/bulk/export', () => {
     expect(newlines).toBe(COHORT);
     expect(await exported()).toBe(COHORT);
   });
+  it('runs a bounded number at once: slow readers hold export slots, never the whole server', async () => {
+    const base = await address();
+    const headers = { authorization: `Bearer ${await api.token('northbridge')}` };
+    const slots = api.app.bulkExports;
+    // A slot is given back when the response stream closes, a moment after its last byte.
+    const inUse = async (n: number) => {
+      for (const deadline = Date.now() + 10_000; slots.inUse !== n; ) {
+        if (Date.now() > deadline) throw new Error(`export slots in use: ${slots.inUse}, not ${n}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await inUse(0);
+    // Clients that read the first bytes of an export and then stop, each holding its export open.
+    const held: ReadableStreamDefaultReader<Uint8Array>[] = [];
+    try {
+      for (let i = 0; i < slots.limit; i++) {
+        const res = await fetch(`${base}/v1/bulk/export?kind=learner`, { headers });
+        expect(res.status).toBe(200);
+        const reader = res.body!.getReader();
+        held.push(reader);
+        await reader.read();
+      }
+      expect(slots.inUse).toBe(slots.limit);
+      const refused = await fetch(`${base}/v1/bulk/export?kind=learner`, { headers });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(refused.headers.get('retry-after')).toBe('10');
+      expect((await refused.json()).detail).toMatch(/exports, its most at once/);
+      // Everything else is still answered while the exports are held.
+      expect((await fetch(`${base}/v1/learners?limit=5`, { headers })).status).toBe(200);
+      // A client that goes away gives its slot back; one that reads to the end does too.
+      await held.pop()!.cancel();
+      await inUse(slots.limit - 1);
+      const next = await api.as('northbridge', { method: 'GET', url: '/v1/bulk/export?kind=learner' });
+      expect(next.statusCode).toBe(200);
+      expect(lines(next.body)).toHaveLength(COHORT);
+      await inUse(slots.limit - 1);
+    } finally {
+      for (const reader of held) await reader.cancel();
+    }
+    await inUse(0);
+  });
+
   it('is one snapshot: what is written while it runs is not in it, and what it sends is as it stood when it began', async () => {
     const caller = {
       clientId: 'test',

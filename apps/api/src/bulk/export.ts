@@ -4,12 +4,48 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { visibleSql } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
+import { ProblemError } from '../http/problem.js';
 import { present, type StoredRecord } from '../records/representation.js';
 
 export interface ExportFilter {
   kinds: RecordKind[];
   learnerId?: string;
   updatedSince?: Date;
+}
+
+/**
+ * Exports one process serves at once. On PostgreSQL an export holds a connection of the pool (10 by
+ * default) for as long as its client takes to read it (up to CURSOR_IDLE_LIMIT_MS between batches), so
+ * without a bound a few slow readers would hold every connection and stall every other request of
+ * the process; past it an export is refused with 503 and Retry-After, and everything else goes on.
+ */
+export const MAX_CONCURRENT_EXPORTS = 3;
+
+/** The exports running in one app, counted from the request until the response stream closes. */
+export class ExportSlots {
+  private running = 0;
+  constructor(readonly limit = MAX_CONCURRENT_EXPORTS) {}
+
+  get inUse(): number {
+    return this.running;
+  }
+
+  /** A slot for one export, or a 503 problem when every slot is taken; the release is idempotent. */
+  take(): () => void {
+    if (this.running >= this.limit)
+      throw new ProblemError(
+        'unavailable',
+        `This server is already sending ${this.limit} exports, its most at once; retry shortly, or export less at a time (kind, learner, updatedSince).`,
+        { headers: { 'retry-after': '10' } },
+      );
+    this.running++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.running--;
+    };
+  }
 }
 
 /** Records per batch: each batch is one fetch from the export's cursor and one batch of audit events. */

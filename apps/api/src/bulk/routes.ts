@@ -12,7 +12,7 @@ import { IdParams } from '../http/params.js';
 import { ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { COLLECTION } from '../records/representation.js';
-import { exportRecords } from './export.js';
+import { type ExportSlots, exportRecords } from './export.js';
 import { type BulkImports, type BulkLimits, presentImport } from './import-jobs.js';
 import type { BulkImportWorker } from './import-worker.js';
 import { DEFAULT_MAX_LINE_BYTES } from './line-screen.js';
@@ -87,6 +87,8 @@ export interface BulkServices {
   worker: BulkImportWorker | undefined;
   feed: ChangeFeed;
   limits: BulkLimits;
+  /** How many exports may run at once (export.ts, MAX_CONCURRENT_EXPORTS). */
+  exports: ExportSlots;
 }
 
 export function registerBulkRoutes(root: FastifyInstance, services: BulkServices) {
@@ -297,7 +299,7 @@ function bulkRoutes(fastify: FastifyInstance, services: BulkServices) {
               },
             },
           },
-          ...problemResponses(400, 401, 403, 429),
+          ...problemResponses(400, 401, 403, 429, 503),
         },
       },
     },
@@ -318,16 +320,18 @@ function bulkRoutes(fastify: FastifyInstance, services: BulkServices) {
         );
       }
       const cursor = await services.feed.head();
+      // Held until the response stream closes: ended, failed, or its client gone.
+      const release = services.exports.take();
+      const stream = exportRecords(services.db, services.audit, caller, {
+        kinds,
+        learnerId: query.learner,
+        updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
+      });
+      stream.once('close', release);
       reply.header('content-type', `${NDJSON}; charset=utf-8`);
       reply.header('celr-changes-cursor', cursor);
       // The 200 is documented as the NDJSON text it is; it is sent as the stream that makes it.
-      return reply.send(
-        exportRecords(services.db, services.audit, caller, {
-          kinds,
-          learnerId: query.learner,
-          updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
-        }) as unknown as string,
-      );
+      return reply.send(stream as unknown as string);
     },
   );
 }
