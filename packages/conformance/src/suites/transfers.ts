@@ -21,6 +21,35 @@ interface Transfer {
   result?: { learner?: { id?: string } } | null;
 }
 
+/**
+ * Accepts a transfer as `as` (`who` in messages) and checks that it names the learner `holder` now
+ * holds, which is returned. That learner is the test's to remove, as `as`: first every record the
+ * transfer brought or made (its plans, meetings and transitions), then the learner.
+ */
+async function acceptAndRemoveAfter(
+  t: TestContext,
+  transferId: string,
+  as: Who | undefined,
+  who: string,
+  holder: string,
+): Promise<string> {
+  const accepted = await t.send('POST', `/v1/transfers/${transferId}/accept`, { as, body: {} });
+  t.status(accepted, 200, `POST /v1/transfers/{id}/accept as ${who}`);
+  const after = accepted.json as Transfer;
+  t.check(after.status === 'accepted', `The accepted transfer's status is ${JSON.stringify(after.status)}.`);
+  const theirs = after.result?.learner?.id;
+  t.check(typeof theirs === 'string', `The accepted transfer does not name the learner ${holder} now holds.`);
+  t.onCleanup(async () => {
+    for (const kind of ['plans', 'meetings', 'transitions']) {
+      const list = await t.send('GET', `/v1/learners/${theirs}/${kind}?limit=200`, { as });
+      for (const record of (list.json as { items?: { id: string }[] } | undefined)?.items ?? [])
+        await t.send('DELETE', `/v1/${kind}/${record.id}`, { as, headers: { 'if-match': '*' } });
+    }
+    return t.send('DELETE', `/v1/learners/${theirs}`, { as, headers: { 'if-match': '*' } });
+  });
+  return theirs as string;
+}
+
 /** The second organisation as a transfer's recipient: its scheme and code, from its own GET /v1/me. */
 async function otherAsRecipient(t: TestContext) {
   const res = await t.send('GET', '/v1/me', { as: 'other' });
@@ -162,28 +191,7 @@ export const transferTests: ConformanceTest[] = [
       t.status(inbox, 200, 'GET /v1/transfers?box=inbox as the recipient');
       const listed = ((inbox.json as { items?: Transfer[] }).items ?? []).find((x) => x.id === transfer.id);
       t.check(listed, "The transfer is not in the recipient's inbox.");
-      const accepted = await t.send('POST', `/v1/transfers/${transfer.id}/accept`, { as: 'other', body: {} });
-      t.status(accepted, 200, 'POST /v1/transfers/{id}/accept as the recipient');
-      const after = accepted.json as Transfer;
-      t.check(
-        after.status === 'accepted',
-        `The accepted transfer's status is ${JSON.stringify(after.status)}.`,
-      );
-      const theirs = after.result?.learner?.id;
-      t.check(
-        typeof theirs === 'string',
-        'The accepted transfer does not name the learner the recipient now holds.',
-      );
-      // The recipient's learner is the test's to remove, as the recipient: first every record the
-      // transfer brought or made (its plans, meetings and transitions), then the learner.
-      t.onCleanup(async () => {
-        for (const kind of ['plans', 'meetings', 'transitions']) {
-          const list = await t.send('GET', `/v1/learners/${theirs}/${kind}?limit=200`, { as: 'other' });
-          for (const record of (list.json as { items?: { id: string }[] } | undefined)?.items ?? [])
-            await t.send('DELETE', `/v1/${kind}/${record.id}`, { as: 'other', headers: { 'if-match': '*' } });
-        }
-        return t.send('DELETE', `/v1/learners/${theirs}`, { as: 'other', headers: { 'if-match': '*' } });
-      });
+      const theirs = await acceptAndRemoveAfter(t, transfer.id, 'other', 'the recipient', 'the recipient');
       const read = await t.send('GET', `/v1/learners/${theirs}`, { as: 'other' });
       t.status(read, 200, 'GET of the transferred learner as the recipient');
       const me = await t.send('GET', '/v1/me', { as: 'other' });
@@ -327,26 +335,7 @@ export const transferTests: ConformanceTest[] = [
         ((inbox.json as { items?: Transfer[] }).items ?? []).some((x) => x.id === transfer.id),
         'The transfer is not in the inbox of the authority the vendor acts for.',
       );
-      const accepted = await t.send('POST', `/v1/transfers/${transfer.id}/accept`, { body: {} });
-      t.status(accepted, 200, 'POST /v1/transfers/{id}/accept as the vendor');
-      const after = accepted.json as Transfer;
-      t.check(
-        after.status === 'accepted',
-        `The accepted transfer's status is ${JSON.stringify(after.status)}.`,
-      );
-      const theirs = after.result?.learner?.id;
-      t.check(
-        typeof theirs === 'string',
-        'The accepted transfer does not name the learner the authority now holds.',
-      );
-      t.onCleanup(async () => {
-        for (const kind of ['plans', 'meetings', 'transitions']) {
-          const list = await t.send('GET', `/v1/learners/${theirs}/${kind}?limit=200`);
-          for (const record of (list.json as { items?: { id: string }[] } | undefined)?.items ?? [])
-            await t.send('DELETE', `/v1/${kind}/${record.id}`, { headers: { 'if-match': '*' } });
-        }
-        return t.send('DELETE', `/v1/learners/${theirs}`, { headers: { 'if-match': '*' } });
-      });
+      const theirs = await acceptAndRemoveAfter(t, transfer.id, undefined, 'the vendor', 'the authority');
       const read = await t.send('GET', `/v1/learners/${theirs}`);
       t.status(read, 200, 'GET of the transferred learner as the vendor');
       const responsible = (read.json as { responsibleAuthority?: { code?: unknown } }).responsibleAuthority;
