@@ -14,7 +14,13 @@
  *      learners), GET /v1/learners?limit=50 and POST /v1/learners (unique bodies, Idempotency-Key); then
  *      again the two reads on a second API process with read auditing switched off (BENCH_NO_AUDIT=1,
  *      set for that process only), to show what the audit insert on every read costs;
- *   5. the bulk phase (`bulk`), against a ceiling measured in the same run and database:
+ *   5. the transfer part (`transfer`, bench/transfer.ts): a second authority, learners of the bench's
+ *      authority each with 50 plans and 200 meetings (the schema's examples, validated, written through
+ *      RecordStore.createBlock), one transfer each (responsibility-moves) sent over HTTP; the recipient
+ *      accepts them one after the other on an API process of its own (median, min and max time, server
+ *      and PostgreSQL CPU, SQL statements per accept; the aim is under 200 ms), then imports bundles of
+ *      the same shape through POST /v1/bundles/import, measured the same way;
+ *   6. the bulk phase (`bulk`), against a ceiling measured in the same run and database:
  *      - writes the learners (src/demo/cohort.ts, a range of their own) as NDJSON to a temporary file, and
  *        the same learners' `record` rows as COPY text (id, kind, learner_id, jurisdiction, type, status,
  *        owner_id, written_by_id, version, data as jsonb) to another;
@@ -43,15 +49,17 @@
  *        to the last byte, beside COPY (SELECT the same records' data) TO STDOUT; then, unless
  *        --no-bulk-pglite, the same per-record import and export on embedded PGlite (a new data folder,
  *        an API process of its own);
- *   6. prints the table and the aims, stops the servers, drops the database.
+ *   7. prints the table and the aims, stops the servers, drops the database.
  *
  * Options (flags, or the BENCH_* environment variable in brackets):
  *   --duration <s>     measured seconds per run (BENCH_DURATION, default 10)
  *   --warmup <s>       unmeasured seconds before each run (BENCH_WARMUP, default 2)
  *   --connections <n>  concurrent connections (BENCH_CONNECTIONS, default 10)
  *   --learners <n>     learners loaded before the runs (BENCH_LEARNERS, default 2000)
- *   --runs <list>      which runs, comma-separated, of: bare,read,list,create,read-no-audit,list-no-audit,bulk
- *                      (BENCH_RUNS, default all); the learners are loaded only for the HTTP runs
+ *   --runs <list>      which runs, comma-separated, of: bare,read,list,create,read-no-audit,list-no-audit,
+ *                      transfer,bulk (BENCH_RUNS, default all); the learners are loaded only for the HTTP runs
+ *   --transfers <n>    transfers accepted and bundles imported, each measured, after one warm-up each
+ *                      (BENCH_TRANSFERS, default 10)
  *   --only <list>      the same as --runs: `npm run bench -w @celr/api -- --only bulk` is the bulk phase alone
  *   --bulk-learners <n>  learners per import and in the COPY (BENCH_BULK_LEARNERS, default 100000)
  *   --bulk-modes <list>  import modes, of per-record,all-or-nothing (BENCH_BULK_MODES, default both)
@@ -70,13 +78,14 @@
  *                      and print where the time goes;
  *                      the .cpuprofile files are kept (open them in Chrome DevTools). Lowers the figures.
  *   --json <file>      also write the results as JSON
- *   --quick            --duration 3 --warmup 1 --learners 300 --bulk-learners 2000, unless given
+ *   --quick            --duration 3 --warmup 1 --learners 300 --bulk-learners 2000 --transfers 5, unless given
  *   --help, -h         print this text
  *   BENCH_DATABASE_URL the PostgreSQL server to create the database on
  *                      (default postgresql://postgres@127.0.0.1:5432/postgres)
  *
  * The parts are in scripts/bench/: options.ts (the options above), servers.ts (the server processes),
- * setup.ts (step 1), requests.ts (steps 2-4), bulk.ts (step 5), report.ts and bulk-report.ts (step 6),
+ * setup.ts (step 1), requests.ts (steps 2-4), transfer.ts (step 5), bulk.ts (step 6), report.ts and
+ * bulk-report.ts (step 7),
  * with cpu.ts, profile.ts and autocannon.ts beside them.
  *
  * Exits 0 when the runs complete, whether or not the aims are met; non-zero only on errors (an import
@@ -97,12 +106,15 @@ import {
   log,
   RUNNER,
   SERVER_URL,
+  TRANSFER,
+  TRANSFERS,
   WARMUP,
 } from './bench/options.js';
 import { report } from './bench/report.js';
 import { requestRuns } from './bench/requests.js';
 import { loaderOverhead, prepareServerCommand, stopAllServers } from './bench/servers.js';
 import { setUp } from './bench/setup.js';
+import { transferPhase } from './bench/transfer.js';
 
 let testDb: TestDatabase | undefined;
 let db: Database | undefined;
@@ -132,6 +144,9 @@ async function main() {
           `${HTTP_RUNS.join(', ')}: ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, ${LEARNERS} learners`,
         ]
       : []),
+    ...(TRANSFER
+      ? [`transfer: ${TRANSFERS} accepts and imports of 1 learner with 50 plans and 200 meetings`]
+      : []),
     ...(BULK ? [`bulk: ${BULK_LEARNERS} learners, ${BULK_MODES.join(' and ')} imports against COPY`] : []),
   ];
   console.log(
@@ -152,13 +167,16 @@ async function main() {
   // 2-4. The servers and the runs.
   const results = await requestRuns(db.prisma, url, setup);
 
-  // 5. The bulk phase.
+  // 5. The transfer part.
+  const transfer = TRANSFER ? await transferPhase(db, url, setup) : undefined;
+
+  // 6. The bulk phase.
   const bulk = BULK ? await bulkPhase(db, url, setup.org.id, setup.client) : undefined;
 
   const tsxOverhead = RUNNER === 'tsx' ? await loaderOverhead() : undefined;
 
-  // 6. The report.
-  report({ cpuModel, pgVersion: setup.pgVersion, results, bulk, tsxOverhead });
+  // 7. The report.
+  report({ cpuModel, pgVersion: setup.pgVersion, results, transfer, bulk, tsxOverhead });
 }
 
 let failed = false;

@@ -19,6 +19,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
     'bulk-learners': { type: 'string' },
     'bulk-modes': { type: 'string' },
+    transfers: { type: 'string' },
     'no-bulk-pglite': { type: 'boolean' },
     'no-idempotency': { type: 'boolean' },
     'log-level': { type: 'string' },
@@ -67,10 +68,10 @@ export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
 export const SERVER_NODE_FLAGS = flags['node-flags'] ?? env.BENCH_NODE_FLAGS ?? PRODUCTION_NODE_FLAGS;
 export const JSON_FILE = flags.json ?? env.BENCH_JSON;
 export const SERVER_URL = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-/** The HTTP runs (autocannon); `bulk`, the bulk import phase, is the other. */
+/** The HTTP runs (autocannon); `transfer` (bench/transfer.ts) and `bulk`, the bulk import phase, are the others. */
 export const ALL_RUNS = ['bare', 'read', 'list', 'create', 'read-no-audit', 'list-no-audit'] as const;
 export type RunKey = (typeof ALL_RUNS)[number];
-export const ALL_PHASES = [...ALL_RUNS, 'bulk'] as const;
+export const ALL_PHASES = [...ALL_RUNS, 'transfer', 'bulk'] as const;
 if (flags.runs && flags.only) throw new Error('--only is another name for --runs: give one of them.');
 export const RUNS = new Set(
   (flags.only ?? flags.runs ?? env.BENCH_RUNS ?? ALL_PHASES.join(','))
@@ -83,6 +84,10 @@ for (const r of RUNS)
     throw new Error(`Unknown run '${r}'; the runs are ${ALL_PHASES.join(', ')}.`);
 export const HTTP_RUNS = ALL_RUNS.filter((r) => RUNS.has(r));
 export const BULK = RUNS.has('bulk');
+export const TRANSFER = RUNS.has('transfer');
+/** Transfers accepted (and bundles imported) and measured by the transfer part, after one warm-up each. */
+export const TRANSFERS = numberOption(flags.transfers, env.BENCH_TRANSFERS, 10, 5);
+if (TRANSFER && TRANSFERS < 1) throw new Error('The transfer part needs --transfers >= 1.');
 export const BULK_LEARNERS = numberOption(flags['bulk-learners'], env.BENCH_BULK_LEARNERS, 100_000, 2000);
 export const BULK_MODE_NAMES = ['per-record', 'all-or-nothing'] as const;
 export type BulkMode = (typeof BULK_MODE_NAMES)[number];
@@ -112,6 +117,7 @@ export const AIMS = {
   bulkOverCopy: 0.6,
   exportEmbeddedSeconds: 15,
   exportPostgresRecordsPerSecond: 20_000,
+  transferAcceptMs: 200,
 };
 
 export const apiDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

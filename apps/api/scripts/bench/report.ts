@@ -31,18 +31,20 @@ import {
 import { summariseProfile } from './profile.js';
 import type { RunResult } from './requests.js';
 import { serverPeaks } from './servers.js';
+import type { TransferResult, TransferTiming } from './transfer.js';
 
 export interface BenchOutcome {
   cpuModel: string;
   pgVersion: string;
   results: RunResult[];
+  transfer?: TransferResult | undefined;
   bulk: BulkResult | undefined;
   /** What the tsx loader adds to each server's memory (--runner tsx). */
   tsxOverhead: number | undefined;
 }
 
 /** Prints the report (and writes the JSON file); throws when a run had more than 1 % failed requests. */
-export function report({ cpuModel, pgVersion, results, bulk, tsxOverhead }: BenchOutcome): void {
+export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhead }: BenchOutcome): void {
   const byKey = new Map(results.map((r) => [r.key, r]));
   const row = (cells: string[], widths: number[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
@@ -157,6 +159,7 @@ export function report({ cpuModel, pgVersion, results, bulk, tsxOverhead }: Benc
       `Read audit insert costs:               ${(100 * (1 - read.requestsPerSecond / readNoAudit.requestsPerSecond)).toFixed(0)} % of API read throughput`,
     );
   }
+  if (transfer) lines.push(...(lines.at(-1) === '' ? [] : ['']), ...transferReport(transfer), '');
   if (bulk) lines.push(...(lines.at(-1) === '' ? [] : ['']), ...bulkReport(bulk, pgVersion), '');
   const apiPeaks = serverPeaks.filter((s) => s.label !== 'bare server');
   for (const s of serverPeaks) {
@@ -179,6 +182,16 @@ export function report({ cpuModel, pgVersion, results, bulk, tsxOverhead }: Benc
     for (const r of results.filter((x) => x.profile)) {
       console.log(`\nCPU profile of the API, ${r.label.trim()} (${r.profile}):`);
       console.log(summariseProfile(r.profile as string));
+    }
+    for (const [what, t] of transfer
+      ? ([
+          ['accept', transfer.accept],
+          ['bundle import', transfer.import],
+        ] as const)
+      : []) {
+      if (!t.profile) continue;
+      console.log(`\nCPU profile of the API, ${t.count} transfer ${what}s (${t.profile}):`);
+      console.log(summariseProfile(t.profile));
     }
     for (const r of bulk?.imports.filter((x) => x.profile) ?? []) {
       console.log(`\nCPU profile of the API, ${r.mode} bulk import, from the 202 to the end (${r.profile}):`);
@@ -215,6 +228,7 @@ export function report({ cpuModel, pgVersion, results, bulk, tsxOverhead }: Benc
           },
           aims: AIMS,
           results,
+          transfer: transfer ?? null,
           bulk: bulk ?? null,
           servers: serverPeaks,
           ratios: {
@@ -242,4 +256,21 @@ export function report({ cpuModel, pgVersion, results, bulk, tsxOverhead }: Benc
   // A run made mostly of refusals measures nothing: that is an error, not a missed aim.
   if (failedRuns.length)
     throw new Error(`${failedRuns.length} run(s) had more than 1 % failed requests; see INVALID above.`);
+}
+
+/** The transfer part's lines: the accept against its aim, and the import of bundles of the same shape. */
+function transferReport(t: TransferResult): string[] {
+  const ms = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(0));
+  const line = (label: string, x: TransferTiming) =>
+    `  ${label.padEnd(40)}median ${ms(x.medianMs)} ms (min ${ms(x.minMs)}, max ${ms(x.maxMs)}); CPU per ${label.startsWith('accept') ? 'accept' : 'import'} ` +
+    `${ms(x.serverCpuMs)} ms API, ${ms(x.postgresCpuMs)} ms PostgreSQL; ${x.statements.toFixed(0)} SQL statements, ` +
+    `${ms(x.sqlMs)} ms in SQL; API event loop ${(100 * x.eventLoopUtilization).toFixed(0)} % busy`;
+  const met = t.accept.medianMs < AIMS.transferAcceptMs;
+  return [
+    `Transfer of 1 learner with ${t.plans} plans and ${t.meetings} meetings, ${t.accept.count} of each measured after one warm-up ` +
+      `(load average ${t.load.start.toFixed(1)} before, ${t.load.end.toFixed(1)} after):`,
+    line('accept  POST /v1/transfers/{id}/accept', t.accept),
+    line('import  POST /v1/bundles/import', t.import),
+    `  Transfer accept, median:             ${ms(t.accept.medianMs)} ms   (aim < ${AIMS.transferAcceptMs} ms: ${met ? 'met' : 'MISSED'})`,
+  ];
 }
