@@ -17,6 +17,8 @@ const READS_THE_FEED = [
   'test/database-errors.test.ts',
   'test/alerts.test.ts',
   'test/conformance.test.ts',
+  'test/generated-client.test.ts',
+  'test/generated-client-orval.test.ts',
 ];
 
 export default defineConfig({

@@ -80,6 +80,27 @@ const LineIssue = Type.Object({
   message: Type.String({ maxLength: 2000 }),
 });
 
+/**
+ * One line of an export, as `GET /v1/bulk/export` writes it and `POST /v1/bulk/import` reads it: a
+ * record of one kind, tagged by that kind, as `GET` returns it. A component of its own, so that
+ * generated clients have a type for a line; the export names it as the schema of each line.
+ */
+const ExportLine = {
+  $id: 'ExportLine',
+  title: 'ExportLine',
+  description: 'One line of an NDJSON export: a record and its kind.',
+  oneOf: RECORD_KINDS.map((kind) => {
+    const name = `${kind[0]!.toUpperCase()}${kind.slice(1)}`;
+    return {
+      type: 'object',
+      title: `ExportLine${name}`,
+      properties: { kind: { const: kind, type: 'string' }, record: { $ref: `${name}#` } },
+      required: ['kind', 'record'],
+      additionalProperties: false,
+    };
+  }),
+};
+
 export interface BulkServices {
   db: Database;
   audit: AuditTrail;
@@ -93,6 +114,7 @@ export interface BulkServices {
 
 export function registerBulkRoutes(root: FastifyInstance, services: BulkServices) {
   root.addSchema(ImportJob);
+  root.addSchema(ExportLine);
   root.register(async (app) => bulkRoutes(app, services));
 }
 
@@ -291,11 +313,20 @@ function bulkRoutes(fastify: FastifyInstance, services: BulkServices) {
             },
             content: {
               [NDJSON]: {
+                // The bytes, as the import body is: generated clients hand over a Blob or a stream
+                // (hey-api reads an application/* answer as a Blob, orval returns the Response), not
+                // a JSON value, since the body is many JSON texts, not one.
                 schema: {
                   type: 'string',
+                  format: 'binary',
+                  contentMediaType: NDJSON,
                   maxLength: Number.MAX_SAFE_INTEGER,
-                  description: 'NDJSON: one record envelope per line, as long as what you may see.',
+                  description:
+                    'NDJSON: one `ExportLine` per line, each ending with a newline, as long as what you may see.',
                 },
+                // What each line is. OpenAPI 3.2 says it with `itemSchema`; this document is 3.1, where
+                // the OpenAPI Initiative's registered extension x-oai-itemSchema says the same.
+                'x-oai-itemSchema': { $ref: '#/components/schemas/ExportLine' },
               },
             },
           },

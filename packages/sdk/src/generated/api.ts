@@ -9296,6 +9296,27 @@ export interface components {
              */
             retryAfterSeconds?: number;
         };
+        /**
+         * ExportLine
+         * @description One line of an NDJSON export: a record and its kind.
+         */
+        ExportLine: {
+            /** @enum {string} */
+            kind: "learner";
+            record: components["schemas"]["Learner"];
+        } | {
+            /** @enum {string} */
+            kind: "plan";
+            record: components["schemas"]["Plan"];
+        } | {
+            /** @enum {string} */
+            kind: "meeting";
+            record: components["schemas"]["Meeting"];
+        } | {
+            /** @enum {string} */
+            kind: "transition";
+            record: components["schemas"]["Transition"];
+        };
     };
     responses: never;
     parameters: never;
