@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import { sqlStateOf } from './errors.js';
 import { ProblemError } from './problem.js';
 
 /**
@@ -57,13 +58,19 @@ export function idempotencyRequest(
 }
 
 type Tx = Pick<Prisma.TransactionClient, 'idempotencyKey'>;
+type Sql = <T>(text: string, params: unknown[]) => Promise<T[]>;
 
-/** The earlier response for this key, or undefined when the key is new. 422 when reused for another request. */
-export async function replayFor(db: Tx, req: IdempotencyRequest): Promise<StoredResponse | undefined> {
-  const row = await db.idempotencyKey.findUnique({
-    where: { clientId_key: { clientId: req.clientId, key: req.key } },
-  });
-  if (!row) return undefined;
+interface KeyRow {
+  requestHash: string;
+  method: string;
+  path: string;
+  statusCode: number;
+  headers: unknown;
+  body: string | null;
+}
+
+/** The earlier response, or 422 when the key was used for another request. */
+function replayOf(req: IdempotencyRequest, row: KeyRow): StoredResponse {
   if (row.requestHash !== req.requestHash) {
     throw new ProblemError(
       'idempotency-key-reuse',
@@ -75,6 +82,14 @@ export async function replayFor(db: Tx, req: IdempotencyRequest): Promise<Stored
     headers: row.headers as Record<string, string>,
     body: row.body === null ? undefined : JSON.parse(row.body),
   };
+}
+
+/** The earlier response for this key, or undefined when the key is new. 422 when reused for another request. */
+export async function replayFor(db: Tx, req: IdempotencyRequest): Promise<StoredResponse | undefined> {
+  const row = await db.idempotencyKey.findUnique({
+    where: { clientId_key: { clientId: req.clientId, key: req.key } },
+  });
+  return row ? replayOf(req, row) : undefined;
 }
 
 export async function remember(db: Tx, req: IdempotencyRequest, response: StoredResponse): Promise<void> {
@@ -121,8 +136,70 @@ export async function idempotent(
   }
 }
 
+/**
+ * A POST whose work is a single statement (RecordStore.createAlone), outside any transaction: the
+ * statement stores the response under the key itself (`remember` gives it the insert to embed), so
+ * the change and its key commit together or not at all, in one round trip. Nothing is read first:
+ * a request whose work fails for any reason (a replay's record would clash with the one the first
+ * request made; a concurrent request with the same key wins the key's primary key) then looks the
+ * key up, and answers with the earlier response, or 422 for a key reused for another request,
+ * exactly as if it had been looked up first.
+ */
+export async function idempotentStatement(
+  sql: Sql,
+  request: IdempotencyRequest | undefined,
+  work: (remember?: (response: Omit<StoredResponse, 'body'>) => Remember) => Promise<StoredResponse>,
+): Promise<StoredResponse & { replayed?: boolean }> {
+  try {
+    return await work(request ? (response) => rememberWith(request, response) : undefined);
+  } catch (error) {
+    if (!request) throw error;
+    let earlier: KeyRow | undefined;
+    try {
+      [earlier] = await sql<KeyRow>(
+        `SELECT request_hash AS "requestHash", method, path, status_code AS "statusCode", headers, body
+         FROM idempotency_key WHERE client_id = $1 AND key = $2`,
+        [request.clientId, request.key],
+      );
+    } catch {
+      // The work's own error says more than the lookup's.
+    }
+    if (earlier) return { ...replayOf(request, earlier), replayed: true };
+    throw error;
+  }
+}
+
+/** The insert of a key's response, given the SQL of its body's text and its first parameter's number. */
+export type Remember = (body: string, first: number) => { sql: string; params: unknown[] };
+
+function rememberWith(req: IdempotencyRequest, response: Omit<StoredResponse, 'body'>): Remember {
+  return (body, first) => ({
+    sql: `INSERT INTO idempotency_key (client_id, key, method, path, request_hash, status_code, headers, body)
+          SELECT $${first}, $${first + 1}, $${first + 2}, $${first + 3}, $${first + 4}, $${first + 5}::int, $${first + 6}::jsonb, ${body} FROM r`,
+    params: [
+      req.clientId,
+      req.key,
+      req.method,
+      req.path,
+      req.requestHash,
+      response.statusCode,
+      JSON.stringify(response.headers),
+    ],
+  });
+}
+
+/**
+ * A unique violation on `table`, as Prisma reports it (P2002, naming the table or its fields) or as
+ * the driver does (SQLSTATE 23505, with the table and the constraint).
+ */
 export function isUniqueViolation(error: unknown, table: string): boolean {
-  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
-  const meta = JSON.stringify(error.meta ?? {});
-  return meta.includes(table) || meta.includes(table.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()));
+  if (sqlStateOf(error) !== '23505') return false;
+  const e = error as { table?: unknown; constraint?: unknown; meta?: unknown; cause?: unknown };
+  let said: string;
+  try {
+    said = JSON.stringify([e.table, e.constraint, e.meta ?? {}, e.cause ?? {}]);
+  } catch {
+    said = JSON.stringify([e.table, e.constraint]);
+  }
+  return said.includes(table) || said.includes(table.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()));
 }

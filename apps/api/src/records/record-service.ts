@@ -22,7 +22,7 @@ import type { Database } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { encodeCursor, type ListPosition } from '../http/cursor.js';
 import { etagOf } from '../http/etag.js';
-import { type IdempotencyRequest, idempotent, isUniqueViolation } from '../http/idempotency.js';
+import { type IdempotencyRequest, idempotentStatement, isUniqueViolation } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { MAX_VERSIONS } from './limits.js';
 import { locationOf, present } from './representation.js';
@@ -89,25 +89,26 @@ export class RecordService {
     input: Data,
     idempotency?: IdempotencyRequest,
   ): Promise<WriteResult> {
+    // No transaction: what is read first (the learner written to, the register, identifier
+    // clashes) is read outside one, and everything the create writes, its Idempotency-Key's
+    // response included, is one statement (RecordStore.createAlone), which commits whole or not
+    // at all. Under READ COMMITTED a transaction around the reads would not have held them still
+    // either; what must hold (unique identifiers and keys) is held by unique indexes.
     try {
-      return await idempotent(this.prisma, idempotency, async (tx) => {
+      return await idempotentStatement(this.sql, idempotency, async (remember) => {
         assertValid(kind, input);
-        if (kind === 'learner') await assertIsResponsibleAuthority(tx, caller, input);
+        if (kind === 'learner') await assertIsResponsibleAuthority(this.prisma, caller, input);
         const learnerId =
-          kind === 'learner' ? randomUUID() : await this.writableLearner(tx, caller, kind, input);
+          kind === 'learner' ? randomUUID() : await this.writableLearner(this.prisma, caller, kind, input);
         const id = kind === 'learner' ? learnerId : randomUUID();
-        const row = await this.store.create(tx, caller, {
-          kind,
-          id,
-          learnerId,
-          ownerId: caller.actingForId,
-          data: input,
-        });
-        return {
-          statusCode: 201,
-          headers: { location: locationOf(kind, id), etag: etagOf(1), ...outcomeHeader('created') },
-          body: present(row),
-        };
+        const headers = { location: locationOf(kind, id), etag: etagOf(1), ...outcomeHeader('created') };
+        const { representation } = await this.store.createAlone(
+          this.sql,
+          caller,
+          { kind, id, learnerId, ownerId: caller.actingForId, data: input },
+          remember?.({ statusCode: 201, headers }),
+        );
+        return { statusCode: 201, headers, body: JSON.parse(representation) };
       });
     } catch (error) {
       throw this.translate(error, input);
@@ -425,7 +426,12 @@ export class RecordService {
     }
   }
 
-  private async writableLearner(tx: Tx, caller: Caller, kind: RecordKind, input: Data): Promise<string> {
+  private async writableLearner(
+    tx: Tx | PrismaClient,
+    caller: Caller,
+    kind: RecordKind,
+    input: Data,
+  ): Promise<string> {
     const learnerId = String(input.learnerId);
     const learner = await tx.record.findFirst({
       where: { id: learnerId, kind: 'learner', deletedAt: null, ...visibleTo(caller) },

@@ -38,6 +38,35 @@ export function present(
   };
 }
 
+/** Stand-ins for the two timestamps, whose text present() is asked for before they exist. */
+const CREATED = new Date(0);
+const UPDATED = new Date(1);
+const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * present() as an SQL expression of JSON text, for a record being written whose timestamps the
+ * database sets (`createdAt` and `updatedAt` name their columns): the text around them is made
+ * here, by present() itself, and passed as parameters (`param` adds one and returns its
+ * placeholder). The timestamps are written as toISOString() writes them (timestamptz(3) columns
+ * hold milliseconds at most), so the text is what JSON.stringify(present(row)) gives.
+ */
+export function representationSql(
+  row: Pick<StoredRecord, 'id' | 'version' | 'writtenById' | 'data'>,
+  createdAt: string,
+  updatedAt: string,
+  param: (value: unknown) => string,
+): string {
+  const text = JSON.stringify(present({ ...row, createdAt: CREATED, updatedAt: UPDATED }));
+  // meta comes before the record's own fields, so the first occurrences are the stand-ins.
+  const created = text.indexOf(JSON.stringify(CREATED));
+  const updated = text.indexOf(JSON.stringify(UPDATED), created + 1);
+  const width = JSON.stringify(CREATED).length;
+  const iso = (column: string) => `'"' || to_char(${column} AT TIME ZONE 'UTC', ${ISO_UTC}) || '"'`;
+  return `(${param(text.slice(0, created))}::text || ${iso(createdAt)} || ${param(
+    text.slice(created + width, updated),
+  )}::text || ${iso(updatedAt)} || ${param(text.slice(updated + width))}::text)`;
+}
+
 /** Every top-level field of every kind, in the order the schema declares them (jurisdiction first). */
 const FIELD_ORDER = new Map(
   Object.values(records).flatMap((def) =>

@@ -12,24 +12,8 @@ type Tx = Pick<Prisma.TransactionClient, '$executeRawUnsafe'>;
  * is still written by the record store alone. Returns how many were raised.
  */
 export async function raiseAlerts(tx: Tx, alerts: readonly AlertCandidate[]): Promise<number> {
-  // One candidate per key: a record holding the same exclusion twice raises one alert.
-  const keyOf = (a: AlertCandidate) => [a.kind, a.learnerId, a.record.id, a.occurrence].join('\u0000');
-  const unique = [...new Map(alerts.map((a) => [keyOf(a), a])).values()];
-  if (!unique.length) return 0;
-  const rows = unique.map((a, n) => ({
-    n,
-    kind: a.kind,
-    learner_id: a.learnerId,
-    record_kind: a.record.kind,
-    record_id: a.record.id,
-    record_version: a.record.version,
-    occurrence: a.occurrence,
-    detail: {
-      ...(a.deadline ? { deadline: a.deadline } : {}),
-      ...(a.attendance ? { attendance: a.attendance } : {}),
-      ...(a.exclusion ? { exclusion: a.exclusion } : {}),
-    },
-  }));
+  const rows = alertRows(alerts);
+  if (!rows.length) return 0;
   // The rows are sorted by key, so two transactions raising overlapping sets take the key locks
   // in the same order and cannot deadlock; the feed entries follow the candidates' order.
   return tx.$executeRawUnsafe(
@@ -47,4 +31,28 @@ export async function raiseAlerts(tx: Tx, alerts: readonly AlertCandidate[]): Pr
      ORDER BY x.n`,
     JSON.stringify(rows),
   );
+}
+
+/**
+ * The alerts to raise as the rows of their insert (jsonb_to_recordset), one per key: a record
+ * holding the same exclusion twice raises one alert. The record store's create embeds them in its
+ * statement.
+ */
+export function alertRows(alerts: readonly AlertCandidate[]) {
+  const keyOf = (a: AlertCandidate) => [a.kind, a.learnerId, a.record.id, a.occurrence].join('\u0000');
+  const unique = [...new Map(alerts.map((a) => [keyOf(a), a])).values()];
+  return unique.map((a, n) => ({
+    n,
+    kind: a.kind,
+    learner_id: a.learnerId,
+    record_kind: a.record.kind,
+    record_id: a.record.id,
+    record_version: a.record.version,
+    occurrence: a.occurrence,
+    detail: {
+      ...(a.deadline ? { deadline: a.deadline } : {}),
+      ...(a.attendance ? { attendance: a.attendance } : {}),
+      ...(a.exclusion ? { exclusion: a.exclusion } : {}),
+    },
+  }));
 }

@@ -12,9 +12,9 @@ import { GRANTS } from '../../auth/access.js';
 import type { Caller } from '../../auth/caller.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { ProblemError } from '../../http/problem.js';
-import { indexedColumns } from '../representation.js';
+import { indexedColumns, representationSql } from '../representation.js';
 import { schoolKey, syncSchoolAccess } from './access.js';
-import { raiseAlerts } from './alerts.js';
+import { alertRows, raiseAlerts } from './alerts.js';
 import { logRecordChange } from './feed.js';
 import { type Register, registerOf, withRegisteredNames } from './organisations.js';
 
@@ -24,6 +24,27 @@ export { type Register, registerOf, withRegisteredNames } from './organisations.
 type Tx = Prisma.TransactionClient;
 type Data = Record<string, unknown>;
 export type RecordRow = Prisma.RecordGetPayload<object>;
+
+/**
+ * Runs one statement: in a transaction (through(tx)) or, outside any, on the pool (Database.sql).
+ * A statement on its own commits whole or not at all.
+ */
+export type Sql = <T>(text: string, params: unknown[]) => Promise<T[]>;
+const through =
+  (tx: Tx): Sql =>
+  <T>(text: string, params: unknown[]) =>
+    tx.$queryRawUnsafe<T[]>(text, ...params);
+// registerOf() takes anything with $queryRawUnsafe; it only awaits the result.
+const queryOf = (sql: Sql) =>
+  ({
+    $queryRawUnsafe: <T>(text: string, ...params: unknown[]) => sql(text, params) as Promise<T>,
+  }) as unknown as Pick<Tx, '$queryRawUnsafe'>;
+
+/** A written record's row as the store returns it. */
+const ROW_COLUMNS = `r.id::text, r.kind, r.learner_id::text AS "learnerId", r.jurisdiction, r.type, r.status,
+  r.owner_id::text AS "ownerId", r.written_by_id::text AS "writtenById", r.version,
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt", r.data,
+  r.source_record_id::text AS "sourceRecordId", r.provenance`;
 
 /** What a version row says the change was. */
 export type VersionChange = 'created' | 'replaced' | 'patched' | 'imported' | 'deleted';
@@ -99,13 +120,14 @@ export class RecordStore {
 
   /** Raises the alerts of learner records as written (a no-op for those already raised). */
   private raiseLearnerAlerts(tx: Tx, learners: { id: string; version: number; data: Data }[]) {
-    return raiseAlerts(
-      tx,
-      learners.flatMap((l) =>
-        learnerRecordAlerts(
-          { id: l.id, version: l.version, data: l.data as AlertingLearner },
-          this.alerts.attendanceThreshold,
-        ),
+    return raiseAlerts(tx, this.learnerAlerts(learners));
+  }
+
+  private learnerAlerts(learners: { id: string; version: number; data: Data }[]) {
+    return learners.flatMap((l) =>
+      learnerRecordAlerts(
+        { id: l.id, version: l.version, data: l.data as AlertingLearner },
+        this.alerts.attendanceThreshold,
       ),
     );
   }
@@ -120,24 +142,62 @@ export class RecordStore {
    * A new record in two statements: what the learner's identifiers clash with
    * (read first, so that a clash is answered with the learner who holds it), then one statement
    * that writes the record, its version, its feed entries (the owner's 'visible' first, then
-   * 'created', then the school's 'visible'), the owner's and the school's grants, the identifiers
-   * and the audit event. The alerts it raises follow, as in an update.
+   * 'created', then the school's 'visible', then the alerts it raises), the owner's and the
+   * school's grants, the identifiers, the alerts and the audit event.
    */
   async create(tx: Tx, caller: Caller, record: NewRecord, given?: Register): Promise<RecordRow> {
-    const register = given ?? (await registerOf(tx, [record.data]));
+    const run = through(tx);
+    const write = await this.newRecordStatement(run, caller, record, given);
+    const [row] = await run<RecordRow>(`${write.sql} SELECT ${ROW_COLUMNS} FROM r`, write.params);
+    if (!row) throw new Error('The record was not written.');
+    return row;
+  }
+
+  /**
+   * create() outside any transaction, for a write that is nothing but the new record (a POST): the
+   * same reads, then the same single statement, which commits whole or not at all, so there is no
+   * BEGIN, no COMMIT and no interactive transaction to hold a connection between them. The
+   * statement also gives back the record's representation as JSON text, built in the statement
+   * (with the timestamps it wrote), and `also` may embed a statement of its own that stores that
+   * text with the write (an Idempotency-Key's response): it is given the text's SQL expression
+   * over the written row `r`, and the number of its first parameter.
+   */
+  async createAlone(
+    sql: Sql,
+    caller: Caller,
+    record: NewRecord,
+    also?: (representation: string, first: number) => { sql: string; params: unknown[] },
+  ): Promise<{ representation: string }> {
+    const write = await this.newRecordStatement(sql, caller, record);
+    const text = representationSql(
+      { id: record.id, version: 1, writtenById: caller.actingForId, data: write.data },
+      'r.created_at',
+      'r.updated_at',
+      write.param,
+    );
+    const embedded = also?.(text, write.params.length + 1);
+    if (embedded) write.params.push(...embedded.params);
+    const [row] = await sql<{ representation: string }>(
+      `${write.sql}${embedded ? `, k AS (${embedded.sql})` : ''} SELECT ${text} AS representation FROM r`,
+      write.params,
+    );
+    if (!row) throw new Error('The record was not written.');
+    return row;
+  }
+
+  /** The reads of a new record, and the WITH clause that writes it (its record row is `r`). */
+  private async newRecordStatement(sql: Sql, caller: Caller, record: NewRecord, given?: Register) {
+    const register = given ?? (await registerOf(queryOf(sql), [record.data]));
     const data = withRegisteredNames(record.data, register);
     const { kind, id, learnerId, ownerId } = record;
     const access = kind === 'learner' ? (record.access ?? RESPONSIBLE) : undefined;
     const identifiers = access ? identifiersOf(data) : [];
     if (identifiers.length) {
-      const taken = await tx.$queryRawUnsafe<{ system: string; value: string; learnerId: string }[]>(
+      const taken = await sql<{ system: string; value: string; learnerId: string }>(
         `SELECT system, value, learner_id::text AS "learnerId" FROM learner_identifier
          WHERE owner_id = $1::uuid AND learner_id <> $2::uuid
            AND (system, value) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
-        ownerId,
-        id,
-        identifiers.map((i) => i.system),
-        identifiers.map((i) => i.value),
+        [ownerId, id, identifiers.map((i) => i.system), identifiers.map((i) => i.value)],
       );
       if (taken.length) throw identifierConflict(identifiers, taken);
     }
@@ -148,61 +208,65 @@ export class RecordStore {
     const schoolId =
       school?.kind === 'school' && !(school.id === ownerId && access?.basis === 'school') ? school.id : null;
     const columns = indexedColumns(kind, data);
+    // The alerts a new learner raises: a new record has none raised yet, so each is inserted, with
+    // its feed entry after the record's own (as raiseAlerts() would write them afterwards).
+    const alerts = access ? alertRows(this.learnerAlerts([{ id, version: 1, data }])) : [];
+    const params: unknown[] = [];
+    const param = (value: unknown, cast = '') => {
+      params.push(value);
+      return `$${params.length}${cast}`;
+    };
+    const $id = param(id, '::uuid');
+    const $kind = param(kind);
+    const $learner = param(learnerId, '::uuid');
+    const $owner = param(ownerId, '::uuid');
+    const $writer = param(caller.actingForId, '::uuid');
+    const $school = param(schoolId, '::uuid');
+    const isLearner = `${$kind} = 'learner'`;
     const event = this.audit.writeWith(
       caller,
       { action: record.action ?? 'create', recordKind: kind, recordId: id, recordVersion: 1, learnerId },
-      20,
+      params.length + 1,
     );
-    const [row] = await tx.$queryRawUnsafe<RecordRow[]>(
-      `WITH r AS (INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id, provenance)
-                  VALUES ($1::uuid, $2, $3::uuid, $4, $5, $6, $7::uuid, $8::uuid, 1, $9::jsonb, $10::uuid, $11::jsonb)
+    params.push(...event.params);
+    const text = `WITH r AS (INSERT INTO record (id, kind, learner_id, jurisdiction, type, status, owner_id, written_by_id, version, data, source_record_id, provenance)
+                  VALUES (${$id}, ${$kind}, ${$learner}, ${param(columns.jurisdiction)}, ${param(columns.type)}, ${param(columns.status)}, ${$owner}, ${$writer}, 1,
+                          ${param(JSON.stringify(data), '::jsonb')}, ${param(record.sourceRecordId ?? null, '::uuid')}, ${param(record.provenance ? JSON.stringify(record.provenance) : null, '::jsonb')})
                   RETURNING *),
             v AS (INSERT INTO record_version (record_id, version, kind, learner_id, data, changed_at, client_id, organisation_id, change)
-                  SELECT id, 1, kind, learner_id, data, updated_at, $12, $8::uuid, $13 FROM r),
+                  SELECT id, 1, kind, learner_id, data, updated_at, ${param(caller.clientId)}, ${$writer}, ${param(record.change ?? 'created')} FROM r),
             a AS (INSERT INTO learner_access (id, learner_id, organisation_id, basis, grants)
-                  SELECT gen_random_uuid(), $1::uuid, o.org, o.basis, o.grants
-                  FROM (VALUES ($7::uuid, $14::text, $15::text[]), ($16::uuid, 'school', $17::text[])) AS o(org, basis, grants)
-                  WHERE $2 = 'learner' AND o.org IS NOT NULL),
+                  SELECT gen_random_uuid(), ${$id}, o.org, o.basis, o.grants
+                  FROM (VALUES (${$owner}, ${param(access?.basis ?? null, '::text')}, ${param(access?.grants ?? null, '::text[]')}), (${$school}, 'school', ${param(GRANTS.school, '::text[]')})) AS o(org, basis, grants)
+                  WHERE ${isLearner} AND o.org IS NOT NULL),
             i AS (INSERT INTO learner_identifier (learner_id, owner_id, system, value)
-                  SELECT $1::uuid, $7::uuid, s, v FROM unnest($18::text[], $19::text[]) AS u(s, v)),
-            c AS (INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id, version)
-                  SELECT e.change, e.kind, $1::uuid, $3::uuid, e.org, e.version
-                  FROM (VALUES (0, 'visible', 'learner', $7::uuid, NULL::int, $2 = 'learner'),
-                               (1, 'created', $2, NULL::uuid, 1, true),
-                               (2, 'visible', 'learner', $16::uuid, NULL::int, $2 = 'learner' AND $16::uuid IS DISTINCT FROM $7::uuid))
-                       AS e(step, change, kind, org, version, wanted)
-                  WHERE e.wanted AND (e.step <> 2 OR e.org IS NOT NULL)
-                  ORDER BY e.step),
-            e AS (${event.sql})
-       SELECT r.id::text, r.kind, r.learner_id::text AS "learnerId", r.jurisdiction, r.type, r.status,
-              r.owner_id::text AS "ownerId", r.written_by_id::text AS "writtenById", r.version,
-              r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt", r.data,
-              r.source_record_id::text AS "sourceRecordId", r.provenance
-       FROM r`,
-      id,
-      kind,
-      learnerId,
-      columns.jurisdiction,
-      columns.type,
-      columns.status,
-      ownerId,
-      caller.actingForId,
-      JSON.stringify(data),
-      record.sourceRecordId ?? null,
-      record.provenance ? JSON.stringify(record.provenance) : null,
-      caller.clientId,
-      record.change ?? 'created',
-      access?.basis ?? null,
-      access?.grants ?? null,
-      schoolId,
-      GRANTS.school,
-      identifiers.map((i) => i.system),
-      identifiers.map((i) => i.value),
-      ...event.params,
-    );
-    if (!row) throw new Error('The record was not written.');
-    if (access) await this.raiseLearnerAlerts(tx, [{ id, version: 1, data }]);
-    return row;
+                  SELECT ${$id}, ${$owner}, s, v FROM unnest(${param(
+                    identifiers.map((i) => i.system),
+                    '::text[]',
+                  )}, ${param(
+                    identifiers.map((i) => i.value),
+                    '::text[]',
+                  )}) AS u(s, v)),
+            x AS (SELECT * FROM jsonb_to_recordset(${param(JSON.stringify(alerts), '::jsonb')})
+                    AS x(n bigint, kind text, learner_id uuid, record_kind text, record_id uuid, record_version int,
+                         occurrence text, detail jsonb)),
+            al AS (INSERT INTO alert (id, kind, learner_id, record_kind, record_id, record_version, occurrence, detail)
+                   SELECT gen_random_uuid(), kind, learner_id, record_kind, record_id, record_version, occurrence, detail
+                   FROM x ORDER BY kind, learner_id, record_id, occurrence
+                   ON CONFLICT (kind, learner_id, record_id, occurrence) DO NOTHING
+                   RETURNING id, kind, learner_id, record_id, occurrence),
+            c AS (INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id, version, alert_id)
+                  SELECT e.change, e.kind, e.record_id, e.learner_id, e.org, e.version, e.alert_id
+                  FROM (SELECT 0 AS step, 0::bigint AS n, 'visible' AS change, 'learner' AS kind, ${$id} AS record_id, ${$learner} AS learner_id,
+                               ${$owner} AS org, NULL::int AS version, NULL::uuid AS alert_id WHERE ${isLearner}
+                        UNION ALL SELECT 1, 0, 'created', ${$kind}, ${$id}, ${$learner}, NULL, 1, NULL
+                        UNION ALL SELECT 2, 0, 'visible', 'learner', ${$id}, ${$learner}, ${$school}, NULL, NULL
+                                  WHERE ${isLearner} AND ${$school} IS NOT NULL AND ${$school} IS DISTINCT FROM ${$owner}
+                        UNION ALL SELECT 3, x.n, 'alert', x.record_kind, x.record_id, x.learner_id, NULL, x.record_version, al.id
+                                  FROM al JOIN x ON x.kind = al.kind AND x.learner_id = al.learner_id AND x.record_id = al.record_id AND x.occurrence = al.occurrence) e
+                  ORDER BY e.step, e.n),
+            e AS (${event.sql})`;
+    return { sql: text, params, param, data };
   }
 
   /**
