@@ -25,7 +25,7 @@ import { etagOf } from '../http/etag.js';
 import { type IdempotencyRequest, idempotentStatement, isUniqueViolation } from '../http/idempotency.js';
 import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { MAX_VERSIONS } from './limits.js';
-import { locationOf, present } from './representation.js';
+import { FIELD_ORDER_JSON, isoSql, locationOf, present, presentedSql } from './representation.js';
 import { type AlertSettings, identifierConflict, RecordStore, type WriteOutcome } from './store/index.js';
 
 type Tx = Prisma.TransactionClient;
@@ -41,13 +41,21 @@ const VISIBLE_RECORD = `
     AND ${visibleSql('r.learner_id', '$3::uuid')}`;
 type Data = Record<string, unknown>;
 
-/** What a list returns of each record: what present() shows, and what its audit event names. */
-const LISTED_COLUMNS = `r.id::text, r.learner_id::text AS "learnerId", r.version, r.created_at AS "createdAt",
-  r.updated_at AS "updatedAt", r.written_by_id::text AS "writtenById", r.data`;
-type ListedRow = Pick<
-  RecordRow,
-  'id' | 'learnerId' | 'version' | 'createdAt' | 'updatedAt' | 'writtenById' | 'data'
->;
+/**
+ * What a list returns of each record: its representation as JSON text (presentedSql), and what its
+ * audit event and the next page's cursor need.
+ */
+const LISTED_COLUMNS = `r.id::text, r.learner_id::text AS "learnerId", r.version,
+  ${isoSql('r.updated_at')} AS "updatedAt", ${presentedSql('$3')} AS json`;
+export interface ListedRecord {
+  id: string;
+  learnerId: string;
+  version: number;
+  /** updated_at as toISOString() writes it. */
+  updatedAt: string;
+  /** The record as the API returns it, as JSON text. */
+  json: string;
+}
 
 export interface ListFilters {
   limit: number;
@@ -187,7 +195,7 @@ export class RecordService {
     // A page of a list is the second hottest read, so it is one hand-written statement outside
     // Prisma's engine (Database.sql), like visibleRecord(): the same rule of visibility (visibleSql),
     // served by the record indexes on (kind, <filter>, updated_at, id) (test/indexes.test.ts).
-    const params: unknown[] = [kind, caller.actingForId];
+    const params: unknown[] = [kind, caller.actingForId, FIELD_ORDER_JSON];
     const param = (value: unknown, cast = '') => {
       params.push(value);
       return `$${params.length}${cast}`;
@@ -213,7 +221,7 @@ export class RecordService {
         `(r.updated_at > ${at} OR (r.updated_at = ${at} AND r.id > ${param(after.id, '::uuid')}))`,
       );
     }
-    const rows = await this.sql<ListedRow>(
+    const rows = await this.sql<ListedRecord>(
       `SELECT ${LISTED_COLUMNS} FROM record r JOIN record l ON l.id = r.learner_id WHERE ${conditions.join(' AND ')}
        ORDER BY r.updated_at, r.id LIMIT ${param(filters.limit + 1, '::int')}`,
       params,
@@ -234,7 +242,7 @@ export class RecordService {
       items: page,
       nextCursor:
         rows.length > filters.limit && last
-          ? encodeCursor({ updatedAt: last.updatedAt, id: last.id })
+          ? encodeCursor({ updatedAt: new Date(last.updatedAt), id: last.id })
           : undefined,
     };
   }

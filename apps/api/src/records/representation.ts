@@ -42,6 +42,8 @@ export function present(
 const CREATED = new Date(0);
 const UPDATED = new Date(1);
 const ISO_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+/** A timestamptz column's text as toISOString() writes it (the columns hold milliseconds at most). */
+export const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO_UTC})`;
 
 /**
  * present() as an SQL expression of JSON text, for a record being written whose timestamps the
@@ -61,7 +63,7 @@ export function representationSql(
   const created = text.indexOf(JSON.stringify(CREATED));
   const updated = text.indexOf(JSON.stringify(UPDATED), created + 1);
   const width = JSON.stringify(CREATED).length;
-  const iso = (column: string) => `'"' || to_char(${column} AT TIME ZONE 'UTC', ${ISO_UTC}) || '"'`;
+  const iso = (column: string) => `'"' || ${isoSql(column)} || '"'`;
   return `(${param(text.slice(0, created))}::text || ${iso(createdAt)} || ${param(
     text.slice(created + width, updated),
   )}::text || ${iso(updatedAt)} || ${param(text.slice(updated + width))}::text)`;
@@ -73,6 +75,34 @@ const FIELD_ORDER = new Map(
     Object.keys(def.input.england.properties).map((key, i) => [key, i] as const),
   ),
 );
+
+/** FIELD_ORDER as a jsonb parameter of presentedSql(). */
+export const FIELD_ORDER_JSON = JSON.stringify(Object.fromEntries(FIELD_ORDER));
+
+/**
+ * present() as an SQL expression of JSON text over a stored record `r`, for lists: PostgreSQL writes
+ * the text of fifty records faster than Node parses and serialises them again. The members are
+ * those of present(), in the same order (the record's fields sorted as inSchemaOrder() sorts them,
+ * `order` being the placeholder of FIELD_ORDER_JSON); within a field, the text is jsonb's, which
+ * puts a space after each `:` and `,` (the same JSON value as present() gives).
+ */
+export function presentedSql(order: string): string {
+  const iso = isoSql;
+  return `('{"id":"' || r.id::text || '","meta":{"version":' || r.version::text
+    || ',"createdAt":"' || ${iso('r.created_at')} || '","updatedAt":"' || ${iso('r.updated_at')}
+    || '","recordedBy":{"organisationId":"' || r.written_by_id::text || '"}}'
+    || COALESCE((SELECT string_agg(',' || to_json(f.key)::text || ':' || f.value::text, ''
+                                   ORDER BY COALESCE((${order}::jsonb ->> f.key)::int, 999), f.n)
+                 FROM jsonb_each(r.data) WITH ORDINALITY AS f(key, value, n)), '')
+    || '}')`;
+}
+
+/** A page of a list as JSON text, from its records' texts (presentedSql) and the next page's link. */
+export function pageText(items: readonly { json: string }[], next: string | undefined): string {
+  let text = '{"items":[';
+  for (let i = 0; i < items.length; i++) text += (i ? ',' : '') + items[i]!.json;
+  return `${text}]${next ? `,"next":${JSON.stringify(next)}` : ''}}`;
+}
 
 /**
  * PostgreSQL's jsonb keeps keys in its own order (shortest first); records are returned in the
