@@ -57,6 +57,71 @@ function mustRun(command: string, args: string[], cwd: string, env?: NodeJS.Proc
   return result;
 }
 
+/**
+ * Every optional member of the packages' public option types, given a value that may be undefined:
+ * type-checked, never run.
+ */
+const OPTIONAL_OPTIONS = `import { type RunConformanceOptions, runConformance } from '@celr/conformance';
+import { codesOf, englandLearner, validate } from '@celr/schema';
+import {
+  type CelrClientOptions,
+  createCelrClient,
+  etagOf,
+  type LearnerInput,
+  verifyWebhook,
+} from '@celr/sdk';
+
+const env = (name: string): string | undefined => process.env[name];
+const number = (name: string): number | undefined => (env(name) ? Number(env(name)) : undefined);
+
+const options: CelrClientOptions = {
+  baseUrl: env('CELR_API_URL') ?? 'http://localhost:3000',
+  clientId: env('CELR_CLIENT_ID'),
+  clientSecret: env('CELR_CLIENT_SECRET'),
+  scope: env('CELR_SCOPE'),
+  accessToken: env('CELR_ACCESS_TOKEN'),
+  onBehalfOf: env('CELR_ON_BEHALF_OF'),
+  validate: env('CELR_VALIDATE') ? true : undefined,
+  retry: { retries: number('RETRIES'), baseDelayMs: undefined, maxDelayMs: undefined, statuses: undefined },
+  onRetry: undefined,
+  fetch: undefined,
+  headers: undefined,
+};
+export const celr = createCelrClient(options);
+export async function write(id: string) {
+  const learner = await celr.get('learner', id, { signal: undefined });
+  const stale = env('STALE_ETAG');
+  await celr.patch('learner', id, { name: learner.name }, { ifMatch: stale ?? etagOf(learner), signal: undefined });
+  const input = JSON.parse(env('LEARNER') ?? '{}') as LearnerInput;
+  await celr.create('learner', input, { idempotencyKey: env('KEY'), validate: undefined });
+  await celr.replace('learner', id, learner, { ifMatch: stale, validate: undefined, signal: undefined });
+  await celr.upsertLearner({ system: 'upn', value: 'A123' }, input, { ifMatch: stale, createOnly: undefined });
+  await celr.update('learner', id, (current) => current, { attempts: number('ATTEMPTS'), signal: undefined });
+}
+export const verify = (body: string, headers: Record<string, string>) =>
+  verifyWebhook(body, headers, env('WEBHOOK_SECRET') ?? '', {
+    toleranceSeconds: number('TOLERANCE'),
+    nowSeconds: undefined,
+  });
+
+export const result = validate('learner', englandLearner, { shape: undefined, today: env('TODAY') });
+export const codes = codesOf('england-legal-status', { includeRetired: undefined });
+
+const kit: RunConformanceOptions = {
+  baseUrl: 'http://127.0.0.1:3000',
+  role: 'authority',
+  credentials: { clientId: 'a', clientSecret: 'b', onBehalfOf: env('ON_BEHALF_OF') },
+  other: undefined,
+  peer: undefined,
+  receiverHost: env('RECEIVER_HOST'),
+  timeoutMs: number('TIMEOUT_MS'),
+  waitMs: undefined,
+  only: undefined,
+  onTest: undefined,
+};
+export const run = () => runConformance(kit);
+`;
+
 /** A program of the consumer's, run as its own process (asynchronous: the API answers from this one). */
 function node(file: string, cwd: string, env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
@@ -290,6 +355,9 @@ describe('a project that installs the tarballs as the SDK README says', () => {
       if (source.includes('celr.upsertLearner(')) compiled.quickstart = `dist/${file}.js`;
       if (source.includes('isCelrProblem(')) compiled.errors = `dist/${file}.js`;
     }
+    // What a consumer with exactOptionalPropertyTypes writes: optional options straight from the
+    // environment, which may be undefined. The README's vendor example does so for onBehalfOf.
+    writeFileSync(join(consumer, 'src', 'optional-options.ts'), OPTIONAL_OPTIONS);
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
@@ -301,6 +369,7 @@ describe('a project that installs the tarballs as the SDK README says', () => {
           types: ['node'],
           strict: true,
           noUncheckedIndexedAccess: true,
+          exactOptionalPropertyTypes: true,
           verbatimModuleSyntax: true,
           // The packages' own .d.ts files are checked too, with the consumer's settings.
           skipLibCheck: false,

@@ -8,7 +8,7 @@ export interface Credentials {
   clientId: string;
   clientSecret: string;
   /** A vendor's: the organisation it acts for (`CELR-On-Behalf-Of`). */
-  onBehalfOf?: string;
+  onBehalfOf?: string | undefined;
 }
 
 export interface RunOptions {
@@ -17,19 +17,19 @@ export interface RunOptions {
   /** The implementation's client for the role under test. */
   credentials: Credentials;
   /** A client of a second organisation, for the access boundaries; those tests skip without it. */
-  other?: Credentials;
+  other?: Credentials | undefined;
   /**
    * A second deployment (another server, with its own signing keys) and an authority's client
    * there, for bundles exchanged between deployments; those tests skip without it. Each deployment's
    * operator must have registered the other's sending organisation as a trusted bundle sender.
    */
-  peer?: { baseUrl: string; credentials: Credentials };
+  peer?: { baseUrl: string; credentials: Credentials } | undefined;
   /** Where the server can reach the kit's webhook receiver: `http://127.0.0.1` unless said. */
-  receiverHost?: string;
+  receiverHost?: string | undefined;
   /** Per request, its whole answer included: 30 s unless said. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** How long to wait for a change to reach the feed or a delivery to arrive. */
-  waitMs?: number;
+  waitMs?: number | undefined;
 }
 
 /**

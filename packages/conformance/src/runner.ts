@@ -13,9 +13,9 @@ import {
 
 export interface RunConformanceOptions extends RunOptions {
   /** Groups or test ids to run; the whole suite of the role when absent. */
-  only?: readonly string[];
+  only?: readonly string[] | undefined;
   /** Told as each test starts and ends, for progress. */
-  onTest?: (event: { index: number; total: number; result?: TestResult; id: string }) => void;
+  onTest?: ((event: { index: number; total: number; result?: TestResult; id: string }) => void) | undefined;
 }
 
 /**

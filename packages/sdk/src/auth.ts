@@ -15,7 +15,7 @@ export interface ClientCredentials {
   clientId: string;
   clientSecret: string;
   /** Space-separated scopes to ask for; default all the client has. */
-  scope?: string;
+  scope?: string | undefined;
 }
 
 /**

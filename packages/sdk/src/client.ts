@@ -36,31 +36,31 @@ export interface CelrClientOptions {
   /** Where the API is served, e.g. `https://celr.example.org` (the paths start with `/v1`). */
   baseUrl: string;
   /** OAuth client id, for client-credentials authentication. */
-  clientId?: string;
+  clientId?: string | undefined;
   /** OAuth client secret. Keep it out of browsers: there, pass `accessToken` instead. */
-  clientSecret?: string;
+  clientSecret?: string | undefined;
   /** Space-separated scopes to ask for; default all the client has. */
-  scope?: string;
+  scope?: string | undefined;
   /** Instead of client credentials: an access token, or a function that returns a current one. */
-  accessToken?: string | (() => string | Promise<string>);
+  accessToken?: string | (() => string | Promise<string>) | undefined;
   /** Vendors: the id of the organisation you act for; sent as `celr-on-behalf-of` on every request. */
-  onBehalfOf?: string;
+  onBehalfOf?: string | undefined;
   /** Check bodies with @celr/schema before sending creates and replaces. Default false. */
-  validate?: boolean;
+  validate?: boolean | undefined;
   /** Retries of 429 and 503 responses; `false` turns them off. */
-  retry?: RetryOptions | false;
+  retry?: RetryOptions | false | undefined;
   /** Called before each retry, e.g. to log it. */
-  onRetry?: (event: RetryEvent) => void;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
   /** A fetch to use instead of the global one (a proxy agent, a test double...). */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** Headers sent with every request, e.g. a `user-agent`. */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
 }
 
 /** Per-call options the SDK adds to openapi-fetch's. */
 export interface CallOptions {
   /** Check the body with @celr/schema before sending (overrides the client's `validate`). */
-  validate?: boolean;
+  validate?: boolean | undefined;
 }
 
 type InitParam<Init> = RequiredKeysOf<Init> extends never ? [(Init & CallOptions)?] : [Init & CallOptions];
@@ -95,12 +95,12 @@ export type PageOf<P extends ListPath> = GetData<P>;
 export type ItemOf<P extends ListPath> = GetData<P> extends { items: (infer T)[] } ? T : never;
 
 export interface WriteOptions extends CallOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 export interface UpdateOptions extends WriteOptions {
   /** How many times to read, apply and write before giving up on 412 conflicts. Default 5. */
-  attempts?: number;
+  attempts?: number | undefined;
 }
 
 /** A learner identifier as it appears in `identifiers`, e.g. `{ system: 'upn', value: 'C990123424001' }`. */
@@ -175,7 +175,7 @@ export class CelrClient {
   get<K extends RecordKind>(
     kind: K,
     id: string,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal | undefined } = {},
   ): Promise<RecordOf<K>> {
     return this.call('get', `${COLLECTIONS[kind]}/{id}`, { params: { path: { id } }, ...options }) as Promise<
       RecordOf<K>
@@ -189,7 +189,7 @@ export class CelrClient {
   create<K extends RecordKind>(
     kind: K,
     input: InputOf<K>,
-    options: WriteOptions & { idempotencyKey?: string } = {},
+    options: WriteOptions & { idempotencyKey?: string | undefined } = {},
   ): Promise<RecordOf<K>> {
     const { idempotencyKey, ...rest } = options;
     return this.call('post', COLLECTIONS[kind], {
@@ -207,7 +207,7 @@ export class CelrClient {
     kind: K,
     id: string,
     value: InputOf<K> | RecordOf<K>,
-    options: WriteOptions & { ifMatch?: string } = {},
+    options: WriteOptions & { ifMatch?: string | undefined } = {},
   ): Promise<RecordOf<K>> {
     const { ifMatch = etagOf(value), ...rest } = options;
     return this.call('put', `${COLLECTIONS[kind]}/{id}`, {
@@ -222,7 +222,7 @@ export class CelrClient {
     kind: K,
     id: string,
     patch: PatchOf<K>,
-    options: { ifMatch: string; signal?: AbortSignal },
+    options: { ifMatch: string; signal?: AbortSignal | undefined },
   ): Promise<RecordOf<K>> {
     const { ifMatch, ...rest } = options;
     return this.call('patch', `${COLLECTIONS[kind]}/{id}`, {
@@ -237,7 +237,7 @@ export class CelrClient {
   async delete(
     kind: RecordKind,
     id: string,
-    options: { ifMatch?: string; signal?: AbortSignal } = {},
+    options: { ifMatch?: string | undefined; signal?: AbortSignal | undefined } = {},
   ): Promise<void> {
     const { ifMatch, ...rest } = options;
     await this.call('delete', `${COLLECTIONS[kind]}/{id}`, {
@@ -254,7 +254,7 @@ export class CelrClient {
   upsertLearner(
     identifier: IdentifierRef,
     input: LearnerInput | Learner,
-    options: WriteOptions & { ifMatch?: string; createOnly?: boolean } = {},
+    options: WriteOptions & { ifMatch?: string | undefined; createOnly?: boolean | undefined } = {},
   ): Promise<Learner> {
     const { ifMatch, createOnly, ...rest } = options;
     return this.call('put', '/v1/learners-by-identifier/{system}/{value}', {

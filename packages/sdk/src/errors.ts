@@ -15,10 +15,10 @@ export interface ProblemDocument {
   type: string;
   title: string;
   status: number;
-  detail?: string;
-  instance?: string;
-  requestId?: string;
-  errors?: ProblemIssue[];
+  detail?: string | undefined;
+  instance?: string | undefined;
+  requestId?: string | undefined;
+  errors?: ProblemIssue[] | undefined;
   [extension: string]: unknown;
 }
 

@@ -61,6 +61,7 @@ export {
   parseRetryAfter,
   type RetryEvent,
   type RetryOptions,
+  type RetryPolicy,
 } from './retry.js';
 export {
   type CelrWebhookEvent,

@@ -5,16 +5,16 @@ export type FetchLike = (request: Request) => Promise<Response>;
 
 export interface RetryOptions {
   /** Attempts after the first one. Default 4; 0 turns retrying off. */
-  retries?: number;
+  retries?: number | undefined;
   /** The first backoff step in milliseconds; each retry doubles it. Default 250. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /**
    * The longest wait before a retry, in milliseconds. A `Retry-After` longer than this is not
    * waited out: the 429 or 503 is thrown instead, so a caller is never parked for an hour. Default 30 000.
    */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Statuses that are retried. Default 429 and 503: the API did not act on the request. */
-  statuses?: number[];
+  statuses?: number[] | undefined;
 }
 
 /** What is about to be retried, for logging. */
@@ -25,18 +25,21 @@ export interface RetryEvent {
   attempt: number;
   delayMs: number;
   /** The status that caused the retry; absent when there was no response. */
-  status?: number;
+  status?: number | undefined;
   error?: unknown;
 }
 
 export interface RetryHooks {
-  onRetry?: (event: RetryEvent) => void;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
   /** Waits; replaceable in tests. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  random?: (() => number) | undefined;
 }
 
-export const DEFAULT_RETRY: Required<RetryOptions> = {
+/** Retry options with every member given. */
+export type RetryPolicy = { [K in keyof RetryOptions]-?: Exclude<RetryOptions[K], undefined> };
+
+export const DEFAULT_RETRY: RetryPolicy = {
   retries: 4,
   baseDelayMs: 250,
   maxDelayMs: 30_000,
@@ -101,7 +104,11 @@ export function retryingFetch(
   options: RetryOptions | false | undefined,
   hooks: RetryHooks = {},
 ): FetchLike {
-  const policy = { ...DEFAULT_RETRY, ...(options === false ? { retries: 0 } : options) };
+  // A member given as undefined (`retries: process.env.X ? Number(...) : undefined`) keeps its default.
+  const given = Object.entries(options === false ? { retries: 0 } : (options ?? {})).filter(
+    ([, value]) => value !== undefined,
+  );
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...Object.fromEntries(given) };
   const sleep = hooks.sleep ?? defaultSleep;
   const random = hooks.random ?? Math.random;
   return async (request) => {

@@ -19,7 +19,7 @@ export interface CelrWebhookEvent {
     recordKind: RecordKind;
     recordId: string;
     learnerId: string;
-    version?: number;
+    version?: number | undefined;
   };
 }
 
@@ -34,9 +34,9 @@ export type WebhookHeaders =
 
 export interface VerifyOptions {
   /** How far the `webhook-timestamp` may be from now, either way. Default 300 (five minutes). */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** The current time, in seconds since the epoch (for tests). */
-  nowSeconds?: number;
+  nowSeconds?: number | undefined;
 }
 
 const header = (headers: WebhookHeaders, name: string): string | undefined => {

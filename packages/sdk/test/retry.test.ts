@@ -134,6 +134,15 @@ describe('retryingFetch', () => {
     expect(off.seen).toHaveLength(1);
   });
 
+  it('keeps the default of an option given as undefined, as exactOptionalPropertyTypes lets a caller write', async () => {
+    const { fetch, seen } = scripted(problem(503), problem(503), problem(503), problem(503), problem(503));
+    const h = harness();
+    const options = { retries: undefined, baseDelayMs: undefined, statuses: undefined };
+    expect((await retryingFetch(fetch, options, h.hooks)(new Request('http://api/x'))).status).toBe(503);
+    expect(seen).toHaveLength(1 + DEFAULT_RETRY.retries);
+    expect(h.waits).toEqual([125, 250, 500, 1000]);
+  });
+
   it('retries a request without a response only when replaying it is harmless', async () => {
     const refused = () => new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     const get = scripted(refused(), new Response('{}'));

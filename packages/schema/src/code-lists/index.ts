@@ -135,7 +135,7 @@ export interface CodesOfOptions {
    * Include retired codes. Defaults to true because stored and transferred records may carry codes
    * from earlier editions; pass false for pick-lists offered when writing new records.
    */
-  includeRetired?: boolean;
+  includeRetired?: boolean | undefined;
 }
 
 /** The codes of a list, in published order, for building schemas and pick-lists. */

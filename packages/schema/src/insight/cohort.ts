@@ -349,7 +349,7 @@ export interface CohortInput {
   schoolAuthorityCode?: string;
 }
 /** The options of `assessPepCompliance`: the policy rates the plan; term dates decide "this term". */
-export type CohortOptions = ComplianceOptions & { termDates?: TermDates };
+export type CohortOptions = ComplianceOptions & { termDates?: TermDates | undefined };
 
 /** The school year `date` falls in, in a jurisdiction. */
 export function schoolYearOf(jurisdiction: Jurisdiction, date: string): { start: string; end: string } {

@@ -204,9 +204,9 @@ export interface ComplianceOptions {
   /** ISO date the assessment is for. Records dated after it are ignored. */
   asOf: string;
   /** Bank holidays; by default GOV.UK's for the policy's jurisdiction. */
-  calendar?: BankHolidayCalendar;
+  calendar?: BankHolidayCalendar | undefined;
   /** The authority's term dates, for `school-days` and `terms` allowances. */
-  termDates?: TermDates;
+  termDates?: TermDates | undefined;
 }
 
 interface Event {

@@ -12,9 +12,9 @@ export type Shape = 'input' | 'record';
 
 export interface ValidateOptions {
   /** `input` (default) for what a client sends; `record` for what the API returns. */
-  shape?: Shape;
+  shape?: Shape | undefined;
   /** ISO date used as "today" by rules about the future. Defaults to the current UTC date. */
-  today?: string;
+  today?: string | undefined;
 }
 
 const compiled = new Map<string, Validator>();
