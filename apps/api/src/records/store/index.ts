@@ -16,7 +16,13 @@ import { indexedColumns, representationSql } from '../representation.js';
 import { schoolKey, syncSchoolAccess } from './access.js';
 import { alertRows, raiseAlerts } from './alerts.js';
 import { logRecordChange } from './feed.js';
-import { type Register, registerOf, withRegisteredNames } from './organisations.js';
+import {
+  type Register,
+  registerFrom,
+  registerOf,
+  registerQuery,
+  withRegisteredNames,
+} from './organisations.js';
 
 export { changeAccess, endAccess, grantAccess } from './access.js';
 export { type Register, registerOf, withRegisteredNames } from './organisations.js';
@@ -34,11 +40,6 @@ const through =
   (tx: Tx): Sql =>
   <T>(text: string, params: unknown[]) =>
     tx.$queryRawUnsafe<T[]>(text, ...params);
-// registerOf() takes anything with $queryRawUnsafe; it only awaits the result.
-const queryOf = (sql: Sql) =>
-  ({
-    $queryRawUnsafe: <T>(text: string, ...params: unknown[]) => sql(text, params) as Promise<T>,
-  }) as unknown as Pick<Tx, '$queryRawUnsafe'>;
 
 /** A written record's row as the store returns it. */
 const ROW_COLUMNS = `r.id::text, r.kind, r.learner_id::text AS "learnerId", r.jurisdiction, r.type, r.status,
@@ -185,22 +186,49 @@ export class RecordStore {
     return row;
   }
 
+  /**
+   * What a new record's write needs to know, in one statement: the register's organisations it
+   * names, and, for a learner, which of its identifiers the owner already holds for another learner
+   * (read first, so that a clash is answered with the learner who holds it).
+   */
+  private async newRecordReads(sql: Sql, record: NewRecord, isLearner: boolean, given?: Register) {
+    // Identifiers are not organisation references, so those of the record as written are its own.
+    const identifiers = isLearner ? identifiersOf(record.data) : [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const registerSql = given ? undefined : registerQuery([record.data], param);
+    const takenSql = identifiers.length
+      ? `SELECT system, value, learner_id::text AS "learnerId" FROM learner_identifier
+         WHERE owner_id = ${param(record.ownerId)}::uuid AND learner_id <> ${param(record.id)}::uuid
+           AND (system, value) IN (SELECT * FROM unnest(${param(identifiers.map((i) => i.system))}::text[], ${param(
+             identifiers.map((i) => i.value),
+           )}::text[]))`
+      : undefined;
+    if (!registerSql && !takenSql) return { register: given ?? new Map(), taken: [] };
+    // As text, parsed here: the same on PostgreSQL and on PGlite (through Prisma).
+    const agg = (query: string | undefined) =>
+      query ? `(SELECT COALESCE(json_agg(q), '[]')::text FROM (${query}) q)` : `'[]'`;
+    const [row] = await sql<{ register: string; taken: string }>(
+      `SELECT ${agg(registerSql)} AS register, ${agg(takenSql)} AS taken`,
+      params,
+    );
+    return {
+      register: given ?? registerFrom(JSON.parse(row?.register ?? '[]')),
+      taken: JSON.parse(row?.taken ?? '[]') as { system: string; value: string; learnerId: string }[],
+    };
+  }
+
   /** The reads of a new record, and the WITH clause that writes it (its record row is `r`). */
   private async newRecordStatement(sql: Sql, caller: Caller, record: NewRecord, given?: Register) {
-    const register = given ?? (await registerOf(queryOf(sql), [record.data]));
-    const data = withRegisteredNames(record.data, register);
     const { kind, id, learnerId, ownerId } = record;
     const access = kind === 'learner' ? (record.access ?? RESPONSIBLE) : undefined;
+    const { register, taken } = await this.newRecordReads(sql, record, access !== undefined, given);
+    const data = withRegisteredNames(record.data, register);
     const identifiers = access ? identifiersOf(data) : [];
-    if (identifiers.length) {
-      const taken = await sql<{ system: string; value: string; learnerId: string }>(
-        `SELECT system, value, learner_id::text AS "learnerId" FROM learner_identifier
-         WHERE owner_id = $1::uuid AND learner_id <> $2::uuid
-           AND (system, value) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
-        [ownerId, id, identifiers.map((i) => i.system), identifiers.map((i) => i.value)],
-      );
-      if (taken.length) throw identifierConflict(identifiers, taken);
-    }
+    if (taken.length) throw identifierConflict(identifiers, taken);
     // The school the learner is enrolled at gets its grant (syncSchoolAccess for a learner with none
     // yet); the feed says it can see the learner unless it is the owner, who already can.
     const key = access ? schoolKey(data) : undefined;

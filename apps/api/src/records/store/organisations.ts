@@ -40,32 +40,49 @@ function collectRefs(value: unknown, into: Ref[]): void {
   }
 }
 
+type RegisterRow = RegisteredOrganisation & {
+  laCode: string | null;
+  urn: string | null;
+  seedCode: string | null;
+};
+
 /**
  * Looks up, in one query, the registered organisations the records name by code. Schemes the
  * register has no column for (LAESTAB, vendor names) are not looked up.
  */
 export async function registerOf(tx: Tx, records: Data[]): Promise<Register> {
+  const params: unknown[] = [];
+  const query = registerQuery(records, (value) => {
+    params.push(value);
+    return `$${params.length}`;
+  });
+  if (!query) return new Map();
+  return registerFrom(await tx.$queryRawUnsafe<RegisterRow[]>(query, ...params));
+}
+
+/**
+ * The query of registerOf(), to embed in a statement of one's own (`param` adds a parameter and
+ * returns its placeholder), or undefined when the records name nothing to look up.
+ */
+export function registerQuery(records: Data[], param: (value: unknown) => string): string | undefined {
   const refs: Ref[] = [];
   for (const r of records) collectRefs(r, refs);
-  const register: Register = new Map();
-  if (!refs.length) return register;
+  if (!refs.length) return undefined;
   const codes = (...schemes: string[]) => [
     ...new Set(refs.filter((r) => schemes.includes(r.scheme)).map((r) => r.code)),
   ];
   const la = codes('la-code', 'council-code');
   const urn = codes('urn');
   const seed = codes('seed-code');
-  if (!la.length && !urn.length && !seed.length) return register;
-  const rows = await tx.$queryRawUnsafe<
-    (RegisteredOrganisation & { laCode: string | null; urn: string | null; seedCode: string | null })[]
-  >(
-    `SELECT id::text, kind, name, la_code AS "laCode", urn, seed_code AS "seedCode" FROM organisation
-     WHERE (kind = 'local-authority' AND la_code = ANY($1::text[]))
-        OR (kind = 'school' AND (urn = ANY($2::text[]) OR seed_code = ANY($3::text[])))`,
-    la,
-    urn,
-    seed,
-  );
+  if (!la.length && !urn.length && !seed.length) return undefined;
+  return `SELECT id::text, kind, name, la_code AS "laCode", urn, seed_code AS "seedCode" FROM organisation
+     WHERE (kind = 'local-authority' AND la_code = ANY(${param(la)}::text[]))
+        OR (kind = 'school' AND (urn = ANY(${param(urn)}::text[]) OR seed_code = ANY(${param(seed)}::text[])))`;
+}
+
+/** The register from the rows of registerQuery(). */
+export function registerFrom(rows: readonly RegisterRow[]): Register {
+  const register: Register = new Map();
   for (const { laCode, urn, seedCode, ...org } of rows) {
     if (laCode) {
       register.set(`la-code|${laCode}`, org);
