@@ -13,8 +13,8 @@ import type { PrismaClient } from '../src/generated/prisma/client.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
 /**
- * What an accept and an import write, row by row, pinned to files in __snapshots__: every row of every
- * table that the request added or changed (or removed), with ids, times, digests and signatures
+ * What an accept and an import write, row by row, and answer, pinned to files in __snapshots__: every
+ * row of every table that the request added or changed (or removed), and the response's body, with ids, times, digests and signatures
  * replaced by stable placeholders (ids numbered in the order they first appear; serial ids dropped,
  * their order kept). The import code can change how it writes (a statement per record or a block)
  * but not what: the same records, versions, feed entries in the same order, audit events in the same
@@ -146,7 +146,7 @@ const SERIAL = ['change', 'audit_event', 'transfer_event'];
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 /** The rows a request added, changed or removed, in a form that does not depend on ids or the clock. */
-async function rowsWrittenBy<T>(prisma: PrismaClient, request: () => Promise<T>) {
+async function rowsWrittenBy<T extends { body: string }>(prisma: PrismaClient, request: () => Promise<T>) {
   const before = await tableRows(prisma);
   const startedAt = Date.now();
   const response = await request();
@@ -216,5 +216,8 @@ async function rowsWrittenBy<T>(prisma: PrismaClient, request: () => Promise<T>)
     const removed = order(parse([...was].filter((r) => !now.has(r))));
     if (added.length || removed.length) dump[name] = { added, removed };
   }
-  return { response, dump: `${JSON.stringify(dump, null, 1)}\n` };
+  // And the answer, made stable the same way.
+  const body = JSON.parse(response.body) as unknown;
+  const answer = JSON.parse(label(JSON.stringify(stable(body)))) as unknown;
+  return { response, dump: `${JSON.stringify({ answer, rows: dump }, null, 1)}\n` };
 }

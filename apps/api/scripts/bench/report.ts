@@ -265,12 +265,21 @@ function transferReport(t: TransferResult): string[] {
     `  ${label.padEnd(40)}median ${ms(x.medianMs)} ms (min ${ms(x.minMs)}, max ${ms(x.maxMs)}); CPU per ${label.startsWith('accept') ? 'accept' : 'import'} ` +
     `${ms(x.serverCpuMs)} ms API, ${ms(x.postgresCpuMs)} ms PostgreSQL; ${x.statements.toFixed(0)} SQL statements, ` +
     `${ms(x.sqlMs)} ms in SQL; API event loop ${(100 * x.eventLoopUtilization).toFixed(0)} % busy`;
+  const statements = (x: TransferTiming) =>
+    x.sql
+      .slice(0, 12)
+      .map(
+        (q) =>
+          `      ${q.calls.toFixed(1).padStart(5)} x ${q.ms.toFixed(1).padStart(6)} ms  ${q.label.slice(0, 110)}`,
+      );
   const met = t.accept.medianMs < AIMS.transferAcceptMs;
   return [
     `Transfer of 1 learner with ${t.plans} plans and ${t.meetings} meetings, ${t.accept.count} of each measured after one warm-up ` +
       `(load average ${t.load.start.toFixed(1)} before, ${t.load.end.toFixed(1)} after):`,
     line('accept  POST /v1/transfers/{id}/accept', t.accept),
+    ...statements(t.accept),
     line('import  POST /v1/bundles/import', t.import),
+    ...statements(t.import),
     `  Transfer accept, median:             ${ms(t.accept.medianMs)} ms   (aim < ${AIMS.transferAcceptMs} ms: ${met ? 'met' : 'MISSED'})`,
   ];
 }

@@ -50,6 +50,8 @@ export interface TransferTiming {
   /** SQL statements the API sent per accept, and their time from call to result (ms). */
   statements: number;
   sqlMs: number;
+  /** The statements by kind (their first words, or the tables a WITH writes): calls and ms per accept. */
+  sql: { label: string; calls: number; ms: number }[];
   /** How busy the API's event loop was over the measured ones (0-1). */
   eventLoopUtilization: number;
   profile?: string;
@@ -224,6 +226,9 @@ async function measure(
     postgresCpuMs: perItem(cpuAfter.postgres, cpuBefore.postgres),
     statements: timing.statements.reduce((n, s) => n + s.calls, 0) / measured.length,
     sqlMs: timing.statements.reduce((n, s) => n + s.ms, 0) / measured.length,
+    sql: timing.statements
+      .map((s) => ({ label: s.label, calls: s.calls / measured.length, ms: s.ms / measured.length }))
+      .sort((a, b) => b.ms - a.ms),
     eventLoopUtilization: timing.eventLoop.utilization,
     ...(profileFile ? { profile: profileFile } : {}),
   };

@@ -15,10 +15,17 @@ import { ProblemError } from '../http/problem.js';
 import { assertValid } from '../records/record-service.js';
 import {
   type AlertSettings,
+  type ChangedRecord,
+  ConcurrentChange,
   grantAccess,
+  isUnchanged,
+  type NewRecord,
   type RecordRow,
   RecordStore,
+  type Register,
+  registerOf,
   type WriteOutcome,
+  withRegisteredNames,
 } from '../records/store/index.js';
 import { refOf, sameOrganisation } from './organisation-ref.js';
 
@@ -79,7 +86,23 @@ export interface ImportResult {
   transition?: { id: string; linked: boolean };
 }
 
+/** An import's result, and the learner as the recipient now holds it. */
+export interface ImportedCopy {
+  result: ImportResult;
+  learner: { jurisdiction: string; ownerId: string };
+}
+
 const strip = ({ id: _id, meta: _meta, ...fields }: Data) => fields;
+
+/** A record of the bundle, checked and ready to write: new (no `existing`) or over one imported before. */
+interface PendingRecord {
+  kind: 'plan' | 'meeting' | 'transition';
+  key: 'plans' | 'meetings' | 'transitions';
+  id: string;
+  data: Data;
+  sourceRecordId: string;
+  existing?: RecordRow;
+}
 
 /**
  * Imports a bundle into records the recipient owns, inside the caller's transaction: everything
@@ -100,7 +123,7 @@ export class BundleImporter {
     recipient: Org,
     bundle: TransferBundle,
     options: { access: 'responsible' | 'host'; provenance: Data; today: string },
-  ): Promise<ImportResult> {
+  ): Promise<ImportedCopy> {
     let input = strip(bundle.content.learner as Data);
     let conversion: Pick<Conversion, 'mapped' | 'review'> = { mapped: [], review: [] };
     if (options.access === 'responsible') {
@@ -202,6 +225,10 @@ export class BundleImporter {
         .filter((r) => sameSender(r.provenance, sender))
         .map((r) => [`${r.kind}|${r.sourceRecordId}`, r]),
     );
+    // Every record is checked first, then written a run at a time: consecutive records of one kind
+    // that are all new (one createBlock) or all held already (one updateBlock), so the feed entries
+    // and audit events come in the bundle's order, as they would a record at a time.
+    const pending: PendingRecord[] = [];
     for (const [kind, key] of lists) {
       for (const [index, record] of (bundle.content[key] as Data[]).entries()) {
         const data: Data = { ...strip(record), learnerId };
@@ -220,60 +247,118 @@ export class BundleImporter {
         const existing = earlier.get(`${kind}|${String(record.id)}`);
         const id = existing?.id ?? randomUUID();
         if (kind === 'plan') planIds.set(String(record.id), id);
-        const outcome = await this.importRecord(tx, caller, kind, {
-          id,
-          learnerId,
-          data,
-          sourceRecordId: String(record.id),
-          existing,
-          provenance: options.provenance,
-        });
-        result[key][outcome].push(id);
+        pending.push({ kind, key, id, data, sourceRecordId: String(record.id), existing });
       }
     }
-    return result;
+    // The organisations every record names, looked up once for all of them.
+    const register = await registerOf(
+      tx,
+      pending.map((p) => p.data),
+    );
+    for (let from = 0; from < pending.length; ) {
+      const first = pending[from] as PendingRecord;
+      let to = from + 1;
+      while (
+        to < pending.length &&
+        pending[to]?.kind === first.kind &&
+        !pending[to]?.existing === !first.existing
+      )
+        to++;
+      const run = pending.slice(from, to);
+      const outcomes = await this.importRecords(tx, caller, first.kind, {
+        learnerId,
+        records: run,
+        provenance: options.provenance,
+        register,
+      });
+      for (const [n, p] of run.entries()) result[p.key][outcomes[n] as WriteOutcome].push(p.id);
+      from = to;
+    }
+    // What the caller records next (the move) needs of the learner as written, without reading it back.
+    return {
+      result,
+      learner: { jurisdiction: String(input.jurisdiction), ownerId: match?.ownerId ?? caller.actingForId },
+    };
   }
 
   /**
-   * One record in or updated. Public so that tests can make it fail part-way through an import
-   * and prove the transaction leaves nothing behind.
+   * A run of records of one kind, all new or all held already, written as a block through the store:
+   * what each one came to. Public so that tests can make it fail part-way through an import and prove
+   * the transaction leaves nothing behind.
    */
-  async importRecord(
+  async importRecords(
     tx: Tx,
     caller: Caller,
     kind: RecordKind,
     args: {
-      id: string;
       learnerId: string;
-      data: Data;
-      sourceRecordId: string;
-      existing?: RecordRow | null;
+      records: Pick<PendingRecord, 'id' | 'data' | 'sourceRecordId' | 'existing'>[];
       provenance: Data;
+      register: Register;
     },
-  ): Promise<WriteOutcome> {
-    const provenance = { ...args.provenance, sourceRecordId: args.sourceRecordId };
-    if (args.existing) {
-      const written = await this.store.update(tx, caller, {
-        current: args.existing,
-        data: args.data,
-        change: 'imported',
-        sourceRecordId: args.sourceRecordId,
-        provenance,
-      });
-      return written.outcome;
+  ): Promise<WriteOutcome[]> {
+    const provenance = (sourceRecordId: string) => ({ ...args.provenance, sourceRecordId });
+    const held = args.records.filter((r) => r.existing);
+    if (held.length && held.length !== args.records.length)
+      throw new Error('A run of records to import is either all new or all held already.');
+    if (!held.length) {
+      await this.store.createBlock(
+        tx,
+        caller,
+        kind,
+        args.records.map(
+          (r): NewRecord => ({
+            kind,
+            id: r.id,
+            learnerId: args.learnerId,
+            ownerId: caller.actingForId,
+            data: r.data,
+            change: 'imported',
+            action: 'import',
+            sourceRecordId: r.sourceRecordId,
+            provenance: provenance(r.sourceRecordId),
+          }),
+        ),
+        args.register,
+      );
+      return args.records.map(() => 'created');
     }
-    await this.store.create(tx, caller, {
-      kind,
-      id: args.id,
-      learnerId: args.learnerId,
-      ownerId: caller.actingForId,
-      data: args.data,
-      change: 'imported',
-      action: 'import',
-      sourceRecordId: args.sourceRecordId,
-      provenance,
-    });
-    return 'created';
+    // As the store decides (isUnchanged on the record with the register's names): a record the same
+    // as the one held writes nothing and is reported unchanged.
+    const outcomes = args.records.map(
+      (r): WriteOutcome =>
+        isUnchanged((r.existing as RecordRow).data, withRegisteredNames(r.data, args.register))
+          ? 'unchanged'
+          : 'updated',
+    );
+    try {
+      const written = await this.store.updateBlock(
+        tx,
+        caller,
+        kind,
+        args.records.map(
+          (r): ChangedRecord => ({
+            current: r.existing as RecordRow,
+            data: r.data,
+            change: 'imported',
+            sourceRecordId: r.sourceRecordId,
+            provenance: provenance(r.sourceRecordId),
+          }),
+        ),
+        args.register,
+      );
+      if (written.updated !== outcomes.filter((o) => o === 'updated').length)
+        throw new Error('The store and the importer disagree on which records change.');
+    } catch (error) {
+      // Another writer changed a held record since this transaction read it: as a single write says.
+      if (error instanceof ConcurrentChange)
+        throw new ProblemError(
+          'precondition-failed',
+          "One of the learner's records changed while the bundle was being imported; try again.",
+        );
+      throw error;
+    }
+    return outcomes;
   }
 
   private async findLearner(

@@ -16,7 +16,7 @@ import { notFound, ProblemError, validationProblem } from '../http/problem.js';
 import { assertValid } from '../records/record-service.js';
 import { type AlertSettings, changeAccess, grantAccess, RecordStore } from '../records/store/index.js';
 import type { BundleSignatures } from './bundle-signature.js';
-import { BundleImporter, HOST_GRANTS, type ImportResult } from './importer.js';
+import { BundleImporter, HOST_GRANTS, type ImportedCopy, type ImportResult } from './importer.js';
 import { refOf, resolveRef, sameOrganisation } from './organisation-ref.js';
 import { type Selection, takeSnapshot } from './snapshot.js';
 
@@ -246,18 +246,25 @@ export class TransferService {
           'The stored bundle does not match its digest; it cannot be accepted. Reject it and ask the sender to send again.',
           { errors: [mismatch] },
         );
-      const recipient = await tx.organisation.findUniqueOrThrow({ where: { id: caller.actingForId } });
-      const sender = row.senderId ? await tx.organisation.findUnique({ where: { id: row.senderId } }) : null;
+      // Both parties in one read; their names are also what the answer shows.
+      const parties = await tx.organisation.findMany({
+        where: { id: { in: [caller.actingForId, ...(row.senderId ? [row.senderId] : [])] } },
+      });
+      const recipient = parties.find((o) => o.id === caller.actingForId);
+      if (!recipient) throw new Error(`The caller's organisation ${caller.actingForId} is not registered.`);
+      const sender = parties.find((o) => o.id === row.senderId) ?? null;
       const result = await this.apply(tx, caller, row, bundle, recipient, sender);
-      const updated = await tx.transfer.update({
+      // The bundle is not read back: it is the one in hand, unchanged.
+      const stored = await tx.transfer.update({
         where: { id },
         data: { result: result as unknown as Prisma.InputJsonValue },
+        select: { result: true, updatedAt: true },
       });
       await this.step(tx, caller, row, { status: 'accepted', note: 'Accepted', action: 'transfer-accept' });
       const response: StoredResponse = {
         statusCode: 200,
         headers: {},
-        body: await this.present(tx, updated, caller),
+        body: await this.present(tx, { ...row, ...stored }, caller, parties),
       };
       return response;
     });
@@ -307,7 +314,7 @@ export class TransferService {
       });
       if (earlier) return { statusCode: 200, transfer: await this.present(tx, earlier, caller) };
       const id = randomUUID();
-      const result = await this.importer.importCopy(tx, caller, recipient, bundle, {
+      const { result } = await this.importer.importCopy(tx, caller, recipient, bundle, {
         access: bundle.manifest.reason === 'host-authority' ? 'host' : 'responsible',
         provenance: { bundleId: bundle.manifest.bundleId, transferId: id, sender: bundle.manifest.sender },
         today: today(),
@@ -330,6 +337,8 @@ export class TransferService {
           createdByClient: caller.clientId,
           decidedAt: new Date(),
         },
+        // The bundle is not read back: it is the one in hand.
+        omit: { bundle: true },
       });
       await this.event(
         tx,
@@ -340,7 +349,12 @@ export class TransferService {
           ? `Imported from an unsigned bundle, which this deployment accepts from ${senderKey(bundle.manifest.sender)}`
           : `Imported from a bundle signed with key ${signed.kid}`,
       );
-      return { statusCode: 201, transfer: await this.present(tx, row, caller) };
+      return {
+        statusCode: 201,
+        transfer: await this.present(tx, { ...row, bundle: bundle as unknown as Prisma.JsonValue }, caller, [
+          recipient,
+        ]),
+      };
     });
   }
 
@@ -354,12 +368,13 @@ export class TransferService {
   ): Promise<ImportResult | Record<string, unknown>> {
     const provenance = { transferId: row.id, bundleId: row.bundleId, sender: bundle.manifest.sender };
     if (row.reason === 'responsibility-moves') {
-      const result = await this.importer.importCopy(tx, caller, recipient, bundle, {
+      const imported = await this.importer.importCopy(tx, caller, recipient, bundle, {
         access: 'responsible',
         provenance,
         today: today(),
       });
-      result.transition = await this.recordMove(tx, caller, result, bundle, recipient);
+      const { result } = imported;
+      result.transition = await this.recordMove(tx, caller, imported, bundle, recipient);
       // The sender stops being the corporate parent: it keeps reading its own history, no more writes.
       if (row.learnerId && row.senderId) {
         await changeAccess(tx, row.learnerId, row.senderId, 'responsible', {
@@ -431,15 +446,15 @@ export class TransferService {
   private async recordMove(
     tx: Tx,
     caller: Caller,
-    result: ImportResult,
+    { result, learner: held }: ImportedCopy,
     bundle: TransferBundle,
     recipient: Parameters<typeof refOf>[0],
   ) {
     const planned = bundle.content.transitions.findIndex(
       (t) => t.type === 'authority-move' && (t.status === 'planned' || t.status === 'in-progress'),
     );
-    const learner = await tx.record.findUniqueOrThrow({ where: { id: result.learner.id } });
-    const jurisdiction = (learner.data as { jurisdiction: string }).jurisdiction;
+    const learner = { id: result.learner.id, ownerId: held.ownerId };
+    const { jurisdiction } = held;
     if (planned >= 0) {
       const row = await tx.record.findFirst({
         where: {
@@ -580,11 +595,17 @@ export class TransferService {
     return new Date(Date.now() - this.settings.overdueHours * 3600_000);
   }
 
-  private async present(db: Tx | PrismaClient, row: TransferRow, caller: Caller) {
-    const names = await db.organisation.findMany({
-      where: { id: { in: [row.senderId, row.recipientId].filter((x): x is string => !!x) } },
-      select: { id: true, name: true },
-    });
+  /** The transfer as the API shows it; `known` are organisations already read in the same transaction. */
+  private async present(
+    db: Tx | PrismaClient,
+    row: TransferRow,
+    caller: Caller,
+    known?: { id: string; name: string }[],
+  ) {
+    const parties = [row.senderId, row.recipientId].filter((x): x is string => !!x);
+    const names = parties.every((id) => known?.some((o) => o.id === id))
+      ? (known ?? [])
+      : await db.organisation.findMany({ where: { id: { in: parties } }, select: { id: true, name: true } });
     const name = (id: string | null) => names.find((n) => n.id === id)?.name;
     const bundle = row.bundle as unknown as TransferBundle;
     return {
