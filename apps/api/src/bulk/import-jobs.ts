@@ -23,6 +23,13 @@ export const DEFAULT_BULK_LIMITS: BulkLimits = { maxBytes: 256 * 1024 * 1024, ma
 
 /** Lines per stored block: what a worker checks and writes in one step (and, per record, one transaction). */
 export const BLOCK_LINES = 1000;
+/**
+ * And at most about this many bytes (a block ends at the line that reaches it): a block is held
+ * whole, several times over, while it is stored and while it is written, so a file of long lines
+ * (up to 1 MiB each) must not make a block of a thousand of them. A thousand typical records
+ * (about 2 KB each) stay one block.
+ */
+export const BLOCK_BYTES = 4 * 1024 * 1024;
 
 export const importLocation = (id: string) => `/v1/bulk/import/${id}`;
 
@@ -131,6 +138,7 @@ export class BulkImports {
     const hash = createHash('sha256');
     let bytes = 0;
     let block: string[] = [];
+    let blockBytes = 0;
     let firstLine = 1;
     let seq = 0;
     let line = 0;
@@ -146,6 +154,7 @@ export class BulkImports {
       );
       firstLine = line + 1;
       block = [];
+      blockBytes = 0;
     };
     const endLine = async () => {
       line++;
@@ -163,7 +172,8 @@ export class BulkImports {
       if (text.trim() !== '') lines++;
       if (lines > this.limits.maxLines) throw tooManyLines(this.limits.maxLines);
       block.push(text);
-      if (block.length === BLOCK_LINES) await flush();
+      blockBytes += text.length + 1;
+      if (block.length === BLOCK_LINES || blockBytes >= BLOCK_BYTES) await flush();
     };
     try {
       for await (const data of body) {

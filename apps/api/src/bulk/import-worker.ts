@@ -4,6 +4,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Caller } from '../auth/caller.js';
 import { resolveCaller } from '../auth/resolve-caller.js';
 import { type Database, sqlThrough } from '../db/database.js';
+import { forgetPrismaDebugHistory } from '../db/prisma-debug-history.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { PROBLEM_TYPES, ProblemError, type ProblemType, problemTypeUri } from '../http/problem.js';
 import { PollingLoop } from '../jobs/polling-loop.js';
@@ -309,6 +310,8 @@ export class BulkImportWorker {
     try {
       for (let seq = job.nextBlock; ; seq++) {
         if (this.stopped) throw new Stopping();
+        // A block's statements carry its records (megabytes); Prisma would keep the last hundred.
+        forgetPrismaDebugHistory();
         if (lineByLine(seq)) {
           const lines = await this.block(job.id, seq);
           if (!lines) return await this.finishPerRecord(job);
@@ -749,6 +752,7 @@ export class BulkImportWorker {
           async (tx) => {
             for (let seq = 0; ; seq++) {
               if (this.stopped) throw new Stopping();
+              forgetPrismaDebugHistory();
               const lines = await this.block(job.id, seq, tx);
               if (!lines) break;
               await this.stillAllowed(job, tx);
