@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordLine } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK_BYTES } from '../src/bulk/import-jobs.js';
 import { createTestDatabase, type TestDatabase } from '../src/db/test-database.js';
 import { syntheticLearner } from '../src/demo/cohort.js';
 
@@ -161,4 +162,30 @@ describe('bulk import in a server process', () => {
     expect(job).toMatchObject({ status: 'succeeded', lines: count, counts: { created: count, failed: 0 } });
     expect(server.exited()).toBeUndefined();
   }, 360_000);
+
+  it('while a job runs, a GET of it is answered with its progress (PGlite: between two blocks)', async () => {
+    // About a hundred lines per stored block, so that the job has a dozen blocks but few records.
+    const count = 1200;
+    const body = Array.from({ length: count }, (_, i) => paddedLine(80_000 + i, BLOCK_BYTES / 100)).join(
+      '\n',
+    );
+    const location = await submit(server, body);
+    // Polled without a pause: on PGlite a job's statements never let the process read a request,
+    // so the GET sent as it started was answered when it ended (succeeded, 100 %).
+    const seen: Job[] = [];
+    for (;;) {
+      const job = await get(server, location);
+      seen.push(job);
+      if (FINISHED.includes(job.status)) break;
+    }
+    expect(seen.at(-1)).toMatchObject({ status: 'succeeded', counts: { created: count } });
+    const trail = JSON.stringify(seen.map((j) => [j.status, j.progress.percent]));
+    const during = seen.filter(
+      (j) => j.status === 'running' && j.progress.percent > 0 && j.progress.percent < 100,
+    );
+    expect(during.length, trail).toBeGreaterThan(0);
+    for (const job of seen.filter((j) => j.status === 'running')) {
+      expect(job.counts.created).toBe(job.progress.linesDone);
+    }
+  }, 240_000);
 });

@@ -296,7 +296,10 @@ export class BulkImportWorker {
       const lines = await this.block(job.id, seq);
       if (!lines) return undefined;
       await this.faults.beforeRead?.(lines);
-      return { lines, block: await this.readMarkingLarge(job, lines, caller) };
+      const block = await this.readMarkingLarge(job, lines, caller);
+      // Reading a block is CPU work (about as long as writing it): others are answered in between.
+      await giveWay();
+      return { lines, block };
     };
     // On PostgreSQL the next block is read and checked while the database writes this one; PGlite's
     // single session is the transaction's until it ends.
@@ -312,6 +315,7 @@ export class BulkImportWorker {
         if (this.stopped) throw new Stopping();
         // A block's statements carry its records (megabytes); Prisma would keep the last hundred.
         forgetPrismaDebugHistory();
+        await giveWay();
         if (lineByLine(seq)) {
           const lines = await this.block(job.id, seq);
           if (!lines) return await this.finishPerRecord(job);
@@ -525,6 +529,7 @@ export class BulkImportWorker {
     let marked = false;
     for (const [i, source] of todo.entries()) {
       if (this.stopped) throw new Stopping();
+      await giveWay();
       const stage = stageOf(source.line);
       if (!marked) await this.markLine(job, source.line, stage);
       const following = todo[i + 1];
@@ -1015,6 +1020,16 @@ export class BulkImportWorker {
     }
   }
 }
+
+/**
+ * Lets the process answer others between two blocks. PGlite runs each statement synchronously and
+ * resolves it as a microtask, so a job's chain of statements never gave the event loop a turn: no
+ * request was even read (a client's poll of the job was answered when the job ended), and a
+ * request's statements never got PGlite's single session between two blocks. After this, the
+ * requests waiting are read and, each needing the session for a moment, are answered before the
+ * next block starts. On PostgreSQL, where every statement is I/O, it costs a turn of the loop.
+ */
+const giveWay = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function add(totals: Totals, result: BlockResult, lines: number) {
   totals.linesDone += lines;
