@@ -8,7 +8,7 @@ import {
   recordLine,
 } from '@celr/schema';
 import { generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OPERATIONS } from '../src/auth/policy.js';
 import { OPENAPI_PATH } from '../src/openapi.js';
 import { startTestApi, type TestApi } from './support/api.js';
@@ -408,6 +408,21 @@ describe('tokens', () => {
     expect(audience.statusCode).toBe(401);
     expect(audience.json().type).toBe('urn:celr:problem:unauthorised');
     expect((await withToken('not.a.jwt')).statusCode).toBe(401);
+  });
+  it('refuses a token it accepted before, once the token has expired', async () => {
+    // Verified tokens are remembered (src/auth/tokens.ts), but only until they expire.
+    const exp = Math.floor(Date.now() / 1000) + 30;
+    const token = await sign({ exp });
+    expect((await withToken(token)).statusCode).toBe(200);
+    expect((await withToken(token)).statusCode).toBe(200);
+    vi.useFakeTimers({ now: exp * 1000, toFake: ['Date'] });
+    try {
+      const expired = await withToken(token);
+      expect(expired.statusCode, expired.body).toBe(401);
+      expect(expired.json().detail).toMatch(/expired/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
   it('refuses an operation the token has no scope for with 403', async () => {
     const res = await api.as('northbridge', {

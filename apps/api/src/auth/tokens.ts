@@ -24,9 +24,20 @@ export interface AccessClaims {
  * with another alg (HS256 from the old shared secret, `none`) is refused before any key is looked up.
  */
 export class TokenIssuer {
+  /**
+   * Tokens this process has verified, by their exact text, until they expire. Verifying an ES256
+   * signature was a fifth of the CPU of a read; what a verification establishes (signed by a key of
+   * this deployment, for this issuer and audience, these claims) holds for the same text until `exp`,
+   * except the key, which is looked up again on each use, so a key withdrawn from the database stops
+   * its tokens as before. Whether the client may still act is not part of it: that is the caller's
+   * (src/auth/caller-cache.ts), checked on every request. Refusals are not kept.
+   */
+  private verified = new Map<string, { claims: AccessClaims; kid: string; exp: number }>();
+
   constructor(
     private readonly keys: KeyStore,
     readonly settings: TokenSettings,
+    private readonly maxVerified = 10_000,
   ) {}
 
   async issue(claims: AccessClaims): Promise<{ token: string; expiresIn: number }> {
@@ -55,8 +66,21 @@ export class TokenIssuer {
   }
 
   async verify(token: string): Promise<AccessClaims> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      // The tests jose makes that can change with time: expiry (no tolerance, in whole seconds, as
+      // jose counts it) and the key still being published for tokens.
+      if (Math.floor(Date.now() / 1000) < hit.exp && (await this.keys.verificationKey(hit.kid, 'token'))) {
+        return hit.claims;
+      }
+      this.verified.delete(token);
+    }
+    return this.verifyAndKeep(token);
+  }
+
+  private async verifyAndKeep(token: string): Promise<AccessClaims> {
     try {
-      const { payload } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
+      const { payload, protectedHeader } = await jwtVerify(token, (header) => this.keyFor(header.kid), {
         issuer: this.settings.issuer,
         audience: this.settings.audience,
         algorithms: [KEY_ALG],
@@ -69,11 +93,17 @@ export class TokenIssuer {
       ) {
         throw new Error('claims');
       }
-      return {
+      const claims: AccessClaims = {
         clientId: payload.sub,
         organisationId: payload.org,
         scopes: payload.scope.split(' ').filter(Boolean),
       };
+      // Every token this API issues expires; one without exp is verified each time.
+      if (typeof payload.exp === 'number' && typeof protectedHeader.kid === 'string') {
+        if (this.verified.size >= this.maxVerified) this.verified.clear();
+        this.verified.set(token, { claims, kid: protectedHeader.kid, exp: payload.exp });
+      }
+      return claims;
     } catch (error) {
       // A database that cannot be reached is an outage (503), not a bad token.
       if (error instanceof KeyLookupFailed) throw error.cause;
