@@ -1,6 +1,7 @@
+import { englandLearner } from '@celr/schema';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../src/admin/organisations.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createClient, createOrganisation } from '../src/admin/organisations.js';
 import { LISTENER_APPLICATION_NAME } from '../src/db/notifications.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
@@ -13,6 +14,10 @@ import { startTestApi, type TestApi } from './support/api.js';
  * may still be answered from the cache, so the tests wait for the announcement (a second at most)
  * rather than race it. On PGlite they share the one in-process database, which delivers the
  * announcement before the revoking statement returns.
+ *
+ * A single-record read does not wait for the announcement: it reads the caller epoch (which the same
+ * triggers count) with the record, so the very next read after a revocation commits is refused, even
+ * when the announcement is held back indefinitely (the last describe block).
  */
 let api: TestApi;
 let second: FastifyInstance;
@@ -50,7 +55,16 @@ async function newClient() {
   const token = res.json().access_token as string;
   const list = (target: FastifyInstance) =>
     target.inject({ method: 'GET', url: '/v1/learners', headers: { authorization: `Bearer ${token}` } });
-  return { ...client, list };
+  const read = (target: FastifyInstance, learnerId: string, onBehalfOf?: string) =>
+    target.inject({
+      method: 'GET',
+      url: `/v1/learners/${learnerId}`,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(onBehalfOf ? { 'celr-on-behalf-of': onBehalfOf } : {}),
+      },
+    });
+  return { ...client, list, read };
 }
 
 const bothLive = () => until(() => api.app.callers.live && second.callers.live, 'both caches to be live');
@@ -131,4 +145,106 @@ describe('revoking a client with every process caching its callers', () => {
       expect((await after.list(second)).statusCode).toBe(401);
     },
   );
+});
+
+describe('a single-record read with every process caching its callers and no announcement arriving', () => {
+  let learnerId: string;
+  beforeAll(async () => {
+    const created = await api.as('northbridge', {
+      method: 'POST',
+      url: '/v1/learners',
+      payload: { ...englandLearner, identifiers: [] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    learnerId = created.json().id;
+  });
+
+  /**
+   * The caches ignore announcements from now until restored: what a process sees while an
+   * announcement is still on its way (milliseconds on PostgreSQL), made to last.
+   */
+  const holdAnnouncements = () =>
+    [api.app, second].map((app) =>
+      vi.spyOn(app.callers as unknown as { forget(): void }, 'forget').mockImplementation(() => {}),
+    );
+  const release = (held: { mockRestore(): void }[]) => {
+    for (const spy of held) spy.mockRestore();
+  };
+
+  it('refuses a revoked client with 401 on the very next read, on every process', async () => {
+    await bothLive();
+    const client = await newClient();
+    for (const target of [api.app, second])
+      expect((await client.read(target, learnerId)).statusCode).toBe(200);
+    const held = holdAnnouncements();
+    try {
+      await api.db.sql('UPDATE api_client SET revoked_at = now() WHERE client_id = $1', [client.clientId]);
+      // Still cached on both: nothing has told them.
+      expect(api.app.callers.size).toBeGreaterThan(0);
+      expect(second.callers.size).toBeGreaterThan(0);
+      for (const target of [second, api.app]) {
+        const refused = await client.read(target, learnerId);
+        expect(refused.statusCode, refused.body).toBe(401);
+      }
+      // The epoch the read saw retired the cached caller for every other operation of the process too.
+      expect((await client.list(second)).statusCode).toBe(401);
+    } finally {
+      release(held);
+    }
+  });
+
+  it('refuses a vendor whose delegation was withdrawn with 403 on the very next read', async () => {
+    await bothLive();
+    const vendor = await createOrganisation(api.db.prisma, { kind: 'vendor', name: 'Epoch Records Ltd' });
+    const northbridge = api.orgs.northbridge.id;
+    await api.db.prisma.delegation.create({ data: { vendorId: vendor.id, organisationId: northbridge } });
+    const client = await createClient(api.db.prisma, { organisationId: vendor.id, name: 'epoch vendor' });
+    const token = (
+      await api.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        payload: {
+          grant_type: 'client_credentials',
+          client_id: client.clientId,
+          client_secret: client.secret,
+        },
+      })
+    ).json().access_token as string;
+    const read = (target: FastifyInstance) =>
+      target.inject({
+        method: 'GET',
+        url: `/v1/learners/${learnerId}`,
+        headers: { authorization: `Bearer ${token}`, 'celr-on-behalf-of': northbridge },
+      });
+    for (const target of [api.app, second]) expect((await read(target)).statusCode).toBe(200);
+    const held = holdAnnouncements();
+    try {
+      await api.db.sql('UPDATE delegation SET revoked_at = now() WHERE vendor_id = $1', [vendor.id]);
+      for (const target of [second, api.app]) {
+        const refused = await read(target);
+        expect(refused.statusCode, refused.body).toBe(403);
+        expect(refused.json().type).toBe('urn:celr:problem:forbidden');
+      }
+    } finally {
+      release(held);
+    }
+  });
+
+  it('still answers a client the change did not concern', async () => {
+    await bothLive();
+    const kept = await newClient();
+    const other = await newClient();
+    expect((await kept.read(second, learnerId)).statusCode).toBe(200);
+    const held = holdAnnouncements();
+    try {
+      await api.db.sql('UPDATE api_client SET revoked_at = now() WHERE client_id = $1', [other.clientId]);
+      const res = await kept.read(second, learnerId);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json().id).toBe(learnerId);
+      expect((await other.read(second, learnerId)).statusCode).toBe(401);
+      expect((await kept.read(second, learnerId)).statusCode).toBe(200);
+    } finally {
+      release(held);
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import type { Subscription } from '../db/notifications.js';
-import type { Caller } from './caller.js';
+import type { Caller, CallerFreshness } from './caller.js';
 import { type ActingFor, type Claimed, resolveCaller } from './resolve-caller.js';
 
 /** The channel the database announces changes to clients, organisations and delegations on (migration caller_change_notify). */
@@ -13,14 +13,21 @@ const TRIGGERS = ['api_client_caller_change', 'organisation_caller_change', 'del
 const PROBE_TIMEOUT_MS = 5_000;
 
 type Resolved = { caller: Caller; actingFor: ActingFor };
+/** A cached caller: what resolveCaller() answered, the epoch it answered at, and its freshness for requests. */
+type Entry = Resolved & { epoch: bigint; freshness: CallerFreshness };
 
 /**
  * Who a token's client is, as resolveCaller() finds it (unrevoked, its organisation, the delegation
  * a vendor acts under), kept in this process so that a request does not ask the database again.
  *
- * Revoking stays immediate: the database announces every change to api_client, organisation and
+ * Two things keep it current. The database announces every change to api_client, organisation and
  * delegation, whoever makes it (any API process, celr-admin, psql), on CALLER_CHANGE_CHANNEL from
- * the changing transaction, and each announcement empties the cache. Only successes are kept;
+ * the changing transaction, and each announcement empties the cache. And the same triggers count the
+ * changes (the caller epoch, migration caller_epoch): each entry keeps the epoch it was read at, and
+ * the hottest reads return the epoch in the statement that reads the record (confirmCaller()), so that
+ * a change committed before that statement is seen by it even when its announcement has not arrived
+ * yet: the caller is resolved again (401 or 403 when revoked) before anything is returned. An epoch
+ * seen ahead of an entry's also retires the entry for every later request. Only successes are kept;
  * a refusal is asked again each time.
  *
  * It fails safe: nothing cached is used unless the subscription is live, i.e. an announcement sent
@@ -30,11 +37,14 @@ type Resolved = { caller: Caller; actingFor: ActingFor };
  * (the generation moved on), so a change can never be overwritten by an answer read before it.
  */
 export class CallerCache {
-  private entries = new Map<string, Resolved>();
+  private entries = new Map<string, Entry>();
   private generation = 0;
+  /** The highest caller epoch this process has seen: entries read before it are stale. */
+  private seen = 0n;
   private trusted = false;
   private subscription: Subscription | undefined;
   private probe: { payload: string; arrived: () => void } | undefined;
+  private readonly recheckCaller = (caller: Caller, seen: string | null) => this.recheck(caller, seen);
 
   constructor(
     private readonly sql: Database['sql'],
@@ -72,25 +82,57 @@ export class CallerCache {
     await this.subscription?.close();
   }
 
-  /** The caller as it is now: from the cache while it is trusted, else from the database. */
+  /**
+   * The caller as it is now: from the cache while it is trusted, else from the database. The caller
+   * returned is the request's own (its scopes from the token, its request id), with its freshness.
+   */
   async resolve(claimed: Claimed): Promise<Resolved> {
-    if (!this.trusted) return resolveCaller(this.sql, claimed);
-    const key = `${claimed.clientId}\n${claimed.organisationId}\n${claimed.onBehalfOf ?? ''}`;
-    const hit = this.entries.get(key);
-    if (hit) {
-      // Scopes come from the token and the request id from the request, never from the cache.
-      return {
-        caller: { ...hit.caller, scopes: new Set(claimed.scopes), requestId: claimed.requestId },
-        actingFor: hit.actingFor,
-      };
+    const key = keyOf(claimed);
+    if (this.trusted) {
+      const hit = this.entries.get(key);
+      if (hit && hit.epoch >= this.seen) return answer(hit, claimed);
     }
+    return this.load(claimed, key);
+  }
+
+  /** From the database, kept when nothing has changed since (see the class comment). */
+  private async load(claimed: Claimed, key: string): Promise<Resolved> {
     const generation = this.generation;
     const resolved = await resolveCaller(this.sql, claimed);
-    if (this.trusted && generation === this.generation) {
+    const epoch = resolved.epoch === null ? undefined : BigInt(resolved.epoch);
+    if (epoch !== undefined && epoch > this.seen) this.seen = epoch;
+    const entry: Entry = {
+      caller: resolved.caller,
+      actingFor: resolved.actingFor,
+      epoch: epoch ?? -1n,
+      freshness: { epoch: resolved.epoch, onBehalfOf: claimed.onBehalfOf, recheck: this.recheckCaller },
+    };
+    if (this.trusted && generation === this.generation && epoch !== undefined && epoch >= this.seen) {
       if (this.entries.size >= this.maxEntries) this.entries.clear();
-      this.entries.set(key, resolved);
+      this.entries.set(key, entry);
     }
-    return resolved;
+    return answer(entry, claimed);
+  }
+
+  /**
+   * A statement saw the caller epoch at `seen`, which is not the one the caller was resolved at: the
+   * caller is resolved again from the database as it is now (throwing 401 or 403 if it no longer
+   * may act), and the request's caller is updated in place.
+   */
+  private async recheck(caller: Caller, seen: string | null): Promise<void> {
+    if (seen !== null) {
+      const epoch = BigInt(seen);
+      if (epoch > this.seen) this.seen = epoch;
+    }
+    const claimed: Claimed = {
+      clientId: caller.clientId,
+      organisationId: caller.organisationId,
+      scopes: caller.scopes,
+      onBehalfOf: caller.freshness?.onBehalfOf,
+      requestId: caller.requestId,
+    };
+    const { caller: fresh } = await this.load(claimed, keyOf(claimed));
+    Object.assign(caller, fresh);
   }
 
   private forget() {
@@ -130,4 +172,34 @@ export class CallerCache {
       this.probe = undefined;
     }
   }
+}
+
+const keyOf = (claimed: Claimed) =>
+  `${claimed.clientId}\n${claimed.organisationId}\n${claimed.onBehalfOf ?? ''}`;
+
+/** A cached caller as one request's: scopes come from the token and the request id from the request, never from the cache. */
+function answer(entry: Entry, claimed: Claimed): Resolved {
+  return {
+    caller: {
+      ...entry.caller,
+      scopes: new Set(claimed.scopes),
+      requestId: claimed.requestId,
+      freshness: entry.freshness,
+    },
+    actingFor: entry.actingFor,
+  };
+}
+
+/**
+ * After a statement that returned the caller epoch (CALLER_EPOCH_SQL) beside what it read: nothing
+ * when it is the epoch the caller was resolved at (nothing about clients, organisations or
+ * delegations changed between the two snapshots); otherwise the caller is resolved again as it is
+ * now, which throws 401 (revoked client) or 403 (withdrawn delegation). What the statement read for
+ * the caller stays valid when it passes: it depended on the organisation acted for alone, which the
+ * request's claims fix. A caller without freshness (a job's, a test's) is taken as it is.
+ */
+export async function confirmCaller(caller: Caller, seen: string | null | undefined): Promise<void> {
+  const freshness = caller.freshness;
+  if (freshness === undefined || (seen != null && seen === freshness.epoch)) return;
+  await freshness.recheck(caller, seen ?? null);
 }

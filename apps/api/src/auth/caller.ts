@@ -28,6 +28,23 @@ export interface Caller {
   scopes: ReadonlySet<string>;
   /** The request's id, carried into audit events. */
   requestId: string;
+  /**
+   * Set by authentication (src/auth/caller-cache.ts): the caller epoch this caller was resolved at,
+   * and how to resolve it again. A statement that reads the epoch beside its rows hands what it saw
+   * to confirmCaller(), so a change committed before the statement is never missed. Absent for a
+   * caller made elsewhere (a job, a test), which is as current as its maker made it.
+   */
+  freshness?: CallerFreshness;
+}
+
+/** See Caller.freshness. */
+export interface CallerFreshness {
+  /** The caller epoch (text, as the database gives it) the caller was resolved at; null when unknown. */
+  readonly epoch: string | null;
+  /** The organisation named by `CELR-On-Behalf-Of`, as the request claimed it. */
+  readonly onBehalfOf: string | undefined;
+  /** Resolves the caller again as it is now (throwing 401 or 403) and updates it in place. */
+  recheck(caller: Caller, seen: string | null): Promise<void>;
 }
 
 export const SCOPES = {

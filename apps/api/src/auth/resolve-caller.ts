@@ -13,6 +13,12 @@ export interface Claimed {
   requestId: string;
 }
 
+/**
+ * The caller epoch (migration caller_epoch), as text: how many changes clients, organisations and
+ * delegations have seen. A statement that returns it beside what it reads saw both in one snapshot.
+ */
+export const CALLER_EPOCH_SQL = '(SELECT e.value::text FROM caller_epoch e WHERE e.id = 1)';
+
 /** The organisation the caller acts for, as the access rules need it. */
 export interface ActingFor {
   id: string;
@@ -28,12 +34,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * be unrevoked and still belong to the organisation it was issued for, and a vendor acting for
  * another organisation must still hold that organisation's delegation. One statement, so that
  * revoking a client or withdrawing a delegation takes effect at once, on every process. Throws
- * `unauthorised` (revoked client) or `forbidden` (no delegation) problems.
+ * `unauthorised` (revoked client) or `forbidden` (no delegation) problems. Also returns the caller
+ * epoch of the same snapshot, with which a cache knows later whether this answer can still be used.
  */
 export async function resolveCaller(
   sql: Database['sql'],
   claimed: Claimed,
-): Promise<{ caller: Caller; actingFor: ActingFor }> {
+): Promise<{ caller: Caller; actingFor: ActingFor; epoch: string | null }> {
   const onBehalfOf = claimed.onBehalfOf;
   const wellFormed = onBehalfOf === undefined || UUID.test(onBehalfOf);
   const [row] = await sql<{
@@ -44,8 +51,9 @@ export async function resolveCaller(
     actingForKind: OrganisationKind | null;
     laCode: string | null;
     name: string | null;
+    epoch: string | null;
   }>(
-    `SELECT c.revoked_at IS NOT NULL AS revoked, o.id::text AS "organisationId", o.kind,
+    `SELECT ${CALLER_EPOCH_SQL} AS epoch, c.revoked_at IS NOT NULL AS revoked, o.id::text AS "organisationId", o.kind,
             a.id::text AS "actingForId", a.kind AS "actingForKind", a.la_code AS "laCode", a.name
      FROM api_client c JOIN organisation o ON o.id = c.organisation_id
      LEFT JOIN organisation a ON CASE WHEN $2::uuid IS NULL THEN a.id = o.id
@@ -80,5 +88,6 @@ export async function resolveCaller(
       requestId: claimed.requestId,
     },
     actingFor: { id: row.actingForId, kind: row.actingForKind!, laCode: row.laCode, name: row.name! },
+    epoch: row.epoch,
   };
 }

@@ -18,6 +18,8 @@ import {
   visibleTo,
 } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
+import { confirmCaller } from '../auth/caller-cache.js';
+import { CALLER_EPOCH_SQL } from '../auth/resolve-caller.js';
 import type { Database } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { encodeCursor, type ListPosition } from '../http/cursor.js';
@@ -29,6 +31,23 @@ import { FIELD_ORDER_JSON, isoSql, locationOf, present, presentedSql } from './r
 import { type AlertSettings, identifierConflict, RecordStore, type WriteOutcome } from './store/index.js';
 
 type Tx = Prisma.TransactionClient;
+
+/** The record read, or 404 when the caller may not see it, or 410 when deleted (unless includeDeleted). */
+function visibleOrThrow<T extends { deletedAt: Date | null }>(
+  kind: RecordKind,
+  id: string,
+  row: T | undefined,
+  includeDeleted = false,
+): T {
+  if (!row) throw notFound(`The ${kind}`);
+  if (row.deletedAt && !includeDeleted) {
+    throw new ProblemError(
+      'gone',
+      `The ${kind} was deleted at ${row.deletedAt.toISOString()}; its history is at ${locationOf(kind, id)}/versions.`,
+    );
+  }
+  return row;
+}
 type RecordRow = Prisma.RecordGetPayload<object>;
 
 const VISIBLE_RECORD = `
@@ -40,6 +59,22 @@ const VISIBLE_RECORD = `
   WHERE r.id = $1::uuid AND r.kind = $2
     AND ${visibleSql('r.learner_id', '$3::uuid')}`;
 type Data = Record<string, unknown>;
+
+/**
+ * A single-record read (RecordService.read), the hottest statement of the API: VISIBLE_RECORD with
+ * the caller epoch of the same snapshot, and a row even when there is no record to return, so that a
+ * caller cached before a revocation is checked again before any answer (confirmCaller()).
+ */
+const READ_RECORD = `
+  SELECT ${CALLER_EPOCH_SQL} AS "callerEpoch", r.id::text, r.kind, r.learner_id::text AS "learnerId",
+         r.version, r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt",
+         r.written_by_id::text AS "writtenById", r.data
+  FROM (SELECT 1) AS one
+  LEFT JOIN record r ON r.id = $1::uuid AND r.kind = $2 AND ${visibleSql('r.learner_id', '$3::uuid')}`;
+type ReadRow = Pick<
+  RecordRow,
+  'kind' | 'learnerId' | 'version' | 'createdAt' | 'updatedAt' | 'deletedAt' | 'writtenById' | 'data'
+> & { id: string | null; callerEpoch: string | null };
 
 /**
  * What a list returns of each record: its representation as JSON text (presentedSql), and what its
@@ -124,9 +159,11 @@ export class RecordService {
   }
 
   async read(kind: RecordKind, caller: Caller, id: string) {
-    const row = await this.auditDenied(caller, kind, id, 'read', () =>
-      this.visibleRecord(this.prisma, kind, caller, id),
-    );
+    const row = await this.auditDenied(caller, kind, id, 'read', async () => {
+      const [read] = await this.sql<ReadRow>(READ_RECORD, [id, kind, caller.actingForId]);
+      await confirmCaller(caller, read?.callerEpoch);
+      return visibleOrThrow(kind, id, read?.id ? (read as ReadRow & { id: string }) : undefined);
+    });
     await this.audit.read(caller, {
       action: 'read',
       recordKind: kind,
@@ -484,14 +521,7 @@ export class RecordService {
       db === this.prisma
         ? await this.sql<RecordRow>(VISIBLE_RECORD, params)
         : await db.$queryRawUnsafe<RecordRow[]>(VISIBLE_RECORD, ...params);
-    if (!row) throw notFound(`The ${kind}`);
-    if (row.deletedAt && !options.includeDeleted) {
-      throw new ProblemError(
-        'gone',
-        `The ${kind} was deleted at ${row.deletedAt.toISOString()}; its history is at ${locationOf(kind, id)}/versions.`,
-      );
-    }
-    return row;
+    return visibleOrThrow(kind, id, row, options.includeDeleted);
   }
 
   private translate(error: unknown, input: Data | undefined): unknown {
