@@ -61,6 +61,7 @@ export async function resolveCaller(
               WHERE d.vendor_id = o.id AND d.organisation_id = a.id AND d.revoked_at IS NULL) END
      WHERE c.client_id = $1`,
     [claimed.clientId, wellFormed ? (onBehalfOf ?? null) : null],
+    'celr_resolve_caller',
   );
   if (!row || row.revoked || row.organisationId !== claimed.organisationId) {
     throw new ProblemError('unauthorised', 'The client behind this token has been revoked.', {

@@ -4,7 +4,7 @@
  * embedded PGlite, in memory (the tests) or on disk (not crash safe). Both go through Prisma driver adapters, and the same adapters drive the
  * WebAssembly migration engine, so `migrate()` needs no Prisma CLI and no native engine binary.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -67,8 +67,14 @@ export interface Database {
    * One statement outside any transaction, for the hottest reads. On PostgreSQL it goes straight to
    * the pool, skipping Prisma's query engine; on PGlite it goes through Prisma, because PGlite has a
    * single session that Prisma's transactions must have to themselves.
+   *
+   * `prepared` names the statement (one name per text) for the few that run on nearly every request:
+   * on PostgreSQL each pool connection then parses and plans it once, not at every call (planning the
+   * single-record read cost more than running it). If the server does not keep prepared statements
+   * between calls (a connection pooler in transaction mode), the statement is sent unnamed instead,
+   * from then on. PGlite ignores it.
    */
-  sql<T>(text: string, params: unknown[]): Promise<T[]>;
+  sql<T>(text: string, params: unknown[], prepared?: string): Promise<T[]>;
   /**
    * Listens on a notification channel (src/db/notifications.ts): on PostgreSQL over a connection of its
    * own, re-made after a loss; on PGlite in process. The subscription says whether it is live.
@@ -141,7 +147,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     return {
       prisma,
       kind: 'postgresql',
-      sql: async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
+      sql: preparedWhereKept(pool),
       listen: (channel, handlers) => listenOnPostgres(url, channel, handlers),
       cursor: async function* <T>(text: string, params: unknown[], batch: number) {
         const client = await pool.connect();
@@ -262,6 +268,37 @@ function once(fn: () => Promise<void>): () => Promise<void> {
   return () => {
     done ??= fn();
     return done;
+  };
+}
+
+/** SQLSTATEs of a prepared statement the server did not keep (26000) or already had (42P05). */
+const PREPARED_LOST = new Set(['26000', '42P05']);
+
+/**
+ * Database.sql on a pool: named statements are prepared once per connection, unless the server has
+ * shown that it does not keep them (a pooler in transaction mode hands each call to any server
+ * connection): then the call is made again unnamed, which is safe because a statement that failed
+ * to bind did nothing, and every later call is unnamed. The name sent carries a hash of the text, so
+ * that a server connection shared through a pooler by processes of two versions never runs one
+ * version's statement for the other.
+ */
+export function preparedWhereKept(pool: Pick<pg.Pool, 'query'>): Database['sql'] {
+  let keep = true;
+  const names = new Map<string, string>();
+  return async <T>(text: string, params: unknown[], prepared?: string) => {
+    if (!prepared || !keep) return (await pool.query(text, params)).rows as T[];
+    let name = names.get(prepared);
+    if (!name) {
+      name = `${prepared}_${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+      names.set(prepared, name);
+    }
+    try {
+      return (await pool.query({ name, text, values: params })).rows as T[];
+    } catch (error) {
+      if (!PREPARED_LOST.has((error as { code?: string }).code ?? '')) throw error;
+      keep = false;
+      return (await pool.query(text, params)).rows as T[];
+    }
   };
 }
 

@@ -160,7 +160,7 @@ export class RecordService {
 
   async read(kind: RecordKind, caller: Caller, id: string) {
     const row = await this.auditDenied(caller, kind, id, 'read', async () => {
-      const [read] = await this.sql<ReadRow>(READ_RECORD, [id, kind, caller.actingForId]);
+      const [read] = await this.sql<ReadRow>(READ_RECORD, [id, kind, caller.actingForId], 'celr_read_record');
       await confirmCaller(caller, read?.callerEpoch);
       return visibleOrThrow(kind, id, read?.id ? (read as ReadRow & { id: string }) : undefined);
     });

@@ -3,7 +3,13 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, MIGRATIONS_DIR, openDatabase, SCHEMA_PATH } from '../../src/db/database.js';
+import {
+  type Database,
+  MIGRATIONS_DIR,
+  openDatabase,
+  preparedWhereKept,
+  SCHEMA_PATH,
+} from '../../src/db/database.js';
 import { diffMigrationsToSchema } from '../../src/db/schema-engine.js';
 import { createTestDatabase, type TestDatabase } from '../../src/db/test-database.js';
 
@@ -156,5 +162,42 @@ describe('migrations', () => {
       expect(await db!.migrate()).toEqual([]);
       await expectSchema(db!);
     });
+  });
+});
+
+describe('prepared statements (Database.sql on PostgreSQL)', () => {
+  /** A pool whose server keeps no prepared statement: a named call fails as through a transaction-mode pooler. */
+  function poolKeepingNone() {
+    const calls: string[] = [];
+    const query = async (first: string | { name: string; text: string }, _values?: unknown[]) => {
+      if (typeof first !== 'string') {
+        calls.push(`named ${first.name}`);
+        throw Object.assign(new Error(`prepared statement "${first.name}" does not exist`), {
+          code: '26000',
+        });
+      }
+      calls.push('unnamed');
+      return { rows: [{ one: 1 }] };
+    };
+    return { calls, pool: { query } as never };
+  }
+
+  it('sends a statement unnamed, from then on, once the server has not kept a prepared one', async () => {
+    const { calls, pool } = poolKeepingNone();
+    const sql = preparedWhereKept(pool);
+    expect(await sql('SELECT 1 AS one', [], 'celr_one')).toEqual([{ one: 1 }]);
+    expect(await sql('SELECT 1 AS one', [], 'celr_one')).toEqual([{ one: 1 }]);
+    expect(calls).toEqual([expect.stringMatching(/^named celr_one_[0-9a-f]{12}$/), 'unnamed', 'unnamed']);
+  });
+
+  it('passes on any other error of a named statement', async () => {
+    const failing = {
+      query: async () => {
+        throw Object.assign(new Error('relation "nowhere" does not exist'), { code: '42P01' });
+      },
+    } as never;
+    await expect(preparedWhereKept(failing)('SELECT 1 FROM nowhere', [], 'celr_nowhere')).rejects.toThrow(
+      'nowhere',
+    );
   });
 });
