@@ -17,6 +17,13 @@ type Row = [string, string, string, string, string, string | null, number | null
 const INSERT = `INSERT INTO audit_event (request_id, client_id, organisation_id, action, record_kind, record_id, record_version, learner_id, outcome)
   SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::int[], $8::uuid[], $9::text[])`;
 
+/**
+ * Read-event batches stored at once. One would make every read wait for the batch before its own;
+ * two keep one being filled while one is stored, which is as many as the batches can be kept busy
+ * with (see AuditTrail).
+ */
+const MAX_FLUSHES = 2;
+
 const columns = (rows: Row[]) => rows[0]!.map((_, i) => rows.map((r) => r[i]));
 
 /**
@@ -27,12 +34,15 @@ const columns = (rows: Row[]) => rows[0]!.map((_, i) => rows.map((r) => r[i]));
  * commit together or not at all. Reads are audited before the response is sent: each request
  * waits until its events are stored, so a record is never returned without its read event, and
  * a shutdown drains in-flight requests (audit included) before the database closes. Reads that
- * arrive together are stored together, in one statement, so auditing costs one round trip per
- * batch rather than one per request.
+ * arrive together are stored together, in one statement, so auditing costs one round trip (and one
+ * commit) per batch rather than per request. At most MAX_FLUSHES batches are being stored at once:
+ * reads that arrive meanwhile wait for the next, so under load the batches grow with the load
+ * instead of each read's event taking a pool connection and a commit of its own (group commit).
  */
 export class AuditTrail {
   private pending: { rows: Row[]; done: (error?: unknown) => void }[] = [];
   private scheduled = false;
+  private flushing = 0;
 
   constructor(private readonly sql: Database['sql']) {}
 
@@ -62,23 +72,31 @@ export class AuditTrail {
         rows: events.map((e) => this.row(caller, e)),
         done: (error) => (error ? reject(error) : resolve()),
       });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /** A flush after this turn of the event loop (so reads answered together share it), if one may start. */
+  private schedule() {
+    if (this.scheduled || this.flushing >= MAX_FLUSHES || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => void this.flush());
   }
 
   private async flush() {
     const batch = this.pending;
     this.pending = [];
     this.scheduled = false;
+    this.flushing++;
     try {
-      await this.sql(INSERT, columns(batch.flatMap((b) => b.rows)));
+      await this.sql(INSERT, columns(batch.flatMap((b) => b.rows)), 'celr_audit_reads');
       for (const b of batch) b.done();
     } catch (error) {
       // Every request in the batch fails rather than answering without its event.
       for (const b of batch) b.done(error);
+    } finally {
+      this.flushing--;
+      this.schedule();
     }
   }
 
