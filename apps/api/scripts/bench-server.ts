@@ -232,41 +232,39 @@ if (mode === 'api') {
   if (!orgId) throw new Error('bench-server: BENCH_ORG_ID is required in bare mode.');
   const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
   pool.on('error', () => {});
-  // The statement Prisma sends for RecordService.read (visibleRecord: findFirst with the access check),
-  // copied from its query log, unnamed (parsed on every call) as the Prisma pg adapter sends it.
-  const text =
-    'SELECT "public"."record"."id", "public"."record"."kind", "public"."record"."learner_id", "public"."record"."jurisdiction", ' +
-    '"public"."record"."type", "public"."record"."status", "public"."record"."owner_id", "public"."record"."written_by_id", ' +
-    '"public"."record"."version", "public"."record"."created_at", "public"."record"."updated_at", "public"."record"."deleted_at", ' +
-    '"public"."record"."data" FROM "public"."record" LEFT JOIN "public"."record" AS "j0" ON ("j0"."id") = ("public"."record"."learner_id") ' +
-    'WHERE ("public"."record"."id" = $1 AND "public"."record"."kind" = $2 AND (EXISTS(SELECT "t1"."learner_id" FROM "public"."learner_access" AS "t1" ' +
-    'WHERE ("t1"."organisation_id" = $3 AND "t1"."ended_at" IS NULL AND ("j0"."id") = ("t1"."learner_id") AND "t1"."learner_id" IS NOT NULL)) ' +
-    'AND ("j0"."id" IS NOT NULL))) LIMIT $4 OFFSET $5';
+  // The API's own single-record read (READ_RECORD of src/records/record-service.ts: the record with its
+  // access check and the caller epoch), prepared once per connection as the API prepares it
+  // (Database.sql with a name), so the ceiling is the same statement sent the same way.
+  const { READ_RECORD } = await import('../src/records/record-service.js');
   type Row = {
-    id: string;
+    id: string | null;
     version: number;
-    created_at: Date;
-    updated_at: Date;
-    deleted_at: Date | null;
-    written_by_id: string;
+    createdAt: Date;
+    updatedAt: Date;
+    deletedAt: Date | null;
+    writtenById: string;
     data: Record<string, unknown>;
   };
 
   const app = Fastify({ logger: false });
   app.get('/learners/:id', async (request, reply) => {
     const { id } = request.params as { id: string };
-    const { rows } = await pool.query<Row>(text, [id, 'learner', orgId, 1, 0]);
+    const { rows } = await pool.query<Row>({
+      name: 'bench_bare_read_record',
+      text: READ_RECORD,
+      values: [id, 'learner', orgId],
+    });
     const row = rows[0];
-    if (!row || row.deleted_at) return reply.code(404).send({ status: 404, title: 'Not found' });
+    if (!row?.id || row.deletedAt) return reply.code(404).send({ status: 404, title: 'Not found' });
     reply.header('etag', `"v${row.version}"`);
     // The API's representation (src/records/representation.ts present()), so both send the same bytes.
     return {
       id: row.id,
       meta: {
         version: row.version,
-        createdAt: row.created_at.toISOString(),
-        updatedAt: row.updated_at.toISOString(),
-        recordedBy: { organisationId: row.written_by_id },
+        createdAt: row.createdAt.toISOString(),
+        updatedAt: row.updatedAt.toISOString(),
+        recordedBy: { organisationId: row.writtenById },
       },
       ...row.data,
     };

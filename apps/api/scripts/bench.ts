@@ -7,7 +7,8 @@
  *   1. creates a fresh PostgreSQL database (createTestDatabase), migrates it, creates an English local
  *      authority with an API client, and loads the learners through the service layer (RecordService);
  *   2. starts a bare Fastify server (scripts/bench-server.ts bare) whose one route runs the same SQL
- *      statement the API's read sends (the record with its access check) with `pg`: the ceiling for reads;
+ *      statement the API's read sends (READ_RECORD: the record with its access check and the caller epoch),
+ *      prepared as the API prepares it, with `pg`: the ceiling for reads;
  *   3. starts the API (scripts/bench-server.ts api: buildApp on the database), each server a separate
  *      Node process, so the load generator does not share their event loop and their memory is their own;
  *   4. runs autocannon against each: the bare read; the API's GET /v1/learners/{id} (rotating over the

@@ -45,7 +45,7 @@ export interface RunResult {
 }
 
 export const LABELS: Record<RunKey, string> = {
-  bare: 'bare  GET /learners/{id}  (pg, same SQL)',
+  bare: 'bare  GET /learners/{id}  (pg, same SQL, prepared)',
   read: 'API   GET /v1/learners/{id}',
   list: 'API   GET /v1/learners?limit=50',
   create: `API   POST /v1/learners${IDEMPOTENCY ? ' (Idempotency-Key)' : ''}`,

@@ -65,7 +65,7 @@ type Data = Record<string, unknown>;
  * the caller epoch of the same snapshot, and a row even when there is no record to return, so that a
  * caller cached before a revocation is checked again before any answer (confirmCaller()).
  */
-const READ_RECORD = `
+export const READ_RECORD = `
   SELECT ${CALLER_EPOCH_SQL} AS "callerEpoch", r.id::text, r.kind, r.learner_id::text AS "learnerId",
          r.version, r.created_at AS "createdAt", r.updated_at AS "updatedAt", r.deleted_at AS "deletedAt",
          r.written_by_id::text AS "writtenById", r.data
