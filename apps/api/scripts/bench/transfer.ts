@@ -209,8 +209,13 @@ async function measure(
   const cpuAfter = cpuSnapshot(server.pid);
   const timing = await server.timingStop();
   await stopProfile?.();
+  // PostgreSQL's figure sums every postgres process on the machine, other databases' too; a backend of
+  // another client that exits unreaped between the snapshots takes its CPU time with it (a negative
+  // difference), which says nothing: unknown.
   const perItem = (after?: number, before?: number) =>
-    after === undefined || before === undefined ? undefined : (after - before) / measured.length;
+    after === undefined || before === undefined || after < before
+      ? undefined
+      : (after - before) / measured.length;
   const sorted = [...times].sort((a, b) => a - b);
   const mid = sorted.length / 2;
   const median =
