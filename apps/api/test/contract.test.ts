@@ -164,7 +164,7 @@ describe('the OpenAPI document states what the server enforces', () => {
       token.responses[status].content['application/problem+json'].schema.allOf[1].properties.error.enum;
     expect(codes('400')).toEqual(['invalid_request', 'invalid_scope', 'unsupported_grant_type']);
     expect(codes('401')).toEqual(['invalid_client']);
-    expect(token.security).toEqual([{ clientSecret: [] }]);
+    expect(token.security).toEqual([{ clientSecret: [] }, {}]);
     expect(document.components.securitySchemes.clientSecret).toMatchObject({ type: 'http', scheme: 'basic' });
     // No other operation takes the client's secret.
     expect(operations.filter((o) => JSON.stringify(o.op.security).includes('clientSecret'))).toHaveLength(1);

@@ -96,7 +96,7 @@ describe('the committed OpenAPI document', () => {
         expect(rule, `${where} has no rule in src/auth/policy.ts`).toBeDefined();
         expect(op.security, where).toEqual(
           rule!.clientSecret
-            ? [{ clientSecret: [] }]
+            ? [{ clientSecret: [] }, {}]
             : rule!.public
               ? []
               : [{ oauth2: rule!.anyClient ? [] : [rule!.scope] }],

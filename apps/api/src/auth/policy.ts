@@ -215,6 +215,8 @@ export const CLIENT_SECRET_SCHEME = 'clientSecret';
  * OAuth scope it needs.
  */
 export function securityOf(rule: OperationAccess): Record<string, string[]>[] {
-  if (rule.clientSecret) return [{ [CLIENT_SECRET_SCHEME]: [] }];
+  // HTTP Basic, or none: RFC 6749 section 2.3.1 also lets the id and secret come in the body, which
+  // the token endpoint takes. Saying Basic alone, a validating proxy (Prism) refused body credentials.
+  if (rule.clientSecret) return [{ [CLIENT_SECRET_SCHEME]: [] }, {}];
   return rule.public ? [] : [{ oauth2: rule.anyClient ? [] : [rule.scope!] }];
 }

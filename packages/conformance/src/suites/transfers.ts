@@ -33,7 +33,7 @@ async function acceptAndRemoveAfter(
   who: string,
   holder: string,
 ): Promise<string> {
-  const accepted = await t.send('POST', `/v1/transfers/${transferId}/accept`, { as, body: {} });
+  const accepted = await t.send('POST', `/v1/transfers/${transferId}/accept`, { as });
   t.status(accepted, 200, `POST /v1/transfers/{id}/accept as ${who}`);
   const after = accepted.json as Transfer;
   t.check(after.status === 'accepted', `The accepted transfer's status is ${JSON.stringify(after.status)}.`);
@@ -80,7 +80,7 @@ export async function sent(t: TestContext): Promise<{ learnerId: string; transfe
     `The new transfer's status is ${JSON.stringify(transfer.status)}, not pending.`,
   );
   // A transfer left pending is cancelled when the test ends; one accepted is the recipient's to remove.
-  t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { body: {} }));
+  t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, {}));
   return { learnerId: learner.id, transfer };
 }
 
@@ -128,7 +128,7 @@ async function betweenDeployments(t: TestContext, from: Who, to: Who): Promise<s
   t.status(posted, 201, `POST /v1/transfers on ${t.session.baseUrl(from)}`);
   const transfer = posted.json as Transfer;
   // Pending on the sending deployment: it is cancelled when the test ends.
-  t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { as: from, body: {} }));
+  t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { as: from }));
   const read = await t.send('GET', `/v1/transfers/${transfer.id}/bundle`, { as: from });
   t.status(read, 200, 'GET /v1/transfers/{id}/bundle as the sender');
   const bundle = read.json as { signature?: unknown };
@@ -225,7 +225,7 @@ export const transferTests: ConformanceTest[] = [
         (seen.json as Transfer).status === 'rejected',
         `The sender sees status ${JSON.stringify((seen.json as Transfer).status)}.`,
       );
-      const again = await t.send('POST', `/v1/transfers/${transfer.id}/accept`, { as: 'other', body: {} });
+      const again = await t.send('POST', `/v1/transfers/${transfer.id}/accept`, { as: 'other' });
       t.status(again, [409, 410, 422], 'Accepting a rejected transfer');
       const mine = await t.send('GET', `/v1/learners/${learnerId}`);
       t.status(mine, 200, 'GET of the learner by the sender');
@@ -328,7 +328,7 @@ export const transferTests: ConformanceTest[] = [
       });
       t.status(posted, 201, 'POST /v1/transfers as the second organisation');
       const transfer = posted.json as Transfer;
-      t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { as: 'other', body: {} }));
+      t.onCleanup(() => t.send('POST', `/v1/transfers/${transfer.id}/cancel`, { as: 'other' }));
       const inbox = await t.send('GET', '/v1/transfers?box=inbox&status=pending');
       t.status(inbox, 200, 'GET /v1/transfers?box=inbox as the vendor');
       t.check(
@@ -362,7 +362,7 @@ export const transferTests: ConformanceTest[] = [
       });
       if (res.status === 201) {
         const id = (res.json as Transfer).id;
-        t.onCleanup(() => t.send('POST', `/v1/transfers/${id}/cancel`, { body: {} }));
+        t.onCleanup(() => t.send('POST', `/v1/transfers/${id}/cancel`, {}));
       }
       t.status(res, 403, 'POST /v1/transfers with a token without transfers:send');
       expectProblem(t, res, 'forbidden');

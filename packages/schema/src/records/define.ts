@@ -78,7 +78,10 @@ function mergePatchSchema(name: string, england: TProperties, scotland: TPropert
     const b = scotland[key] as TSchema | undefined;
     const same = b !== undefined && JSON.stringify(a) === JSON.stringify(b);
     const base: TSchema = same ? stripOptional(a) : (eitherNation(a as never, b as never) as TSchema);
-    properties[key] = { anyOf: [base, { type: 'null' }], description: a.description } as unknown as TSchema;
+    properties[key] = {
+      anyOf: [mergePatchMember(base as never), { type: 'null' }],
+      description: a.description,
+    } as unknown as TSchema;
   }
   return Type.Unsafe<Record<string, unknown>>({
     type: 'object',
@@ -113,6 +116,33 @@ function eitherNation(england: TSchema & Json, scotland: (TSchema & Json) | unde
     description,
     ...(type === 'string' ? { maxLength: (england.maxLength as number | undefined) ?? 200 } : {}),
     ...(type === 'array' ? { maxItems: england.maxItems, items: {} } : {}),
+  };
+}
+
+/**
+ * A member as a merge patch may send it. RFC 7396 merges an object member into the stored one, so
+ * `{"name":{"preferred":"Con"}}` changes the preferred name and keeps the rest: within an object,
+ * nothing is required and any member may be `null` (removed). A list is replaced whole, so its
+ * items keep their schema. Described as the whole object, validating proxies and generated clients
+ * refused (or made clients send) the members a patch leaves alone.
+ */
+function mergePatchMember(schema: Json): Json {
+  if (Array.isArray(schema.anyOf))
+    return { ...schema, anyOf: schema.anyOf.map((s) => mergePatchMember(s as Json)) };
+  if (schema.type !== 'object' || typeof schema.properties !== 'object' || schema.properties === null)
+    return schema;
+  const { required: _required, ...rest } = schema;
+  return {
+    ...rest,
+    properties: Object.fromEntries(
+      Object.entries(schema.properties as Record<string, Json>).map(([key, member]) => [
+        key,
+        {
+          anyOf: [mergePatchMember(stripOptional(member as never) as never), { type: 'null' }],
+          ...(member.description ? { description: member.description } : {}),
+        },
+      ]),
+    ),
   };
 }
 

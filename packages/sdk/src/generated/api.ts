@@ -3527,11 +3527,11 @@ export interface components {
             /** @description The child's legal and preferred names. */
             name?: {
                 /** @description Given name(s). */
-                given: string;
+                given?: string | null;
                 /** @description Family name. */
-                family: string;
+                family?: string | null;
                 /** @description The name the child prefers to be called, when it differs. */
-                preferred?: string;
+                preferred?: string | null;
             } | null;
             /** @description Date of birth. Never in the future. */
             dateOfBirth?: string | null;
@@ -3586,69 +3586,36 @@ export interface components {
             }))[] | null;
             /** @description Care status with legal status and placement type for the jurisdiction. */
             careStatus?: ({
-                /**
-                 * @description Looked after now, previously looked after, care leaver or care experienced. Code from the `care-status` list (CELR data standard).
-                 * @enum {string}
-                 */
-                status: "looked-after" | "previously-looked-after" | "care-leaver";
-                /**
-                 * @description The legal basis of being looked after: SSDA903 legal status in England, CLAS legal reason in Scotland. Code from the `england-legal-status` list (Children looked after return 2024 to 2025: guide).
-                 * @enum {string}
-                 */
-                legalStatus?: "C1" | "C2" | "D1" | "E1" | "J1" | "J2" | "J3" | "L1" | "L2" | "L3" | "V2" | "V3" | "V4";
-                /**
-                 * @description Where the child lives: SSDA903 placement type in England, CLAS placement type in Scotland. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
-                 * @enum {string}
-                 */
-                placementType?: "A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1";
-                /**
-                 * Format: date
-                 * @description When the current status began (for example the start of the care episode).
-                 */
-                since?: string;
-                /**
-                 * Format: date
-                 * @description When the current placement began.
-                 */
-                placementStart?: string;
+                /** @description Looked after now, previously looked after, care leaver or care experienced. Code from the `care-status` list (CELR data standard). */
+                status?: ("looked-after" | "previously-looked-after" | "care-leaver") | null;
+                /** @description The legal basis of being looked after: SSDA903 legal status in England, CLAS legal reason in Scotland. Code from the `england-legal-status` list (Children looked after return 2024 to 2025: guide). */
+                legalStatus?: ("C1" | "C2" | "D1" | "E1" | "J1" | "J2" | "J3" | "L1" | "L2" | "L3" | "V2" | "V3" | "V4") | null;
+                /** @description Where the child lives: SSDA903 placement type in England, CLAS placement type in Scotland. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide). */
+                placementType?: ("A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1") | null;
+                /** @description When the current status began (for example the start of the care episode). */
+                since?: string | null;
+                /** @description When the current placement began. */
+                placementStart?: string | null;
             } | {
-                /**
-                 * @description Looked after now, previously looked after, care leaver or care experienced. Code from the `care-status` list (CELR data standard).
-                 * @enum {string}
-                 */
-                status: "looked-after" | "care-leaver" | "care-experienced";
-                /**
-                 * @description The legal basis of being looked after: SSDA903 legal status in England, CLAS legal reason in Scotland. Code from the `scotland-legal-reason` list (Children's Social Work Statistics Scotland: 2021 to 2022 – Looked after children).
-                 * @enum {string}
-                 */
-                legalStatus?: "compulsory-supervision-order" | "interim-compulsory-supervision-order" | "permanence-order" | "section-25" | "child-protection-order" | "place-of-safety" | "other";
-                /**
-                 * @description Where the child lives: SSDA903 placement type in England, CLAS placement type in Scotland. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
-                 * @enum {string}
-                 */
-                placementType?: "at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential";
-                /**
-                 * Format: date
-                 * @description When the current status began (for example the start of the care episode).
-                 */
-                since?: string;
-                /**
-                 * Format: date
-                 * @description When the current placement began.
-                 */
-                placementStart?: string;
+                /** @description Looked after now, previously looked after, care leaver or care experienced. Code from the `care-status` list (CELR data standard). */
+                status?: ("looked-after" | "care-leaver" | "care-experienced") | null;
+                /** @description The legal basis of being looked after: SSDA903 legal status in England, CLAS legal reason in Scotland. Code from the `scotland-legal-reason` list (Children's Social Work Statistics Scotland: 2021 to 2022 – Looked after children). */
+                legalStatus?: ("compulsory-supervision-order" | "interim-compulsory-supervision-order" | "permanence-order" | "section-25" | "child-protection-order" | "place-of-safety" | "other") | null;
+                /** @description Where the child lives: SSDA903 placement type in England, CLAS placement type in Scotland. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes). */
+                placementType?: ("at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential") | null;
+                /** @description When the current status began (for example the start of the care episode). */
+                since?: string | null;
+                /** @description When the current placement began. */
+                placementStart?: string | null;
             }) | null;
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             responsibleAuthority?: ({
-                /**
-                 * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
-                 * @enum {string}
-                 */
-                scheme: "la-code" | "council-code";
+                /** @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council). */
+                scheme?: ("la-code" | "council-code") | null;
                 /** @description The code under that scheme. */
-                code: string;
+                code?: string | null;
                 /** @description Display name, for people. */
-                name?: string;
+                name?: string | null;
             } & ({
                 /**
                  * @description DfE local authority code (England)
@@ -3668,15 +3635,12 @@ export interface components {
             })) | null;
             /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
             hostAuthority?: ({
-                /**
-                 * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
-                 * @enum {string}
-                 */
-                scheme: "la-code" | "council-code";
+                /** @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council). */
+                scheme?: ("la-code" | "council-code") | null;
                 /** @description The code under that scheme. */
-                code: string;
+                code?: string | null;
                 /** @description Display name, for people. */
-                name?: string;
+                name?: string | null;
             } & ({
                 /**
                  * @description DfE local authority code (England)
@@ -3697,16 +3661,13 @@ export interface components {
             /** @description The current school enrolment. */
             enrolment?: ({
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
-                school: {
-                    /**
-                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
-                     * @enum {string}
-                     */
-                    scheme: "urn" | "laestab" | "seed-code";
+                school?: ({
+                    /** @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)). */
+                    scheme?: ("urn" | "laestab" | "seed-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description School URN (England)
@@ -3731,36 +3692,24 @@ export interface components {
                     scheme: "seed-code";
                     /** @description A code in the format of the SEED code (Scotland). */
                     code: string;
-                });
-                /**
-                 * Format: date
-                 * @description First day on roll.
-                 */
-                startDate: string;
-                /**
-                 * @description National curriculum year group in England, stage in Scotland. Absent where the setting has none. Code from the `england-year-group` list (Complete the school census: data items 2024 to 2025).
-                 * @enum {string}
-                 */
-                yearGroup?: "E1" | "E2" | "N1" | "N2" | "R" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "10" | "11" | "12" | "13" | "14" | "X";
-                /**
-                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
-                 * @enum {string}
-                 */
-                setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
+                })) | null;
+                /** @description First day on roll. */
+                startDate?: string | null;
+                /** @description National curriculum year group in England, stage in Scotland. Absent where the setting has none. Code from the `england-year-group` list (Complete the school census: data items 2024 to 2025). */
+                yearGroup?: ("E1" | "E2" | "N1" | "N2" | "R" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | "10" | "11" | "12" | "13" | "14" | "X") | null;
+                /** @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard). */
+                setting?: ("full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other") | null;
                 /** @description Hours of education a week, when not full time. */
-                hoursPerWeek?: number;
+                hoursPerWeek?: number | null;
             } | {
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
-                school: {
-                    /**
-                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
-                     * @enum {string}
-                     */
-                    scheme: "urn" | "laestab" | "seed-code";
+                school?: ({
+                    /** @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)). */
+                    scheme?: ("urn" | "laestab" | "seed-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description School URN (England)
@@ -3785,46 +3734,31 @@ export interface components {
                     scheme: "seed-code";
                     /** @description A code in the format of the SEED code (Scotland). */
                     code: string;
-                });
-                /**
-                 * Format: date
-                 * @description First day on roll.
-                 */
-                startDate: string;
-                /**
-                 * @description National curriculum year group in England, stage in Scotland. Absent where the setting has none. Code from the `scotland-stage` list (Summary statistics for schools in Scotland 2024: definitions and glossary).
-                 * @enum {string}
-                 */
-                yearGroup?: "ELC" | "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "S1" | "S2" | "S3" | "S4" | "S5" | "S6";
-                /**
-                 * @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard).
-                 * @enum {string}
-                 */
-                setting: "full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other";
+                })) | null;
+                /** @description First day on roll. */
+                startDate?: string | null;
+                /** @description National curriculum year group in England, stage in Scotland. Absent where the setting has none. Code from the `scotland-stage` list (Summary statistics for schools in Scotland 2024: definitions and glossary). */
+                yearGroup?: ("ELC" | "P1" | "P2" | "P3" | "P4" | "P5" | "P6" | "P7" | "S1" | "S2" | "S3" | "S4" | "S5" | "S6") | null;
+                /** @description Full time, part time, alternative provision, not in education, elective home education, further education or other. Code from the `education-setting` list (CELR data standard). */
+                setting?: ("full-time" | "part-time" | "alternative-provision" | "not-in-education" | "elective-home-education" | "further-education" | "other") | null;
                 /** @description Hours of education a week, when not full time. */
-                hoursPerWeek?: number;
+                hoursPerWeek?: number | null;
             }) | null;
             /** @description Special educational needs (England) or additional support needs (Scotland). */
             additionalNeeds?: ({
-                /**
-                 * @description SEN provision in England (school census), additional support needs in Scotland. Code from the `england-sen-provision` list (Complete the school census: data items 2024 to 2025).
-                 * @enum {string}
-                 */
-                status: "N" | "K" | "E" | "S" | "A" | "P";
+                /** @description SEN provision in England (school census), additional support needs in Scotland. Code from the `england-sen-provision` list (Complete the school census: data items 2024 to 2025). */
+                status?: ("N" | "K" | "E" | "S" | "A" | "P") | null;
                 /** @description The main need, as the school records it. */
-                primaryNeed?: string;
+                primaryNeed?: string | null;
                 /** @description What helps, in the words of those who know the child. */
-                notes?: string;
+                notes?: string | null;
             } | {
-                /**
-                 * @description SEN provision in England (school census), additional support needs in Scotland. Code from the `scotland-asn-status` list (Summary statistics for schools in Scotland no. 7: 2016 edition (glossary)).
-                 * @enum {string}
-                 */
-                status: "no-asn" | "asn-no-plan" | "asn-with-childs-plan" | "asn-with-iep" | "asn-with-csp";
+                /** @description SEN provision in England (school census), additional support needs in Scotland. Code from the `scotland-asn-status` list (Summary statistics for schools in Scotland no. 7: 2016 edition (glossary)). */
+                status?: ("no-asn" | "asn-no-plan" | "asn-with-childs-plan" | "asn-with-iep" | "asn-with-csp") | null;
                 /** @description The main need, as the school records it. */
-                primaryNeed?: string;
+                primaryNeed?: string | null;
                 /** @description What helps, in the words of those who know the child. */
-                notes?: string;
+                notes?: string | null;
             }) | null;
             /** @description Attendance summaries, one per period. */
             attendance?: {
@@ -5342,16 +5276,10 @@ export interface components {
             status?: ("draft" | "active" | "under-review" | "completed" | "superseded") | null;
             /** @description A span of days. `end` is never before `start`. */
             period?: {
-                /**
-                 * Format: date
-                 * @description First day of the period (inclusive).
-                 */
-                start: string;
-                /**
-                 * Format: date
-                 * @description Last day of the period (inclusive); absent while the period is open.
-                 */
-                end?: string;
+                /** @description First day of the period (inclusive). */
+                start?: string | null;
+                /** @description Last day of the period (inclusive); absent while the period is open. */
+                end?: string | null;
             } | null;
             /** @description When the plan must next be reviewed (every term for a PEP). */
             reviewDue?: string | null;
@@ -5487,59 +5415,41 @@ export interface components {
             /** @description Views of the child and the adults around them. */
             views?: {
                 /** @description The child's views. */
-                child?: string;
+                child?: string | null;
                 /** @description The carers' views. */
-                carers?: string;
+                carers?: string | null;
                 /** @description The parents' views, where appropriate. */
-                parents?: string;
+                parents?: string | null;
             } | null;
             /** @description Quality assurance of the plan. */
             qualityAssurance?: ({
-                /**
-                 * @description Red, amber or green, as the virtual school rates the plan.
-                 * @enum {string}
-                 */
-                rating: "red" | "amber" | "green";
+                /** @description Red, amber or green, as the virtual school rates the plan. */
+                rating?: ("red" | "amber" | "green") | null;
                 /** @description Who reviewed the plan. */
-                reviewer: {
+                reviewer?: {
                     /** @description Full name. */
-                    name: string;
-                    /**
-                     * @description Their role. Code from the `contact-role` list (CELR data standard).
-                     * @enum {string}
-                     */
-                    role: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
-                };
-                /**
-                 * Format: date
-                 * @description When it was reviewed.
-                 */
-                reviewedOn: string;
+                    name?: string | null;
+                    /** @description Their role. Code from the `contact-role` list (CELR data standard). */
+                    role?: ("social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other") | null;
+                } | null;
+                /** @description When it was reviewed. */
+                reviewedOn?: string | null;
                 /** @description The reviewer's comments. */
-                comments?: string;
+                comments?: string | null;
             } | {
-                /**
-                 * @description Red, amber or green, as the virtual school rates the plan.
-                 * @enum {string}
-                 */
-                rating: "red" | "amber" | "green";
+                /** @description Red, amber or green, as the virtual school rates the plan. */
+                rating?: ("red" | "amber" | "green") | null;
                 /** @description Who reviewed the plan. */
-                reviewer: {
+                reviewer?: {
                     /** @description Full name. */
-                    name: string;
-                    /**
-                     * @description Their role. Code from the `contact-role` list (CELR data standard).
-                     * @enum {string}
-                     */
-                    role: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
-                };
-                /**
-                 * Format: date
-                 * @description When it was reviewed.
-                 */
-                reviewedOn: string;
+                    name?: string | null;
+                    /** @description Their role. Code from the `contact-role` list (CELR data standard). */
+                    role?: ("social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other") | null;
+                } | null;
+                /** @description When it was reviewed. */
+                reviewedOn?: string | null;
                 /** @description The reviewer's comments. */
-                comments?: string;
+                comments?: string | null;
             }) | null;
             /** @description Who contributed. */
             contributors?: ({
@@ -5692,36 +5602,24 @@ export interface components {
             /** @description Sign-off of the plan. */
             signOff?: ({
                 /** @description Who signed the plan off. */
-                signedOffBy: {
+                signedOffBy?: {
                     /** @description Full name. */
-                    name: string;
-                    /**
-                     * @description Their role. Code from the `contact-role` list (CELR data standard).
-                     * @enum {string}
-                     */
-                    role: "social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other";
-                };
-                /**
-                 * Format: date
-                 * @description When.
-                 */
-                signedOffOn: string;
+                    name?: string | null;
+                    /** @description Their role. Code from the `contact-role` list (CELR data standard). */
+                    role?: ("social-worker" | "carer" | "designated-teacher" | "virtual-school-caseworker" | "virtual-school-head" | "independent-reviewing-officer" | "senco" | "parent" | "other") | null;
+                } | null;
+                /** @description When. */
+                signedOffOn?: string | null;
             } | {
                 /** @description Who signed the plan off. */
-                signedOffBy: {
+                signedOffBy?: {
                     /** @description Full name. */
-                    name: string;
-                    /**
-                     * @description Their role. Code from the `contact-role` list (CELR data standard).
-                     * @enum {string}
-                     */
-                    role: "social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other";
-                };
-                /**
-                 * Format: date
-                 * @description When.
-                 */
-                signedOffOn: string;
+                    name?: string | null;
+                    /** @description Their role. Code from the `contact-role` list (CELR data standard). */
+                    role?: ("social-worker" | "carer" | "designated-manager" | "virtual-school-caseworker" | "virtual-school-head" | "lead-professional" | "named-person" | "parent" | "other") | null;
+                } | null;
+                /** @description When. */
+                signedOffOn?: string | null;
             }) | null;
         };
         /**
@@ -6259,13 +6157,10 @@ export interface components {
             })[] | null;
             /** @description How the child took part. */
             childParticipation?: {
-                /**
-                 * @description How the child took part.
-                 * @enum {string}
-                 */
-                how: "attended" | "attended-part" | "views-shared-in-advance" | "through-advocate" | "did-not-take-part";
+                /** @description How the child took part. */
+                how?: ("attended" | "attended-part" | "views-shared-in-advance" | "through-advocate" | "did-not-take-part") | null;
                 /** @description More about how the child took part. */
-                notes?: string;
+                notes?: string | null;
             } | null;
             /** @description Summary of the discussion. */
             summary?: string | null;
@@ -7302,16 +7197,13 @@ export interface components {
             /** @description Where the child moves from. */
             from?: ({
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
-                school?: {
-                    /**
-                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
-                     * @enum {string}
-                     */
-                    scheme: "urn" | "laestab" | "seed-code";
+                school?: ({
+                    /** @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)). */
+                    scheme?: ("urn" | "laestab" | "seed-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description School URN (England)
@@ -7336,18 +7228,15 @@ export interface components {
                     scheme: "seed-code";
                     /** @description A code in the format of the SEED code (Scotland). */
                     code: string;
-                });
+                })) | null;
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
-                authority?: {
-                    /**
-                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
-                     * @enum {string}
-                     */
-                    scheme: "la-code" | "council-code";
+                authority?: ({
+                    /** @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council). */
+                    scheme?: ("la-code" | "council-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description DfE local authority code (England)
@@ -7364,24 +7253,18 @@ export interface components {
                     scheme: "council-code";
                     /** @description A code in the format of the GSS code of a Scottish council. */
                     code: string;
-                });
-                /**
-                 * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
-                 * @enum {string}
-                 */
-                placementType?: "A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1";
+                })) | null;
+                /** @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide). */
+                placementType?: ("A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1") | null;
             } | {
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
-                school?: {
-                    /**
-                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
-                     * @enum {string}
-                     */
-                    scheme: "urn" | "laestab" | "seed-code";
+                school?: ({
+                    /** @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)). */
+                    scheme?: ("urn" | "laestab" | "seed-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description School URN (England)
@@ -7406,18 +7289,15 @@ export interface components {
                     scheme: "seed-code";
                     /** @description A code in the format of the SEED code (Scotland). */
                     code: string;
-                });
+                })) | null;
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
-                authority?: {
-                    /**
-                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
-                     * @enum {string}
-                     */
-                    scheme: "la-code" | "council-code";
+                authority?: ({
+                    /** @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council). */
+                    scheme?: ("la-code" | "council-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description DfE local authority code (England)
@@ -7434,26 +7314,20 @@ export interface components {
                     scheme: "council-code";
                     /** @description A code in the format of the GSS code of a Scottish council. */
                     code: string;
-                });
-                /**
-                 * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
-                 * @enum {string}
-                 */
-                placementType?: "at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential";
+                })) | null;
+                /** @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes). */
+                placementType?: ("at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential") | null;
             }) | null;
             /** @description Where the child moves to. */
             to?: ({
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
-                school?: {
-                    /**
-                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
-                     * @enum {string}
-                     */
-                    scheme: "urn" | "laestab" | "seed-code";
+                school?: ({
+                    /** @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)). */
+                    scheme?: ("urn" | "laestab" | "seed-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description School URN (England)
@@ -7478,18 +7352,15 @@ export interface components {
                     scheme: "seed-code";
                     /** @description A code in the format of the SEED code (Scotland). */
                     code: string;
-                });
+                })) | null;
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
-                authority?: {
-                    /**
-                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
-                     * @enum {string}
-                     */
-                    scheme: "la-code" | "council-code";
+                authority?: ({
+                    /** @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council). */
+                    scheme?: ("la-code" | "council-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description DfE local authority code (England)
@@ -7506,24 +7377,18 @@ export interface components {
                     scheme: "council-code";
                     /** @description A code in the format of the GSS code of a Scottish council. */
                     code: string;
-                });
-                /**
-                 * @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide).
-                 * @enum {string}
-                 */
-                placementType?: "A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1";
+                })) | null;
+                /** @description Placement type, for placement moves. Code from the `england-placement-type` list (Children looked after return 2024 to 2025: guide). */
+                placementType?: ("A3" | "A4" | "A5" | "A6" | "H5" | "K1" | "K2" | "K3" | "P1" | "P2" | "P3" | "R1" | "R2" | "R3" | "R5" | "S1" | "T0" | "T1" | "T2" | "T3" | "T4" | "U1" | "U2" | "U3" | "U4" | "U5" | "U6" | "Z1") | null;
             } | {
                 /** @description A school: `urn` or `laestab` in England, `seed-code` in Scotland. */
-                school?: {
-                    /**
-                     * @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)).
-                     * @enum {string}
-                     */
-                    scheme: "urn" | "laestab" | "seed-code";
+                school?: ({
+                    /** @description How `code` identifies the organisation: `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)). */
+                    scheme?: ("urn" | "laestab" | "seed-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description School URN (England)
@@ -7548,18 +7413,15 @@ export interface components {
                     scheme: "seed-code";
                     /** @description A code in the format of the SEED code (Scotland). */
                     code: string;
-                });
+                })) | null;
                 /** @description A local authority: `la-code` for England, `council-code` for Scotland. */
-                authority?: {
-                    /**
-                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council).
-                     * @enum {string}
-                     */
-                    scheme: "la-code" | "council-code";
+                authority?: ({
+                    /** @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council). */
+                    scheme?: ("la-code" | "council-code") | null;
                     /** @description The code under that scheme. */
-                    code: string;
+                    code?: string | null;
                     /** @description Display name, for people. */
-                    name?: string;
+                    name?: string | null;
                 } & ({
                     /**
                      * @description DfE local authority code (England)
@@ -7576,12 +7438,9 @@ export interface components {
                     scheme: "council-code";
                     /** @description A code in the format of the GSS code of a Scottish council. */
                     code: string;
-                });
-                /**
-                 * @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes).
-                 * @enum {string}
-                 */
-                placementType?: "at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential";
+                })) | null;
+                /** @description Placement type, for placement moves. Code from the `scotland-placement-type` list (Children's Social Work Statistics 2022-23 – Looked After Children: background notes). */
+                placementType?: ("at-home-with-parents" | "with-friends-relatives" | "with-foster-carers-provided-by-la" | "with-foster-carers-purchased-by-la" | "with-prospective-adopters" | "in-other-community" | "local-authority-home" | "voluntary-home" | "residential-school" | "secure-accommodation" | "crisis-care" | "other-residential") | null;
             }) | null;
             /** @description When the move is planned. */
             plannedDate?: string | null;
@@ -7593,20 +7452,14 @@ export interface components {
             reasonCode?: string | null;
             /** @description Continuity of education across the move: how the move avoided drift. */
             continuity?: {
-                /**
-                 * Format: int32
-                 * @description School days the child had no school place.
-                 */
-                daysWithoutSchoolPlace?: number;
-                /**
-                 * Format: date
-                 * @description When the new school place was confirmed.
-                 */
-                newPlaceConfirmedOn?: string;
+                /** @description School days the child had no school place. */
+                daysWithoutSchoolPlace?: number | null;
+                /** @description When the new school place was confirmed. */
+                newPlaceConfirmedOn?: string | null;
                 /** @description Whether the current plan was passed to the new school or authority. */
-                planPassedOn?: boolean;
+                planPassedOn?: boolean | null;
                 /** @description Whether the education record was passed on. */
-                recordsPassedOn?: boolean;
+                recordsPassedOn?: boolean | null;
             } | null;
             /** @description Support for the move. */
             supportActions?: ({
