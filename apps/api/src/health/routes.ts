@@ -14,7 +14,16 @@ export function registerHealthRoutes(app: FastifyInstance, db: Database | undefi
         description:
           'Answers `{"status":"ok"}` while the process runs, without touching the database: for a load balancer or orchestrator deciding whether to restart it.',
         tags: ['Health'],
-        response: { 200: { type: 'object' }, ...problemResponses(429) },
+        // Said in full, so that generated clients type the answer (`{ [key: string]: unknown }` before).
+        response: {
+          200: {
+            type: 'object',
+            properties: { status: { type: 'string', enum: ['ok'] } },
+            required: ['status'],
+            additionalProperties: false,
+          },
+          ...problemResponses(429),
+        },
       },
     },
     async () => ({ status: 'ok' }),
@@ -28,7 +37,22 @@ export function registerHealthRoutes(app: FastifyInstance, db: Database | undefi
         description:
           'Answers `{"status":"ok"}` with the kind of database once the database answers a query, and 503 while it does not: for a load balancer deciding whether to send requests here.',
         tags: ['Health'],
-        response: { 200: { type: 'object' }, ...problemResponses(429, 503) },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string', enum: ['ok'] },
+              database: {
+                type: 'string',
+                enum: ['postgresql', 'pglite'],
+                description: 'The kind of database the API runs on.',
+              },
+            },
+            required: ['status'],
+            additionalProperties: false,
+          },
+          ...problemResponses(429, 503),
+        },
       },
     },
     async () => {

@@ -9692,7 +9692,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
                 };
             };
             /** @description The path does not take this method; `Allow` lists those it takes */
@@ -9816,7 +9819,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                        /**
+                         * @description The kind of database the API runs on.
+                         * @enum {string}
+                         */
+                        database?: "postgresql" | "pglite";
+                    };
                 };
             };
             /** @description The path does not take this method; `Allow` lists those it takes */
