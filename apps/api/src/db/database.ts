@@ -7,7 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { AppConfig } from '../config.js';
@@ -25,8 +25,7 @@ import {
 } from './notifications.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import { migrationAdapter } from './pg-migration-adapter.js';
-import { PGliteAdapterFactory } from './pglite-adapter.js';
-import { applyMigrations } from './schema-engine.js';
+import { applyMigrations, migrationsUpToDate } from './schema-engine.js';
 
 export { MIGRATIONS_DIR, SCHEMA_PATH } from './paths.js';
 
@@ -171,6 +170,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
         }
       },
       migrate: async () => {
+        // At most starts nothing is new: two reads say so without the engine.
+        if (await migrationsUpToDate(async (text) => (await pool.query(text)).rows, migrationsDir)) return [];
         // The engine takes a session-level advisory lock (pg_advisory_lock) and never unlocks it explicitly;
         // on the shared pool the lock would stay with whichever idle connection ran it. A one-connection
         // pool, closed afterwards, releases it and still serialises concurrent deploys.
@@ -188,6 +189,12 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     };
   }
 
+  // Loaded only for PGlite (the tests, CELR_EMBEDDED_DATABASE=pglite): the API on PostgreSQL, embedded
+  // or not, never needs its half megabyte of JavaScript.
+  const [{ PGlite }, { PGliteAdapterFactory }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('./pglite-adapter.js'),
+  ]);
   let pglite: PGlite;
   if (options.memory) {
     pglite = await PGlite.create();
@@ -222,7 +229,13 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
         await pglite.query(`CLOSE ${name}`).catch(() => {});
       }
     },
-    migrate: () => applyMigrations(adapterFactory, migrationsDir),
+    migrate: async () =>
+      (await migrationsUpToDate(
+        async (text) => (await pglite.query<Record<string, unknown>>(text)).rows,
+        migrationsDir,
+      ))
+        ? []
+        : applyMigrations(adapterFactory, migrationsDir),
     close: once(async () => {
       await prisma.$disconnect();
       await pglite.close();

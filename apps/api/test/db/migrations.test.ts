@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import {
   preparedWhereKept,
   SCHEMA_PATH,
 } from '../../src/db/database.js';
-import { diffMigrationsToSchema } from '../../src/db/schema-engine.js';
+import { diffMigrationsToSchema, migrationsUpToDate } from '../../src/db/schema-engine.js';
 import { createTestDatabase, type TestDatabase } from '../../src/db/test-database.js';
 
 // Every table schema.prisma maps a model to: the migrations must create exactly these.
@@ -108,6 +108,58 @@ describe('migrations', () => {
       expect(await prisma.record.count()).toBe(0);
       expect(await prisma.learnerAccess.count()).toBe(0);
       await prisma.organisation.delete({ where: { id: la.id } });
+    });
+
+    it('say "up to date" from two reads only when the folder and the history match exactly', async () => {
+      // A start skips the engine when migrationsUpToDate says so; anything else still goes to the engine.
+      const dir = path.join(tmpdir(), `celr-migrations-${process.pid}-${Date.now()}-copy`);
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      const copy = await openDatabase({ memory: true, migrationsDir: dir });
+      const rowsOf = async (text: string) =>
+        copy.prisma.$queryRawUnsafe<Array<Record<string, unknown>>>(text);
+      try {
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(false); // no history table yet
+        expect(await copy.migrate()).toEqual(await migrationNames());
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(true);
+        expect(await copy.migrate()).toEqual([]);
+
+        // A new migration is applied at the next start.
+        await mkdir(path.join(dir, '99990101000000_added'));
+        await writeFile(
+          path.join(dir, '99990101000000_added', 'migration.sql'),
+          'CREATE TABLE "added_later" ("id" INTEGER);\n',
+        );
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(false);
+        expect(await copy.migrate()).toEqual(['99990101000000_added']);
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(true);
+
+        // An applied migration edited afterwards, or missing from the folder: the engine decides (as
+        // `prisma migrate deploy`, it applies nothing and does not refuse), not the shortcut.
+        const init = path.join(dir, (await migrationNames())[0]!, 'migration.sql');
+        const original = await readFile(init, 'utf8');
+        await writeFile(init, `${original}\n-- edited\n`);
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(false);
+        expect(await copy.migrate()).toEqual([]);
+        await writeFile(init, original);
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(true);
+        await rm(path.join(dir, '99990101000000_added'), { recursive: true });
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(false);
+
+        // A migration that failed (or is being applied by another process right now).
+        await copy.prisma.$executeRawUnsafe(
+          `UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = '99990101000000_added'`,
+        );
+        await mkdir(path.join(dir, '99990101000000_added'));
+        await writeFile(
+          path.join(dir, '99990101000000_added', 'migration.sql'),
+          'CREATE TABLE "added_later" ("id" INTEGER);\n',
+        );
+        expect(await migrationsUpToDate(rowsOf, dir)).toBe(false);
+        await expect(copy.migrate()).rejects.toThrow(/failed/i);
+      } finally {
+        await copy.close();
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('stop at a failing migration instead of recording it as applied', async () => {
