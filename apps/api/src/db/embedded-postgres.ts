@@ -136,8 +136,15 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const child = spawnServer(dataDir, bin, user, port);
+    let databaseExists: boolean;
     try {
-      await waitUntilReady(child, port, password, timeoutMs, path.join(dataDir, 'log', 'postgres.log'));
+      databaseExists = await waitUntilReady(
+        child,
+        port,
+        password,
+        timeoutMs,
+        path.join(dataDir, 'log', 'postgres.log'),
+      );
     } catch (error) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
       // Backends of a killed server can hold its shared memory for a moment, and another program can take
@@ -148,7 +155,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       }
       throw error;
     }
-    await ensureDatabase(port, password);
+    if (!databaseExists) await createDatabase(port, password);
     log(`embedded PostgreSQL ready on 127.0.0.1:${port}, data in ${dataDir}`);
     const pid = child.pid!;
     // Last resort on an exit that skipped stop(): ask for a fast shutdown (it completes on its own).
@@ -272,10 +279,13 @@ function runAs(): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const name = process.env.CELR_EMBEDDED_PG_USER || 'nobody';
   try {
-    const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-    if (uid === 0) throw new Error('is root');
-    return { name, uid, gid };
+    // /etc/passwd first (no process to start); `id` for users it does not list (LDAP and the like).
+    const ids = fromPasswd(name) ?? {
+      uid: Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim()),
+      gid: Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim()),
+    };
+    if (ids.uid === 0) throw new Error('is root');
+    return { name, ...ids };
   } catch (error) {
     throw new Error(
       `Running as root: PostgreSQL refuses to run as root, and the user "${name}" to run it as does not exist ` +
@@ -283,6 +293,21 @@ function runAs(): RunAs | undefined {
       { cause: error },
     );
   }
+}
+
+function fromPasswd(name: string): { uid: number; gid: number } | undefined {
+  let passwd: string;
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of passwd.split('\n')) {
+    const [user, , uid, gid] = line.split(':');
+    if (user === name && uid && gid && /^\d+$/.test(uid) && /^\d+$/.test(gid))
+      return { uid: Number(uid), gid: Number(gid) };
+  }
+  return undefined;
 }
 
 /** Every folder above the data folder and the binaries must let that user through. */
@@ -507,13 +532,19 @@ function tail(file: string): string {
   }
 }
 
+/**
+ * Waits until the server accepts connections (after its own recovery when the last run crashed), and
+ * says whether the `celr` database exists: the probe that finds it ready asks, so that a start opens
+ * one connection to the `postgres` database, not two. Probes every 25 ms: the server is usually ready
+ * within a few hundred, and a refused connection costs next to nothing.
+ */
 async function waitUntilReady(
   child: ChildProcess,
   port: number,
   password: string,
   timeoutMs: number,
   logFile: string,
-) {
+): Promise<boolean> {
   let exited: { code: number | null; signal: string | null } | undefined;
   child.once('exit', (code, signal) => {
     exited = { code, signal };
@@ -532,24 +563,23 @@ async function waitUntilReady(
     client.on('error', () => {});
     try {
       await client.connect();
-      await client.query('SELECT 1');
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
       await client.end();
-      return;
+      return rowCount === 1;
     } catch {
       await client.end().catch(() => {});
     }
     if (Date.now() > until)
       throw new Error(`the embedded PostgreSQL server did not start in ${timeoutMs / 1000} s`);
-    await sleep(100);
+    await sleep(25);
   }
 }
 
-async function ensureDatabase(port: number, password: string) {
+async function createDatabase(port: number, password: string) {
   const client = new pg.Client({ host: '127.0.0.1', port, user: ROLE, password, database: 'postgres' });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
+    await client.query(`CREATE DATABASE ${DATABASE}`);
   } finally {
     await client.end();
   }
