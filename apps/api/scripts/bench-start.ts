@@ -8,8 +8,12 @@
  * 1. Start: runs `npm start` `--starts` times (default 2) on its own data folder (default
  *    apps/api/.data/bench-start; `--fresh` deletes it first, so the first start also creates the
  *    database and loads the demo data), each until the API prints its banner (it listens then), and
- *    prints the seconds each took, turbo's cache line, and the demo data's log line. The last start is
- *    "the second `npm start` with nothing changed" when `--starts` is 2 or more.
+ *    prints the seconds each took, what the build step said (turbo's cache line, or that nothing had
+ *    changed since the last build: scripts/build-if-changed.mjs), the demo data's log line, and where
+ *    the seconds went: before the API's process started (npm, the build step, the shell), and in the
+ *    API, the steps its `started` log line times (main.ts: load is Node's start and the loading of
+ *    its modules, then the database server, migrations, the app, the docs, the demo check, listen).
+ *    The last start is "the second `npm start` with nothing changed" when `--starts` is 2 or more.
  * 2. Memory: after the last start, waits `--idle` seconds (default 20), then reads, from /proc, the
  *    resident memory (RSS) and proportional set size (PSS: shared pages divided among the processes
  *    that map them, so PostgreSQL's shared buffers count once) of the API process, of every process of
@@ -63,8 +67,17 @@ async function benchStart() {
   for (let i = 1; i <= starts; i++) {
     const run = await npmStart(dataDir);
     console.log(
-      `  start ${i}: ready in ${run.seconds.toFixed(1)} s; turbo: ${run.turbo ?? '?'}; ${run.demo ?? 'no demo line'}`,
+      `  start ${i}: ready in ${run.seconds.toFixed(1)} s; build: ${run.build ?? '?'}; ${run.demo ?? 'no demo line'}`,
     );
+    if (run.apiMs !== undefined) {
+      const steps = Object.entries(run.phases ?? {})
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', ');
+      console.log(
+        `    before the API process: ${(run.seconds - run.apiMs / 1000).toFixed(1)} s (npm, build step, shell); ` +
+          `API: ${(run.apiMs / 1000).toFixed(1)} s (ms: ${steps})`,
+      );
+    }
     try {
       if (i === starts) {
         console.log(`  idle ${opts.idle} s, load average ${load()}`);
@@ -80,8 +93,11 @@ async function benchStart() {
 interface Run {
   child: ChildProcess;
   seconds: number;
-  turbo?: string;
+  build?: string;
   demo?: string;
+  /** From the API's `started` log line: milliseconds since its process started, and per step. */
+  apiMs?: number;
+  phases?: Record<string, number>;
 }
 
 function npmStart(dataDir: string): Promise<Run> {
@@ -95,20 +111,36 @@ function npmStart(dataDir: string): Promise<Run> {
   });
   let output = '';
   return new Promise((resolve, reject) => {
+    let readyAt: number | undefined;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      child.stderr!.resume();
+      const startedLine = /^\{.*"msg":"started".*\}$/m.exec(output)?.[0];
+      const timing = startedLine ? (JSON.parse(startedLine) as Pick<Run, 'phases'> & { ms?: number }) : {};
+      resolve({
+        child,
+        seconds: (readyAt! - started) / 1000,
+        build:
+          /Cached: +(.*)/.exec(output)?.[1]?.trim() ??
+          /^build: (nothing changed.*)$/m.exec(output)?.[1]?.trim(),
+        demo: /"msg":"(demo data: [^"]*)"/.exec(output)?.[1],
+        apiMs: timing.ms,
+        phases: timing.phases,
+      });
+    };
     const onData = (chunk: Buffer) => {
       output += chunk;
-      // The banner is printed in one write once the API listens.
-      if (/^ {2}OpenAPI /m.test(output)) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        child.stderr!.resume();
-        resolve({
-          child,
-          seconds: (performance.now() - started) / 1000,
-          turbo: /Cached: +(.*)/.exec(output)?.[1]?.trim(),
-          demo: /"msg":"(demo data: [^"]*)"/.exec(output)?.[1],
-        });
+      // The banner is printed in one write once the API listens; the log line with the timings may
+      // come just before or just after it (the logger writes asynchronously), or never (older builds).
+      if (readyAt === undefined && /^ {2}OpenAPI /m.test(output)) {
+        readyAt = performance.now();
+        setTimeout(finish, 2000);
       }
+      if (readyAt !== undefined && /"msg":"started".*\n/.test(output)) finish();
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk) => (output += chunk));

@@ -1,5 +1,6 @@
 /** The demo API clients: one per demo organisation, each with a fixed, documented secret. */
 import { createClient } from '../admin/organisations.js';
+import type { Database } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { DEMO_ORGANISATIONS, type OrgKey } from './organisations.js';
 
@@ -70,23 +71,18 @@ export async function createDemoClients(
  * demo gave it. Checking that instead of the secret itself spares every restart nine scrypt checks of
  * 16 MB each (half a second on an idle machine, seconds on a busy one).
  */
-export async function existingDemoClients(prisma: PrismaClient): Promise<DemoClient[]> {
-  const rows = await prisma.apiClient.findMany({
-    where: { clientId: { in: DEMO_CLIENTS.map((c) => c.clientId) }, revokedAt: null },
-    select: {
-      clientId: true,
-      scopes: true,
-      createdAt: true,
-      secretRotatedAt: true,
-      organisation: { select: { name: true } },
-    },
-  });
-  const byId = new Map(rows.map((r) => [r.clientId, r]));
+export async function existingDemoClients(sql: Database['sql']): Promise<DemoClient[]> {
+  // Plain SQL, as demoExists: it runs at every start (organisations.ts says why).
+  const rows = await sql<{ client_id: string; scopes: string[]; unrotated: boolean; name: string }>(
+    `SELECT c.client_id, c.scopes, c.secret_rotated_at = c.created_at AS unrotated, o.name
+       FROM api_client c JOIN organisation o ON o.id = c.organisation_id
+      WHERE c.client_id = ANY($1::text[]) AND c.revoked_at IS NULL`,
+    [DEMO_CLIENTS.map((c) => c.clientId)],
+  );
+  const byId = new Map(rows.map((r) => [r.client_id, r]));
   return DEMO_CLIENTS.flatMap((c): DemoClient[] => {
     const row = byId.get(c.clientId);
-    if (!row || row.secretRotatedAt.getTime() !== row.createdAt.getTime()) return [];
-    return [
-      { organisation: row.organisation.name, clientId: c.clientId, secret: c.secret, scopes: row.scopes },
-    ];
+    if (!row?.unrotated) return [];
+    return [{ organisation: row.name, clientId: c.clientId, secret: c.secret, scopes: row.scopes }];
   });
 }

@@ -4,6 +4,7 @@
  */
 import { exampleAuthorities } from '@celr/schema';
 import { createOrganisation, type NewOrganisation } from '../admin/organisations.js';
+import type { Database } from '../db/database.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 export type OrgKey =
@@ -100,22 +101,25 @@ export async function createDemoDelegations(db: PrismaClient, ids: Record<OrgKey
   }
 }
 
-/** The demo is there when any of its organisations is (they are created together, in one transaction). */
-export async function demoExists(prisma: PrismaClient): Promise<boolean> {
+/**
+ * The demo is there when any of its organisations is (they are created together, in one transaction).
+ * Plain SQL, not Prisma: this runs at every start, where it was the first Prisma query, and Prisma's
+ * first query loads and compiles its query compiler (about 0.1 s, and up to a second on a busy machine).
+ */
+export async function demoExists(sql: Database['sql']): Promise<boolean> {
   const orgs = Object.values(DEMO_ORGANISATIONS);
-  const found = await prisma.organisation.count({
-    where: {
-      OR: [
-        {
-          kind: 'local-authority',
-          laCode: { in: orgs.flatMap((o) => (o.kind === 'local-authority' && o.laCode ? [o.laCode] : [])) },
-        },
-        { urn: { in: orgs.flatMap((o) => (o.urn ? [o.urn] : [])) } },
-        { seedCode: { in: orgs.flatMap((o) => (o.seedCode ? [o.seedCode] : [])) } },
-      ],
-    },
-  });
-  return found > 0;
+  const rows = await sql<{ found: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM organisation
+        WHERE (kind = 'local-authority' AND la_code = ANY($1::text[])) OR urn = ANY($2::text[])
+           OR seed_code = ANY($3::text[])) AS found`,
+    [
+      orgs.flatMap((o) => (o.kind === 'local-authority' && o.laCode ? [o.laCode] : [])),
+      orgs.flatMap((o) => (o.urn ? [o.urn] : [])),
+      orgs.flatMap((o) => (o.seedCode ? [o.seedCode] : [])),
+    ],
+  );
+  return rows[0]?.found === true;
 }
 
 // --- as the records name them ------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import { exampleTermDates, RECORD_KINDS, type RecordKind } from '@celr/schema';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { Caller } from '../auth/caller.js';
 import { ComplianceSettings } from '../compliance-settings/service.js';
-import { sqlThrough } from '../db/database.js';
+import { type Database, sqlThrough } from '../db/database.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { type NewRecord, RecordStore } from '../records/store/index.js';
 import { createDemoClients, type DemoClient, existingDemoClients } from './clients.js';
@@ -52,14 +52,23 @@ export interface DemoResult {
  */
 export async function loadDemo(
   prisma: PrismaClient,
-  options: { log?: (message: string) => void } = {},
+  options: {
+    log?: (message: string) => void;
+    /**
+     * The database's direct queries (Database.sql) for the check at every start; by default the same
+     * SQL goes through `prisma`. On PostgreSQL this keeps a start with the demo already loaded free of
+     * Prisma queries (organisations.ts, demoExists, says why that matters).
+     */
+    sql?: Database['sql'];
+  } = {},
 ): Promise<DemoResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
+  const sql = options.sql ?? sqlThrough(prisma);
   const ms = () => Math.round(performance.now() - started);
 
-  if (await demoExists(prisma)) {
-    const result = await existingDemo(prisma);
+  if (await demoExists(sql)) {
+    const result = await existingDemo(sql);
     log(`demo data: already loaded (${summary(result)}); nothing created in ${ms()} ms`);
     return result;
   }
@@ -76,15 +85,15 @@ export async function loadDemo(
   } catch (error) {
     // Another process loaded the demo at the same moment (PostgreSQL with several API processes):
     // its transaction committed first and ours hit the unique organisation codes.
-    if (isUniqueViolation(error) && (await demoExists(prisma))) {
-      const result = await existingDemo(prisma);
+    if (isUniqueViolation(error) && (await demoExists(sql))) {
+      const result = await existingDemo(sql);
       log(`demo data: loaded by another process (${summary(result)}); nothing created in ${ms()} ms`);
       return result;
     }
     throw error;
   }
 
-  const result: DemoResult = { clients, ...(await countRecords(prisma)), created: true };
+  const result: DemoResult = { clients, ...(await countRecords(sql)), created: true };
   log(
     `demo data: ${summary(result)}, ${Object.keys(DEMO_ORGANISATIONS).length} organisations and ${clients.length} API clients created in ${ms()} ms`,
   );
@@ -95,28 +104,27 @@ const summary = (r: Omit<DemoResult, 'clients' | 'created'>) =>
   `${r.learners} learners, ${r.plans} plans, ${r.meetings} meetings, ${r.transitions} transitions`;
 
 /** The demo clients that still accept their demo secret, with counts from the database. */
-async function existingDemo(prisma: PrismaClient): Promise<DemoResult> {
-  return { clients: await existingDemoClients(prisma), ...(await countRecords(prisma)), created: false };
+async function existingDemo(sql: Database['sql']): Promise<DemoResult> {
+  const [clients, counts] = await Promise.all([existingDemoClients(sql), countRecords(sql)]);
+  return { clients, ...counts, created: false };
 }
 
 /** Live records owned by the demo authorities, by kind. */
-async function countRecords(prisma: PrismaClient) {
-  const owners = await prisma.organisation.findMany({
-    where: {
-      kind: 'local-authority',
-      laCode: { in: [DEMO_ORGANISATIONS.northbridge.laCode!, DEMO_ORGANISATIONS.glenmoray.laCode!] },
-    },
-    select: { id: true },
-  });
-  const count = (kind: RecordKind) =>
-    prisma.record.count({ where: { kind, deletedAt: null, ownerId: { in: owners.map((o) => o.id) } } });
-  const [learners, plans, meetings, transitions] = await Promise.all([
-    count('learner'),
-    count('plan'),
-    count('meeting'),
-    count('transition'),
-  ]);
-  return { learners, plans, meetings, transitions };
+async function countRecords(sql: Database['sql']) {
+  const rows = await sql<{ kind: string; n: number }>(
+    `SELECT r.kind, count(*)::int AS n
+       FROM record r JOIN organisation o ON o.id = r.owner_id
+      WHERE o.kind = 'local-authority' AND o.la_code = ANY($1::text[]) AND r.deleted_at IS NULL
+      GROUP BY r.kind`,
+    [[DEMO_ORGANISATIONS.northbridge.laCode!, DEMO_ORGANISATIONS.glenmoray.laCode!]],
+  );
+  const count = (kind: RecordKind) => Number(rows.find((r) => r.kind === kind)?.n ?? 0);
+  return {
+    learners: count('learner'),
+    plans: count('plan'),
+    meetings: count('meeting'),
+    transitions: count('transition'),
+  };
 }
 
 async function writeDemo(db: PrismaClient, dataset: DemoDataset): Promise<DemoClient[]> {
