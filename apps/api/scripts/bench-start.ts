@@ -213,7 +213,12 @@ function readdirProc(): number[] {
 }
 
 function memoryOf(p: { pid: number; cmd: string }): Memory {
-  const rollup = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
+  let rollup = '';
+  try {
+    rollup = readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8');
+  } catch {
+    // exited since it was listed (PostgreSQL's autovacuum workers come and go): it holds nothing now
+  }
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
   return { pid: p.pid, name: p.cmd, rssKb: kb('Rss'), pssKb: kb('Pss') };
 }
