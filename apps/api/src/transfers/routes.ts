@@ -1,5 +1,6 @@
 import {
   BUNDLE_SIGNATURE_STATES,
+  OrganisationRef,
   TRANSFER_DIRECTIONS,
   TRANSFER_REASONS,
   TRANSFER_RECIPIENT_SCHEMES,
@@ -59,6 +60,15 @@ const SendBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** An organisation of this deployment, as a transfer names its parties. */
+const Party = Type.Object(
+  {
+    organisationId: Type.String({ format: 'uuid', maxLength: 36 }),
+    name: Type.Optional(Type.String({ maxLength: 200, description: 'Its name, for people.' })),
+  },
+  { additionalProperties: false },
+);
+
 const Transfer = Type.Object(
   {
     id: Type.String({ format: 'uuid', maxLength: 36 }),
@@ -72,8 +82,14 @@ const Transfer = Type.Object(
       type: 'string',
       description: 'Whether you receive or send it.',
     }),
-    sender: Type.Object({}, { additionalProperties: true, description: 'The sending organisation.' }),
-    recipient: Type.Object({}, { additionalProperties: true, description: 'The receiving organisation.' }),
+    sender: Type.Union(
+      [Party, Type.Object({ reference: OrganisationRef }, { additionalProperties: false })],
+      {
+        description:
+          'The sending organisation: its id and name on this deployment, or, for a bundle imported from an organisation this deployment does not hold, the reference its manifest gives.',
+      },
+    ),
+    recipient: { ...Party, description: 'The receiving organisation, on this deployment.' },
     learnerId: Type.Union([Type.String({ format: 'uuid', maxLength: 36 }), Type.Null()], {
       description: "The learner's id at the sender.",
     }),

@@ -8881,13 +8881,80 @@ export interface components {
              * @enum {string}
              */
             direction: "inbox" | "outbox";
-            /** @description The sending organisation. */
+            /** @description The sending organisation: its id and name on this deployment, or, for a bundle imported from an organisation this deployment does not hold, the reference its manifest gives. */
             sender: {
-                [key: string]: unknown;
+                /** Format: uuid */
+                organisationId: string;
+                /** @description Its name, for people. */
+                name?: string;
+            } | {
+                /** @description A local authority (by its code), a school (by URN, LAESTAB or SEED code) or a vendor. */
+                reference: {
+                    /**
+                     * @description How `code` identifies the organisation: `la-code` (DfE local authority code (England)), `council-code` (GSS code of a Scottish council), `urn` (School URN (England)), `laestab` (LAESTAB number (England)), `seed-code` (SEED code (Scotland)), `celr-vendor` (Vendor's CELR name).
+                     * @enum {string}
+                     */
+                    scheme: "la-code" | "council-code" | "urn" | "laestab" | "seed-code" | "celr-vendor";
+                    /** @description The code under that scheme. */
+                    code: string;
+                    /** @description Display name, for people. */
+                    name?: string;
+                } & ({
+                    /**
+                     * @description DfE local authority code (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "la-code";
+                    /** @description A code in the format of the DfE local authority code (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description GSS code of a Scottish council
+                     * @enum {unknown}
+                     */
+                    scheme: "council-code";
+                    /** @description A code in the format of the GSS code of a Scottish council. */
+                    code: string;
+                } | {
+                    /**
+                     * @description School URN (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "urn";
+                    /** @description A code in the format of the School URN (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description LAESTAB number (England)
+                     * @enum {unknown}
+                     */
+                    scheme: "laestab";
+                    /** @description A code in the format of the LAESTAB number (England). */
+                    code: string;
+                } | {
+                    /**
+                     * @description SEED code (Scotland)
+                     * @enum {unknown}
+                     */
+                    scheme: "seed-code";
+                    /** @description A code in the format of the SEED code (Scotland). */
+                    code: string;
+                } | {
+                    /**
+                     * @description Vendor's CELR name
+                     * @enum {unknown}
+                     */
+                    scheme: "celr-vendor";
+                    /** @description A code in the format of the Vendor's CELR name. */
+                    code: string;
+                });
             };
-            /** @description The receiving organisation. */
+            /** @description The receiving organisation, on this deployment. */
             recipient: {
-                [key: string]: unknown;
+                /** Format: uuid */
+                organisationId: string;
+                /** @description Its name, for people. */
+                name?: string;
             };
             /** @description The learner's id at the sender. */
             learnerId: string | null;
