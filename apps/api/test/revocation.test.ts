@@ -53,8 +53,12 @@ async function newClient() {
     payload: { grant_type: 'client_credentials', client_id: client.clientId, client_secret: client.secret },
   });
   const token = res.json().access_token as string;
-  const list = (target: FastifyInstance) =>
-    target.inject({ method: 'GET', url: '/v1/learners', headers: { authorization: `Bearer ${token}` } });
+  const list = (target: FastifyInstance, query = '') =>
+    target.inject({
+      method: 'GET',
+      url: `/v1/learners${query}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
   const read = (target: FastifyInstance, learnerId: string, onBehalfOf?: string) =>
     target.inject({
       method: 'GET',
@@ -188,6 +192,25 @@ describe('a single-record read with every process caching its callers and no ann
       }
       // The epoch the read saw retired the cached caller for every other operation of the process too.
       expect((await client.list(second)).statusCode).toBe(401);
+    } finally {
+      release(held);
+    }
+  });
+
+  it('refuses a revoked client with 401 on the very next list, on every process, an empty page too', async () => {
+    await bothLive();
+    const client = await newClient();
+    for (const target of [api.app, second]) expect((await client.list(target)).statusCode).toBe(200);
+    const held = holdAnnouncements();
+    try {
+      await api.db.sql('UPDATE api_client SET revoked_at = now() WHERE client_id = $1', [client.clientId]);
+      expect(api.app.callers.size).toBeGreaterThan(0);
+      expect(second.callers.size).toBeGreaterThan(0);
+      const refused = await client.list(second);
+      expect(refused.statusCode, refused.body).toBe(401);
+      // A page with no records carries no epoch: the caller is checked on its own.
+      const empty = await client.list(api.app, '?updatedSince=2999-01-01T00:00:00Z');
+      expect(empty.statusCode, empty.body).toBe(401);
     } finally {
       release(held);
     }

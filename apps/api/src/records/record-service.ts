@@ -258,11 +258,16 @@ export class RecordService {
         `(r.updated_at > ${at} OR (r.updated_at = ${at} AND r.id > ${param(after.id, '::uuid')}))`,
       );
     }
-    const rows = await this.sql<ListedRecord>(
-      `SELECT ${LISTED_COLUMNS} FROM record r JOIN record l ON l.id = r.learner_id WHERE ${conditions.join(' AND ')}
+    // The caller epoch of the same snapshot, as the single-record read returns it: a caller cached
+    // before a revocation is checked again before any page is answered (an empty page has no row to
+    // carry it, so confirmCaller() then checks the caller with a round trip of its own).
+    const rows = await this.sql<ListedRecord & { callerEpoch: string | null }>(
+      `SELECT ${LISTED_COLUMNS}, ${CALLER_EPOCH_SQL} AS "callerEpoch"
+       FROM record r JOIN record l ON l.id = r.learner_id WHERE ${conditions.join(' AND ')}
        ORDER BY r.updated_at, r.id LIMIT ${param(filters.limit + 1, '::int')}`,
       params,
     );
+    await confirmCaller(caller, rows[0]?.callerEpoch);
     const page = rows.slice(0, filters.limit);
     const last = page.at(-1);
     await this.audit.read(
