@@ -25,6 +25,7 @@ import {
 } from './notifications.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import { migrationAdapter } from './pg-migration-adapter.js';
+import { factoryWithoutKeptValues } from './prisma-debug-history.js';
 import { applyMigrations, migrationsUpToDate } from './schema-engine.js';
 
 export { MIGRATIONS_DIR, SCHEMA_PATH } from './paths.js';
@@ -139,7 +140,7 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const url = options.url;
     const pool = newPool(url, options.poolSize ?? 10);
     const prisma = new PrismaClient({
-      adapter: new PrismaPg(pool),
+      adapter: factoryWithoutKeptValues(new PrismaPg(pool)),
       log,
       transactionOptions: REQUEST_TRANSACTIONS,
     }) as PrismaClient;

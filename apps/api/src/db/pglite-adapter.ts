@@ -18,12 +18,9 @@ import {
   DriverAdapterError,
   type SqlDriverAdapter,
   type SqlMigrationAwareDriverAdapterFactory,
-  type SqlQuery,
-  type SqlQueryable,
-  type Transaction,
 } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { forgetPrismaDebugHistory, LARGE_VALUES, valuesSize } from './prisma-debug-history.js';
+import { withoutKeptValues } from './prisma-debug-history.js';
 
 export interface PGliteAdapterFactoryOptions {
   /** Where the migration engine's shadow database lives: a fresh in-memory PGlite, or this database. */
@@ -68,34 +65,6 @@ function withAwaitedScripts(adapter: SqlDriverAdapter, pglite: PGlite): SqlDrive
       }
     },
   });
-}
-
-/**
- * The queryable with queries that leave nothing of their values behind: the adapter records each
- * query object it runs in its debug history (the last 100), so it gets a copy whose args are
- * dropped when the query is done. A statement with large values also pushes the client's history
- * out, which holds them as text. Transactions it starts are the same.
- */
-function withoutKeptValues<T extends SqlQueryable>(queryable: T): T {
-  const run = async <R>(query: SqlQuery, call: (copy: SqlQuery) => Promise<R>): Promise<R> => {
-    const copy = { ...query };
-    try {
-      return await call(copy);
-    } finally {
-      copy.args = [];
-      if (valuesSize(query.args) >= LARGE_VALUES) forgetPrismaDebugHistory();
-    }
-  };
-  const overrides: Partial<SqlDriverAdapter> = {
-    queryRaw: (query) => run(query, (copy) => queryable.queryRaw(copy)),
-    executeRaw: (query) => run(query, (copy) => queryable.executeRaw(copy)),
-  };
-  const startTransaction = (queryable as Partial<SqlDriverAdapter>).startTransaction;
-  if (startTransaction) {
-    overrides.startTransaction = async (isolationLevel) =>
-      withoutKeptValues<Transaction>(await startTransaction.call(queryable, isolationLevel));
-  }
-  return Object.assign(Object.create(queryable) as T, overrides);
 }
 
 export function toDriverAdapterError(error: unknown): unknown {

@@ -9,7 +9,14 @@
  * histories, so pushing them out after a large statement loses nothing.
  */
 import { Debug as clientDebug } from '@prisma/client/runtime/client';
-import { Debug as adapterDebug } from '@prisma/driver-adapter-utils';
+import {
+  Debug as adapterDebug,
+  type SqlDriverAdapter,
+  type SqlDriverAdapterFactory,
+  type SqlQuery,
+  type SqlQueryable,
+  type Transaction,
+} from '@prisma/driver-adapter-utils';
 
 /** The histories' length in @prisma/debug (MAX_ARGS_HISTORY). */
 const HISTORY = 100;
@@ -37,4 +44,44 @@ export function valuesSize(values: readonly unknown[]): number {
     else if (value instanceof Uint8Array) size += value.byteLength;
   }
   return size;
+}
+
+/**
+ * The queryable with queries that leave nothing of their values behind: the adapter records each
+ * query object it runs in its debug history (the last 100), so it gets a copy whose args are
+ * dropped when the query is done. A statement with large values also pushes the client's history
+ * out, which holds them as text. Transactions it starts are the same.
+ */
+export function withoutKeptValues<T extends SqlQueryable>(queryable: T): T {
+  const run = async <R>(query: SqlQuery, call: (copy: SqlQuery) => Promise<R>): Promise<R> => {
+    const copy = { ...query };
+    try {
+      return await call(copy);
+    } finally {
+      copy.args = [];
+      if (valuesSize(query.args) >= LARGE_VALUES) forgetPrismaDebugHistory();
+    }
+  };
+  const overrides: Partial<SqlDriverAdapter> = {
+    queryRaw: (query) => run(query, (copy) => queryable.queryRaw(copy)),
+    executeRaw: (query) => run(query, (copy) => queryable.executeRaw(copy)),
+  };
+  const startTransaction = (queryable as Partial<SqlDriverAdapter>).startTransaction;
+  if (startTransaction) {
+    overrides.startTransaction = async (isolationLevel) =>
+      withoutKeptValues<Transaction>(await startTransaction.call(queryable, isolationLevel));
+  }
+  return Object.assign(Object.create(queryable) as T, overrides);
+}
+
+/**
+ * A driver adapter factory whose connections keep nothing of their statements' values (as
+ * withoutKeptValues()): for @prisma/adapter-pg on PostgreSQL, whose history would otherwise hold the
+ * last hundred query objects, a large transfer's or import's values among them. Everything else of the
+ * factory (its provider, its name, the migration engine's shadow database) is the factory's own.
+ */
+export function factoryWithoutKeptValues<F extends SqlDriverAdapterFactory>(factory: F): F {
+  return Object.assign(Object.create(factory) as F, {
+    connect: async (): Promise<SqlDriverAdapter> => withoutKeptValues(await factory.connect()),
+  });
 }
