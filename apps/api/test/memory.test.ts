@@ -5,22 +5,11 @@
  * body limit, sent as a create and as a merge patch, and the heap is measured around the request
  * with a full garbage collection before and after. The figures are printed for the record.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { englandLearner } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from './support/api.js';
+import { collector } from './support/gc.js';
 
-/**
- * A full collection on demand. `global.gc` exists under `node --expose-gc`; without it, the flag
- * is set at run time and a new context gets the function, so the test needs no special runner.
- */
-function collector(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 const gc = collector();
 
 const MiB = 1024 * 1024;

@@ -5,17 +5,10 @@
  * records, a stored block of an import) stayed reachable until a hundred more had run. Thirty 1 MiB
  * statements, in transactions and outside them, must leave the heap as it was after a full collection.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../support/api.js';
+import { collector } from '../support/gc.js';
 
-function collector(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return exposed;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 const gc = collector();
 const MiB = 1024 * 1024;
 
