@@ -14,23 +14,37 @@ type Tx = Pick<Prisma.TransactionClient, '$executeRawUnsafe'>;
 export async function raiseAlerts(tx: Tx, alerts: readonly AlertCandidate[]): Promise<number> {
   const rows = alertRows(alerts);
   if (!rows.length) return 0;
-  // The rows are sorted by key, so two transactions raising overlapping sets take the key locks
-  // in the same order and cannot deadlock; the feed entries follow the candidates' order.
+  // The feed entries follow the candidates' order.
   return tx.$executeRawUnsafe(
-    `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-                  AS x(n bigint, kind text, learner_id uuid, record_kind text, record_id uuid, record_version int,
-                       occurrence text, detail jsonb)),
-          a AS (INSERT INTO alert (id, kind, learner_id, record_kind, record_id, record_version, occurrence, detail)
-                SELECT gen_random_uuid(), kind, learner_id, record_kind, record_id, record_version, occurrence, detail
-                FROM x ORDER BY kind, learner_id, record_id, occurrence
-                ON CONFLICT (kind, learner_id, record_id, occurrence) DO NOTHING
-                RETURNING id, kind, learner_id, record_id, occurrence)
+    `WITH ${alertInsert('$1::jsonb', 'a')}
      INSERT INTO change (change, record_kind, record_id, learner_id, version, alert_id)
      SELECT 'alert', x.record_kind, x.record_id, x.learner_id, x.record_version, a.id
-     FROM a JOIN x ON x.kind = a.kind AND x.learner_id = a.learner_id AND x.record_id = a.record_id AND x.occurrence = a.occurrence
+     FROM a JOIN x ON ${raisedFrom('a')}
      ORDER BY x.n`,
     JSON.stringify(rows),
   );
+}
+
+/**
+ * The two CTEs that raise alerts from `rows` (a jsonb expression of alertRows()): `x`, the candidates,
+ * and `raised`, the alerts inserted (id and key), each at most once ever by the unique key of `alert`,
+ * in key order so that two transactions raising overlapping sets take the key locks in the same order
+ * and cannot deadlock. raiseAlerts() and the record store's create statement both use them.
+ */
+export function alertInsert(rows: string, raised: string): string {
+  return `x AS (SELECT * FROM jsonb_to_recordset(${rows})
+                  AS x(n bigint, kind text, learner_id uuid, record_kind text, record_id uuid, record_version int,
+                       occurrence text, detail jsonb)),
+          ${raised} AS (INSERT INTO alert (id, kind, learner_id, record_kind, record_id, record_version, occurrence, detail)
+                SELECT gen_random_uuid(), kind, learner_id, record_kind, record_id, record_version, occurrence, detail
+                FROM x ORDER BY kind, learner_id, record_id, occurrence
+                ON CONFLICT (kind, learner_id, record_id, occurrence) DO NOTHING
+                RETURNING id, kind, learner_id, record_id, occurrence)`;
+}
+
+/** Joins an alert `raised` by alertInsert() to its candidate in `x` (for its feed entry's order and record). */
+export function raisedFrom(raised: string): string {
+  return `x.kind = ${raised}.kind AND x.learner_id = ${raised}.learner_id AND x.record_id = ${raised}.record_id AND x.occurrence = ${raised}.occurrence`;
 }
 
 /**

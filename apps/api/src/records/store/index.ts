@@ -14,7 +14,7 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { ProblemError } from '../../http/problem.js';
 import { indexedColumns, representationSql } from '../representation.js';
 import { schoolKey, syncSchoolAccess } from './access.js';
-import { alertRows, raiseAlerts } from './alerts.js';
+import { alertInsert, alertRows, raiseAlerts, raisedFrom } from './alerts.js';
 import { logRecordChange } from './feed.js';
 import {
   type Register,
@@ -275,14 +275,7 @@ export class RecordStore {
                     identifiers.map((i) => i.value),
                     '::text[]',
                   )}) AS u(s, v)),
-            x AS (SELECT * FROM jsonb_to_recordset(${param(JSON.stringify(alerts), '::jsonb')})
-                    AS x(n bigint, kind text, learner_id uuid, record_kind text, record_id uuid, record_version int,
-                         occurrence text, detail jsonb)),
-            al AS (INSERT INTO alert (id, kind, learner_id, record_kind, record_id, record_version, occurrence, detail)
-                   SELECT gen_random_uuid(), kind, learner_id, record_kind, record_id, record_version, occurrence, detail
-                   FROM x ORDER BY kind, learner_id, record_id, occurrence
-                   ON CONFLICT (kind, learner_id, record_id, occurrence) DO NOTHING
-                   RETURNING id, kind, learner_id, record_id, occurrence),
+            ${alertInsert(param(JSON.stringify(alerts), '::jsonb'), 'al')},
             c AS (INSERT INTO change (change, record_kind, record_id, learner_id, organisation_id, version, alert_id)
                   SELECT e.change, e.kind, e.record_id, e.learner_id, e.org, e.version, e.alert_id
                   FROM (SELECT 0 AS step, 0::bigint AS n, 'visible' AS change, 'learner' AS kind, ${$id} AS record_id, ${$learner} AS learner_id,
@@ -291,7 +284,7 @@ export class RecordStore {
                         UNION ALL SELECT 2, 0, 'visible', 'learner', ${$id}, ${$learner}, ${$school}, NULL, NULL
                                   WHERE ${isLearner} AND ${$school} IS NOT NULL AND ${$school} IS DISTINCT FROM ${$owner}
                         UNION ALL SELECT 3, x.n, 'alert', x.record_kind, x.record_id, x.learner_id, NULL, x.record_version, al.id
-                                  FROM al JOIN x ON x.kind = al.kind AND x.learner_id = al.learner_id AND x.record_id = al.record_id AND x.occurrence = al.occurrence) e
+                                  FROM al JOIN x ON ${raisedFrom('al')}) e
                   ORDER BY e.step, e.n),
             e AS (${event.sql})`;
     return { sql: text, params, param, data };
