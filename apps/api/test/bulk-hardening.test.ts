@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { recordLine } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../src/audit/audit-trail.js';
@@ -11,6 +10,7 @@ import { BulkImportWorker, type BulkWorkerFaults } from '../src/bulk/import-work
 import { createTestDatabase } from '../src/db/test-database.js';
 import { syntheticLearner } from '../src/demo/cohort.js';
 import { startTestApi, type TestApi } from './support/api.js';
+import { spawnBulkServer } from './support/spawn-bulk-server.js';
 
 // Lines are capped at 128 KiB here (1 MiB by default), so an over-long line is cheap to send.
 const MAX_LINE = 128 * 1024;
@@ -314,38 +314,16 @@ describe('bulk import in a real server process with 160 MB of heap', () => {
     let child: ChildProcess | undefined;
     let crashes = 0;
     const start = async (setup: boolean) => {
-      child = spawn(
-        process.execPath,
-        [
-          '--max-old-space-size=160',
-          '--conditions=@celr/source',
-          '--import',
-          'tsx',
-          'test/support/bulk-server.ts',
-        ],
-        {
-          cwd: fileURLToPath(new URL('..', import.meta.url)),
-          env: {
-            ...process.env,
-            DATABASE_URL: testDb.url ?? '',
-            CELR_DATA_DIR: dataDir ?? '',
-            CELR_TEST_SETUP: setup ? '1' : '0',
-            LOG_LEVEL: 'error',
-          },
-          // Its stderr (a heap-exhaustion report, if it dies) is not the test's output.
-          stdio: ['ignore', 'pipe', 'ignore'],
-        },
-      );
-      const ready = await new Promise<{ port: number }>((resolve, reject) => {
-        let out = '';
-        child!.stdout!.on('data', (d) => {
-          out += d;
-          const first = out.split('\n').find((l) => l.startsWith('{"port"'));
-          if (first) resolve(JSON.parse(first));
-        });
-        child!.once('exit', (code) => reject(new Error(`the server exited (${code}) before it listened`)));
+      const spawned = spawnBulkServer({
+        heapMb: 160,
+        databaseUrl: testDb.url,
+        dataDir,
+        setup,
+        // Its stderr (a heap-exhaustion report, if it dies) is not the test's output.
+        stderr: 'ignore',
       });
-      return `http://127.0.0.1:${ready.port}`;
+      child = spawned.child;
+      return `http://127.0.0.1:${await spawned.listening}`;
     };
     try {
       let base = await start(true);

@@ -2,16 +2,16 @@
  * Bulk imports in a real API process (test/support/bulk-server.ts), where what the process holds
  * and how its event loop is shared can be seen: a small heap, and requests answered while a job runs.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { recordLine } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BLOCK_BYTES } from '../src/bulk/import-jobs.js';
 import { createTestDatabase, type TestDatabase } from '../src/db/test-database.js';
 import { syntheticLearner } from '../src/demo/cohort.js';
+import { spawnBulkServer } from './support/spawn-bulk-server.js';
 
 const NDJSON = 'application/x-ndjson';
 const FINISHED = ['succeeded', 'partially-succeeded', 'failed'];
@@ -49,27 +49,13 @@ async function startServer(heapMb: number): Promise<Server> {
     await testDb.drop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
-  const child = spawn(
-    process.execPath,
-    [
-      `--max-old-space-size=${heapMb}`,
-      '--conditions=@celr/source',
-      '--import',
-      'tsx',
-      'test/support/bulk-server.ts',
-    ],
-    {
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-      env: {
-        ...process.env,
-        DATABASE_URL: testDb.url ?? '',
-        CELR_DATA_DIR: dataDir ?? '',
-        CELR_TEST_SETUP: '1',
-        LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const { child, listening } = spawnBulkServer({
+    heapMb,
+    databaseUrl: testDb.url,
+    dataDir,
+    setup: true,
+    stderr: 'pipe',
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr = (stderr + d).slice(-4000);
@@ -84,14 +70,8 @@ async function startServer(heapMb: number): Promise<Server> {
     child.kill('SIGTERM');
     await exited;
   });
-  const { port } = await new Promise<{ port: number }>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const first = out.split('\n').find((l) => l.startsWith('{"port"'));
-      if (first) resolve(JSON.parse(first));
-    });
-    child.once('exit', () => reject(new Error(`the server ${exit}`)));
+  const port = await listening.catch(() => {
+    throw new Error(`the server ${exit}`);
   });
   const base = `http://127.0.0.1:${port}`;
   const token = (await fetch(`${base}/oauth/token`, {
