@@ -84,6 +84,10 @@ describe('the change feed', () => {
     }
     expect(paged).toEqual(all);
     expect(all).toHaveLength(10);
+    // A page with more to come says where the rest is in a Link header too (RFC 8288), as the document declares.
+    const first = await api.as('northbridge', { method: 'GET', url: `/v1/changes?limit=3&after=${start}` });
+    expect(first.json().next).toBeDefined();
+    expect(first.headers.link).toBe(`<${first.json().next}>; rel="next"`);
     // An empty page keeps the cursor, so a client can poll from it.
     const idle = await feedOf('northbridge', cursor);
     expect([idle.items, idle.cursor]).toEqual([[], cursor]);
