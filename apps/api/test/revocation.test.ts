@@ -208,11 +208,27 @@ describe('a single-record read with every process caching its callers and no ann
       expect(second.callers.size).toBeGreaterThan(0);
       const refused = await client.list(second);
       expect(refused.statusCode, refused.body).toBe(401);
-      // A page with no records carries no epoch: the caller is checked on its own.
+      // A page with no records carries the epoch too.
       const empty = await client.list(api.app, '?updatedSince=2999-01-01T00:00:00Z');
       expect(empty.statusCode, empty.body).toBe(401);
     } finally {
       release(held);
+    }
+  });
+
+  it('answers an empty page for a cached caller without checking the caller again', async () => {
+    // A client polling with updatedSince gets empty pages most of the time: each is one statement,
+    // the caller checked by the epoch the page returns, not by a round trip of its own.
+    await bothLive();
+    const client = await newClient();
+    expect((await client.list(api.app)).statusCode).toBe(200);
+    const recheck = vi.spyOn(api.app.callers as unknown as { recheck(): Promise<void> }, 'recheck');
+    try {
+      const empty = await client.list(api.app, '?updatedSince=2999-01-01T00:00:00Z');
+      expect([empty.statusCode, empty.json().items]).toEqual([200, []]);
+      expect(recheck).not.toHaveBeenCalled();
+    } finally {
+      recheck.mockRestore();
     }
   });
 

@@ -259,16 +259,24 @@ export class RecordService {
       );
     }
     // The caller epoch of the same snapshot, as the single-record read returns it: a caller cached
-    // before a revocation is checked again before any page is answered (an empty page has no row to
-    // carry it, so confirmCaller() then checks the caller with a round trip of its own).
-    const rows = await this.sql<ListedRecord & { callerEpoch: string | null }>(
-      `SELECT ${LISTED_COLUMNS}, ${CALLER_EPOCH_SQL} AS "callerEpoch"
-       FROM record r JOIN record l ON l.id = r.learner_id WHERE ${conditions.join(' AND ')}
-       ORDER BY r.updated_at, r.id LIMIT ${param(filters.limit + 1, '::int')}`,
+    // before a revocation is checked again before any page is answered. The page is joined to the
+    // epoch's one row, so an empty page still carries it (one row, without a record) and costs no
+    // round trip of its own; a client polling with updatedSince gets empty pages most of the time.
+    const rows = await this.sql<
+      (ListedRecord | { [K in keyof ListedRecord]: null }) & { callerEpoch: string | null }
+    >(
+      `SELECT page.*, epoch.value AS "callerEpoch"
+       FROM (SELECT ${CALLER_EPOCH_SQL} AS value) AS epoch
+       LEFT JOIN LATERAL (
+         SELECT ${LISTED_COLUMNS}
+         FROM record r JOIN record l ON l.id = r.learner_id WHERE ${conditions.join(' AND ')}
+         ORDER BY r.updated_at, r.id LIMIT ${param(filters.limit + 1, '::int')}
+       ) AS page ON true`,
       params,
     );
     await confirmCaller(caller, rows[0]?.callerEpoch);
-    const page = rows.slice(0, filters.limit);
+    const found = rows.filter((r): r is ListedRecord & { callerEpoch: string | null } => r.id !== null);
+    const page = found.slice(0, filters.limit);
     const last = page.at(-1);
     await this.audit.read(
       caller,
@@ -283,7 +291,7 @@ export class RecordService {
     return {
       items: page,
       nextCursor:
-        rows.length > filters.limit && last
+        found.length > filters.limit && last
           ? encodeCursor({ updatedAt: new Date(last.updatedAt), id: last.id })
           : undefined,
     };
