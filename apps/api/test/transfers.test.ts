@@ -325,6 +325,40 @@ describe('deciding', () => {
     expect(late.json().detail).toMatch(/cancelled/);
   });
 
+  it('refuses to import the bundle of a transfer still waiting or rejected, and imports nothing', async () => {
+    const { learnerId } = await learnerWithRecords();
+    const bundleOf = async (id: string) =>
+      (await api.as('eastmere', { method: 'GET', url: `/v1/transfers/${id}/bundle` })).json();
+    const learners = async () =>
+      (await api.as('eastmere', { method: 'GET', url: '/v1/learners' })).json().items.length;
+    const before = await learners();
+
+    const waiting = (await send(learnerId, EASTMERE)).json();
+    const bundle = await bundleOf(waiting.id);
+    const refused = await post('eastmere', '/v1/bundles/import', bundle);
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json()).toMatchObject({ transferStatus: 'pending' });
+    expect(refused.json().detail).toContain(`/v1/transfers/${waiting.id}/accept`);
+    expect(await learners()).toBe(before);
+    // The transfer itself is accepted as ever, and then the same bundle changes nothing (200).
+    expect((await post('eastmere', `/v1/transfers/${waiting.id}/accept`)).statusCode).toBe(200);
+    const replay = await post('eastmere', '/v1/bundles/import', bundle);
+    expect([replay.statusCode, replay.json().id, replay.json().status]).toEqual([
+      200,
+      waiting.id,
+      'accepted',
+    ]);
+
+    const { learnerId: other } = await learnerWithRecords();
+    const turnedDown = (await send(other, EASTMERE)).json();
+    const rejectedBundle = await bundleOf(turnedDown.id);
+    await post('eastmere', `/v1/transfers/${turnedDown.id}/reject`, { reason: 'Not our child.' });
+    const afterReject = await post('eastmere', '/v1/bundles/import', rejectedBundle);
+    expect(afterReject.statusCode, afterReject.body).toBe(409);
+    expect(afterReject.json()).toMatchObject({ transferStatus: 'rejected' });
+    expect(await learners()).toBe(before + 1);
+  });
+
   it('gives one success for two concurrent accepts, and replays a retried accept by Idempotency-Key', async () => {
     const { learnerId } = await learnerWithRecords();
     const { id } = (await send(learnerId, EASTMERE)).json();

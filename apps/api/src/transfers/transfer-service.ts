@@ -312,7 +312,14 @@ export class TransferService {
       const earlier = await tx.transfer.findUnique({
         where: { recipientId_bundleId: { recipientId: recipient.id, bundleId: bundle.manifest.bundleId } },
       });
-      if (earlier) return { statusCode: 200, transfer: await this.present(tx, earlier, caller) };
+      if (earlier) {
+        // Imported or accepted before: the same bundle again changes nothing. A transfer of this
+        // deployment still waiting, rejected or cancelled is a decision the import must not bypass,
+        // nor answer as if the records were in (a 200 of a pending transfer imports nothing).
+        if (earlier.status === 'imported' || earlier.status === 'accepted')
+          return { statusCode: 200, transfer: await this.present(tx, earlier, caller) };
+        throw new ProblemError('conflict', bundleAlreadyHere(earlier), { transferStatus: earlier.status });
+      }
       const id = randomUUID();
       const { result } = await this.importer.importCopy(tx, caller, recipient, bundle, {
         access: bundle.manifest.reason === 'host-authority' ? 'host' : 'responsible',
@@ -648,3 +655,16 @@ function signatureOf(row: TransferRow): { state: BundleSignatureState; kid?: str
 
 export const isUniqueViolation = (e: unknown) =>
   e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002';
+
+/** Why a bundle that reached the caller as a transfer of this deployment is not imported again. */
+function bundleAlreadyHere(transfer: Pick<TransferRow, 'id' | 'status'>): string {
+  const at = `/v1/transfers/${transfer.id}`;
+  switch (transfer.status) {
+    case 'pending':
+      return `This bundle was sent to you as transfer ${at}, which is waiting for your decision: accept it there (POST ${at}/accept).`;
+    case 'rejected':
+      return `This bundle was sent to you as transfer ${at}, which you rejected; ask the sender to send it again.`;
+    default:
+      return `This bundle was sent to you as transfer ${at}, which is ${transfer.status}; ask the sender to send it again.`;
+  }
+}
