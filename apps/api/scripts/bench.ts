@@ -14,7 +14,13 @@
  *   4. runs autocannon against each: the bare read; the API's GET /v1/learners/{id} (rotating over the
  *      learners), GET /v1/learners?limit=50 and POST /v1/learners (unique bodies, Idempotency-Key); then
  *      again the two reads on a second API process with read auditing switched off (BENCH_NO_AUDIT=1,
- *      set for that process only), to show what the audit insert on every read costs;
+ *      set for that process only), to show what the audit insert on every read costs. autocannon runs a
+ *      closed loop (each connection sends its next request when the last is answered), so each server is
+ *      saturated and its latency is connections / throughput; so the bare read and the API's read are
+ *      also run open loop (`bare-paced`, `read-paced`; bench/paced.ts), right after their closed-loop
+ *      runs on the same server: requests sent at one offered rate, below both servers' saturation,
+ *      whether or not the earlier ones are answered, their p50 and p99 compared (the latency a user feels
+ *      at that load) and the rate each achieved reported;
  *   5. the transfer part (`transfer`, bench/transfer.ts): a second authority, learners of the bench's
  *      authority each with 50 plans and 200 meetings (the schema's examples, validated, written through
  *      RecordStore.createBlock), one transfer each (responsibility-moves) sent over HTTP; the recipient
@@ -55,10 +61,16 @@
  * Options (flags, or the BENCH_* environment variable in brackets):
  *   --duration <s>     measured seconds per run (BENCH_DURATION, default 10)
  *   --warmup <s>       unmeasured seconds before each run (BENCH_WARMUP, default 2)
- *   --connections <n>  concurrent connections (BENCH_CONNECTIONS, default 10)
+ *   --connections <n>  concurrent connections of the closed-loop runs (BENCH_CONNECTIONS, default 10)
  *   --learners <n>     learners loaded before the runs (BENCH_LEARNERS, default 2000)
- *   --runs <list>      which runs, comma-separated, of: bare,read,list,create,read-no-audit,list-no-audit,
- *                      transfer,bulk (BENCH_RUNS, default all); the learners are loaded only for the HTTP runs
+ *   --runs <list>      which runs, comma-separated, of: bare,bare-paced,read,read-paced,list,create,
+ *                      read-no-audit,list-no-audit,transfer,bulk (BENCH_RUNS, default all); the learners are
+ *                      loaded only for the HTTP runs
+ *   --paced-rate <n>   requests per second offered by the open-loop runs, bare-paced and read-paced
+ *                      (BENCH_PACED_RATE; default 25 % of the bare read's closed-loop throughput when `bare`
+ *                      runs, else 1500; a quarter because the API's read serves about 0.37 of the bare
+ *                      read's throughput, so half would be past its saturation). They open up to 64
+ *                      connections, as needed; --connections is the closed-loop runs'
  *   --transfers <n>    transfers accepted and bundles imported, each measured, after one warm-up each
  *                      (BENCH_TRANSFERS, default 10)
  *   --only <list>      the same as --runs: `npm run bench -w @celr/api -- --only bulk` is the bulk phase alone
@@ -87,7 +99,7 @@
  * The parts are in scripts/bench/: options.ts (the options above), servers.ts (the server processes),
  * setup.ts (step 1), requests.ts (steps 2-4), transfer.ts (step 5), bulk.ts (step 6), report.ts and
  * bulk-report.ts (step 7),
- * with cpu.ts, profile.ts and autocannon.ts beside them.
+ * with cpu.ts, profile.ts, autocannon.ts and paced.ts (the open-loop load generator) beside them.
  *
  * Exits 0 when the runs complete, whether or not the aims are met; non-zero only on errors (an import
  * that does not succeed with every learner created is one).
@@ -105,7 +117,11 @@ import {
   HTTP_RUNS,
   LEARNERS,
   log,
+  PACED_DEFAULT_RATE,
+  PACED_FRACTION,
+  PACED_RATE,
   RUNNER,
+  RUNS,
   SERVER_URL,
   TRANSFER,
   TRANSFERS,
@@ -139,10 +155,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main() {
   const cpuModel = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  const closedLoop = HTTP_RUNS.filter((r) => !r.endsWith('-paced'));
+  const openLoop = HTTP_RUNS.filter((r) => r.endsWith('-paced'));
   const phases = [
-    ...(HTTP_RUNS.length
+    ...(closedLoop.length
       ? [
-          `${HTTP_RUNS.join(', ')}: ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, ${LEARNERS} learners`,
+          `${closedLoop.join(', ')}: ${CONNECTIONS} connections, ${DURATION} s per run after ${WARMUP} s warm-up, ${LEARNERS} learners`,
+        ]
+      : []),
+    ...(openLoop.length
+      ? [
+          `${openLoop.join(', ')}: open loop at ${PACED_RATE ?? (RUNS.has('bare') ? `${100 * PACED_FRACTION} % of bare's` : PACED_DEFAULT_RATE)} req/s, ${DURATION} s per run after ${WARMUP} s warm-up`,
         ]
       : []),
     ...(TRANSFER

@@ -16,6 +16,7 @@ const { values: flags } = parseArgs({
     connections: { type: 'string' },
     learners: { type: 'string' },
     runs: { type: 'string' },
+    'paced-rate': { type: 'string' },
     only: { type: 'string' },
     'bulk-learners': { type: 'string' },
     'bulk-modes': { type: 'string' },
@@ -68,8 +69,21 @@ export const PRODUCTION_ENV = { MALLOC_ARENA_MAX: '2' };
 export const SERVER_NODE_FLAGS = flags['node-flags'] ?? env.BENCH_NODE_FLAGS ?? PRODUCTION_NODE_FLAGS;
 export const JSON_FILE = flags.json ?? env.BENCH_JSON;
 export const SERVER_URL = env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-/** The HTTP runs (autocannon); `transfer` (bench/transfer.ts) and `bulk`, the bulk import phase, are the others. */
-export const ALL_RUNS = ['bare', 'read', 'list', 'create', 'read-no-audit', 'list-no-audit'] as const;
+/**
+ * The HTTP runs: closed loop (autocannon), and the two reads again open loop at one offered rate
+ * (`-paced`, bench/paced.ts); `transfer` (bench/transfer.ts) and `bulk`, the bulk import phase, are the
+ * others.
+ */
+export const ALL_RUNS = [
+  'bare',
+  'bare-paced',
+  'read',
+  'read-paced',
+  'list',
+  'create',
+  'read-no-audit',
+  'list-no-audit',
+] as const;
 export type RunKey = (typeof ALL_RUNS)[number];
 export const ALL_PHASES = [...ALL_RUNS, 'transfer', 'bulk'] as const;
 if (flags.runs && flags.only) throw new Error('--only is another name for --runs: give one of them.');
@@ -83,6 +97,26 @@ for (const r of RUNS)
   if (!(ALL_PHASES as readonly string[]).includes(r))
     throw new Error(`Unknown run '${r}'; the runs are ${ALL_PHASES.join(', ')}.`);
 export const HTTP_RUNS = ALL_RUNS.filter((r) => RUNS.has(r));
+/**
+ * The open-loop runs' offered rate, req/s, when given (--paced-rate); otherwise PACED_FRACTION of the
+ * bare route's closed-loop throughput when `bare` runs first, else PACED_DEFAULT_RATE. A quarter, not a
+ * half: the API's read serves about 0.37 of the bare route's throughput (December 2026), so at half of
+ * the bare route it would be past saturation, its queue growing for the whole run, and its latency would
+ * measure the run's length. A quarter keeps both below saturation with room for a busy machine.
+ */
+const pacedRate = flags['paced-rate'] ?? env.BENCH_PACED_RATE;
+export const PACED_RATE = pacedRate === undefined ? undefined : Number(pacedRate);
+if (PACED_RATE !== undefined && !(PACED_RATE >= 1))
+  throw new Error(`--paced-rate is requests per second, at least 1, not '${pacedRate}'.`);
+export const PACED_FRACTION = 0.25;
+export const PACED_DEFAULT_RATE = 1500;
+/**
+ * Most sockets an open-loop run opens. They are opened only as requests find the open ones busy, so the
+ * cap matters only when the server falls behind; it is above what the rates here need (rate x latency:
+ * 2,000 req/s x 10 ms is 20 at once) so that requests do not wait for a socket, and bounded so that a
+ * stalled server is not sent hundreds of connections.
+ */
+export const PACED_CONNECTIONS = 64;
 export const BULK = RUNS.has('bulk');
 export const TRANSFER = RUNS.has('transfer');
 /** Transfers accepted (and bundles imported) and measured by the transfer part, after one warm-up each. */

@@ -1,6 +1,8 @@
 /**
  * The request runs: autocannon against the bare read (the ceiling), and against the API's read,
- * list and create, then the reads again on an API process without read auditing.
+ * list and create, then the reads again on an API process without read auditing; and the bare read and
+ * the API's read open loop (bench/paced.ts), at one offered rate, each on the same server process as its
+ * closed-loop run.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -17,11 +19,16 @@ import {
   LOG_LEVEL,
   log,
   MB,
+  PACED_CONNECTIONS,
+  PACED_DEFAULT_RATE,
+  PACED_FRACTION,
+  PACED_RATE,
   profileDir,
   RUNS,
   type RunKey,
   WARMUP,
 } from './options.js';
+import { type PacedRequest, paced, pacedAgent } from './paced.js';
 import { bearer, startServer, stopAndRecordPeak } from './servers.js';
 import type { BenchSetup } from './setup.js';
 
@@ -29,8 +36,10 @@ export interface RunResult {
   key: RunKey;
   label: string;
   server: string;
+  /** Closed loop: autocannon's mean of its per-second counts; open loop: the achieved rate. */
   requestsPerSecond: number;
   requests: number;
+  /** Closed loop: whole ms (autocannon's histogram records ms as integers); open loop: fractional. */
   latencyP50Ms: number;
   latencyP99Ms: number;
   non2xx: number;
@@ -42,6 +51,25 @@ export interface RunResult {
   /** CPU time per request, in ms, of the server process, PostgreSQL and the load generator. */
   cpuMsPerRequest: { server?: number; postgres?: number; client: number };
   profile?: string;
+  /** The open-loop runs only. */
+  paced?: PacedFigures;
+}
+
+/** What an open-loop run offered and what it got (bench/paced.ts). */
+export interface PacedFigures {
+  offeredRate: number;
+  /** Where the rate came from: --paced-rate, a share of the bare route's closed-loop throughput, or the default. */
+  rateFrom: 'given' | 'bare' | 'default';
+  sent: number;
+  achievedRate: number;
+  connections: number;
+  /** Requests that found every socket busy and waited for one. */
+  queued: number;
+  maxInFlight: number;
+  sendLagP99Ms: number;
+  latencyP90Ms: number;
+  latencyMaxMs: number;
+  latencyMeanMs: number;
 }
 
 export const LABELS: Record<RunKey, string> = {
@@ -51,7 +79,23 @@ export const LABELS: Record<RunKey, string> = {
   create: `API   POST /v1/learners${IDEMPOTENCY ? ' (Idempotency-Key)' : ''}`,
   'read-no-audit': 'API   GET /v1/learners/{id}       no read audit',
   'list-no-audit': 'API   GET /v1/learners?limit=50   no read audit',
+  'bare-paced': 'bare  GET /learners/{id}  open loop, paced',
+  'read-paced': 'API   GET /v1/learners/{id}  open loop, paced',
 };
+
+/** The load a run measured, closed loop or open. */
+type Load = Pick<
+  RunResult,
+  | 'requestsPerSecond'
+  | 'requests'
+  | 'latencyP50Ms'
+  | 'latencyP99Ms'
+  | 'non2xx'
+  | 'errors'
+  | 'timeouts'
+  | 'statusCodes'
+  | 'paced'
+>;
 
 /** Runs the request runs asked for (--runs), each server in turn, and returns their results. */
 export async function requestRuns(
@@ -67,10 +111,29 @@ export async function requestRuns(
       (await prisma.$queryRawUnsafe<{ n: bigint }[]>('SELECT count(*) AS n FROM audit_event'))[0]?.n ?? 0,
     );
 
+  // The open-loop runs share one offered rate, fixed when the first of them starts: after `bare`, whose
+  // throughput it may be a share of (options.ts, PACED_RATE).
+  let pacedRate: Pick<PacedFigures, 'offeredRate' | 'rateFrom'> | undefined;
+  const pacedRateNow = () => {
+    if (pacedRate) return pacedRate;
+    const bare = results.find((r) => r.key === 'bare');
+    pacedRate =
+      PACED_RATE !== undefined
+        ? { offeredRate: PACED_RATE, rateFrom: 'given' }
+        : bare
+          ? {
+              offeredRate: Math.max(1, Math.round(PACED_FRACTION * bare.requestsPerSecond)),
+              rateFrom: 'bare',
+            }
+          : { offeredRate: PACED_DEFAULT_RATE, rateFrom: 'default' };
+    return pacedRate;
+  };
+
   let bareBody: unknown;
+  // Each open-loop run goes right after its closed-loop sibling, on the same server process and data.
   const plan: { server: 'bare' | 'api' | 'api-no-audit'; runs: RunKey[] }[] = [
-    { server: 'bare', runs: ['bare'] },
-    { server: 'api', runs: ['read', 'list', 'create'] },
+    { server: 'bare', runs: ['bare', 'bare-paced'] },
+    { server: 'api', runs: ['read', 'read-paced', 'list', 'create'] },
     { server: 'api-no-audit', runs: ['read-no-audit', 'list-no-audit'] },
   ];
   for (const step of plan) {
@@ -97,8 +160,10 @@ export async function requestRuns(
     const requestFor = (key: RunKey): AutocannonOptions['requests'] => {
       switch (key) {
         case 'bare':
+        case 'bare-paced':
           return [{ method: 'GET', setupRequest: (r) => ({ ...r, path: readPath('/learners') }) }];
         case 'read':
+        case 'read-paced':
         case 'read-no-audit':
           return [{ method: 'GET', setupRequest: (r) => ({ ...r, path: readPath('/v1/learners') }) }];
         case 'list':
@@ -151,62 +216,124 @@ export async function requestRuns(
       }
     }
 
+    // The open-loop runs send the same requests as their closed-loop siblings (requestFor), the path
+    // taken from the one setupRequest each has.
+    const pacedRequest = (key: RunKey): (() => PacedRequest) => {
+      const [spec] = requestFor(key) ?? [];
+      if (!spec?.setupRequest || !spec.method) throw new Error(`No open-loop request for ${key}.`);
+      const { method, setupRequest } = spec;
+      return () => {
+        const { path, body, headers: extra } = setupRequest({ method, path: '/', headers: {} });
+        return { method, path, headers: extra, ...(body === undefined ? {} : { body }) };
+      };
+    };
+
     for (const key of runs) {
-      const options: AutocannonOptions = {
-        url: server.url,
-        connections: CONNECTIONS,
-        duration: DURATION,
-        timeout: 10,
-        headers,
-        requests: requestFor(key),
+      const openLoop = key.endsWith('-paced');
+      const rate = openLoop ? pacedRateNow() : undefined;
+      // One agent for the warm-up and the measured run: the sockets the warm-up opened are reused.
+      const agent = openLoop ? pacedAgent(PACED_CONNECTIONS) : undefined;
+      const load = async (duration: number): Promise<Load> => {
+        if (rate && agent) {
+          const p = await paced({
+            url: server.url,
+            rate: rate.offeredRate,
+            duration,
+            agent,
+            connections: PACED_CONNECTIONS,
+            timeout: 10,
+            headers,
+            next: pacedRequest(key),
+          });
+          return {
+            requestsPerSecond: p.achievedRate,
+            requests: p.answered,
+            latencyP50Ms: p.latency.p50,
+            latencyP99Ms: p.latency.p99,
+            non2xx: p.non2xx,
+            errors: p.errors,
+            timeouts: p.timeouts,
+            statusCodes: p.statusCodes,
+            paced: {
+              ...rate,
+              sent: p.sent,
+              achievedRate: p.achievedRate,
+              connections: PACED_CONNECTIONS,
+              queued: p.queued,
+              maxInFlight: p.maxInFlight,
+              sendLagP99Ms: p.sendLagP99Ms,
+              latencyP90Ms: p.latency.p90,
+              latencyMaxMs: p.latency.max,
+              latencyMeanMs: p.latency.mean,
+            },
+          };
+        }
+        const r = await autocannon({
+          url: server.url,
+          connections: CONNECTIONS,
+          duration,
+          timeout: 10,
+          headers,
+          requests: requestFor(key),
+        });
+        return {
+          requestsPerSecond: r.requests.average,
+          requests: r.requests.total,
+          latencyP50Ms: r.latency.p50,
+          latencyP99Ms: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors,
+          timeouts: r.timeouts,
+          statusCodes: Object.fromEntries(
+            Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]),
+          ),
+        };
       };
-      if (WARMUP > 0) await autocannon({ ...options, duration: WARMUP });
-      // The process's peak so far (warm-up included) counts; each run then gets a peak of its own.
-      peak = Math.max(peak, await server.peakRss());
-      server.resetPeak();
-      const auditBefore = await auditCount();
-      const profileFile =
-        profileDir && step.server !== 'bare' ? join(profileDir, `${key}.cpuprofile`) : undefined;
-      const stopProfile = profileFile ? await server.profile(profileFile) : undefined;
-      const cpuBefore = cpuSnapshot(server.pid);
-      const r = await autocannon(options);
-      const cpuAfter = cpuSnapshot(server.pid);
-      await stopProfile?.();
-      const perRequest = (after: number | undefined, before: number | undefined) =>
-        after === undefined || before === undefined || r.requests.total === 0
-          ? undefined
-          : (after - before) / r.requests.total;
-      const phasePeak = await server.peakRss();
-      peak = Math.max(peak, phasePeak);
-      const statusCodes = Object.fromEntries(
-        Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]),
-      );
-      const result: RunResult = {
-        key,
-        label: LABELS[key],
-        server: label,
-        requestsPerSecond: r.requests.average,
-        requests: r.requests.total,
-        latencyP50Ms: r.latency.p50,
-        latencyP99Ms: r.latency.p99,
-        non2xx: r.non2xx,
-        errors: r.errors,
-        timeouts: r.timeouts,
-        statusCodes,
-        peakRssMb: phasePeak / MB,
-        auditEvents: (await auditCount()) - auditBefore,
-        cpuMsPerRequest: {
-          server: perRequest(cpuAfter.server, cpuBefore.server),
-          postgres: perRequest(cpuAfter.postgres, cpuBefore.postgres),
-          client: perRequest(cpuAfter.client, cpuBefore.client) ?? 0,
-        },
-        ...(profileFile ? { profile: profileFile } : {}),
-      };
-      results.push(result);
-      log(
-        `${LABELS[key].trim()}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.latencyP99Ms} ms, ` +
-          `${result.non2xx} non-2xx, ${result.errors} errors, ${result.auditEvents} audit events, ${(phasePeak / MB).toFixed(0)} MB peak RSS`,
-      );
+      try {
+        if (WARMUP > 0) await load(WARMUP);
+        // The process's peak so far (warm-up included) counts; each run then gets a peak of its own.
+        peak = Math.max(peak, await server.peakRss());
+        server.resetPeak();
+        const auditBefore = await auditCount();
+        const profileFile =
+          profileDir && step.server !== 'bare' ? join(profileDir, `${key}.cpuprofile`) : undefined;
+        const stopProfile = profileFile ? await server.profile(profileFile) : undefined;
+        const cpuBefore = cpuSnapshot(server.pid);
+        const measured = await load(DURATION);
+        const cpuAfter = cpuSnapshot(server.pid);
+        await stopProfile?.();
+        const perRequest = (after: number | undefined, before: number | undefined) =>
+          after === undefined || before === undefined || measured.requests === 0
+            ? undefined
+            : (after - before) / measured.requests;
+        const phasePeak = await server.peakRss();
+        peak = Math.max(peak, phasePeak);
+        const result: RunResult = {
+          key,
+          label: LABELS[key],
+          server: label,
+          ...measured,
+          peakRssMb: phasePeak / MB,
+          auditEvents: (await auditCount()) - auditBefore,
+          cpuMsPerRequest: {
+            server: perRequest(cpuAfter.server, cpuBefore.server),
+            postgres: perRequest(cpuAfter.postgres, cpuBefore.postgres),
+            client: perRequest(cpuAfter.client, cpuBefore.client) ?? 0,
+          },
+          ...(profileFile ? { profile: profileFile } : {}),
+        };
+        results.push(result);
+        const p = result.paced;
+        const latency = p
+          ? `p50 ${result.latencyP50Ms.toFixed(1)} ms, p99 ${result.latencyP99Ms.toFixed(1)} ms`
+          : `p99 ${result.latencyP99Ms} ms`;
+        log(
+          `${LABELS[key].trim()}: ${p ? `${p.offeredRate} req/s offered, ${p.achievedRate.toFixed(0)} achieved` : `${result.requestsPerSecond.toFixed(0)} req/s`}, ${latency}, ` +
+            `${result.non2xx} non-2xx, ${result.errors} errors, ${result.auditEvents} audit events, ${(phasePeak / MB).toFixed(0)} MB peak RSS`,
+        );
+      } finally {
+        agent?.destroy();
+      }
     }
     await stopAndRecordPeak(server, label, peak);
   }
