@@ -20,6 +20,8 @@ import {
   LOG_LEVEL,
   loadAtStart,
   MB,
+  PACED_FRACTION,
+  PACED_RATE,
   PROFILE,
   profileDir,
   RUNNER,
@@ -50,6 +52,8 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const widths = [48, 10, 6, 6, 7, 6, 10, 8, 20];
   const ms = (v: number | undefined) => (v === undefined ? '?' : v.toFixed(2));
+  // autocannon's latencies are whole ms; the open-loop runs time each request, so they get a decimal.
+  const latency = (r: RunResult, v: number) => (r.paced ? v.toFixed(1) : String(v));
   const httpSettings = results.length
     ? `${CONNECTIONS} connections, ${DURATION} s each after ${WARMUP} s warm-up, ${LEARNERS} learners, `
     : '';
@@ -88,11 +92,11 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
         [
           r.label,
           r.requestsPerSecond.toFixed(0),
-          String(r.latencyP50Ms),
-          String(r.latencyP99Ms),
+          latency(r, r.latencyP50Ms),
+          latency(r, r.latencyP99Ms),
           String(r.non2xx),
           String(r.errors + r.timeouts),
-          r.key === 'bare' ? '-' : String(r.auditEvents),
+          r.server === 'bare server' ? '-' : String(r.auditEvents),
           `${r.peakRssMb.toFixed(0)} MB`,
           `${ms(r.cpuMsPerRequest.server)} / ${ms(r.cpuMsPerRequest.postgres)} / ${ms(r.cpuMsPerRequest.client)}`,
         ],
@@ -102,9 +106,11 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
     ...(results.length
       ? [
           '',
-          'CPU ms/req: CPU time per request of the server process / all PostgreSQL processes / the load generator (autocannon).',
+          'CPU ms/req: CPU time per request of the server process / all PostgreSQL processes / the load generator (autocannon,',
+          'or bench/paced.ts for the open-loop runs). Paced below saturation, a server handles fewer requests per wake-up, so more per request.',
         ]
       : []),
+    ...openLoopNotes(results),
     '',
   ];
   const failedRuns = results.filter(
@@ -134,6 +140,17 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
     lines.push(
       `API read p99 / bare read p99:          ${ratio.toFixed(2)}   (aim <= ${AIMS.readP99Ratio}: ${verdict(ratio <= AIMS.readP99Ratio)})`,
     );
+  }
+  const barePaced = byKey.get('bare-paced');
+  const readPaced = byKey.get('read-paced');
+  const openLoop = openLoopRatios(barePaced, readPaced);
+  if (openLoop) {
+    lines.push(
+      `API read p99 / bare read p99, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p99.toFixed(2)}`,
+      `API read p50 / bare read p50, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p50.toFixed(2)}`,
+    );
+  }
+  if (bare && read) {
     const cpu = (r: RunResult) => r.cpuMsPerRequest.server;
     if (cpu(read) !== undefined && cpu(bare) !== undefined)
       lines.push(
@@ -223,6 +240,7 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
             serverNodeFlags: SERVER_NODE_FLAGS ?? null,
             mallocArenaMax: env.MALLOC_ARENA_MAX ?? null,
             runs: [...RUNS],
+            pacedRate: PACED_RATE ?? null,
             bulkLearners: BULK ? BULK_LEARNERS : null,
             bulkModes: BULK ? BULK_MODES : null,
           },
@@ -233,6 +251,9 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
           servers: serverPeaks,
           ratios: {
             apiReadOverBare: bare && read ? read.requestsPerSecond / bare.requestsPerSecond : null,
+            apiReadP99OverBare: bare && read ? read.latencyP99Ms / bare.latencyP99Ms : null,
+            // Open loop, at openLoop.rate req/s offered to both (results[].paced has the achieved rates).
+            openLoop: openLoop ?? null,
             apiReadNoAuditOverBare:
               bare && readNoAudit ? readNoAudit.requestsPerSecond / bare.requestsPerSecond : null,
             bulkOverCopy: bulk
@@ -282,4 +303,47 @@ function transferReport(t: TransferResult): string[] {
     ...statements(t.import),
     `  Transfer accept, median:             ${ms(t.accept.medianMs)} ms   (aim < ${AIMS.transferAcceptMs} ms: ${met ? 'met' : 'MISSED'})`,
   ];
+}
+
+/** The open-loop ratios, when both open-loop runs ran at the same offered rate. */
+function openLoopRatios(bare: RunResult | undefined, read: RunResult | undefined) {
+  if (!bare?.paced || !read?.paced || bare.paced.offeredRate !== read.paced.offeredRate) return undefined;
+  return {
+    rate: bare.paced.offeredRate,
+    p50: read.latencyP50Ms / bare.latencyP50Ms,
+    p99: read.latencyP99Ms / bare.latencyP99Ms,
+  };
+}
+
+/**
+ * Under the table, what the open-loop runs offered and achieved: a server that did not keep up was past
+ * saturation, and its latency then measures a queue that grew for the whole run, not the server.
+ */
+function openLoopNotes(results: RunResult[]): string[] {
+  const pacedRuns = results.filter((r) => r.paced);
+  const first = pacedRuns[0]?.paced;
+  if (!first) return [];
+  const from = {
+    given: 'given by --paced-rate',
+    bare: `${(100 * PACED_FRACTION).toFixed(0)} % of the bare route's closed-loop throughput`,
+    default: 'the default, as `bare` did not run',
+  }[first.rateFrom];
+  const lines = [
+    '',
+    `Open loop, paced: requests sent at ${first.offeredRate} req/s (${from}) whether or not the earlier ones are answered,`,
+    `over up to ${first.connections} keep-alive connections (bench/paced.ts). req/s is the rate achieved; latency runs from hand-off`,
+    'to the end of the answer, any wait for a free connection included, timed to 0.1 ms.',
+  ];
+  for (const r of pacedRuns) {
+    const p = r.paced!;
+    lines.push(
+      `  ${r.label.trim()}: ${p.achievedRate.toFixed(0)} of ${p.offeredRate} req/s achieved (${p.sent} sent in ${DURATION} s); ` +
+        `at most ${p.maxInFlight} in flight, ${p.queued} waited for a connection; the generator sent late by ${p.sendLagP99Ms.toFixed(1)} ms at p99`,
+    );
+    if (p.achievedRate < 0.95 * p.offeredRate)
+      lines.push(
+        `  NOT BELOW SATURATION: ${r.label.trim()} answered under 95 % of the offered rate; its latency measures a growing queue. Lower --paced-rate.`,
+      );
+  }
+  return lines;
 }
