@@ -31,7 +31,7 @@ import {
   WARMUP,
 } from './options.js';
 import { summariseProfile } from './profile.js';
-import type { RunResult } from './requests.js';
+import type { PacedFigures, RunResult } from './requests.js';
 import { serverPeaks } from './servers.js';
 import type { TransferResult, TransferTiming } from './transfer.js';
 
@@ -145,9 +145,10 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
   const readPaced = byKey.get('read-paced');
   const openLoop = openLoopRatios(barePaced, readPaced);
   if (openLoop) {
+    const caveat = openLoop.belowSaturation ? '' : '   (NOT BELOW SATURATION, see above: measures a queue)';
     lines.push(
-      `API read p99 / bare read p99, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p99.toFixed(2)}`,
-      `API read p50 / bare read p50, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p50.toFixed(2)}`,
+      `API read p99 / bare read p99, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p99.toFixed(2)}${caveat}`,
+      `API read p50 / bare read p50, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p50.toFixed(2)}${caveat}`,
     );
   }
   if (bare && read) {
@@ -305,6 +306,13 @@ function transferReport(t: TransferResult): string[] {
   ];
 }
 
+/**
+ * An open-loop run that did not stay below its server's saturation. Either sign: answers falling behind
+ * the rate, or a backlog deep enough to fill every connection (which a server that only just keeps up on
+ * average can hold for the whole run).
+ */
+const saturated = (p: PacedFigures) => p.achievedRate < 0.95 * p.offeredRate || p.queued > 0.01 * p.sent;
+
 /** The open-loop ratios, when both open-loop runs ran at the same offered rate. */
 function openLoopRatios(bare: RunResult | undefined, read: RunResult | undefined) {
   if (!bare?.paced || !read?.paced || bare.paced.offeredRate !== read.paced.offeredRate) return undefined;
@@ -312,12 +320,13 @@ function openLoopRatios(bare: RunResult | undefined, read: RunResult | undefined
     rate: bare.paced.offeredRate,
     p50: read.latencyP50Ms / bare.latencyP50Ms,
     p99: read.latencyP99Ms / bare.latencyP99Ms,
+    belowSaturation: !saturated(bare.paced) && !saturated(read.paced),
   };
 }
 
 /**
- * Under the table, what the open-loop runs offered and achieved: a server that did not keep up was past
- * saturation, and its latency then measures a queue that grew for the whole run, not the server.
+ * Under the table, what the open-loop runs offered and achieved: a server that did not keep up was at or
+ * past saturation, and its latency then measures a queue, not the server.
  */
 function openLoopNotes(results: RunResult[]): string[] {
   const pacedRuns = results.filter((r) => r.paced);
@@ -340,9 +349,10 @@ function openLoopNotes(results: RunResult[]): string[] {
       `  ${r.label.trim()}: ${p.achievedRate.toFixed(0)} of ${p.offeredRate} req/s achieved (${p.sent} sent in ${DURATION} s); ` +
         `at most ${p.maxInFlight} in flight, ${p.queued} waited for a connection; the generator sent late by ${p.sendLagP99Ms.toFixed(1)} ms at p99`,
     );
-    if (p.achievedRate < 0.95 * p.offeredRate)
+    if (saturated(p))
       lines.push(
-        `  NOT BELOW SATURATION: ${r.label.trim()} answered under 95 % of the offered rate; its latency measures a growing queue. Lower --paced-rate.`,
+        `  NOT BELOW SATURATION: ${r.label.trim()} answered under 95 % of the offered rate, or over 1 % of its requests found all ${p.connections} connections busy; ` +
+          'its latency measures a queue, not the server. Lower --paced-rate, or run on a quieter machine.',
       );
   }
   return lines;
