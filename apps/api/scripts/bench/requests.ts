@@ -302,8 +302,11 @@ export async function requestRuns(
         const measured = await load(DURATION);
         const cpuAfter = cpuSnapshot(server.pid);
         await stopProfile?.();
+        // PostgreSQL's figure sums every postgres process on the machine; another client's backend that
+        // exits unreaped between the snapshots takes its CPU time with it (as in transfer.ts): a negative
+        // difference says nothing, so it is unknown.
         const perRequest = (after: number | undefined, before: number | undefined) =>
-          after === undefined || before === undefined || measured.requests === 0
+          after === undefined || before === undefined || after < before || measured.requests === 0
             ? undefined
             : (after - before) / measured.requests;
         const phasePeak = await server.peakRss();
