@@ -67,10 +67,11 @@
  *                      read-no-audit,list-no-audit,transfer,bulk (BENCH_RUNS, default all); the learners are
  *                      loaded only for the HTTP runs
  *   --paced-rate <n>   requests per second offered by the open-loop runs, bare-paced and read-paced
- *                      (BENCH_PACED_RATE; default 25 % of the bare read's closed-loop throughput when `bare`
- *                      runs, else 1500; a quarter because the API's read serves about 0.37 of the bare
- *                      read's throughput, so half would be past its saturation). They open up to 64
- *                      connections, as needed; --connections is the closed-loop runs'
+ *                      (BENCH_PACED_RATE; default 20 % of the bare read's closed-loop throughput when `bare`
+ *                      runs, else 1000: the API's read serves 0.3 to 0.5 of the bare read's throughput, so
+ *                      half would be past its saturation). They open up to 64 connections, as needed;
+ *                      --connections is the closed-loop runs'. The report flags a run whose server fell
+ *                      behind (NOT BELOW SATURATION): its latency measures a queue
  *   --transfers <n>    transfers accepted and bundles imported, each measured, after one warm-up each
  *                      (BENCH_TRANSFERS, default 10)
  *   --only <list>      the same as --runs: `npm run bench -w @celr/api -- --only bulk` is the bulk phase alone

@@ -99,17 +99,20 @@ for (const r of RUNS)
 export const HTTP_RUNS = ALL_RUNS.filter((r) => RUNS.has(r));
 /**
  * The open-loop runs' offered rate, req/s, when given (--paced-rate); otherwise PACED_FRACTION of the
- * bare route's closed-loop throughput when `bare` runs first, else PACED_DEFAULT_RATE. A quarter, not a
- * half: the API's read serves about 0.37 of the bare route's throughput (December 2026), so at half of
- * the bare route it would be past saturation, its queue growing for the whole run, and its latency would
- * measure the run's length. A quarter keeps both below saturation with room for a busy machine.
+ * bare route's closed-loop throughput when `bare` runs first, else PACED_DEFAULT_RATE. Not a half: the
+ * API's read serves 0.3 to 0.5 of the bare route's throughput (December 2026, 0.28 to 0.48 on a machine
+ * shared with a CI run), so at half of the bare route it would be past saturation, its queue growing for
+ * the whole run, and its latency would measure the run's length. A fifth leaves the API at about half
+ * its capacity on a quiet machine, with room for a busy one; at a quarter it reached 0.9 of it on the
+ * busy one. The API's own throughput cannot set the rate: the bare server's open-loop run comes first.
  */
 const pacedRate = flags['paced-rate'] ?? env.BENCH_PACED_RATE;
 export const PACED_RATE = pacedRate === undefined ? undefined : Number(pacedRate);
 if (PACED_RATE !== undefined && !(PACED_RATE >= 1))
   throw new Error(`--paced-rate is requests per second, at least 1, not '${pacedRate}'.`);
-export const PACED_FRACTION = 0.25;
-export const PACED_DEFAULT_RATE = 1500;
+export const PACED_FRACTION = 0.2;
+/** About a fifth of the bare route's closed-loop throughput on a 2-CPU machine (5,000 to 8,000 req/s). */
+export const PACED_DEFAULT_RATE = 1000;
 /**
  * Most sockets an open-loop run opens. They are opened only as requests find the open ones busy, so the
  * cap matters only when the server falls behind; it is above what the rates here need (rate x latency:
