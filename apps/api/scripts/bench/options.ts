@@ -17,6 +17,8 @@ const { values: flags } = parseArgs({
     learners: { type: 'string' },
     runs: { type: 'string' },
     'paced-rate': { type: 'string' },
+    pairs: { type: 'string' },
+    slice: { type: 'string' },
     only: { type: 'string' },
     'bulk-learners': { type: 'string' },
     'bulk-modes': { type: 'string' },
@@ -55,6 +57,18 @@ export const DURATION = numberOption(flags.duration, env.BENCH_DURATION, 10, 3);
 export const WARMUP = numberOption(flags.warmup, env.BENCH_WARMUP, 2, 1);
 export const CONNECTIONS = numberOption(flags.connections, env.BENCH_CONNECTIONS, 10, 10);
 export const LEARNERS = Math.max(numberOption(flags.learners, env.BENCH_LEARNERS, 2000, 300), CONNECTIONS);
+/**
+ * The reads compared with the bare read (`bare`, `read`, `read-no-audit`, those of them asked for) are
+ * measured in PAIRS rounds of one SLICE-second slice each, their servers all running: the CPU's speed
+ * on a cloud VM drifts by tens of percent within a minute, so two runs a minute apart compare the drift
+ * as much as the servers; slices seconds apart share most of it. --duration is the other runs'.
+ */
+export const PAIRS = numberOption(flags.pairs, env.BENCH_PAIRS, 3, 3);
+if (!Number.isInteger(PAIRS) || PAIRS < 1)
+  throw new Error(`--pairs is a whole number, at least 1, not ${PAIRS}.`);
+export const SLICE = numberOption(flags.slice, env.BENCH_SLICE, 5, 2);
+if (!Number.isInteger(SLICE) || SLICE < 1)
+  throw new Error(`--slice is whole seconds, at least 1, not ${SLICE}.`);
 export const IDEMPOTENCY = !(flags['no-idempotency'] ?? env.BENCH_IDEMPOTENCY === '0');
 export const LOG_LEVEL = flags['log-level'] ?? env.BENCH_LOG_LEVEL;
 export const PROFILE = flags.profile ?? env.BENCH_PROFILE === '1';

@@ -2,7 +2,8 @@
  * The request runs: autocannon against the bare read (the ceiling), and against the API's read,
  * list and create, then the reads again on an API process without read auditing; and the bare read and
  * the API's read open loop (bench/paced.ts), at one offered rate, each on the same server process as its
- * closed-loop run.
+ * closed-loop run. The closed-loop reads that are compared (bare, read, read-no-audit) run first, their
+ * servers all up, in interleaved slices (PAIRS rounds; slices.ts); the other runs follow, a server at a time.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -23,14 +24,17 @@ import {
   PACED_DEFAULT_RATE,
   PACED_FRACTION,
   PACED_RATE,
+  PAIRS,
   profileDir,
   RUNS,
   type RunKey,
+  SLICE,
   WARMUP,
 } from './options.js';
-import { type PacedRequest, paced, pacedAgent } from './paced.js';
-import { bearer, startServer, stopAndRecordPeak } from './servers.js';
+import { paced, pacedAgent } from './paced.js';
+import { bearer, type Server, startServer, stopAndRecordPeak } from './servers.js';
 import type { BenchSetup } from './setup.js';
+import { pooledRow, type SliceFigures } from './slices.js';
 
 export interface RunResult {
   key: RunKey;
@@ -53,6 +57,11 @@ export interface RunResult {
   profile?: string;
   /** The open-loop runs only. */
   paced?: PacedFigures;
+  /**
+   * The interleaved reads only (bare, read, read-no-audit): each slice's figures, by round; the row's
+   * are pooled from them (slices.ts).
+   */
+  slices?: SliceFigures[];
 }
 
 /** What an open-loop run offered and what it got (bench/paced.ts). */
@@ -97,7 +106,38 @@ type Load = Pick<
   | 'paced'
 >;
 
-/** Runs the request runs asked for (--runs), each server in turn, and returns their results. */
+type ServerKind = 'bare' | 'api' | 'api-no-audit';
+
+/** A server process started for the request runs, with what its runs need. */
+interface LiveServer {
+  kind: ServerKind;
+  label: string;
+  server: Server;
+  headers: Record<string, string>;
+  /** The process's peak RSS so far, folded in before each resetPeak(), for the report's memory lines. */
+  peak: number;
+  /** The requests of a run on this server (rotating over the learners). */
+  requestFor(key: RunKey): NonNullable<AutocannonOptions['requests']>;
+}
+
+/** Which server each run goes to, in the order the servers were started one at a time before. */
+const SERVER_RUNS: { server: ServerKind; runs: RunKey[] }[] = [
+  { server: 'bare', runs: ['bare', 'bare-paced'] },
+  { server: 'api', runs: ['read', 'read-paced', 'list', 'create'] },
+  { server: 'api-no-audit', runs: ['read-no-audit', 'list-no-audit'] },
+];
+/** The reads measured in interleaved slices (options.ts, PAIRS), when at least two of them run. */
+const INTERLEAVED: RunKey[] = ['bare', 'read', 'read-no-audit'];
+const serverOf = (key: RunKey) => SERVER_RUNS.find((s) => s.runs.includes(key))!.server;
+
+/**
+ * Runs the request runs asked for (--runs) and returns their results. The reads compared with the bare
+ * read go first, interleaved: their servers all started, then warmed up once each, then measured in
+ * PAIRS rounds of one slice each (bare, API, API without audit), so that each ratio compares slices
+ * taken seconds apart rather than runs a minute apart on a CPU whose speed drifts. A server is idle
+ * while another is measured. Then each server's other runs, in the order of SERVER_RUNS, each server
+ * stopped after its last run; every server is started once.
+ */
 export async function requestRuns(
   prisma: PrismaClient,
   url: string,
@@ -130,34 +170,23 @@ export async function requestRuns(
   };
 
   let bareBody: unknown;
-  // Each open-loop run goes right after its closed-loop sibling, on the same server process and data.
-  const plan: { server: 'bare' | 'api' | 'api-no-audit'; runs: RunKey[] }[] = [
-    { server: 'bare', runs: ['bare', 'bare-paced'] },
-    { server: 'api', runs: ['read', 'read-paced', 'list', 'create'] },
-    { server: 'api-no-audit', runs: ['read-no-audit', 'list-no-audit'] },
-  ];
-  for (const step of plan) {
-    const runs = step.runs.filter((r) => RUNS.has(r));
-    if (runs.length === 0) continue;
-    const label =
-      step.server === 'bare' ? 'bare server' : step.server === 'api' ? 'API' : 'API (no read audit)';
+  /** Starts a server and checks each of its requests once before any load: a run of errors would measure nothing. */
+  const open = async (kind: ServerKind, runs: RunKey[]): Promise<LiveServer> => {
+    const label = kind === 'bare' ? 'bare server' : kind === 'api' ? 'API' : 'API (no read audit)';
     const extraEnv: Record<string, string> = { DATABASE_URL: url };
-    if (step.server === 'bare') extraEnv.BENCH_ORG_ID = org.id;
-    if (step.server === 'api-no-audit') extraEnv.BENCH_NO_AUDIT = '1';
-    if (step.server !== 'bare' && LOG_LEVEL) extraEnv.BENCH_LOG_LEVEL = LOG_LEVEL;
-    const server = await startServer(label, step.server === 'bare' ? 'bare' : 'api', extraEnv);
+    if (kind === 'bare') extraEnv.BENCH_ORG_ID = org.id;
+    if (kind === 'api-no-audit') extraEnv.BENCH_NO_AUDIT = '1';
+    if (kind !== 'bare' && LOG_LEVEL) extraEnv.BENCH_LOG_LEVEL = LOG_LEVEL;
+    const server = await startServer(label, kind === 'bare' ? 'bare' : 'api', extraEnv);
     const startupPeak = await server.peakRss();
     log(
       `${label} listening on ${server.url} (pid ${server.pid}, ${(startupPeak / MB).toFixed(0)} MB peak RSS at start)`,
     );
-    let peak = startupPeak;
+    const headers = kind === 'bare' ? {} : await bearer(server, client);
 
-    const headers = step.server === 'bare' ? {} : await bearer(server, client);
-
-    // Each run's request, checked once before any load: a run of errors would measure nothing.
     let readIndex = 0;
     const readPath = (prefix: string) => `${prefix}/${ids[readIndex++ % ids.length]}`;
-    const requestFor = (key: RunKey): AutocannonOptions['requests'] => {
+    const requestFor = (key: RunKey): NonNullable<AutocannonOptions['requests']> => {
       switch (key) {
         case 'bare':
         case 'bare-paced':
@@ -187,8 +216,9 @@ export async function requestRuns(
           ];
       }
     };
+
     const probe = ids[0] as string;
-    if (step.server === 'bare') {
+    if (kind === 'bare') {
       const res = await fetch(`${server.url}/learners/${probe}`);
       if (res.status !== 200) throw new Error(`bare GET /learners/{id}: ${res.status} ${await res.text()}`);
       bareBody = await res.json();
@@ -215,130 +245,263 @@ export async function requestRuns(
           throw new Error(`API POST /v1/learners: ${created.status} ${await created.text()}`);
       }
     }
+    return { kind, label, server, headers, peak: startupPeak, requestFor };
+  };
 
-    // The open-loop runs send the same requests as their closed-loop siblings (requestFor), the path
-    // taken from the one setupRequest each has.
-    const pacedRequest = (key: RunKey): (() => PacedRequest) => {
-      const [spec] = requestFor(key) ?? [];
+  /** The load of one run for `duration` seconds, closed loop (autocannon) or open (paced.ts). */
+  const load = async (
+    live: LiveServer,
+    key: RunKey,
+    duration: number,
+    agent: ReturnType<typeof pacedAgent> | undefined,
+  ): Promise<Load> => {
+    if (agent) {
+      const rate = pacedRateNow();
+      // The open-loop runs send the same requests as their closed-loop siblings, the path taken from
+      // the one setupRequest each has.
+      const [spec] = live.requestFor(key);
       if (!spec?.setupRequest || !spec.method) throw new Error(`No open-loop request for ${key}.`);
       const { method, setupRequest } = spec;
-      return () => {
-        const { path, body, headers: extra } = setupRequest({ method, path: '/', headers: {} });
-        return { method, path, headers: extra, ...(body === undefined ? {} : { body }) };
+      const p = await paced({
+        url: live.server.url,
+        rate: rate.offeredRate,
+        duration,
+        agent,
+        connections: PACED_CONNECTIONS,
+        timeout: 10,
+        headers: live.headers,
+        next: () => {
+          const { path, body, headers: extra } = setupRequest({ method, path: '/', headers: {} });
+          return { method, path, headers: extra, ...(body === undefined ? {} : { body }) };
+        },
+      });
+      return {
+        requestsPerSecond: p.achievedRate,
+        requests: p.answered,
+        latencyP50Ms: p.latency.p50,
+        latencyP99Ms: p.latency.p99,
+        non2xx: p.non2xx,
+        errors: p.errors,
+        timeouts: p.timeouts,
+        statusCodes: p.statusCodes,
+        paced: {
+          ...rate,
+          sent: p.sent,
+          achievedRate: p.achievedRate,
+          connections: PACED_CONNECTIONS,
+          queued: p.queued,
+          maxInFlight: p.maxInFlight,
+          sendLagP99Ms: p.sendLagP99Ms,
+          latencyP90Ms: p.latency.p90,
+          latencyMaxMs: p.latency.max,
+          latencyMeanMs: p.latency.mean,
+        },
       };
+    }
+    const r = await autocannon({
+      url: live.server.url,
+      connections: CONNECTIONS,
+      duration,
+      timeout: 10,
+      headers: live.headers,
+      requests: live.requestFor(key),
+    });
+    return {
+      requestsPerSecond: r.requests.average,
+      requests: r.requests.total,
+      latencyP50Ms: r.latency.p50,
+      latencyP99Ms: r.latency.p99,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      statusCodes: Object.fromEntries(
+        Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]),
+      ),
     };
+  };
 
-    for (const key of runs) {
-      const openLoop = key.endsWith('-paced');
-      const rate = openLoop ? pacedRateNow() : undefined;
-      // One agent for the warm-up and the measured run: the sockets the warm-up opened are reused.
-      const agent = openLoop ? pacedAgent(PACED_CONNECTIONS) : undefined;
-      const load = async (duration: number): Promise<Load> => {
-        if (rate && agent) {
-          const p = await paced({
-            url: server.url,
-            rate: rate.offeredRate,
-            duration,
-            agent,
-            connections: PACED_CONNECTIONS,
-            timeout: 10,
-            headers,
-            next: pacedRequest(key),
-          });
-          return {
-            requestsPerSecond: p.achievedRate,
-            requests: p.answered,
-            latencyP50Ms: p.latency.p50,
-            latencyP99Ms: p.latency.p99,
-            non2xx: p.non2xx,
-            errors: p.errors,
-            timeouts: p.timeouts,
-            statusCodes: p.statusCodes,
-            paced: {
-              ...rate,
-              sent: p.sent,
-              achievedRate: p.achievedRate,
-              connections: PACED_CONNECTIONS,
-              queued: p.queued,
-              maxInFlight: p.maxInFlight,
-              sendLagP99Ms: p.sendLagP99Ms,
-              latencyP90Ms: p.latency.p90,
-              latencyMaxMs: p.latency.max,
-              latencyMeanMs: p.latency.mean,
-            },
-          };
-        }
-        const r = await autocannon({
-          url: server.url,
-          connections: CONNECTIONS,
-          duration,
-          timeout: 10,
-          headers,
-          requests: requestFor(key),
-        });
-        return {
-          requestsPerSecond: r.requests.average,
-          requests: r.requests.total,
-          latencyP50Ms: r.latency.p50,
-          latencyP99Ms: r.latency.p99,
-          non2xx: r.non2xx,
-          errors: r.errors,
-          timeouts: r.timeouts,
-          statusCodes: Object.fromEntries(
-            Object.entries(r.statusCodeStats ?? {}).map(([code, s]) => [code, s.count]),
-          ),
-        };
-      };
-      try {
-        if (WARMUP > 0) await load(WARMUP);
-        // The process's peak so far (warm-up included) counts; each run then gets a peak of its own.
-        peak = Math.max(peak, await server.peakRss());
-        server.resetPeak();
-        const auditBefore = await auditCount();
-        const profileFile =
-          profileDir && step.server !== 'bare' ? join(profileDir, `${key}.cpuprofile`) : undefined;
-        const stopProfile = profileFile ? await server.profile(profileFile) : undefined;
-        const cpuBefore = cpuSnapshot(server.pid);
-        const measured = await load(DURATION);
-        const cpuAfter = cpuSnapshot(server.pid);
-        await stopProfile?.();
-        // PostgreSQL's figure sums every postgres process on the machine; another client's backend that
-        // exits unreaped between the snapshots takes its CPU time with it (as in transfer.ts): a negative
-        // difference says nothing, so it is unknown.
-        const perRequest = (after: number | undefined, before: number | undefined) =>
-          after === undefined || before === undefined || after < before || measured.requests === 0
-            ? undefined
-            : (after - before) / measured.requests;
-        const phasePeak = await server.peakRss();
-        peak = Math.max(peak, phasePeak);
-        const result: RunResult = {
-          key,
-          label: LABELS[key],
-          server: label,
-          ...measured,
-          peakRssMb: phasePeak / MB,
-          auditEvents: (await auditCount()) - auditBefore,
-          cpuMsPerRequest: {
-            server: perRequest(cpuAfter.server, cpuBefore.server),
-            postgres: perRequest(cpuAfter.postgres, cpuBefore.postgres),
-            client: perRequest(cpuAfter.client, cpuBefore.client) ?? 0,
-          },
-          ...(profileFile ? { profile: profileFile } : {}),
-        };
-        results.push(result);
-        const p = result.paced;
-        const latency = p
-          ? `p50 ${result.latencyP50Ms.toFixed(1)} ms, p99 ${result.latencyP99Ms.toFixed(1)} ms`
-          : `p99 ${result.latencyP99Ms} ms`;
+  /**
+   * One measured stretch of a run: the server's peak RSS over it alone (its own process's: the other
+   * servers' are theirs), its CPU and audit rows. The peak so far is folded into the server's before
+   * the reset, so the report's peak per server still covers its whole life.
+   */
+  const measure = async (
+    live: LiveServer,
+    key: RunKey,
+    duration: number,
+    agent?: ReturnType<typeof pacedAgent>,
+  ) => {
+    live.peak = Math.max(live.peak, await live.server.peakRss());
+    live.server.resetPeak();
+    const auditBefore = await auditCount();
+    const cpuBefore = cpuSnapshot(live.server.pid);
+    const measured = await load(live, key, duration, agent);
+    const cpuAfter = cpuSnapshot(live.server.pid);
+    const peak = await live.server.peakRss();
+    live.peak = Math.max(live.peak, peak);
+    // PostgreSQL's figure sums every postgres process on the machine; another client's backend that
+    // exits unreaped between the snapshots takes its CPU time with it (as in transfer.ts): a negative
+    // difference says nothing, so it is unknown.
+    const used = (after: number | undefined, before: number | undefined) =>
+      after === undefined || before === undefined || after < before ? undefined : after - before;
+    return {
+      measured,
+      peak,
+      auditEvents: (await auditCount()) - auditBefore,
+      cpu: {
+        server: used(cpuAfter.server, cpuBefore.server),
+        postgres: used(cpuAfter.postgres, cpuBefore.postgres),
+        client: used(cpuAfter.client, cpuBefore.client) ?? 0,
+      },
+    };
+  };
+
+  const record = (result: RunResult) => {
+    results.push(result);
+    const p = result.paced;
+    const latency = p
+      ? `p50 ${result.latencyP50Ms.toFixed(1)} ms, p99 ${result.latencyP99Ms.toFixed(1)} ms`
+      : `p99 ${result.latencyP99Ms} ms`;
+    const slices = result.slices
+      ? ` (pooled over ${result.slices.length} slices; p99 the median slice's)`
+      : '';
+    log(
+      `${LABELS[result.key].trim()}: ${p ? `${p.offeredRate} req/s offered, ${p.achievedRate.toFixed(0)} achieved` : `${result.requestsPerSecond.toFixed(0)} req/s`}, ${latency}${slices}, ` +
+        `${result.non2xx} non-2xx, ${result.errors} errors, ${result.auditEvents} audit events, ${result.peakRssMb.toFixed(0)} MB peak RSS`,
+    );
+  };
+  const perRequest = (ms: number | undefined, requests: number) =>
+    ms === undefined || requests === 0 ? undefined : ms / requests;
+  const profileFileFor = (live: LiveServer, key: RunKey) =>
+    profileDir && live.kind !== 'bare' ? join(profileDir, `${key}.cpuprofile`) : undefined;
+
+  /** A run measured once, for --duration seconds after its warm-up, as all runs were before the slices. */
+  const runOnce = async (live: LiveServer, key: RunKey) => {
+    // One agent for the warm-up and the measured run: the sockets the warm-up opened are reused.
+    const agent = key.endsWith('-paced') ? pacedAgent(PACED_CONNECTIONS) : undefined;
+    try {
+      if (WARMUP > 0) await load(live, key, WARMUP, agent);
+      const profileFile = profileFileFor(live, key);
+      const stopProfile = profileFile ? await live.server.profile(profileFile) : undefined;
+      const m = await measure(live, key, DURATION, agent);
+      await stopProfile?.();
+      record({
+        key,
+        label: LABELS[key],
+        server: live.label,
+        ...m.measured,
+        peakRssMb: m.peak / MB,
+        auditEvents: m.auditEvents,
+        cpuMsPerRequest: {
+          server: perRequest(m.cpu.server, m.measured.requests),
+          postgres: perRequest(m.cpu.postgres, m.measured.requests),
+          client: perRequest(m.cpu.client, m.measured.requests) ?? 0,
+        },
+        ...(profileFile ? { profile: profileFile } : {}),
+      });
+    } finally {
+      agent?.destroy();
+    }
+  };
+
+  /**
+   * The interleaved reads: each warmed up once, then PAIRS rounds of one SLICE-second slice per run, in
+   * the order given (bare first). Each run's row pools its slices (slices.ts); CPU and audit rows are
+   * summed over its slices, its peak RSS is the highest of its slices'. A --profile covers the API's
+   * slices and the idle time between them, which the summary leaves out.
+   */
+  const runInterleaved = async (runs: { live: LiveServer; key: RunKey }[]) => {
+    for (const { live, key } of runs) if (WARMUP > 0) await load(live, key, WARMUP, undefined);
+    const stops = await Promise.all(
+      runs.map(async ({ live, key }) => {
+        const file = profileFileFor(live, key);
+        return file ? { file, stop: await live.server.profile(file) } : undefined;
+      }),
+    );
+    const taken = runs.map(() => [] as Awaited<ReturnType<typeof measure>>[]);
+    for (let round = 0; round < PAIRS; round++) {
+      for (const [i, { live, key }] of runs.entries()) {
+        const m = await measure(live, key, SLICE);
+        taken[i]?.push(m);
         log(
-          `${LABELS[key].trim()}: ${p ? `${p.offeredRate} req/s offered, ${p.achievedRate.toFixed(0)} achieved` : `${result.requestsPerSecond.toFixed(0)} req/s`}, ${latency}, ` +
-            `${result.non2xx} non-2xx, ${result.errors} errors, ${result.auditEvents} audit events, ${(phasePeak / MB).toFixed(0)} MB peak RSS`,
+          `  round ${round + 1}/${PAIRS}, ${LABELS[key].trim()}: ${m.measured.requestsPerSecond.toFixed(0)} req/s, p99 ${m.measured.latencyP99Ms} ms`,
         );
-      } finally {
-        agent?.destroy();
       }
     }
-    await stopAndRecordPeak(server, label, peak);
+    for (const s of stops) await s?.stop();
+    for (const [i, { live, key }] of runs.entries()) {
+      const ms = taken[i] ?? [];
+      const slices: SliceFigures[] = ms.map((m, round) => ({
+        round,
+        requestsPerSecond: m.measured.requestsPerSecond,
+        requests: m.measured.requests,
+        latencyP50Ms: m.measured.latencyP50Ms,
+        latencyP99Ms: m.measured.latencyP99Ms,
+      }));
+      const row = pooledRow(slices);
+      const sum = (pick: (m: (typeof ms)[number]) => number | undefined) =>
+        ms.some((m) => pick(m) === undefined) ? undefined : ms.reduce((t, m) => t + (pick(m) ?? 0), 0);
+      const statusCodes: Record<string, number> = {};
+      for (const m of ms)
+        for (const [code, n] of Object.entries(m.measured.statusCodes))
+          statusCodes[code] = (statusCodes[code] ?? 0) + n;
+      const file = stops[i]?.file;
+      record({
+        key,
+        label: LABELS[key],
+        server: live.label,
+        ...row,
+        non2xx: sum((m) => m.measured.non2xx) ?? 0,
+        errors: sum((m) => m.measured.errors) ?? 0,
+        timeouts: sum((m) => m.measured.timeouts) ?? 0,
+        statusCodes,
+        peakRssMb: Math.max(...ms.map((m) => m.peak)) / MB,
+        auditEvents: sum((m) => m.auditEvents) ?? 0,
+        cpuMsPerRequest: {
+          server: perRequest(
+            sum((m) => m.cpu.server),
+            row.requests,
+          ),
+          postgres: perRequest(
+            sum((m) => m.cpu.postgres),
+            row.requests,
+          ),
+          client:
+            perRequest(
+              sum((m) => m.cpu.client),
+              row.requests,
+            ) ?? 0,
+        },
+        ...(file ? { profile: file } : {}),
+        slices,
+      });
+    }
+  };
+
+  const live = new Map<ServerKind, LiveServer>();
+  const runsOf = (kind: ServerKind) =>
+    SERVER_RUNS.find((s) => s.server === kind)!.runs.filter((r) => RUNS.has(r));
+  const interleaved = INTERLEAVED.filter((r) => RUNS.has(r));
+  if (interleaved.length >= 2) {
+    // Started in SERVER_RUNS order, so the bare route's representation is known before the API's is checked.
+    for (const key of interleaved) {
+      const kind = serverOf(key);
+      live.set(kind, await open(kind, runsOf(kind)));
+    }
+    await runInterleaved(interleaved.map((key) => ({ live: live.get(serverOf(key))!, key })));
+  }
+  for (const { server: kind } of SERVER_RUNS) {
+    const runs = runsOf(kind).filter((r) => !(interleaved.length >= 2 && interleaved.includes(r)));
+    let server = live.get(kind);
+    if (!server && runs.length === 0) continue;
+    server ??= await open(kind, runs);
+    for (const key of runs) await runOnce(server, key);
+    await stopAndRecordPeak(
+      server.server,
+      server.label,
+      Math.max(server.peak, await server.server.peakRss()),
+    );
+    live.delete(kind);
   }
   return results;
 }
