@@ -58,9 +58,15 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
   // autocannon's latencies are whole ms; the open-loop runs time each request, so they get a decimal.
   const latency = (r: RunResult, v: number) => (r.paced ? v.toFixed(1) : String(v));
   const interleaved = results.filter((r) => r.slices);
+  const others = results.length - interleaved.length;
+  const timing = [
+    ...(interleaved.length
+      ? [`${interleaved.map((r) => r.key).join(', ')} interleaved in ${PAIRS} rounds of ${SLICE} s slices`]
+      : []),
+    ...(others ? [`${interleaved.length ? 'the others ' : ''}${DURATION} s each`] : []),
+  ].join(', ');
   const httpSettings = results.length
-    ? `${CONNECTIONS} connections, ${interleaved.length ? `${interleaved.map((r) => r.key).join(', ')} in ${PAIRS} rounds of ${SLICE} s slices, the others ` : ''}` +
-      `${DURATION} s each, after ${WARMUP} s warm-up, ${LEARNERS} learners, `
+    ? `${CONNECTIONS} connections, ${timing}, after ${WARMUP} s warm-up, ${LEARNERS} learners, `
     : '';
   const lines = [
     '',
@@ -155,8 +161,8 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
   if (openLoop) {
     const caveat = openLoop.belowSaturation ? '' : '   (NOT BELOW SATURATION, see above: measures a queue)';
     lines.push(
-      `API read p99 / bare read p99, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p99.toFixed(2)}${caveat}`,
-      `API read p50 / bare read p50, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p50.toFixed(2)}${caveat}`,
+      `API read p99 / bare read p99, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p99.toFixed(2)}${openLoop.p99Spread}${caveat}`,
+      `API read p50 / bare read p50, at ${openLoop.rate} req/s offered (open loop): ${openLoop.p50.toFixed(2)}${openLoop.p50Spread}${caveat}`,
     );
   }
   if (bare && read) {
@@ -282,7 +288,16 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
                 }
               : null,
             // Open loop, at openLoop.rate req/s offered to both (results[].paced has the achieved rates).
-            openLoop: openLoop ?? null,
+            openLoop: openLoop
+              ? {
+                  rate: openLoop.rate,
+                  p50: openLoop.p50,
+                  p99: openLoop.p99,
+                  p50Paired: openLoop.p50Paired,
+                  p99Paired: openLoop.p99Paired,
+                  belowSaturation: openLoop.belowSaturation,
+                }
+              : null,
             apiReadNoAuditOverBare: noAuditRatio?.value ?? null,
             bulkOverCopy: bulk
               ? Object.fromEntries(
@@ -340,13 +355,23 @@ function transferReport(t: TransferResult): string[] {
  */
 const saturated = (p: PacedFigures) => p.achievedRate < 0.95 * p.offeredRate || p.queued > 0.01 * p.sent;
 
-/** The open-loop ratios, when both open-loop runs ran at the same offered rate. */
+/**
+ * The open-loop ratios, when both open-loop runs ran at the same offered rate: the median of the rounds'
+ * when they were interleaved (with the rounds' own in p50Paired and p99Paired), else the two runs'.
+ */
 function openLoopRatios(bare: RunResult | undefined, read: RunResult | undefined) {
   if (!bare?.paced || !read?.paced || bare.paced.offeredRate !== read.paced.offeredRate) return undefined;
+  const p50Ratio = ratioOf(read, bare, p50);
+  const p99Ratio = ratioOf(read, bare, p99);
+  if (!p50Ratio || !p99Ratio) return undefined;
   return {
     rate: bare.paced.offeredRate,
-    p50: read.latencyP50Ms / bare.latencyP50Ms,
-    p99: read.latencyP99Ms / bare.latencyP99Ms,
+    p50: p50Ratio.value,
+    p99: p99Ratio.value,
+    p50Spread: p50Ratio.spread,
+    p99Spread: p99Ratio.spread,
+    p50Paired: p50Ratio.paired ?? null,
+    p99Paired: p99Ratio.paired ?? null,
     belowSaturation: !saturated(bare.paced) && !saturated(read.paced),
   };
 }
@@ -373,8 +398,8 @@ function openLoopNotes(results: RunResult[]): string[] {
   for (const r of pacedRuns) {
     const p = r.paced!;
     lines.push(
-      `  ${r.label.trim()}: ${p.achievedRate.toFixed(0)} of ${p.offeredRate} req/s achieved (${p.sent} sent in ${DURATION} s); ` +
-        `at most ${p.maxInFlight} in flight, ${p.queued} waited for a connection; the generator sent late by ${p.sendLagP99Ms.toFixed(1)} ms at p99`,
+      `  ${r.label.trim()}: ${p.achievedRate.toFixed(0)} of ${p.offeredRate} req/s achieved (${r.slices ? `the slices' mean; ${p.sent} sent in ${r.slices.length} slices of ${SLICE} s` : `${p.sent} sent in ${DURATION} s`}); ` +
+        `at most ${p.maxInFlight} in flight, ${p.queued} waited for a connection; the generator sent late by ${p.sendLagP99Ms.toFixed(1)} ms at p99${r.slices ? ' (the worst slice)' : ''}`,
     );
     if (saturated(p))
       lines.push(
@@ -386,6 +411,7 @@ function openLoopNotes(results: RunResult[]): string[] {
 }
 
 const throughput = (r: Pick<RunResult, 'requestsPerSecond'>) => r.requestsPerSecond;
+const p50 = (r: Pick<RunResult, 'latencyP50Ms'>) => r.latencyP50Ms;
 const p99 = (r: Pick<RunResult, 'latencyP99Ms'>) => r.latencyP99Ms;
 
 /**
@@ -395,7 +421,7 @@ const p99 = (r: Pick<RunResult, 'latencyP99Ms'>) => r.latencyP99Ms;
 function ratioOf(
   top: RunResult | undefined,
   bottom: RunResult | undefined,
-  figure: (r: Pick<RunResult, 'requestsPerSecond' | 'latencyP99Ms'>) => number,
+  figure: (r: Pick<RunResult, 'requestsPerSecond' | 'latencyP50Ms' | 'latencyP99Ms'>) => number,
 ): { value: number; spread: string; paired?: PairedRatio } | undefined {
   if (!top || !bottom) return undefined;
   const paired = top.slices && bottom.slices ? pairedRatio(top.slices, bottom.slices, figure) : undefined;
@@ -410,12 +436,16 @@ function ratioOf(
 /** Under the table, how the interleaved runs were measured and what their rows show. */
 function interleavedNotes(interleaved: RunResult[]): string[] {
   if (interleaved.length === 0) return [];
+  const closed = interleaved.filter((r) => !r.paced).map((r) => r.key);
+  const open = interleaved.filter((r) => r.paced).map((r) => r.key);
+  const groups = [closed, open].filter((g) => g.length).map((g) => g.join(', '));
   return [
     '',
-    `Interleaved: ${interleaved.map((r) => r.key).join(', ')} measured in turn, ${SLICE} s each, in ${PAIRS} rounds, their servers all running (each idle`,
-    `while another is measured), after one ${WARMUP} s warm-up each: the CPU's speed on a shared VM drifts within a minute, and slices`,
-    'seconds apart share most of the drift. Their rows pool the slices: req/s is the mean over all of them, requests, errors,',
-    "audit rows and CPU are summed, peak RSS is the highest slice's; p50 and p99 are the median slice's (autocannon keeps",
-    "percentiles, not samples). The ratios below are the median of the rounds' ratios, with their range and the pooled rows' ratio.",
+    `Interleaved: ${groups.join('; then ')}: measured in turn, ${SLICE} s each, in ${PAIRS} rounds, their servers all running (each`,
+    `idle while another is measured), after one ${WARMUP} s warm-up each: the CPU's speed on a shared VM drifts within a minute, and`,
+    'slices seconds apart share most of the drift. Their rows pool the slices: req/s is the mean over all of them; requests,',
+    "errors, audit rows and CPU are summed; peak RSS is the highest slice's; p50 and p99 are the median slice's (the load",
+    "generators keep percentiles, not samples). The ratios below are the median of the rounds' ratios, with their range and the",
+    'ratio of the rows (pooled). Audit rows are counted while a slice runs, so an insert the API finishes after its slice counts in the next.',
   ];
 }

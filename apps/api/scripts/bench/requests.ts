@@ -34,7 +34,7 @@ import {
 import { paced, pacedAgent } from './paced.js';
 import { bearer, type Server, startServer, stopAndRecordPeak } from './servers.js';
 import type { BenchSetup } from './setup.js';
-import { pooledRow, type SliceFigures } from './slices.js';
+import { median, pooledRow, type SliceFigures } from './slices.js';
 
 export interface RunResult {
   key: RunKey;
@@ -126,8 +126,15 @@ const SERVER_RUNS: { server: ServerKind; runs: RunKey[] }[] = [
   { server: 'api', runs: ['read', 'read-paced', 'list', 'create'] },
   { server: 'api-no-audit', runs: ['read-no-audit', 'list-no-audit'] },
 ];
-/** The reads measured in interleaved slices (options.ts, PAIRS), when at least two of them run. */
-const INTERLEAVED: RunKey[] = ['bare', 'read', 'read-no-audit'];
+/**
+ * The runs measured in interleaved slices (options.ts, PAIRS): each group whose runs are asked for, at
+ * least two, runs as one set of rounds. The closed-loop reads first: the open-loop runs' offered rate
+ * may be a share of the bare read's throughput.
+ */
+const INTERLEAVED: RunKey[][] = [
+  ['bare', 'read', 'read-no-audit'],
+  ['bare-paced', 'read-paced'],
+];
 const serverOf = (key: RunKey) => SERVER_RUNS.find((s) => s.runs.includes(key))!.server;
 
 /**
@@ -411,7 +418,21 @@ export async function requestRuns(
    * slices and the idle time between them, which the summary leaves out.
    */
   const runInterleaved = async (runs: { live: LiveServer; key: RunKey }[]) => {
-    for (const { live, key } of runs) if (WARMUP > 0) await load(live, key, WARMUP, undefined);
+    // An open-loop run keeps one agent from its warm-up to its last slice: its sockets stay open.
+    const agents = runs.map(({ key }) =>
+      key.endsWith('-paced') ? pacedAgent(PACED_CONNECTIONS) : undefined,
+    );
+    try {
+      await roundsOf(runs, agents);
+    } finally {
+      for (const agent of agents) agent?.destroy();
+    }
+  };
+  const roundsOf = async (
+    runs: { live: LiveServer; key: RunKey }[],
+    agents: (ReturnType<typeof pacedAgent> | undefined)[],
+  ) => {
+    for (const [i, { live, key }] of runs.entries()) if (WARMUP > 0) await load(live, key, WARMUP, agents[i]);
     const stops = await Promise.all(
       runs.map(async ({ live, key }) => {
         const file = profileFileFor(live, key);
@@ -421,10 +442,10 @@ export async function requestRuns(
     const taken = runs.map(() => [] as Awaited<ReturnType<typeof measure>>[]);
     for (let round = 0; round < PAIRS; round++) {
       for (const [i, { live, key }] of runs.entries()) {
-        const m = await measure(live, key, SLICE);
+        const m = await measure(live, key, SLICE, agents[i]);
         taken[i]?.push(m);
         log(
-          `  round ${round + 1}/${PAIRS}, ${LABELS[key].trim()}: ${m.measured.requestsPerSecond.toFixed(0)} req/s, p99 ${m.measured.latencyP99Ms} ms`,
+          `  round ${round + 1}/${PAIRS}, ${LABELS[key].trim()}: ${m.measured.requestsPerSecond.toFixed(0)} req/s, p50 ${m.measured.latencyP50Ms.toFixed(1)} ms, p99 ${m.measured.latencyP99Ms.toFixed(1)} ms`,
         );
       }
     }
@@ -473,6 +494,7 @@ export async function requestRuns(
             ) ?? 0,
         },
         ...(file ? { profile: file } : {}),
+        ...pooledPaced(ms.map((m) => m.measured.paced)),
         slices,
       });
     }
@@ -481,17 +503,17 @@ export async function requestRuns(
   const live = new Map<ServerKind, LiveServer>();
   const runsOf = (kind: ServerKind) =>
     SERVER_RUNS.find((s) => s.server === kind)!.runs.filter((r) => RUNS.has(r));
-  const interleaved = INTERLEAVED.filter((r) => RUNS.has(r));
-  if (interleaved.length >= 2) {
+  const groups = INTERLEAVED.map((g) => g.filter((r) => RUNS.has(r))).filter((g) => g.length >= 2);
+  for (const group of groups) {
     // Started in SERVER_RUNS order, so the bare route's representation is known before the API's is checked.
-    for (const key of interleaved) {
+    for (const key of group) {
       const kind = serverOf(key);
-      live.set(kind, await open(kind, runsOf(kind)));
+      if (!live.has(kind)) live.set(kind, await open(kind, runsOf(kind)));
     }
-    await runInterleaved(interleaved.map((key) => ({ live: live.get(serverOf(key))!, key })));
+    await runInterleaved(group.map((key) => ({ live: live.get(serverOf(key))!, key })));
   }
   for (const { server: kind } of SERVER_RUNS) {
-    const runs = runsOf(kind).filter((r) => !(interleaved.length >= 2 && interleaved.includes(r)));
+    const runs = runsOf(kind).filter((r) => !groups.flat().includes(r));
     let server = live.get(kind);
     if (!server && runs.length === 0) continue;
     server ??= await open(kind, runs);
@@ -504,4 +526,32 @@ export async function requestRuns(
     live.delete(kind);
   }
   return results;
+}
+
+/**
+ * An interleaved open-loop run's figures over its slices, as the report's saturation check reads them:
+ * the rate achieved is the slices' mean (they are equally long), requests sent and queued are summed,
+ * the worst in flight, send lag and latency are the worst slice's, the mean latency is weighted by sends,
+ * and p90 is the median slice's, as p50 and p99 are (slices.ts). Nothing for a closed-loop run.
+ */
+function pooledPaced(slices: (PacedFigures | undefined)[]): { paced?: PacedFigures } {
+  const ps = slices.filter((p): p is PacedFigures => p !== undefined);
+  const first = ps[0];
+  if (!first || ps.length !== slices.length) return {};
+  const sent = ps.reduce((t, p) => t + p.sent, 0);
+  return {
+    paced: {
+      offeredRate: first.offeredRate,
+      rateFrom: first.rateFrom,
+      connections: first.connections,
+      sent,
+      achievedRate: ps.reduce((t, p) => t + p.achievedRate, 0) / ps.length,
+      queued: ps.reduce((t, p) => t + p.queued, 0),
+      maxInFlight: Math.max(...ps.map((p) => p.maxInFlight)),
+      sendLagP99Ms: Math.max(...ps.map((p) => p.sendLagP99Ms)),
+      latencyP90Ms: median(ps.map((p) => p.latencyP90Ms)),
+      latencyMaxMs: Math.max(...ps.map((p) => p.latencyMaxMs)),
+      latencyMeanMs: sent ? ps.reduce((t, p) => t + p.latencyMeanMs * p.sent, 0) / sent : Number.NaN,
+    },
+  };
 }

@@ -47,12 +47,12 @@ export interface PairedRatio {
 
 /**
  * `top / bottom` for each round both ran in (the two slices seconds apart), and for the pooled rows.
- * `figure` picks the number compared: throughput, or p99.
+ * `figure` picks the number compared: throughput, p50 or p99.
  */
 export function pairedRatio(
   top: SliceFigures[],
   bottom: SliceFigures[],
-  figure: (s: Pick<SliceFigures, 'requestsPerSecond' | 'latencyP99Ms'>) => number,
+  figure: (s: Pick<SliceFigures, 'requestsPerSecond' | 'latencyP50Ms' | 'latencyP99Ms'>) => number,
 ): PairedRatio | undefined {
   const each = top.flatMap((t) => {
     const b = bottom.find((x) => x.round === t.round);
