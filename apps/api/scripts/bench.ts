@@ -17,10 +17,20 @@
  *      set for that process only), to show what the audit insert on every read costs. autocannon runs a
  *      closed loop (each connection sends its next request when the last is answered), so each server is
  *      saturated and its latency is connections / throughput; so the bare read and the API's read are
- *      also run open loop (`bare-paced`, `read-paced`; bench/paced.ts), right after their closed-loop
- *      runs on the same server: requests sent at one offered rate, below both servers' saturation,
- *      whether or not the earlier ones are answered, their p50 and p99 compared (the latency a user feels
- *      at that load) and the rate each achieved reported;
+ *      also run open loop (`bare-paced`, `read-paced`; bench/paced.ts): requests sent at one offered
+ *      rate, below both servers' saturation, whether or not the earlier ones are answered, their p50 and
+ *      p99 compared (the latency a user feels at that load) and the rate each achieved reported.
+ *      The runs that are compared are interleaved (bench/slices.ts): on a cloud VM the CPU's speed drifts
+ *      by tens of percent within a minute, so two 10 s runs a minute apart compare the drift as much as
+ *      the servers. Their servers start first and stay up, each idle while another is measured; the
+ *      closed-loop `bare`, `read` and `read-no-audit` (those asked for, when two or more are) get one
+ *      warm-up each, then --pairs rounds of one --slice s slice each, in that order; then `bare-paced`
+ *      and `read-paced` likewise. Each round gives a ratio of slices taken seconds apart; the report
+ *      states the median of the rounds' ratios (the aims are judged on it), their range, and the ratio of
+ *      the pooled rows. A row pools its slices: req/s is their mean, p50 and p99 the median slice's.
+ *      The other runs (`list`, `create`, `list-no-audit`, or a compared run asked for alone) then run
+ *      once each for --duration s, a server at a time, each server stopped after its last run. Each
+ *      server starts once, and its peak RSS is its own process's;
  *   5. the transfer part (`transfer`, bench/transfer.ts): a second authority, learners of the bench's
  *      authority each with 50 plans and 200 meetings (the schema's examples, validated, written through
  *      RecordStore.createBlock), one transfer each (responsibility-moves) sent over HTTP; the recipient
@@ -59,8 +69,11 @@
  *   7. prints the table and the aims, stops the servers, drops the database.
  *
  * Options (flags, or the BENCH_* environment variable in brackets):
- *   --duration <s>     measured seconds per run (BENCH_DURATION, default 10)
- *   --warmup <s>       unmeasured seconds before each run (BENCH_WARMUP, default 2)
+ *   --duration <s>     measured seconds per run that is not interleaved (BENCH_DURATION, default 10)
+ *   --pairs <n>        rounds of the interleaved runs (step 4): each compared run measured once per round
+ *                      (BENCH_PAIRS, default 3)
+ *   --slice <s>        measured whole seconds per slice of an interleaved run (BENCH_SLICE, default 5)
+ *   --warmup <s>       unmeasured seconds before each run, once per interleaved run (BENCH_WARMUP, default 2)
  *   --connections <n>  concurrent connections of the closed-loop runs (BENCH_CONNECTIONS, default 10)
  *   --learners <n>     learners loaded before the runs (BENCH_LEARNERS, default 2000)
  *   --runs <list>      which runs, comma-separated, of: bare,bare-paced,read,read-paced,list,create,
@@ -88,17 +101,21 @@
  *                      `tsx` is the default with --profile, so that profiles name the source files
  *   --node-flags=<f>   extra Node/V8 flags for the server processes, e.g. --node-flags='--max-semi-space-size=8'
  *                      (BENCH_NODE_FLAGS); the environment (e.g. MALLOC_ARENA_MAX) is passed on too
- *   --profile          CPU-profile each API run (measured part only; for an import, the worker's run)
+ *   --profile          CPU-profile each API run (measured part only: for an interleaved run, its first slice
+ *                      to its last, the idle time between left out; for an import, the worker's run)
  *                      and print where the time goes;
  *                      the .cpuprofile files are kept (open them in Chrome DevTools). Lowers the figures.
- *   --json <file>      also write the results as JSON
- *   --quick            --duration 3 --warmup 1 --learners 300 --bulk-learners 2000 --transfers 5, unless given
+ *   --json <file>      also write the results as JSON: each interleaved run's slices (results[].slices), and
+ *                      each ratio's rounds, median, range and pooled figure (ratios.paired, ratios.openLoop)
+ *   --quick            --duration 3 --slice 2 --warmup 1 --learners 300 --bulk-learners 2000 --transfers 5,
+ *                      unless given
  *   --help, -h         print this text
  *   BENCH_DATABASE_URL the PostgreSQL server to create the database on
  *                      (default postgresql://postgres@127.0.0.1:5432/postgres)
  *
  * The parts are in scripts/bench/: options.ts (the options above), servers.ts (the server processes),
- * setup.ts (step 1), requests.ts (steps 2-4), transfer.ts (step 5), bulk.ts (step 6), report.ts and
+ * setup.ts (step 1), requests.ts (steps 2-4) with slices.ts (the interleaved runs' rounds and ratios),
+ * transfer.ts (step 5), bulk.ts (step 6), report.ts and
  * bulk-report.ts (step 7),
  * with cpu.ts, profile.ts, autocannon.ts and paced.ts (the open-loop load generator) beside them.
  *

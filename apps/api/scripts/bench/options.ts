@@ -58,8 +58,9 @@ export const WARMUP = numberOption(flags.warmup, env.BENCH_WARMUP, 2, 1);
 export const CONNECTIONS = numberOption(flags.connections, env.BENCH_CONNECTIONS, 10, 10);
 export const LEARNERS = Math.max(numberOption(flags.learners, env.BENCH_LEARNERS, 2000, 300), CONNECTIONS);
 /**
- * The reads compared with the bare read (`bare`, `read`, `read-no-audit`, those of them asked for) are
- * measured in PAIRS rounds of one SLICE-second slice each, their servers all running: the CPU's speed
+ * The runs that are compared (`bare`, `read`, `read-no-audit`; then `bare-paced`, `read-paced`: those
+ * asked for, two or more of a group) are measured in PAIRS rounds of one SLICE-second slice each, their
+ * servers all running (bench/requests.ts): the CPU's speed
  * on a cloud VM drifts by tens of percent within a minute, so two runs a minute apart compare the drift
  * as much as the servers; slices seconds apart share most of it. --duration is the other runs'.
  */

@@ -2,8 +2,9 @@
  * The request runs: autocannon against the bare read (the ceiling), and against the API's read,
  * list and create, then the reads again on an API process without read auditing; and the bare read and
  * the API's read open loop (bench/paced.ts), at one offered rate, each on the same server process as its
- * closed-loop run. The closed-loop reads that are compared (bare, read, read-no-audit) run first, their
- * servers all up, in interleaved slices (PAIRS rounds; slices.ts); the other runs follow, a server at a time.
+ * closed-loop run. The runs that are compared run first, their servers all up, in interleaved slices
+ * (PAIRS rounds; slices.ts): the closed-loop reads (bare, read, read-no-audit), then the open-loop ones;
+ * the other runs follow, a server at a time.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
