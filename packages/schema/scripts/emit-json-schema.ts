@@ -42,7 +42,7 @@ for (const { name, schema } of schemaCatalogue()) {
   };
   writeFileSync(join(schemaDir, file), `${JSON.stringify(document, null, 2)}\n`);
   const { title, description } = schema as { title?: string; description?: string };
-  index.push({ name, file, title: title ?? name, description });
+  index.push({ name, file, title: title ?? name, ...(description !== undefined ? { description } : {}) });
 }
 writeFileSync(
   join(schemaDir, 'index.json'),

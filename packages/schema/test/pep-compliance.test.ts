@@ -731,10 +731,11 @@ interface Child {
   input: ComplianceInput;
   options: { policy: CompliancePolicy; asOf: string; termDates?: typeof anyshireTerms };
   expected: Expected[];
-  expectOutcome?: Case['outcome'];
-  notAssessed?: Case['notAssessed'];
-  rating?: string;
-  adequate?: boolean | null;
+  // Copied straight from the case, where each may be absent.
+  expectOutcome?: Case['outcome'] | undefined;
+  notAssessed?: Case['notAssessed'] | undefined;
+  rating?: string | undefined;
+  adequate?: boolean | null | undefined;
   lastReview?: string | null;
 }
 

@@ -489,7 +489,12 @@ export function cohortRow(records: CohortInput, options: CohortOptions): CohortR
     learner.hostAuthority && learner.hostAuthority.code !== responsible ? 'out-of-authority' : 'in-authority';
 
   const compliance = assessPepCompliance(
-    { learner, plans: records.plans, meetings: records.meetings, transitions: records.transitions },
+    {
+      learner,
+      ...(records.plans !== undefined ? { plans: records.plans } : {}),
+      ...(records.meetings !== undefined ? { meetings: records.meetings } : {}),
+      ...(records.transitions !== undefined ? { transitions: records.transitions } : {}),
+    },
     options,
   );
   const current = compliance.currentPlan;

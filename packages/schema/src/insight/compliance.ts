@@ -270,7 +270,11 @@ export function assessPepCompliance(
     (p) => policy.planTypes.includes(p.type) && p.status !== 'draft' && p.period.start <= asOf,
   );
   const planStarts: (Event & { end?: string })[] = plans
-    .map((p) => ({ date: p.period.start, end: p.period.end, ref: ref('plan', p.id, '/period/start') }))
+    .map((p) => ({
+      date: p.period.start,
+      ...(p.period.end !== undefined ? { end: p.period.end } : {}),
+      ref: ref('plan', p.id, '/period/start'),
+    }))
     .sort(byDate);
   const reviews: Event[] = (records.meetings ?? [])
     .filter((m) => policy.reviewMeetingTypes.includes(m.type) && m.status === 'held')
@@ -283,7 +287,11 @@ export function assessPepCompliance(
     .filter((e) => e.date > since && e.date <= asOf)
     .sort(byDate);
 
-  const ctx: Ctx = { calendar, termDates: options.termDates, asOf };
+  const ctx: Ctx = {
+    calendar,
+    ...(options.termDates !== undefined ? { termDates: options.termDates } : {}),
+    asOf,
+  };
   const result: PepComplianceResult = {
     ...base,
     outcome: 'assessed',

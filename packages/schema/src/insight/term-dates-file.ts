@@ -163,7 +163,13 @@ export function termDatesFromCsv(text: string, meta: { name: string; source?: st
     issues: schemaIssues.map((issue) => {
       // /terms/3/start -> the fourth row's `start`; /terms/3/breaks/0[/end] -> its half-term cells.
       const m = /^\/terms\/(\d+)(?:\/(name|start|end|breaks)(?:\/0(?:\/(start|end))?)?)?/.exec(issue.pointer);
-      if (!m) return { line: 0, field: issue.pointer || undefined, rule: issue.rule, message: issue.message };
+      if (!m)
+        return {
+          line: 0,
+          ...(issue.pointer ? { field: issue.pointer } : {}),
+          rule: issue.rule,
+          message: issue.message,
+        };
       const field =
         m[2] === 'name'
           ? 'term'

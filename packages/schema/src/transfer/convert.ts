@@ -105,7 +105,7 @@ export function convertLearner(input: Json, to: Jurisdiction, today: string): Co
       pointer: pointerOf(...removal.path),
       value: original,
       list: removal.list,
-      label: descriptor?.label,
+      ...(descriptor?.label !== undefined ? { label: descriptor.label } : {}),
       reason: `'${removal.code}' (${removal.list}) has no counterpart in ${to}'s code lists; choose the ${to} code and remove this item.`,
       raisedOn: today,
     });

@@ -119,7 +119,7 @@ export async function verifyBundle(
   if (header.alg !== BUNDLE_SIGNATURE_ALG || header.typ !== BUNDLE_SIGNATURE_TYP || typeof kid !== 'string')
     return {
       valid: false,
-      kid,
+      ...(kid !== undefined ? { kid } : {}),
       issues: [
         issue(
           'bundle-signature-invalid',

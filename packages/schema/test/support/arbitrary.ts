@@ -237,9 +237,13 @@ function formatArbitrary(format: string, opts: DeriveOptions, path: string): fc.
 function numberArbitrary(schema: Schema): fc.Arbitrary<number> {
   const min = schema.minimum as number | undefined;
   const max = schema.maximum as number | undefined;
-  if (schema.type === 'integer') return fc.integer({ min, max });
+  // fast-check takes an absent bound as "no bound", but not an explicit undefined.
+  const bounds = { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
+  if (schema.type === 'integer') return fc.integer(bounds);
   // JSON has no -0 that survives a round trip (JSON.stringify(-0) is "0"), so none is generated.
-  return fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n));
+  return fc
+    .double({ ...bounds, noNaN: true, noDefaultInfinity: true })
+    .map((n) => (Object.is(n, -0) ? 0 : n));
 }
 
 const DAY = 86_400_000;
