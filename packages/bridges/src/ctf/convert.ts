@@ -152,7 +152,9 @@ export async function convertCtf(file: CtfFile, options: ConvertCtfOptions): Pro
   function readHeader(header: XmlElement): boolean {
     const versionText = textOf(header, 'CTFversion');
     const version = knownCtfVersion(versionText);
-    if (!version) {
+    // A version is known only from a text, so the second test never refuses a file the first lets by;
+    // it tells the compiler that the text is there.
+    if (!version || versionText === undefined) {
       const at = header.children.find((c) => c.name === 'CTFversion') ?? header;
       refuseFile(
         at.line,
@@ -165,9 +167,10 @@ export async function convertCtf(file: CtfFile, options: ConvertCtfOptions): Pro
     result.version = versionText;
     const school = header.children.find((c) => c.name === 'SourceSchool');
     const [la, estab] = [textOf(school, 'LEA'), textOf(school, 'Estab')];
+    const name = textOf(school, 'SchoolName');
     result.sourceSchool = {
       ...(la && estab ? { laestab: `${la}${estab}` } : {}),
-      ...(textOf(school, 'SchoolName') ? { name: textOf(school, 'SchoolName') } : {}),
+      ...(name ? { name } : {}),
     };
     return true;
   }

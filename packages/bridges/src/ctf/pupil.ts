@@ -106,18 +106,22 @@ export function readPupil(pupil: XmlElement, file: string, problems: CtfProblem[
   }
   const lookedAfter = child(pupil, 'LookedAfter');
   const senHistory = child(pupil, 'SENhistory');
+  const uln = textOf(pupil, 'UniqueLearnerNumber');
+  const surname = textOf(pupil, 'Surname');
+  const forename = textOf(pupil, 'Forename');
+  const careAuthority = lookedAfter && textOf(lookedAfter, 'CareAuthority');
   return {
     line: pupil.line,
     upn,
-    ...(textOf(pupil, 'UniqueLearnerNumber') ? { uln: textOf(pupil, 'UniqueLearnerNumber') } : {}),
-    surname: textOf(pupil, 'Surname'),
-    forename: textOf(pupil, 'Forename'),
+    ...(uln ? { uln } : {}),
+    ...(surname !== undefined ? { surname } : {}),
+    ...(forename !== undefined ? { forename } : {}),
     dateOfBirth,
     ...(lookedAfter
       ? {
           inCare: {
             inCare: textOf(lookedAfter, 'InCare')?.toLowerCase() === 'true',
-            careAuthority: textOf(lookedAfter, 'CareAuthority'),
+            ...(careAuthority !== undefined ? { careAuthority } : {}),
           },
         }
       : {}),
@@ -131,24 +135,37 @@ export function readPupil(pupil: XmlElement, file: string, problems: CtfProblem[
       return [year];
     }),
     assessments: childrenNamed(child(pupil, 'StageAssessments'), 'KeyStage').flatMap((keyStage) =>
-      childrenNamed(keyStage, 'StageAssessment').map((a) => ({
-        line: a.line,
-        stage: textOf(keyStage, 'Stage') ?? '',
-        subject: textOf(a, 'Subject') ?? '',
-        method: textOf(a, 'Method'),
-        component: textOf(a, 'Component'),
-        result: textOf(a, 'Result'),
-        resultDate: textOf(a, 'ResultDate'),
-      })),
+      childrenNamed(keyStage, 'StageAssessment').map((a) => {
+        // An element the file leaves out is a member left out, not one set to undefined.
+        const [method, component, result, resultDate] = ['Method', 'Component', 'Result', 'ResultDate'].map(
+          (name) => textOf(a, name),
+        );
+        return {
+          line: a.line,
+          stage: textOf(keyStage, 'Stage') ?? '',
+          subject: textOf(a, 'Subject') ?? '',
+          ...(method !== undefined ? { method } : {}),
+          ...(component !== undefined ? { component } : {}),
+          ...(result !== undefined ? { result } : {}),
+          ...(resultDate !== undefined ? { resultDate } : {}),
+        };
+      }),
     ),
-    schoolHistory: childrenNamed(child(pupil, 'SchoolHistory'), 'School').map((s) => ({
-      line: s.line,
-      laestab: laestabOf(s),
-      name: textOf(s, 'SchoolName'),
-      entryDate: ctfDate(textOf(s, 'EntryDate')),
-      leavingDate: ctfDate(textOf(s, 'LeavingDate')),
-      leavingReason: textOf(s, 'LeavingReason'),
-    })),
+    schoolHistory: childrenNamed(child(pupil, 'SchoolHistory'), 'School').map((s) => {
+      const laestab = laestabOf(s);
+      const name = textOf(s, 'SchoolName');
+      const entryDate = ctfDate(textOf(s, 'EntryDate'));
+      const leavingDate = ctfDate(textOf(s, 'LeavingDate'));
+      const leavingReason = textOf(s, 'LeavingReason');
+      return {
+        line: s.line,
+        ...(laestab !== undefined ? { laestab } : {}),
+        ...(name !== undefined ? { name } : {}),
+        ...(entryDate !== undefined ? { entryDate } : {}),
+        ...(leavingDate !== undefined ? { leavingDate } : {}),
+        ...(leavingReason !== undefined ? { leavingReason } : {}),
+      };
+    }),
   };
 }
 
@@ -157,7 +174,8 @@ function readSen(history: XmlElement): NonNullable<CtfPupil['sen']> {
     .map((n) => ({ type: textOf(n, 'Type'), rank: Number(textOf(n, 'Rank') ?? 99) }))
     .filter((n): n is { type: string; rank: number } => n.type !== undefined)
     .sort((a, b) => a.rank - b.rank);
-  return { provision: textOf(child(history, 'SEN'), 'SENprovision'), needs: needs.map((n) => n.type) };
+  const provision = textOf(child(history, 'SEN'), 'SENprovision');
+  return { ...(provision !== undefined ? { provision } : {}), needs: needs.map((n) => n.type) };
 }
 
 const laestabOf = (element: XmlElement) => {
@@ -187,11 +205,16 @@ function readAttendanceYear(y: XmlElement): CtfAttendanceYear | string {
   if (authorised + unauthorised + (attended ?? 0) > possible)
     return `attended and absent sessions add up to more than the ${possible} possible; the year's attendance is left out.`;
   const startText = textOf(y, 'AttendanceStartDate');
+  const laestab = laestabOf(y);
+  const schoolName = textOf(y, 'SchoolName');
   return {
     line: y.line,
     year: Number(year),
-    school: { laestab: laestabOf(y), name: textOf(y, 'SchoolName') },
-    ...(ctfDate(startText) ? { startDate: startText } : {}),
+    school: {
+      ...(laestab !== undefined ? { laestab } : {}),
+      ...(schoolName !== undefined ? { name: schoolName } : {}),
+    },
+    ...(startText !== undefined && ctfDate(startText) ? { startDate: startText } : {}),
     possible,
     ...(attended !== undefined ? { attended } : {}),
     authorised,

@@ -69,7 +69,7 @@ export async function* readTable(
       const carried = table ? new Set<string>(CARRIED[table]) : new Set<string>();
       onHeading({
         file: file.name,
-        table,
+        ...(table !== undefined ? { table } : {}),
         columns,
         notCarried: table ? columns.filter((c) => !carried.has(c)) : [],
       });
