@@ -46,6 +46,13 @@ export const DEFAULT_RETRY: RetryPolicy = {
   statuses: [429, 503],
 };
 
+/** The options over the defaults. */
+export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
+  // A member given as undefined (`retries: process.env.X ? Number(...) : undefined`) keeps its default.
+  const given = Object.entries(options ?? {}).filter(([, value]) => value !== undefined);
+  return { ...DEFAULT_RETRY, ...Object.fromEntries(given) };
+}
+
 /**
  * `Retry-After` in milliseconds: delta-seconds or an HTTP date (RFC 9110 section 10.2.3).
  * Undefined when absent or unreadable.
@@ -59,7 +66,11 @@ export function parseRetryAfter(header: string | null | undefined, now = Date.no
 }
 
 /** Exponential backoff with full jitter: a random wait between 0 and base * 2^(attempt-1), capped. */
-export function backoffDelay(attempt: number, options: Required<RetryOptions>, random = Math.random) {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>,
+  random = Math.random,
+) {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(random() * ceiling);
 }
@@ -104,11 +115,7 @@ export function retryingFetch(
   options: RetryOptions | false | undefined,
   hooks: RetryHooks = {},
 ): FetchLike {
-  // A member given as undefined (`retries: process.env.X ? Number(...) : undefined`) keeps its default.
-  const given = Object.entries(options === false ? { retries: 0 } : (options ?? {})).filter(
-    ([, value]) => value !== undefined,
-  );
-  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...Object.fromEntries(given) };
+  const policy = retryPolicy(options === false ? { retries: 0 } : options);
   const sleep = hooks.sleep ?? defaultSleep;
   const random = hooks.random ?? Math.random;
   return async (request) => {

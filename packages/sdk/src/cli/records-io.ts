@@ -19,10 +19,10 @@ const NDJSON_EXTENSIONS = ['.ndjson', '.jsonl'];
 export interface Location {
   /** As given on the command line, or relative to it for files found in a folder. */
   file: string;
-  /** 1-based line, for NDJSON. */
-  line?: number;
-  /** 0-based index, for JSON arrays. */
-  index?: number;
+  /** 1-based line, for NDJSON. Copied from record to record as read, so it may be given as undefined. */
+  line?: number | undefined;
+  /** 0-based index, for JSON arrays. Likewise. */
+  index?: number | undefined;
 }
 
 export interface SourceRecord extends Location {

@@ -15,11 +15,11 @@ import type { TokenSource } from '../auth.js';
 import { CelrProblemError } from '../errors.js';
 import {
   backoffDelay,
-  DEFAULT_RETRY,
   defaultSleep,
   parseRetryAfter,
   type RetryEvent,
   type RetryOptions,
+  retryPolicy,
 } from '../retry.js';
 
 export interface FileUpload {
@@ -54,7 +54,7 @@ export async function uploadFile(
   tokens: TokenSource,
   hooks: { onRetry?: (event: RetryEvent) => void; retry?: RetryOptions } = {},
 ): Promise<Response> {
-  const policy = { ...DEFAULT_RETRY, ...hooks.retry };
+  const policy = retryPolicy(hooks.retry);
   let refreshed = false;
   for (let attempt = 1; ; attempt++) {
     const retriesLeft = attempt <= policy.retries;

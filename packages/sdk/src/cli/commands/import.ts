@@ -227,7 +227,8 @@ interface ImportRun extends ImportOptions, ImportPlan {
   /** Records of the parts whose jobs have ended. */
   recordsDone: number;
   /** Where the run is: the part being sent, then its job while the API runs it. */
-  current?: { part: Part; jobId?: string };
+  // Cleared (set to undefined) when a part's job ends.
+  current?: { part: Part; jobId?: string } | undefined;
   interrupted: boolean;
   /** The job that stopped with a problem; the parts after it are not sent. */
   stopped?: JobReport;
