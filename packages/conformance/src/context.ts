@@ -192,8 +192,11 @@ async function requestToken(http: RecordingHttp, credentials: Credentials, scope
 }
 
 export interface SendOptions extends RequestOptions {
-  /** Who sends it (default the role's client); `none` sends no token. */
-  as?: Who | 'none';
+  /**
+   * Who sends it (default the role's client); `none` sends no token. May be given as undefined: a
+   * helper that takes an optional sender passes it straight on.
+   */
+  as?: Who | 'none' | undefined;
   /** Ask the token for these scopes only. */
   scope?: string;
 }

@@ -90,7 +90,13 @@ export class RecordingHttp {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     try {
-      const res = await fetch(url, { method, headers, body, signal: controller.signal, redirect: 'manual' });
+      const res = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        signal: controller.signal,
+        redirect: 'manual',
+      });
       const text = await readCapped(res, what);
       exchange.ms = Math.round(performance.now() - started);
       exchange.response = {
