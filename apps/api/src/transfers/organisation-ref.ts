@@ -29,6 +29,9 @@ export function refOf(org: Org): OrganisationRef {
 
 /** The registered organisation a reference names, if any. */
 export async function resolveRef(db: Tx, ref: { scheme?: string; code?: string }) {
+  // A reference without a code names no organisation. Left in the filter as undefined, Prisma would
+  // drop the condition and match the first organisation of the kind.
+  if (ref.code === undefined) return null;
   const where: Prisma.OrganisationWhereInput | undefined =
     ref.scheme === 'la-code' || ref.scheme === 'council-code'
       ? { kind: 'local-authority', laCode: ref.code }
