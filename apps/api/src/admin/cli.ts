@@ -16,6 +16,7 @@ import { DEFAULT_KEY_SETTINGS, publishedKeys, rotateKey } from '../auth/keys.js'
 import { ComplianceSettings, type SettingKind } from '../compliance-settings/service.js';
 import { configFromEnv } from '../config.js';
 import { databaseOptions, openDatabase } from '../db/database.js';
+import { definedMembers } from '../http/defined.js';
 import { ProblemError } from '../http/problem.js';
 import {
   createClient,
@@ -111,15 +112,18 @@ try {
       }
       break;
     case 'create-organisation': {
-      const org = await createOrganisation(prisma, {
-        kind: required('kind') as OrganisationKind,
-        name: required('name'),
-        jurisdiction: values.jurisdiction as 'england' | 'scotland' | undefined,
-        laCode: values['la-code'],
-        urn: values.urn,
-        seedCode: values['seed-code'],
-        authorityId: values.authority,
-      });
+      const org = await createOrganisation(
+        prisma,
+        definedMembers({
+          kind: required('kind') as OrganisationKind,
+          name: required('name'),
+          jurisdiction: values.jurisdiction as 'england' | 'scotland' | undefined,
+          laCode: values['la-code'],
+          urn: values.urn,
+          seedCode: values['seed-code'],
+          authorityId: values.authority,
+        }),
+      );
       console.log(`created organisation ${org.id} (${org.kind}, ${org.name})`);
       break;
     }

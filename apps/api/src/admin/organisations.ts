@@ -43,7 +43,14 @@ export const DEFAULT_SCOPES: Record<OrganisationKind, Scope[]> = {
 /** Creates an API client and returns its secret: the only time the secret is ever seen. */
 export async function createClient(
   prisma: PrismaClient,
-  input: { organisationId: string; name: string; scopes?: Scope[]; clientId?: string; secret?: string },
+  // Each optional member may be given as undefined: callers pass a flag or a body member straight on.
+  input: {
+    organisationId: string;
+    name: string;
+    scopes?: Scope[] | undefined;
+    clientId?: string | undefined;
+    secret?: string | undefined;
+  },
 ) {
   const org = await prisma.organisation.findUniqueOrThrow({ where: { id: input.organisationId } });
   const secret = input.secret ?? newSecret();

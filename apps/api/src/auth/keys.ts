@@ -24,7 +24,7 @@ export interface KeySettings {
   /** How often a process re-reads the keys, so a rotation made elsewhere reaches it (ms). */
   refreshMs: number;
   /** When set, private keys are stored encrypted (AES-256-GCM) with a key derived from it. */
-  encryptionKey?: string;
+  encryptionKey?: string | undefined;
 }
 
 export const DEFAULT_KEY_SETTINGS: KeySettings = {

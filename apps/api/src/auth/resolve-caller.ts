@@ -8,8 +8,11 @@ export interface Claimed {
   /** The client's organisation, as the token (or the job) recorded it. */
   organisationId: string;
   scopes: Iterable<string>;
-  /** The organisation a vendor acts for (`CELR-On-Behalf-Of`, or the job's), when not its own. */
-  onBehalfOf?: string;
+  /**
+   * The organisation a vendor acts for (`CELR-On-Behalf-Of`, or the job's), when not its own; given
+   * as undefined when the header or the job has none.
+   */
+  onBehalfOf?: string | undefined;
   requestId: string;
 }
 

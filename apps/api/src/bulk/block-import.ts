@@ -495,7 +495,13 @@ export function readBlock(
     }
     const issues = checkLine(scopes, read.kind, read.input, read.sourceId);
     if (issues.length) for (const issue of issues) errors.push({ line, kind: read.kind, ...issue });
-    else byKind.get(read.kind)!.push({ line, kind: read.kind, input: read.input, sourceId: read.sourceId });
+    else
+      byKind.get(read.kind)!.push({
+        line,
+        kind: read.kind,
+        input: read.input,
+        ...(read.sourceId !== undefined ? { sourceId: read.sourceId } : {}),
+      });
   }
   return { byKind, errors };
 }

@@ -9,8 +9,9 @@ import { FIELD_ORDER_JSON, presentedSql } from '../records/representation.js';
 
 export interface ExportFilter {
   kinds: RecordKind[];
-  learnerId?: string;
-  updatedSince?: Date;
+  // From the query, each undefined when not asked for.
+  learnerId?: string | undefined;
+  updatedSince?: Date | undefined;
 }
 
 /**

@@ -73,7 +73,12 @@ export class BulkImports {
 
   async receive(
     caller: Caller,
-    options: { mode: ImportMode; kind?: RecordKind; idempotencyKey?: string | string[] },
+    // The query's kind and the header, each undefined when not sent.
+    options: {
+      mode: ImportMode;
+      kind?: RecordKind | undefined;
+      idempotencyKey?: string | string[] | undefined;
+    },
     body: Readable,
   ) {
     const prisma = this.db.prisma;

@@ -117,7 +117,8 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
   if (options.postgresDir && !options.url) {
     const server = await startEmbeddedPostgres({ ...options.embedded, dataDir: options.postgresDir });
     try {
-      const db = await openDatabase({ ...options, postgresDir: undefined, url: server.url });
+      const { postgresDir: _started, ...rest } = options;
+      const db = await openDatabase({ ...rest, url: server.url });
       const close = db.close;
       return {
         ...db,
@@ -251,7 +252,7 @@ export function databaseOptions(
 ): DatabaseOptions {
   if (config.databaseUrl) return { url: config.databaseUrl };
   if (config.embeddedDatabase === 'pglite') return { dataDir: config.dataDir };
-  return { postgresDir: config.dataDir, embedded };
+  return { postgresDir: config.dataDir, ...(embedded !== undefined ? { embedded } : {}) };
 }
 
 function newPool(connectionString: string, max: number): pg.Pool {

@@ -24,7 +24,7 @@ export interface TestDatabase {
 }
 
 export async function createTestDatabase(serverUrl = process.env.DATABASE_URL): Promise<TestDatabase> {
-  if (!serverUrl) return { url: undefined, drop: async () => {} };
+  if (!serverUrl) return { drop: async () => {} };
 
   const name = `celr_test_${randomBytes(6).toString('hex')}`;
   await onServer(serverUrl, `CREATE DATABASE "${name}"`);

@@ -7,6 +7,7 @@ import {
 } from '@celr/schema';
 import Type from 'typebox';
 import { decodeCursor } from '../http/cursor.js';
+import { definedMembers } from '../http/defined.js';
 
 const typeFilter: Partial<Record<RecordKind, string>> = {
   plan: 'plan-type',
@@ -102,7 +103,8 @@ export function listQuery(kind: RecordKind, withLearner: boolean) {
 
 export function filtersFrom(query: Query, learnerId?: string) {
   const [system, ...rest] = query.identifier?.split('|') ?? [];
-  return {
+  // A filter not asked for is left out.
+  return definedMembers({
     limit: query.limit ?? 50,
     after: query.cursor ? decodeCursor(query.cursor) : undefined,
     learnerId: learnerId ?? query.learner,
@@ -110,5 +112,5 @@ export function filtersFrom(query: Query, learnerId?: string) {
     status: query.status,
     updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
     identifier: system ? { system, value: rest.join('|') } : undefined,
-  };
+  });
 }

@@ -247,7 +247,14 @@ export class BundleImporter {
         const existing = earlier.get(`${kind}|${String(record.id)}`);
         const id = existing?.id ?? randomUUID();
         if (kind === 'plan') planIds.set(String(record.id), id);
-        pending.push({ kind, key, id, data, sourceRecordId: String(record.id), existing });
+        pending.push({
+          kind,
+          key,
+          id,
+          data,
+          sourceRecordId: String(record.id),
+          ...(existing ? { existing } : {}),
+        });
       }
     }
     // The organisations every record names, looked up once for all of them.

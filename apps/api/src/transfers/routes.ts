@@ -225,7 +225,7 @@ export function registerTransferRoutes(app: FastifyInstance, service: TransferSe
       const page = await service.list(callerOf(request), {
         ...q,
         limit: q.limit ?? 50,
-        after: after && { createdAt: after.updatedAt, id: after.id },
+        ...(after ? { after: { createdAt: after.updatedAt, id: after.id } } : {}),
       });
       const next = page.last
         ? nextLink(request, encodeCursor({ updatedAt: page.last.createdAt, id: page.last.id }))

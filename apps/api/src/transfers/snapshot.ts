@@ -31,8 +31,9 @@ export async function takeSnapshot(
     recipient: Org;
     learnerId: string;
     reason: TransferReason;
-    note?: string;
-    include?: Selection;
+    // The request's own optional members, passed straight on.
+    note?: string | undefined;
+    include?: Selection | undefined;
   },
 ): Promise<TransferBundle> {
   const rows = await tx.record.findMany({

@@ -11,8 +11,8 @@ export const MAX_SUBSCRIPTIONS = 20;
 export interface SubscriptionSettings {
   /** Where deliveries may go (src/webhooks/targets.ts). */
   targets: TargetPolicy;
-  /** CELR_KEY_ENCRYPTION_KEY: secrets are sealed with it when set. */
-  encryptionKey?: string;
+  /** CELR_KEY_ENCRYPTION_KEY: secrets are sealed with it when set (undefined when it is not). */
+  encryptionKey?: string | undefined;
   /** How long the previous secret still signs after a rotation (ms). */
   secretOverlapMs: number;
 }

@@ -25,7 +25,7 @@ export interface WebhookSettings {
   /** Resolves receivers' names (the system resolver; tests give their own, to stay on this machine). */
   resolver?: Resolver;
   /** CELR_KEY_ENCRYPTION_KEY, to open sealed secrets. */
-  encryptionKey?: string;
+  encryptionKey?: string | undefined;
   /** Told of each delivery refused because its name resolved to an address that is not allowed. */
   onRefused?: (error: TargetRefusedError) => void;
 }
@@ -282,7 +282,7 @@ export class WebhookWorker {
           d.payload,
           {
             targets: this.settings.targets,
-            resolver: this.settings.resolver,
+            ...(this.settings.resolver !== undefined ? { resolver: this.settings.resolver } : {}),
             signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), this.abort.signal]),
           },
         );

@@ -17,6 +17,8 @@ export function plansAndMeetings(rng: Prng, child: Child): Pick<DemoLearner, 'pl
     ['draft', 1],
   ] as const);
   const { learnerId: _l, ...planBase } = scotlandPlan;
+  // The superseded plan records neither provision nor the child's views.
+  const { provision: _p, views: _v, ...supersededBase } = planBase;
   // The child's plan runs from when the child came into care (or the start of last session), open-ended.
   const planStart = maxDate(String(careStatus.since), '2024-08-14');
   plans.push(
@@ -96,7 +98,7 @@ export function plansAndMeetings(rng: Prng, child: Child): Pick<DemoLearner, 'pl
   } else if (rng.chance(0.3)) {
     plans.push(
       compact({
-        ...planBase,
+        ...supersededBase,
         status: 'superseded',
         period: { start: '2024-08-14', end: '2025-06-27' },
         reviewDue: '2025-02-07',
@@ -110,8 +112,6 @@ export function plansAndMeetings(rng: Prng, child: Child): Pick<DemoLearner, 'pl
             'achieved',
           ),
         ],
-        provision: undefined,
-        views: undefined,
       }) as PlanInput,
     );
   }
