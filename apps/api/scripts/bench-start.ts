@@ -93,11 +93,11 @@ async function benchStart() {
 interface Run {
   child: ChildProcess;
   seconds: number;
-  build?: string;
-  demo?: string;
+  build?: string | undefined;
+  demo?: string | undefined;
   /** From the API's `started` log line: milliseconds since its process started, and per step. */
-  apiMs?: number;
-  phases?: Record<string, number>;
+  apiMs?: number | undefined;
+  phases?: Record<string, number> | undefined;
 }
 
 function npmStart(dataDir: string): Promise<Run> {

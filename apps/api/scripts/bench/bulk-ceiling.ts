@@ -41,7 +41,7 @@ export interface CeilingResult {
   tableBytes: number;
   indexes: number;
   foreignKeys: number;
-  cpuSeconds: { postgres?: number; client: number };
+  cpuSeconds: { postgres?: number | undefined; client: number };
 }
 
 /**

@@ -19,7 +19,7 @@ export interface ExportResult {
   /** Request sent -> first byte of the body. */
   firstByteSeconds: number;
   peakRssMb: number;
-  cpuSeconds: { server?: number; postgres?: number; client: number };
+  cpuSeconds: { server?: number | undefined; postgres?: number | undefined; client: number };
 }
 
 export interface ExportCeiling {

@@ -104,7 +104,7 @@ export interface CopyResult {
   /** bench_copy afterwards, with its indexes and TOAST. */
   tableBytes: number;
   indexes: number;
-  cpuSeconds: { postgres?: number; client: number };
+  cpuSeconds: { postgres?: number | undefined; client: number };
 }
 
 /** The ceiling: one COPY of the records' rows into a table like `record`, in the bench's database. */
@@ -171,7 +171,7 @@ const POLL_MS = 250;
 
 /** Streams the file as the body of the POST; resolves with the answer once it has all arrived. */
 function upload(url: string, headers: Record<string, string>, file: string, bytes: number) {
-  return new Promise<{ status: number; location?: string; body: string }>((resolve, reject) => {
+  return new Promise<{ status: number; location?: string | undefined; body: string }>((resolve, reject) => {
     const req = httpRequest(
       url,
       {
@@ -220,7 +220,7 @@ export interface ImportResult {
   byTenth?: number[];
   peakRssMb: number;
   /** CPU seconds from the POST to the end: the API process, all PostgreSQL processes, this process. */
-  cpuSeconds: { server?: number; postgres?: number; client: number };
+  cpuSeconds: { server?: number | undefined; postgres?: number | undefined; client: number };
   /** Rows the import added to each table, and the bytes the tables grew by (indexes and TOAST included). */
   rowsWritten: Record<ImportTable, number>;
   bytesWritten: number;
@@ -346,11 +346,11 @@ export interface BulkResult {
   ndjsonBytes: number;
   copy: CopyResult;
   /** COPY of every row the per-record import wrote, into the same tables (bulk-ceiling.ts). */
-  ceiling?: CeilingResult;
+  ceiling?: CeilingResult | undefined;
   imports: ImportResult[];
   exports: { result: ExportResult; ceiling?: ExportCeiling }[];
   /** Why the PGlite import and export have no figures, when they failed. */
-  pgliteFailure?: string;
+  pgliteFailure?: string | undefined;
 }
 
 export async function bulkPhase(

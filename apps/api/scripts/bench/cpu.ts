@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
  * connection closed between two snapshots does not take its CPU time with it.
  */
 export interface CpuSnapshot {
-  server?: number;
-  postgres?: number;
+  server?: number | undefined;
+  postgres?: number | undefined;
   client: number;
 }
 const TICK_MS = (() => {

@@ -54,7 +54,7 @@ export interface RunResult {
   peakRssMb: number;
   auditEvents?: number;
   /** CPU time per request, in ms, of the server process, PostgreSQL and the load generator. */
-  cpuMsPerRequest: { server?: number; postgres?: number; client: number };
+  cpuMsPerRequest: { server?: number | undefined; postgres?: number | undefined; client: number };
   profile?: string;
   /** The open-loop runs only. */
   paced?: PacedFigures;

@@ -45,8 +45,8 @@ export interface TransferTiming {
   minMs: number;
   maxMs: number;
   /** CPU per accept (or import), ms: the API process and all PostgreSQL processes, mean over the measured. */
-  serverCpuMs?: number;
-  postgresCpuMs?: number;
+  serverCpuMs?: number | undefined;
+  postgresCpuMs?: number | undefined;
   /** SQL statements the API sent per accept, and their time from call to result (ms). */
   statements: number;
   sqlMs: number;
@@ -108,7 +108,7 @@ export async function transferPhase(
       const res = await fetch(`${server.url}${path}`, {
         method: 'POST',
         headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await res.text();
       return { status: res.status, text };

@@ -33,8 +33,11 @@ export { MIGRATIONS_DIR, SCHEMA_PATH } from './paths.js';
 export type DatabaseKind = 'postgresql' | 'pglite';
 
 export interface DatabaseOptions {
-  /** A PostgreSQL connection string. When set, the database is PostgreSQL; otherwise PGlite. */
-  url?: string;
+  /**
+   * A PostgreSQL connection string. When set, the database is PostgreSQL; otherwise PGlite. Like
+   * `dataDir`, often read from the environment or a flag and passed on as undefined when unset.
+   */
+  url?: string | undefined;
   /**
    * Embedded PostgreSQL: its data folder (created and initialised if missing). The server is started
    * (after recovery, if the last run crashed), or joined per `embedded.whenRunning`; close() stops it.
@@ -45,7 +48,7 @@ export interface DatabaseOptions {
    * PGlite only: the data folder (created if missing). Default `.data/pglite` in the working directory.
    * NOT crash safe: PGlite runs with fsync off and has no crash recovery.
    */
-  dataDir?: string;
+  dataDir?: string | undefined;
   /** PGlite only: keep the database in memory; nothing is written to disk. */
   memory?: boolean;
   /** PostgreSQL only: the connection pool size. Default 10. */
