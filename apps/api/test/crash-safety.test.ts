@@ -285,7 +285,7 @@ class Server {
       const res = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) },
-        body,
+        ...(body !== undefined ? { body } : {}),
       });
       await res.arrayBuffer();
       return res;

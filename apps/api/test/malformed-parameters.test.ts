@@ -254,7 +254,7 @@ describe('over a real socket', () => {
   });
 
   it('a path parameter over 100 characters: 414 problem', async () => {
-    const res = await new Promise<{ status: number; type?: string }>((resolve, reject) => {
+    const res = await new Promise<{ status: number; type?: string | undefined }>((resolve, reject) => {
       httpRequest({ host: '127.0.0.1', port, path: `/v1/learners/${'a'.repeat(150)}` }, (r) => {
         r.resume();
         resolve({ status: r.statusCode!, type: r.headers['content-type'] });

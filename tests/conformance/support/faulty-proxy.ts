@@ -269,10 +269,9 @@ export async function startFaultyProxy(upstream: string) {
         method: req.method,
         headers: req.headers,
         // Bytes, so that fetch adds no Content-Type of its own; none at all when the client sent none.
-        body:
-          req.method === 'GET' || req.method === 'HEAD' || req.body === ''
-            ? undefined
-            : Buffer.from(req.body),
+        ...(req.method === 'GET' || req.method === 'HEAD' || req.body === ''
+          ? {}
+          : { body: Buffer.from(req.body) }),
         redirect: 'manual',
       });
       const headers: Headers = {};
@@ -333,7 +332,7 @@ export async function startFaultyProxy(upstream: string) {
     use(name: FaultName | undefined) {
       fault = name ? FAULTS[name] : undefined;
       state.tokens = [];
-      state.lastBundle = undefined;
+      delete state.lastBundle;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

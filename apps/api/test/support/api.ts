@@ -60,15 +60,23 @@ export async function startTestApi(overrides: Partial<AppConfig> = {}) {
       tokens.set(key, token);
       return token;
     },
-    /** A request as an organisation's client. */
+    /**
+     * A request as an organisation's client. Tests pass their helpers' optional payload, headers and
+     * scopes straight on, so each may be given as undefined: then it is not sent.
+     */
     async as(
       org: keyof typeof orgs,
-      options: InjectOptions & { scopes?: Scope[] },
+      options: Omit<InjectOptions, 'payload' | 'headers'> & {
+        payload?: InjectOptions['payload'] | undefined;
+        headers?: InjectOptions['headers'] | undefined;
+        scopes?: Scope[] | undefined;
+      },
       target: FastifyInstance = app,
     ): Promise<LightMyRequestResponse> {
-      const { scopes, headers, ...rest } = options;
+      const { scopes, headers, payload, ...rest } = options;
       return target.inject({
         ...rest,
+        ...(payload !== undefined ? { payload } : {}),
         headers: { authorization: `Bearer ${await api.token(org, scopes)}`, ...headers },
       });
     },

@@ -4,9 +4,9 @@ import { fileURLToPath } from 'node:url';
 export interface BulkServerOptions {
   /** The process's JavaScript heap, in MB (--max-old-space-size). */
   heapMb: number;
-  /** PostgreSQL (the test database's url), or else the PGlite data folder. */
-  databaseUrl?: string;
-  dataDir?: string;
+  /** PostgreSQL (the test database's url), or else the PGlite data folder; either may be undefined. */
+  databaseUrl?: string | undefined;
+  dataDir?: string | undefined;
   /** Create the schema, organisation and client first (the first start on a database). */
   setup: boolean;
   /** Hand its stderr to the caller (a heap-exhaustion report, if it dies); otherwise it is dropped. */
