@@ -10,6 +10,7 @@ import {
 } from '@celr/schema';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BundleImporter } from '../src/transfers/importer.js';
+import { resolveRef } from '../src/transfers/organisation-ref.js';
 import { startTestApi, type TestApi } from './support/api.js';
 
 let api: TestApi;
@@ -461,6 +462,18 @@ describe('nothing lost, nothing leaked', () => {
     // Northbridge is still responsible; the retry then succeeds.
     expect((await post('northbridge', '/v1/plans', { ...englandPlan, learnerId })).statusCode).toBe(201);
     expect((await post('eastmere', `/v1/transfers/${id}/accept`)).statusCode).toBe(200);
+  });
+
+  it('resolves a reference to the organisation its code names, and one without a code to none', async () => {
+    // The route's schema requires a code; the service must not lean on that. Without the code,
+    // Prisma would drop the condition and the reference would name whichever authority came first.
+    const db = api.db.prisma;
+    expect(await resolveRef(db, { scheme: 'la-code', code: '991' })).toMatchObject({
+      id: api.orgs.eastmere.id,
+    });
+    expect(await resolveRef(db, { scheme: 'la-code' })).toBeNull();
+    expect(await resolveRef(db, { scheme: 'urn' })).toBeNull();
+    expect(await resolveRef(db, { scheme: 'la-code', code: '000' })).toBeNull();
   });
 
   it('shows a third authority nothing', async () => {
