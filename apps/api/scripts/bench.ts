@@ -14,7 +14,10 @@
  *   4. runs autocannon against each: the bare read; the API's GET /v1/learners/{id} (rotating over the
  *      learners), GET /v1/learners?limit=50 and POST /v1/learners (unique bodies, Idempotency-Key); then
  *      again the two reads on a second API process with read auditing switched off (BENCH_NO_AUDIT=1,
- *      set for that process only), to show what the audit insert on every read costs. autocannon runs a
+ *      set for that process only), to show what the audit insert on every read costs, and the read on a
+ *      third API process whose connections commit asynchronously (`read-async-audit`: synchronous_commit
+ *      off in the connection string; it serves only reads, so its only commits are the batches of read
+ *      events), to show what waiting for each batch to reach the disk costs. autocannon runs a
  *      closed loop (each connection sends its next request when the last is answered), so each server is
  *      saturated and its latency is connections / throughput; so the bare read and the API's read are
  *      also run open loop (`bare-paced`, `read-paced`; bench/paced.ts): requests sent at one offered
@@ -23,8 +26,8 @@
  *      The runs that are compared are interleaved (bench/slices.ts): on a cloud VM the CPU's speed drifts
  *      by tens of percent within a minute, so two 10 s runs a minute apart compare the drift as much as
  *      the servers. Their servers start first and stay up, each idle while another is measured; the
- *      closed-loop `bare`, `read` and `read-no-audit` (those asked for, when two or more are) get one
- *      warm-up each, then --pairs rounds of one --slice s slice each, in that order; then `bare-paced`
+ *      closed-loop `bare`, `read`, `read-no-audit` and `read-async-audit` (those asked for, when two or
+ *      more are) get one warm-up each, then --pairs rounds of one --slice s slice each, in that order; then `bare-paced`
  *      and `read-paced` likewise. Each round gives a ratio of slices taken seconds apart; the report
  *      states the median of the rounds' ratios (the aims are judged on it), their range, and the ratio of
  *      the pooled rows. A row pools its slices: req/s is their mean, p50 and p99 the median slice's.
@@ -77,7 +80,7 @@
  *   --connections <n>  concurrent connections of the closed-loop runs (BENCH_CONNECTIONS, default 10)
  *   --learners <n>     learners loaded before the runs (BENCH_LEARNERS, default 2000)
  *   --runs <list>      which runs, comma-separated, of: bare,bare-paced,read,read-paced,list,create,
- *                      read-no-audit,list-no-audit,transfer,bulk (BENCH_RUNS, default all); the learners are
+ *                      read-no-audit,list-no-audit,read-async-audit,transfer,bulk (BENCH_RUNS, default all); the learners are
  *                      loaded only for the HTTP runs
  *   --paced-rate <n>   requests per second offered by the open-loop runs, bare-paced and read-paced
  *                      (BENCH_PACED_RATE; default 20 % of the bare read's closed-loop throughput when `bare`

@@ -58,7 +58,7 @@ export const WARMUP = numberOption(flags.warmup, env.BENCH_WARMUP, 2, 1);
 export const CONNECTIONS = numberOption(flags.connections, env.BENCH_CONNECTIONS, 10, 10);
 export const LEARNERS = Math.max(numberOption(flags.learners, env.BENCH_LEARNERS, 2000, 300), CONNECTIONS);
 /**
- * The runs that are compared (`bare`, `read`, `read-no-audit`; then `bare-paced`, `read-paced`: those
+ * The runs that are compared (`bare`, `read`, `read-no-audit`, `read-async-audit`; then `bare-paced`, `read-paced`: those
  * asked for, two or more of a group) are measured in PAIRS rounds of one SLICE-second slice each, their
  * servers all running (bench/requests.ts): the CPU's speed
  * on a cloud VM drifts by tens of percent within a minute, so two runs a minute apart compare the drift
@@ -98,6 +98,7 @@ export const ALL_RUNS = [
   'create',
   'read-no-audit',
   'list-no-audit',
+  'read-async-audit',
 ] as const;
 export type RunKey = (typeof ALL_RUNS)[number];
 export const ALL_PHASES = [...ALL_RUNS, 'transfer', 'bulk'] as const;

@@ -140,6 +140,7 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
   const bare = byKey.get('bare');
   const read = byKey.get('read');
   const readNoAudit = byKey.get('read-no-audit');
+  const readAsyncAudit = byKey.get('read-async-audit');
   const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   // With slices, each aim is judged on the median of the rounds' ratios (each round's two slices taken
   // seconds apart); without, on the two runs' figures, as before.
@@ -183,22 +184,28 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
       );
   }
   const noAuditRatio = ratioOf(readNoAudit, bare, throughput);
-  if (noAuditRatio) {
+  const noAuditP99Ratio = ratioOf(readNoAudit, bare, p99);
+  if (noAuditRatio && noAuditP99Ratio) {
     lines.push(
       `API read without read audit / bare:    ${noAuditRatio.value.toFixed(2)}${noAuditRatio.spread}`,
+      `${'  its p99 / bare read p99:'.padEnd(39)}${noAuditP99Ratio.value.toFixed(2)}${noAuditP99Ratio.spread}`,
     );
   }
   // The audit's cost is 1 - read / read-no-audit: from the median ratio of the rounds when interleaved.
   const auditRatio = ratioOf(read, readNoAudit, throughput);
-  if (auditRatio) {
-    const cost = (ratio: number) => (100 * (1 - ratio)).toFixed(0);
-    const range = auditRatio.paired
-      ? `   (median of ${auditRatio.paired.each.length} rounds; ${cost(auditRatio.paired.max)} to ${cost(auditRatio.paired.min)} %, pooled ${cost(auditRatio.paired.pooled)} %)`
-      : '';
+  if (auditRatio) lines.push(costLine('Read audit insert costs:', auditRatio));
+  // What waiting for each batch of read events to reach the disk costs: the same API, its commits
+  // asynchronous (synchronous_commit off; a crash of PostgreSQL could lose the last moments' events).
+  const asyncRatio = ratioOf(readAsyncAudit, bare, throughput);
+  const asyncP99Ratio = ratioOf(readAsyncAudit, bare, p99);
+  if (asyncRatio && asyncP99Ratio) {
     lines.push(
-      `Read audit insert costs:               ${cost(auditRatio.value)} % of API read throughput${range}`,
+      `${'API read, async audit commit / bare:'.padEnd(39)}${asyncRatio.value.toFixed(2)}${asyncRatio.spread}`,
+      `${'  its p99 / bare read p99:'.padEnd(39)}${asyncP99Ratio.value.toFixed(2)}${asyncP99Ratio.spread}`,
     );
   }
+  const durableRatio = ratioOf(read, readAsyncAudit, throughput);
+  if (durableRatio) lines.push(costLine('Durable commit of read events costs:', durableRatio));
   if (transfer) lines.push(...(lines.at(-1) === '' ? [] : ['']), ...transferReport(transfer), '');
   if (bulk) lines.push(...(lines.at(-1) === '' ? [] : ['']), ...bulkReport(bulk, pgVersion), '');
   const apiPeaks = serverPeaks.filter((s) => s.label !== 'bare server');
@@ -284,7 +291,11 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
                   apiReadOverBare: readRatio?.paired ?? null,
                   apiReadP99OverBare: readP99Ratio?.paired ?? null,
                   apiReadNoAuditOverBare: noAuditRatio?.paired ?? null,
+                  apiReadNoAuditP99OverBare: noAuditP99Ratio?.paired ?? null,
                   apiReadOverReadNoAudit: auditRatio?.paired ?? null,
+                  apiReadAsyncAuditOverBare: asyncRatio?.paired ?? null,
+                  apiReadAsyncAuditP99OverBare: asyncP99Ratio?.paired ?? null,
+                  apiReadOverReadAsyncAudit: durableRatio?.paired ?? null,
                 }
               : null,
             // Open loop, at openLoop.rate req/s offered to both (results[].paced has the achieved rates).
@@ -299,6 +310,9 @@ export function report({ cpuModel, pgVersion, results, transfer, bulk, tsxOverhe
                 }
               : null,
             apiReadNoAuditOverBare: noAuditRatio?.value ?? null,
+            apiReadNoAuditP99OverBare: noAuditP99Ratio?.value ?? null,
+            apiReadAsyncAuditOverBare: asyncRatio?.value ?? null,
+            apiReadAsyncAuditP99OverBare: asyncP99Ratio?.value ?? null,
             bulkOverCopy: bulk
               ? Object.fromEntries(
                   bulk.imports.map((r) => [r.mode, r.recordsPerSecond / bulk.copy.rowsPerSecond]),
@@ -431,6 +445,15 @@ function ratioOf(
     spread: `   (median of ${paired.each.length} rounds, ${paired.min.toFixed(2)} to ${paired.max.toFixed(2)}; pooled ${paired.pooled.toFixed(2)})`,
     paired,
   };
+}
+
+/** `label` costs 1 - ratio of the API's read throughput (top / bottom of `ratio`), with the rounds' range. */
+function costLine(label: string, ratio: NonNullable<ReturnType<typeof ratioOf>>): string {
+  const cost = (r: number) => (100 * (1 - r)).toFixed(0);
+  const range = ratio.paired
+    ? `   (median of ${ratio.paired.each.length} rounds; ${cost(ratio.paired.max)} to ${cost(ratio.paired.min)} %, pooled ${cost(ratio.paired.pooled)} %)`
+    : '';
+  return `${label.padEnd(39)}${cost(ratio.value)} % of API read throughput${range}`;
 }
 
 /** Under the table, how the interleaved runs were measured and what their rows show. */

@@ -3,7 +3,7 @@
  * list and create, then the reads again on an API process without read auditing; and the bare read and
  * the API's read open loop (bench/paced.ts), at one offered rate, each on the same server process as its
  * closed-loop run. The runs that are compared run first, their servers all up, in interleaved slices
- * (PAIRS rounds; slices.ts): the closed-loop reads (bare, read, read-no-audit), then the open-loop ones;
+ * (PAIRS rounds; slices.ts): the closed-loop reads (bare, read, read-no-audit, read-async-audit), then the open-loop ones;
  * the other runs follow, a server at a time.
  */
 import { randomUUID } from 'node:crypto';
@@ -59,7 +59,7 @@ export interface RunResult {
   /** The open-loop runs only. */
   paced?: PacedFigures;
   /**
-   * The interleaved reads only (bare, read, read-no-audit): each slice's figures, by round; the row's
+   * The interleaved reads only (bare, read, read-no-audit, read-async-audit): each slice's figures, by round; the row's
    * are pooled from them (slices.ts).
    */
   slices?: SliceFigures[];
@@ -89,6 +89,7 @@ export const LABELS: Record<RunKey, string> = {
   create: `API   POST /v1/learners${IDEMPOTENCY ? ' (Idempotency-Key)' : ''}`,
   'read-no-audit': 'API   GET /v1/learners/{id}       no read audit',
   'list-no-audit': 'API   GET /v1/learners?limit=50   no read audit',
+  'read-async-audit': 'API   GET /v1/learners/{id}  async audit commit',
   'bare-paced': 'bare  GET /learners/{id}  open loop, paced',
   'read-paced': 'API   GET /v1/learners/{id}  open loop, paced',
 };
@@ -107,7 +108,7 @@ type Load = Pick<
   | 'paced'
 >;
 
-type ServerKind = 'bare' | 'api' | 'api-no-audit';
+type ServerKind = 'bare' | 'api' | 'api-no-audit' | 'api-async-audit';
 
 /** A server process started for the request runs, with what its runs need. */
 interface LiveServer {
@@ -126,6 +127,7 @@ const SERVER_RUNS: { server: ServerKind; runs: RunKey[] }[] = [
   { server: 'bare', runs: ['bare', 'bare-paced'] },
   { server: 'api', runs: ['read', 'read-paced', 'list', 'create'] },
   { server: 'api-no-audit', runs: ['read-no-audit', 'list-no-audit'] },
+  { server: 'api-async-audit', runs: ['read-async-audit'] },
 ];
 /**
  * The runs measured in interleaved slices (options.ts, PAIRS): each group whose runs are asked for, at
@@ -133,9 +135,22 @@ const SERVER_RUNS: { server: ServerKind; runs: RunKey[] }[] = [
  * may be a share of the bare read's throughput.
  */
 const INTERLEAVED: RunKey[][] = [
-  ['bare', 'read', 'read-no-audit'],
+  ['bare', 'read', 'read-no-audit', 'read-async-audit'],
   ['bare-paced', 'read-paced'],
 ];
+const SERVER_LABELS: Record<ServerKind, string> = {
+  bare: 'bare server',
+  api: 'API',
+  'api-no-audit': 'API (no read audit)',
+  'api-async-audit': 'API (async audit commit)',
+};
+
+/** The database URL with PostgreSQL's synchronous_commit off for every connection made from it. */
+function withAsynchronousCommit(url: string): string {
+  const at = new URL(url);
+  at.searchParams.set('options', '-c synchronous_commit=off');
+  return at.toString();
+}
 const serverOf = (key: RunKey) => SERVER_RUNS.find((s) => s.runs.includes(key))!.server;
 
 /**
@@ -180,8 +195,13 @@ export async function requestRuns(
   let bareBody: unknown;
   /** Starts a server and checks each of its requests once before any load: a run of errors would measure nothing. */
   const open = async (kind: ServerKind, runs: RunKey[]): Promise<LiveServer> => {
-    const label = kind === 'bare' ? 'bare server' : kind === 'api' ? 'API' : 'API (no read audit)';
-    const extraEnv: Record<string, string> = { DATABASE_URL: url };
+    const label = SERVER_LABELS[kind];
+    // The API whose read events commit without waiting for the write-ahead log to reach the disk: what
+    // the durable commit of each batch costs. Measurement only: every commit of that process is
+    // asynchronous, and it serves only reads, whose batches of events are its only commits.
+    const extraEnv: Record<string, string> = {
+      DATABASE_URL: kind === 'api-async-audit' ? withAsynchronousCommit(url) : url,
+    };
     if (kind === 'bare') extraEnv.BENCH_ORG_ID = org.id;
     if (kind === 'api-no-audit') extraEnv.BENCH_NO_AUDIT = '1';
     if (kind !== 'bare' && LOG_LEVEL) extraEnv.BENCH_LOG_LEVEL = LOG_LEVEL;
@@ -202,6 +222,7 @@ export async function requestRuns(
         case 'read':
         case 'read-paced':
         case 'read-no-audit':
+        case 'read-async-audit':
           return [{ method: 'GET', setupRequest: (r) => ({ ...r, path: readPath('/v1/learners') }) }];
         case 'list':
         case 'list-no-audit':
