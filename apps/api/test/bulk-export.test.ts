@@ -64,6 +64,11 @@ describe('GET /v1/bulk/export', () => {
     });
     const single = await api.as('northbridge', { method: 'GET', url: `/v1/plans/${planId}` });
     expect(all[planAt]!.record).toEqual(single.json());
+    // In the same order of fields (the export writes them from the stored text, presentedText).
+    expect(Object.keys(all[planAt]!.record)).toEqual(Object.keys(single.json()));
+    const learnerRead = await api.as('northbridge', { method: 'GET', url: `/v1/learners/${learnerId}` });
+    expect(all[learnerAt]!.record).toEqual(learnerRead.json());
+    expect(Object.keys(all[learnerAt]!.record)).toEqual(Object.keys(learnerRead.json()));
   });
 
   it('filters by kind, learner and time, and needs the read scope of each kind', async () => {

@@ -5,7 +5,7 @@ import { visibleSql } from '../auth/access.js';
 import type { Caller } from '../auth/caller.js';
 import type { Database } from '../db/database.js';
 import { ProblemError } from '../http/problem.js';
-import { FIELD_ORDER_JSON, presentedSql } from '../records/representation.js';
+import { presentedHeadSql, presentedText } from '../records/representation.js';
 
 export interface ExportFilter {
   kinds: RecordKind[];
@@ -55,8 +55,9 @@ interface ExportedRow {
   kind: RecordKind;
   learnerId: string;
   version: number;
-  /** The line as recordLine(kind, present(record)) gives it (the same JSON value; see presentedSql). */
-  line: string;
+  /** The record's head and fields, which presentedText() makes its representation of. */
+  head: string;
+  data: string;
 }
 
 /** Records per batch: each batch is one fetch from the export's cursor and one batch of audit events. */
@@ -85,14 +86,14 @@ export function exportRecords(
     const rows = db.cursor<ExportedRow>(
       // The caller's open grants (the rule of auth/access.ts, visibleSql()); learners ordered as uuids
       // (not as text, whose collation may differ), and within a learner by kind in RECORD_KINDS order.
-      // Each line's text is made by PostgreSQL (presentedSql, as lists do): Node neither parses the
-      // stored jsonb nor serialises it again, which was most of its work per record.
+      // Each line's text is made from the record's stored text (presentedText, as lists do): Node
+      // neither parses the stored jsonb nor serialises it again, which was most of its work per record.
       // Only the keys are sorted (`chosen`); each record is then read by its id as its turn comes
       // (`OFFSET 0` keeps that a lookup per row), so the sort holds a few dozen bytes per record, not
       // the record and its line (a 50,000-learner export sorted about 86 MB on disk). The outer ORDER
       // BY is the order `chosen` already has: it costs nothing and does not rest on the join's order.
       `SELECT r.id::text, r.kind, r.learner_id::text AS "learnerId", r.version,
-              '{"kind":' || to_json(r.kind)::text || ',"record":' || ${presentedSql('$6')} || '}' AS line
+              ${presentedHeadSql} AS head, r.data::text AS data
        FROM (
          SELECT c.id, c.learner_id, array_position($5::text[], c.kind) AS kind_order, c.created_at
          FROM record c
@@ -104,14 +105,7 @@ export function exportRecords(
        ) AS chosen
        CROSS JOIN LATERAL (SELECT * FROM record x WHERE x.id = chosen.id OFFSET 0) AS r
        ORDER BY chosen.learner_id, chosen.kind_order, chosen.created_at, chosen.id`,
-      [
-        kinds,
-        filter.updatedSince ?? null,
-        filter.learnerId ?? null,
-        caller.actingForId,
-        [...RECORD_KINDS],
-        FIELD_ORDER_JSON,
-      ],
+      [kinds, filter.updatedSince ?? null, filter.learnerId ?? null, caller.actingForId, [...RECORD_KINDS]],
       EXPORT_BATCH_RECORDS,
     );
     // The next batch is fetched while this one's read events are stored and its lines made.
@@ -134,7 +128,9 @@ export function exportRecords(
           })),
         );
         let text = '';
-        for (const r of batch) text += `${r.line}\n`;
+        // recordLine(kind, present(record)) of @celr/schema, the same JSON value.
+        for (const r of batch)
+          text += `{"kind":${JSON.stringify(r.kind)},"record":${presentedText(r.head, r.data)}}\n`;
         yield text;
       }
     } finally {
