@@ -1,9 +1,10 @@
 /**
- * The top-level members of a JSON object's text, reordered, without parsing it: what lists and the
- * export do to a stored record's text (`data::text`, as PostgreSQL writes a jsonb value) to return
- * its fields in the schema's order. Parsing and serialising the record again costs Node about 30 µs
- * for a 2 KB learner, and sorting its members in SQL (jsonb_each, string_agg) cost PostgreSQL as
- * much; finding where each member starts and ends is a scan of the text.
+ * The top-level members of a JSON object's text, reordered, without parsing it: what the export does
+ * to a stored record's text (`data::text`, as PostgreSQL writes a jsonb value) to return its fields
+ * in the schema's order (representation.ts, presentedText; lists leave it to PostgreSQL, and it says
+ * why). Parsing and serialising a 2 KB learner again costs Node about 30 µs, and sorting its members
+ * in SQL (jsonb_each, string_agg) cost PostgreSQL as much; finding where each member starts and ends
+ * is a scan of the text, 7 to 13 µs.
  *
  * The text must be a JSON object as JSON.stringify or PostgreSQL writes it: valid JSON, whitespace
  * only between tokens. Each member is returned as it stands in the text (`"key": value`'s key and
@@ -61,8 +62,8 @@ function afterValue(text: string, at: number): number {
 /**
  * What the scan found of each member, six numbers a member in one array that every call reuses:
  * its rank, its place in the text, where its key starts and ends, where its value starts and ends.
- * Not an object and three strings a member: a page of fifty learners has seven hundred members,
- * and their garbage was a fifth of the time of a list.
+ * Not an object and three strings a member: fifty learners have seven hundred members, and with
+ * those the garbage collector's share of a profile of lists made this way went from 11 to 19 %.
  */
 const found: number[] = [];
 const WIDTH = 6;
