@@ -65,9 +65,9 @@ describe('messages people act on', () => {
       identifiers: [{ system: 'upn', value: 'A990123424001' }],
     });
     expect(result.ok).toBe(false);
-    const issue = !result.ok && result.issues.find((i) => i.rule === 'upn-check-letter');
+    const issue = result.ok ? undefined : result.issues.find((i) => i.rule === 'upn-check-letter');
     expect(issue).toMatchObject({ pointer: '/identifiers/0/value' });
-    expect(issue && issue.message).toMatch(
+    expect(issue?.message).toMatch(
       /check letter of its last twelve characters is 'C', but it starts with 'A'/,
     );
   });
