@@ -86,8 +86,9 @@ export function exportRecords(
     const rows = db.cursor<ExportedRow>(
       // The caller's open grants (the rule of auth/access.ts, visibleSql()); learners ordered as uuids
       // (not as text, whose collation may differ), and within a learner by kind in RECORD_KINDS order.
-      // Each line's text is made from the record's stored text (presentedText, as lists do): Node
-      // neither parses the stored jsonb nor serialises it again, which was most of its work per record.
+      // Each line's text is made from the record's stored text (presentedText; a list has PostgreSQL
+      // make the same text, presentedSql): Node neither parses the stored jsonb nor serialises it
+      // again, which was most of its work per record.
       // Only the keys are sorted (`chosen`); each record is then read by its id as its turn comes
       // (`OFFSET 0` keeps that a lookup per row), so the sort holds a few dozen bytes per record, not
       // the record and its line (a 50,000-learner export sorted about 86 MB on disk). The outer ORDER
